@@ -1,0 +1,147 @@
+import path from 'node:path'
+
+/** Which virt driver the embedded agent uses; `auto` picks QEMU when it is installed. */
+export type DriverChoice = 'auto' | 'fake' | 'qemu'
+
+/** Everything an operator can set. Built once by `loadConfig()`, then treated as read-only. */
+export interface LifeboatConfig {
+  host: string
+  port: number
+  dataDir: string
+  /** `sqlite:/abs/path.db`, a bare file path, or `postgres://…`. */
+  databaseUrl: string
+  /** Base URL clients reach us at; empty means `http://host:port` once listening. */
+  publicUrl: string
+  region: string
+  tokenTtlSeconds: number
+  logLevel: string
+  compute: ComputeConfig
+  agent: AgentConfig
+}
+
+export interface ComputeConfig {
+  /** Nova's `[api] enable_instance_password`: when false, rescue answers `{}`. */
+  enableInstancePassword: boolean
+  /** Nova's `rescue_timeout` in seconds; 0 turns automatic unrescue off. */
+  rescueTimeoutSeconds: number
+  /** Nova's `shutdown_timeout` in seconds (image property `os_shutdown_timeout` overrides). */
+  shutdownTimeoutSeconds: number
+  /** Image used for rescue when neither the request nor the server names one. */
+  defaultRescueImage: string
+}
+
+export interface AgentConfig {
+  driver: DriverChoice
+  hostName: string
+  /** Whether the fake driver claims `COMPUTE_RESCUE_BFV` (a real host without it refuses BFV rescue). */
+  fakeSupportsBfvRescue: boolean
+  /** Delay the fake driver adds to each operation, in milliseconds. */
+  fakeDelayMs: number
+  vcpus: number
+  memoryMb: number
+  diskGb: number
+  /** QEMU machine type: `pc` (default) or `q35`. */
+  machineType: 'pc' | 'q35'
+  leaseSeconds: number
+}
+
+/** Options as they arrive from flags or the environment, before defaults. */
+export type ConfigInput = Partial<Omit<LifeboatConfig, 'compute' | 'agent'>> & {
+  compute?: Partial<ComputeConfig>
+  agent?: Partial<AgentConfig>
+}
+
+function envString(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name]
+  return value === undefined || value === '' ? undefined : value
+}
+
+function envNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const value = envString(env, name)
+  if (value === undefined) return undefined
+  const parsed = Number(value)
+  if (!Number.isFinite(parsed)) throw new Error(`${name} must be a number, got ${JSON.stringify(value)}`)
+  return parsed
+}
+
+function envBoolean(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
+  const value = envString(env, name)
+  if (value === undefined) return undefined
+  return ['1', 'true', 'yes', 'on'].includes(value.toLowerCase())
+}
+
+/** Reads the `LIFEBOAT_*` environment variables into a partial config. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput {
+  return {
+    host: envString(env, 'LIFEBOAT_HOST'),
+    port: envNumber(env, 'LIFEBOAT_PORT'),
+    dataDir: envString(env, 'LIFEBOAT_DATA_DIR'),
+    databaseUrl: envString(env, 'LIFEBOAT_DATABASE_URL'),
+    publicUrl: envString(env, 'LIFEBOAT_PUBLIC_URL'),
+    tokenTtlSeconds: envNumber(env, 'LIFEBOAT_TOKEN_TTL'),
+    logLevel: envString(env, 'LIFEBOAT_LOG_LEVEL'),
+    compute: {
+      enableInstancePassword: envBoolean(env, 'LIFEBOAT_ENABLE_INSTANCE_PASSWORD'),
+      rescueTimeoutSeconds: envNumber(env, 'LIFEBOAT_RESCUE_TIMEOUT'),
+      shutdownTimeoutSeconds: envNumber(env, 'LIFEBOAT_SHUTDOWN_TIMEOUT'),
+      defaultRescueImage: envString(env, 'LIFEBOAT_DEFAULT_RESCUE_IMAGE'),
+    },
+    agent: {
+      driver: envString(env, 'LIFEBOAT_DRIVER') as DriverChoice | undefined,
+      hostName: envString(env, 'LIFEBOAT_AGENT_HOST_NAME'),
+      fakeSupportsBfvRescue: envBoolean(env, 'LIFEBOAT_FAKE_BFV_RESCUE'),
+      fakeDelayMs: envNumber(env, 'LIFEBOAT_FAKE_DELAY_MS'),
+      machineType: envString(env, 'LIFEBOAT_MACHINE_TYPE') as 'pc' | 'q35' | undefined,
+    },
+  }
+}
+
+function pickDefined<T extends object>(...layers: Array<Partial<T> | undefined>): Partial<T> {
+  const out: Partial<T> = {}
+  for (const layer of layers) {
+    if (!layer) continue
+    for (const [key, value] of Object.entries(layer)) {
+      if (value !== undefined) (out as Record<string, unknown>)[key] = value
+    }
+  }
+  return out
+}
+
+/** Merges layers (later wins) over the defaults and resolves paths. */
+export function loadConfig(...layers: ConfigInput[]): LifeboatConfig {
+  const top = pickDefined<LifeboatConfig>(...layers.map(({ compute: _c, agent: _a, ...rest }) => rest))
+  const dataDir = path.resolve(top.dataDir ?? './data')
+  const compute = pickDefined<ComputeConfig>(...layers.map((l) => l.compute))
+  const agent = pickDefined<AgentConfig>(...layers.map((l) => l.agent))
+  const driver = agent.driver ?? 'auto'
+  if (!['auto', 'fake', 'qemu'].includes(driver)) throw new Error(`driver must be auto, fake or qemu, got ${driver}`)
+  const machineType = agent.machineType ?? 'pc'
+  if (!['pc', 'q35'].includes(machineType)) throw new Error(`machine type must be pc or q35, got ${machineType}`)
+  return {
+    host: top.host ?? '127.0.0.1',
+    port: top.port ?? 8774,
+    dataDir,
+    databaseUrl: top.databaseUrl ?? `sqlite:${path.join(dataDir, 'lifeboat.db')}`,
+    publicUrl: (top.publicUrl ?? '').replace(/\/+$/, ''),
+    region: top.region ?? 'RegionOne',
+    tokenTtlSeconds: top.tokenTtlSeconds ?? 3600,
+    logLevel: top.logLevel ?? 'info',
+    compute: {
+      enableInstancePassword: compute.enableInstancePassword ?? true,
+      rescueTimeoutSeconds: compute.rescueTimeoutSeconds ?? 0,
+      shutdownTimeoutSeconds: compute.shutdownTimeoutSeconds ?? 60,
+      defaultRescueImage: compute.defaultRescueImage ?? '',
+    },
+    agent: {
+      driver,
+      hostName: agent.hostName ?? 'lifeboat-compute-1',
+      fakeSupportsBfvRescue: agent.fakeSupportsBfvRescue ?? true,
+      fakeDelayMs: agent.fakeDelayMs ?? 0,
+      vcpus: agent.vcpus ?? 16,
+      memoryMb: agent.memoryMb ?? 32768,
+      diskGb: agent.diskGb ?? 500,
+      machineType,
+      leaseSeconds: agent.leaseSeconds ?? 120,
+    },
+  }
+}

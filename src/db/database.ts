@@ -1,0 +1,57 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import SqliteDatabase from 'better-sqlite3'
+import pg from 'pg'
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely'
+import type { Database } from './schema.js'
+import { migrationProvider } from './migrations/index.js'
+
+export type DialectName = 'sqlite' | 'postgres'
+
+/** An open database: the Kysely handle and which dialect it speaks. */
+export interface DatabaseHandle {
+  readonly db: Kysely<Database>
+  readonly dialect: DialectName
+  close(): Promise<void>
+}
+
+// int8 (bigint) and numeric arrive as strings from pg; our sizes fit in a double.
+pg.types.setTypeParser(20, (value) => Number(value))
+pg.types.setTypeParser(1700, (value) => Number(value))
+
+/** True when the URL names a PostgreSQL server rather than an SQLite file. */
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//.test(url)
+}
+
+function sqlitePath(url: string): string {
+  return url.startsWith('sqlite:') ? url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '') : url
+}
+
+/** Opens (and for SQLite creates) the database named by `url`. Does not migrate. */
+export function openDatabase(url: string): DatabaseHandle {
+  if (isPostgresUrl(url)) {
+    const pool = new pg.Pool({ connectionString: url, max: 10 })
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+    return { db, dialect: 'postgres', close: () => db.destroy() }
+  }
+  const file = sqlitePath(url)
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true })
+  const sqlite = new SqliteDatabase(file)
+  sqlite.pragma('journal_mode = WAL')
+  sqlite.pragma('foreign_keys = ON')
+  sqlite.pragma('busy_timeout = 5000')
+  sqlite.pragma('synchronous = NORMAL')
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  return { db, dialect: 'sqlite', close: () => db.destroy() }
+}
+
+/** Applies every pending migration in order; refuses out-of-order histories. */
+export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider })
+  const { error, results } = await migrator.migrateToLatest()
+  const failed = results?.find((r) => r.status === 'Error')
+  if (error || failed) {
+    throw new Error(`database migration ${failed?.migrationName ?? ''} failed`, { cause: error })
+  }
+}

@@ -1,0 +1,40 @@
+import type { IdentityDirectory } from './directory.js'
+import { DEFAULT_DOMAIN_ID } from './directory.js'
+import { ROLE_HIERARCHY } from '../policy.js'
+import { generatePassword } from './passwords.js'
+
+/** A user created at first start, with the only copy of its password. */
+export interface BootstrapAccount {
+  userName: string
+  projectName: string
+  role: string
+  password: string
+}
+
+/**
+ * First start: the default domain, the roles reader ⊂ member ⊂ admin, an
+ * `admin` user in project `admin` and a `demo` user (member) in project `demo`.
+ * Returns the generated accounts, or an empty list when they already exist.
+ */
+export async function bootstrapIdentity(directory: IdentityDirectory, passwords: { admin?: string; demo?: string } = {}): Promise<BootstrapAccount[]> {
+  await directory.ensureDefaultDomain()
+  const existingRoles = new Map((await directory.listRoles()).map((r) => [r.name, r.id]))
+  for (const name of ROLE_HIERARCHY) {
+    if (!existingRoles.has(name)) existingRoles.set(name, (await directory.createRole({ name })).id)
+  }
+  const created: BootstrapAccount[] = []
+  const wanted = [
+    { userName: 'admin', projectName: 'admin', role: 'admin', password: passwords.admin },
+    { userName: 'demo', projectName: 'demo', role: 'member', password: passwords.demo },
+  ]
+  for (const account of wanted) {
+    if ((await directory.listUsers({ name: account.userName, domainId: DEFAULT_DOMAIN_ID })).length > 0) continue
+    const project = (await directory.listProjects({ name: account.projectName, domainId: DEFAULT_DOMAIN_ID }))[0]
+      ?? (await directory.createProject({ name: account.projectName, description: `Bootstrap project ${account.projectName}` }))
+    const password = account.password ?? generatePassword()
+    const user = await directory.createUser({ name: account.userName, password, defaultProjectId: project.id })
+    await directory.grantRole(project.id, user.id, existingRoles.get(account.role)!)
+    created.push({ userName: account.userName, projectName: account.projectName, role: account.role, password })
+  }
+  return created
+}
