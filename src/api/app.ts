@@ -3,6 +3,10 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { ApiContext } from './context.js'
 import { identityPlugin } from './identity/plugin.js'
+import { imagePlugin } from './image/plugin.js'
+import { volumePlugin } from './volume/plugin.js'
+import { placementPlugin } from './placement/plugin.js'
+import { computePlugin } from './compute/plugin.js'
 import { keystoneEnvelope } from './common/envelopes.js'
 import { installErrorHandling } from './common/error-handling.js'
 import { InvalidRequest } from '../services/errors.js'
@@ -55,5 +59,9 @@ export async function buildApp(ctx: ApiContext, logger: LoggerOption = { level: 
     services: ['identity', 'compute', 'image', 'volume', 'placement'].map((s) => ({ name: s, href: `${ctx.publicUrl()}/${s}` })),
   }))
   await app.register(identityPlugin(ctx), { prefix: '/identity' })
+  await app.register(imagePlugin(ctx), { prefix: '/image' })
+  await app.register(volumePlugin(ctx), { prefix: '/volume' })
+  await app.register(placementPlugin(ctx), { prefix: '/placement' })
+  await app.register(computePlugin(ctx), { prefix: '/compute' })
   return app
 }

@@ -1,7 +1,11 @@
 import type { IdentityTables } from './tables/identity-tables.js'
+import type { ImageTables } from './tables/image-tables.js'
+import type { VolumeTables } from './tables/volume-tables.js'
+import type { PlacementTables } from './tables/placement-tables.js'
+import type { ComputeTables } from './tables/compute-tables.js'
 
 /**
  * The whole database as Kysely sees it: one table interface per service,
  * each in `tables/<service>-tables.ts`.
  */
-export interface Database extends IdentityTables {}
+export interface Database extends IdentityTables, ImageTables, VolumeTables, PlacementTables, ComputeTables {}

@@ -2,16 +2,31 @@ import type { LifeboatConfig } from '../config.js'
 import type { DatabaseHandle } from '../db/database.js'
 import { IdentityDirectory } from './identity/directory.js'
 import { TokenService } from './identity/tokens.js'
+import { ImageService } from './image/image-service.js'
+import { VolumeService } from './volume/volume-service.js'
+import { PlacementService } from './placement/placement-service.js'
+import type { ServiceDeps } from './service-deps.js'
 
 /** Every service of the control plane, built once per process over one database. */
 export interface Services {
   tokens: TokenService
   directory: IdentityDirectory
+  images: ImageService
+  volumes: VolumeService
+  placement: PlacementService
 }
 
 /** Wires the services together over the database. */
 export function createServices(config: LifeboatConfig, database: DatabaseHandle): Services {
   const tokens = new TokenService(database.db, config.tokenTtlSeconds)
   const directory = new IdentityDirectory(database.db, () => tokens.invalidateCache())
-  return { tokens, directory }
+  const deps: ServiceDeps = { config, db: database.db, dialect: database.dialect, services: () => services }
+  const services: Services = {
+    tokens,
+    directory,
+    images: new ImageService(deps),
+    volumes: new VolumeService(deps),
+    placement: new PlacementService(deps),
+  }
+  return services
 }

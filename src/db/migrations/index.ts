@@ -1,5 +1,9 @@
 import type { Migration, MigrationProvider } from 'kysely'
 import * as identity from './2026-11-25-001-identity.js'
+import * as image from './2026-11-25-002-image.js'
+import * as volume from './2026-11-25-003-volume.js'
+import * as placement from './2026-11-25-004-placement.js'
+import * as compute from './2026-11-25-005-compute.js'
 
 /**
  * Every migration, by name; names sort in the order they run. A landed
@@ -7,6 +11,10 @@ import * as identity from './2026-11-25-001-identity.js'
  */
 export const migrations: Record<string, Migration> = {
   '2026-11-25-001-identity': identity,
+  '2026-11-25-002-image': image,
+  '2026-11-25-003-volume': volume,
+  '2026-11-25-004-placement': placement,
+  '2026-11-25-005-compute': compute,
 }
 
 export const migrationProvider: MigrationProvider = {
