@@ -1,0 +1,197 @@
+/**
+ * The boundary between the compute agent and a hypervisor. Drivers know
+ * nothing of OpenStack or the database: they take value types and act.
+ * Method names are the manager's verbs (spawn, powerOff, rescue, unrescue).
+ */
+
+/** Buses a disk can sit on (Nova's `hw_disk_bus` / `hw_rescue_bus` values, plus `fdc` for floppies). */
+export type DiskBus = 'virtio' | 'scsi' | 'ide' | 'sata' | 'usb' | 'fdc'
+export const DISK_BUSES: readonly DiskBus[] = ['virtio', 'scsi', 'ide', 'sata', 'usb', 'fdc']
+
+/** Device types (Nova's `hw_rescue_device` values). */
+export type DeviceType = 'disk' | 'cdrom' | 'floppy'
+export const DEVICE_TYPES: readonly DeviceType[] = ['disk', 'cdrom', 'floppy']
+
+export type DiskFormat = 'raw' | 'qcow2'
+export type DiskRole = 'root' | 'ephemeral' | 'swap' | 'volume' | 'config-drive' | 'rescue'
+export type MachineType = 'pc' | 'q35'
+
+/** Where a disk's data comes from. */
+export type DiskSource =
+  /** A root (or rescue) disk made as a copy-on-write overlay of an image file, grown to `sizeGb` (0 = image size). */
+  | { kind: 'image'; imageId: string; imagePath: string; format: DiskFormat; sizeGb: number }
+  /** A new empty disk (ephemeral, swap). */
+  | { kind: 'blank'; sizeGb: number }
+  /** A volume of the volume service, attached as is. */
+  | { kind: 'volume'; volumeId: string; path: string; format: DiskFormat }
+  /** The config drive the driver builds from the instance's `configDrive`. */
+  | { kind: 'config-drive' }
+
+/** One disk of a domain, in the instance's original order. */
+export interface DiskSpec {
+  /** Stable name inside the domain: `root`, `ephemeral0`, `swap`, `volume-<id>`, `config`, `rescue`. */
+  name: string
+  role: DiskRole
+  source: DiskSource
+  deviceType: DeviceType
+  bus: DiskBus
+  /** The guest device name Nova reports, e.g. `/dev/vda`. */
+  deviceName: string
+  /** Boot priority (0 boots first); null for no boot priority. */
+  bootIndex: number | null
+}
+
+/** What the config drive (ISO 9660, label `config-2`) carries. */
+export interface ConfigDriveSpec {
+  /** `openstack/latest/meta_data.json`: uuid, name, hostname, public_keys, keys, meta, … */
+  metaData: Record<string, unknown>
+  /** `openstack/latest/user_data`, decoded. */
+  userData: string | null
+  networkData: Record<string, unknown>
+}
+
+/** Everything a driver needs to run an instance. */
+export interface InstanceSpec {
+  instanceId: string
+  name: string
+  vcpus: number
+  memoryMb: number
+  /** Disks in their original order; the driver keeps this order and their addresses. */
+  disks: DiskSpec[]
+  configDrive: ConfigDriveSpec | null
+  /** Image properties of the server's image (e.g. `os_shutdown_timeout`), all strings. */
+  imageProperties: Record<string, string>
+}
+
+/** A rescue request, after the agent chose the rescue image and the mode. */
+export interface RescueSpec {
+  instance: InstanceSpec
+  /** `stable` keeps every original disk at its address; `legacy` puts the rescue disk first and the root second. */
+  mode: 'stable' | 'legacy'
+  rescueImage: { imageId: string; path: string; format: DiskFormat; properties: Record<string, string> }
+  rescueDevice: DeviceType
+  rescueBus: DiskBus
+  /** The config drive the rescue boots with (it carries the rescue key). */
+  rescueConfigDrive: ConfigDriveSpec | null
+  /** Keep a snapshot of the root before the rescue disk boots (for `lifeboat:discard`). */
+  snapshotRoot: boolean
+}
+
+/** Nova's power states (nova/compute/power_state.py). */
+export const PowerState = { NOSTATE: 0, RUNNING: 1, PAUSED: 3, SHUTDOWN: 4, CRASHED: 6, SUSPENDED: 7 } as const
+export type PowerState = (typeof PowerState)[keyof typeof PowerState]
+
+/** A device as a driver placed it: the exact layout tests and operators can inspect. */
+export interface PlannedDevice {
+  name: string
+  role: DiskRole
+  deviceType: DeviceType
+  bus: DiskBus
+  /** Controller and slot, e.g. `pci:0x04` (virtio), `scsi0:0:1`, `ide:1:0`, `sata0:0`, `usb0:1`, `fdc:0`. */
+  address: string
+  bootIndex: number | null
+  /** The guest's name for it as the guest kernel will see it (`vda`, `sda`, `sr0`, `fd0`). */
+  guestName: string
+  /** What the device reads: a file path, or a description for the fake driver. */
+  source: string
+  readOnly: boolean
+}
+
+/** The layout of a domain at a moment (normal or rescue). */
+export interface DomainLayout {
+  machineType: MachineType
+  devices: PlannedDevice[]
+}
+
+/** What a driver knows of one of its domains. */
+export interface DomainInfo {
+  instanceId: string
+  powerState: PowerState
+  rescued: boolean
+  layout: DomainLayout
+}
+
+/** What a driver can do; mapped to placement traits by `capabilityTraits()`. */
+export interface DriverCapabilities {
+  supportsBfvRescue: boolean
+  rescueBuses: DiskBus[]
+  rescueDevices: DeviceType[]
+  supportsVolumeAttach: boolean
+  supportsVolumeExtend: boolean
+  imageFormats: DiskFormat[]
+}
+
+/** The host, as the agent reports it (hypervisor view and placement inventory). */
+export interface HostInfo {
+  hypervisorType: string
+  hypervisorVersion: number
+  /** `tcg`, `kvm`, or `none` (fake). */
+  acceleration: string
+  vcpus: number
+  memoryMb: number
+  diskGb: number
+  cpuInfo: Record<string, unknown>
+}
+
+/** Thrown by drivers; wraps the original error in `cause`. */
+export class DriverError extends Error {
+  readonly code: string
+  constructor(message: string, options?: { cause?: unknown; code?: string }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
+    this.name = 'DriverError'
+    this.code = options?.code ?? 'LB_DRIVER_ERROR'
+  }
+}
+
+/**
+ * A hypervisor driver. Every method acts on one instance and is called by one
+ * task at a time for that instance (the agent serialises per instance).
+ */
+export interface VirtDriver {
+  /** `fake` or `qemu`. */
+  readonly name: string
+  readonly capabilities: DriverCapabilities
+  /** Prepares the driver (state folder, probes); finds domains that survived a restart. */
+  init(): Promise<void>
+  hostInfo(): Promise<HostInfo>
+  /** Every domain the driver knows, with its real power state (reconciled with the processes). */
+  listDomains(): Promise<DomainInfo[]>
+  getDomain(instanceId: string): Promise<DomainInfo | null>
+  /** Creates the disks and the config drive and boots the instance. */
+  spawn(spec: InstanceSpec): Promise<void>
+  /** Stops the instance hard and removes it; `deleteDisks` removes its local disks too (never volumes). */
+  destroy(instanceId: string, options: { deleteDisks: boolean }): Promise<void>
+  /** Clean shutdown: ACPI power button, wait up to `timeoutSeconds`, then power off hard. */
+  powerOff(instanceId: string, options: { timeoutSeconds: number }): Promise<void>
+  /** Boots a stopped instance in its normal layout. */
+  powerOn(spec: InstanceSpec): Promise<void>
+  reboot(spec: InstanceSpec, kind: 'SOFT' | 'HARD', options: { timeoutSeconds: number }): Promise<void>
+  pause(instanceId: string): Promise<void>
+  unpause(instanceId: string): Promise<void>
+  /** Saves the running state so the instance uses no CPU; `resume` brings it back. */
+  suspend(instanceId: string): Promise<void>
+  resume(spec: InstanceSpec): Promise<void>
+  /** The serial console log; the last `maxLines` lines when given. */
+  getConsoleOutput(instanceId: string, maxLines?: number): Promise<string>
+  /** Copies the root disk (flattened) to `targetPath` in `format`. */
+  snapshot(instanceId: string, target: { path: string; format: DiskFormat }): Promise<void>
+  /** Attaches `disk` (already appended to `spec.disks`) to the instance, live or for the next boot. */
+  attachVolume(spec: InstanceSpec, disk: DiskSpec): Promise<void>
+  /** Detaches the disk named `diskName` (`spec.disks` no longer lists it). */
+  detachVolume(spec: InstanceSpec, diskName: string): Promise<void>
+  /** Shuts the instance down if running and boots it from the rescue disk (see RescueSpec.mode). */
+  rescue(spec: RescueSpec, options: { timeoutSeconds: number }): Promise<void>
+  /** Removes the rescue disk and boots the original layout; `discardChanges` restores the root snapshot. */
+  unrescue(spec: InstanceSpec, options: { discardChanges: boolean; timeoutSeconds: number }): Promise<void>
+}
+
+/** The one table of capability → trait, like Nova's `CAPABILITY_TRAITS_MAP`. */
+export function capabilityTraits(capabilities: DriverCapabilities): string[] {
+  const traits = new Set<string>(['COMPUTE_NODE'])
+  if (capabilities.supportsBfvRescue) traits.add('COMPUTE_RESCUE_BFV')
+  if (capabilities.supportsVolumeAttach) traits.add('COMPUTE_VOLUME_ATTACH_WITH_TAG')
+  if (capabilities.supportsVolumeExtend) traits.add('COMPUTE_VOLUME_EXTEND')
+  for (const bus of capabilities.rescueBuses) traits.add(`COMPUTE_STORAGE_BUS_${bus.toUpperCase()}`)
+  for (const format of capabilities.imageFormats) traits.add(`COMPUTE_IMAGE_TYPE_${format.toUpperCase()}`)
+  return [...traits].sort()
+}
