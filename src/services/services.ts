@@ -5,6 +5,9 @@ import { TokenService } from './identity/tokens.js'
 import { ImageService } from './image/image-service.js'
 import { VolumeService } from './volume/volume-service.js'
 import { PlacementService } from './placement/placement-service.js'
+import { FlavorService } from './compute/flavor-service.js'
+import { KeypairService } from './compute/keypair-service.js'
+import { SecurityGroupService } from './compute/security-group-service.js'
 import type { ServiceDeps } from './service-deps.js'
 
 /** Every service of the control plane, built once per process over one database. */
@@ -14,6 +17,9 @@ export interface Services {
   images: ImageService
   volumes: VolumeService
   placement: PlacementService
+  flavors: FlavorService
+  keypairs: KeypairService
+  securityGroups: SecurityGroupService
 }
 
 /** Wires the services together over the database. */
@@ -27,6 +33,9 @@ export function createServices(config: LifeboatConfig, database: DatabaseHandle)
     images: new ImageService(deps),
     volumes: new VolumeService(deps),
     placement: new PlacementService(deps),
+    flavors: new FlavorService(deps),
+    keypairs: new KeypairService(deps),
+    securityGroups: new SecurityGroupService(deps),
   }
   return services
 }
