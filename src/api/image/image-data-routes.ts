@@ -1,0 +1,27 @@
+import fs from 'node:fs'
+import type { Readable } from 'node:stream'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { ApiContext } from '../context.js'
+import { ImageIdParams } from './schemas.js'
+
+/** Uploads may be as large as disks; the octet-stream parser streams them, never buffering. */
+export const UPLOAD_BODY_LIMIT = 64 * 1024 ** 3
+
+/** `PUT/GET /v2/images/{id}/file`: image data streamed to and from the data folder. */
+export function imageDataRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
+  const { images } = ctx.services
+  return async (app) => {
+    // The body is the raw byte stream (see the octet-stream parser in plugin.ts), so no body schema.
+    app.put('/v2/images/:id/file', { schema: { params: ImageIdParams }, bodyLimit: UPLOAD_BODY_LIMIT }, async (req, reply) => {
+      await images.uploadImageData(req.auth, req.params.id, req.body as Readable)
+      reply.status(204).send()
+    })
+    app.get('/v2/images/:id/file', { schema: { params: ImageIdParams } }, async (req, reply) => {
+      const data = await images.openImageData(req.auth, req.params.id)
+      if (!data) return reply.status(204).send()
+      reply.header('content-type', 'application/octet-stream').header('content-length', String(data.size))
+      if (data.checksum) reply.header('content-md5', data.checksum)
+      return reply.send(fs.createReadStream(data.path))
+    })
+  }
+}
