@@ -3,6 +3,13 @@ import type { Readable } from 'node:stream'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { ApiContext } from '../context.js'
 import { ImageIdParams } from './schemas.js'
+import { UnsupportedMediaType } from '../../services/errors.js'
+
+/** Glance takes image data only as `application/octet-stream` (other types have parsers of their own, e.g. text/plain). */
+function assertOctetStream(contentType: string | undefined): void {
+  const base = (contentType ?? '').split(';')[0]!.trim().toLowerCase()
+  if (base !== 'application/octet-stream') throw new UnsupportedMediaType(`Invalid content type ${contentType ?? ''}`, 'LB_IMAGE_DATA_MEDIA_TYPE')
+}
 
 /** Uploads may be as large as disks; the octet-stream parser streams them, never buffering. */
 export const UPLOAD_BODY_LIMIT = 64 * 1024 ** 3
@@ -13,6 +20,7 @@ export function imageDataRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     // The body is the raw byte stream (see the octet-stream parser in plugin.ts), so no body schema.
     app.put('/v2/images/:id/file', { schema: { params: ImageIdParams }, bodyLimit: UPLOAD_BODY_LIMIT }, async (req, reply) => {
+      assertOctetStream(req.headers['content-type'])
       await images.uploadImageData(req.auth, req.params.id, req.body as Readable)
       reply.status(204).send()
     })
