@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
 import fs from 'node:fs'
+import http from 'node:http'
 import path from 'node:path'
 import { test } from 'node:test'
 import { describeEachDialect } from '../../helpers/cloud.js'
@@ -71,6 +72,24 @@ describeEachDialect('image data: upload and download', (cloud) => {
   test('another project can\'t upload to an image it can\'t see (404)', async () => {
     const image = await createImage(cloud().admin, { name: 'admin-upload', visibility: 'private' })
     assert.equal((await upload(cloud().demo, image.id, new Uint8Array([1]))).status, 404)
+  })
+
+  test('an upload the client abandons leaves the image queued with no data kept', async () => {
+    const demo = cloud().demo
+    const image = await createImage(demo, { name: 'abandoned' })
+    const req = http.request(`${cloud().url}/image/v2/images/${image.id}/file`, {
+      method: 'PUT', headers: { 'x-auth-token': demo.token, 'content-type': 'application/octet-stream', 'content-length': String(8 * 1024 * 1024) },
+    })
+    req.on('error', () => {})
+    req.write(Buffer.alloc(1024 * 1024, 1))
+    const status = async () => (await demo.request('GET', `/image/v2/images/${image.id}`)).body.status
+    for (let i = 0; i < 50 && (await status()) !== 'saving'; i++) await new Promise((r) => setTimeout(r, 20))
+    assert.equal(await status(), 'saving')
+    req.destroy()
+    for (let i = 0; i < 100 && (await status()) !== 'queued'; i++) await new Promise((r) => setTimeout(r, 20))
+    assert.equal(await status(), 'queued')
+    const leftovers = fs.readdirSync(imagesDir(cloud())).filter((f) => f.includes(image.id))
+    assert.deepEqual(leftovers, [])
   })
 
   test('delete removes the data file', async () => {
