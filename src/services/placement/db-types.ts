@@ -1,0 +1,32 @@
+import type { Kysely } from 'kysely'
+import type { Database } from '../../db/schema.js'
+import type { PlacementInventoriesTable, PlacementResourceProvidersTable } from '../../db/tables/placement-tables.js'
+
+/** A database handle or an open transaction (Kysely's Transaction is a Kysely). */
+export type Db = Kysely<Database>
+
+export type ProviderRow = PlacementResourceProvidersTable
+export type InventoryRow = PlacementInventoriesTable
+
+/** The six numbers of one inventory, as the API shows them. */
+export interface InventoryFields {
+  total: number
+  reserved: number
+  min_unit: number
+  max_unit: number
+  step_size: number
+  allocation_ratio: number
+}
+
+/** placement/db/constants.py MAX_INT: the default `max_unit`. */
+export const MAX_INT = 2147483647
+
+/** handlers/inventory.py INVENTORY_DEFAULTS. */
+export const INVENTORY_DEFAULTS: Omit<InventoryFields, 'total'> = {
+  reserved: 0, min_unit: 1, max_unit: MAX_INT, step_size: 1, allocation_ratio: 1.0,
+}
+
+/** Fills the defaults of a partial inventory. */
+export function withInventoryDefaults(input: Partial<InventoryFields> & { total: number }): InventoryFields {
+  return { ...INVENTORY_DEFAULTS, ...input }
+}

@@ -1,0 +1,42 @@
+/**
+ * The os-traits names Lifeboat knows (a subset of openstack/os-traits, the
+ * ones its compute driver reports or its scheduler asks for). Seeded into
+ * the traits table idempotently when the placement service first runs;
+ * only `CUSTOM_*` traits may be created through the API.
+ */
+export const STANDARD_TRAITS: readonly string[] = [
+  // os_traits/compute/__init__.py
+  'COMPUTE_DEVICE_TAGGING', 'COMPUTE_NODE', 'COMPUTE_TRUSTED_CERTS', 'COMPUTE_SAME_HOST_COLD_MIGRATE',
+  'COMPUTE_RESCUE_BFV', 'COMPUTE_ACCELERATORS',
+  // os_traits/compute/status.py
+  'COMPUTE_STATUS_DISABLED',
+  // os_traits/compute/storage.py
+  'COMPUTE_STORAGE_BUS_FDC', 'COMPUTE_STORAGE_BUS_IDE', 'COMPUTE_STORAGE_BUS_SATA', 'COMPUTE_STORAGE_BUS_SCSI',
+  'COMPUTE_STORAGE_BUS_USB', 'COMPUTE_STORAGE_BUS_VIRTIO',
+  // os_traits/compute/image.py
+  'COMPUTE_IMAGE_TYPE_ISO', 'COMPUTE_IMAGE_TYPE_QCOW2', 'COMPUTE_IMAGE_TYPE_RAW',
+  // os_traits/compute/volume.py
+  'COMPUTE_VOLUME_ATTACH', 'COMPUTE_VOLUME_ATTACH_WITH_TAG', 'COMPUTE_VOLUME_EXTEND', 'COMPUTE_VOLUME_MULTI_ATTACH',
+  // os_traits/compute/net.py
+  'COMPUTE_NET_ATTACH_INTERFACE', 'COMPUTE_NET_ATTACH_INTERFACE_WITH_TAG', 'COMPUTE_NET_VIF_MODEL_VIRTIO',
+  'COMPUTE_NET_VIF_MODEL_E1000', 'COMPUTE_NET_VIF_MODEL_RTL8139',
+  // os_traits/compute/graphics.py
+  'COMPUTE_GRAPHICS_MODEL_BOCHS', 'COMPUTE_GRAPHICS_MODEL_CIRRUS', 'COMPUTE_GRAPHICS_MODEL_NONE',
+  'COMPUTE_GRAPHICS_MODEL_QXL', 'COMPUTE_GRAPHICS_MODEL_VGA', 'COMPUTE_GRAPHICS_MODEL_VIRTIO',
+  // os_traits/compute/security.py
+  'COMPUTE_SECURITY_TPM_1_2', 'COMPUTE_SECURITY_TPM_2_0', 'COMPUTE_SECURITY_UEFI_SECURE_BOOT',
+  // os_traits/compute/firmware.py, arch.py
+  'COMPUTE_FIRMWARE_BIOS', 'COMPUTE_FIRMWARE_UEFI', 'COMPUTE_ARCH_X86_64', 'COMPUTE_ARCH_AARCH64',
+  // os_traits/hw/cpu/x86/__init__.py
+  'HW_CPU_X86_AVX', 'HW_CPU_X86_AVX2', 'HW_CPU_X86_SSE', 'HW_CPU_X86_SSE2', 'HW_CPU_X86_SSE41', 'HW_CPU_X86_SSE42',
+  'HW_CPU_X86_AESNI', 'HW_CPU_X86_VMX', 'HW_CPU_X86_SVM', 'HW_CPU_HYPERTHREADING',
+]
+
+/** The os-resource-classes STANDARDS list, in its order. */
+export const STANDARD_RESOURCE_CLASSES: readonly string[] = [
+  'VCPU', 'MEMORY_MB', 'DISK_GB', 'PCI_DEVICE', 'SRIOV_NET_VF', 'NUMA_SOCKET', 'NUMA_CORE', 'NUMA_THREAD',
+  'NUMA_MEMORY_MB', 'IPV4_ADDRESS', 'VGPU', 'VGPU_DISPLAY_HEAD', 'NET_BW_EGR_KILOBIT_PER_SEC',
+  'NET_BW_IGR_KILOBIT_PER_SEC', 'PCPU', 'MEM_ENCRYPTION_CONTEXT', 'FPGA', 'PGPU',
+  'NET_PACKET_RATE_KILOPACKET_PER_SEC', 'NET_PACKET_RATE_EGR_KILOPACKET_PER_SEC',
+  'NET_PACKET_RATE_IGR_KILOPACKET_PER_SEC',
+]
