@@ -7,6 +7,7 @@ import { imagePlugin } from './image/plugin.js'
 import { volumePlugin } from './volume/plugin.js'
 import { placementPlugin } from './placement/plugin.js'
 import { computePlugin } from './compute/plugin.js'
+import { agentPlugin } from './agent/plugin.js'
 import { keystoneEnvelope } from './common/envelopes.js'
 import { installErrorHandling } from './common/error-handling.js'
 import { InvalidRequest } from '../services/errors.js'
@@ -63,5 +64,6 @@ export async function buildApp(ctx: ApiContext, logger: LoggerOption = { level: 
   await app.register(volumePlugin(ctx), { prefix: '/volume' })
   await app.register(placementPlugin(ctx), { prefix: '/placement' })
   await app.register(computePlugin(ctx), { prefix: '/compute' })
+  await app.register(agentPlugin(ctx), { prefix: '/agent/v1' })
   return app
 }

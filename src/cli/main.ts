@@ -35,7 +35,7 @@ function fileConfig(file: string | undefined): ConfigInput {
 
 async function serve(flags: ServeFlags): Promise<void> {
   const config = loadConfig(fileConfig(flags.config), configFromEnv(), flagsToConfig(flags))
-  const running = await startLifeboat(config)
+  const running = await startLifeboat(config, { onDriverChosen: (line) => process.stdout.write(`${line}\n`) })
   const out = (line = '') => process.stdout.write(`${line}\n`)
   out()
   out(`Lifeboat is running at ${running.url}`)

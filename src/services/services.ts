@@ -8,6 +8,8 @@ import { PlacementService } from './placement/placement-service.js'
 import { FlavorService } from './compute/flavor-service.js'
 import { KeypairService } from './compute/keypair-service.js'
 import { SecurityGroupService } from './compute/security-group-service.js'
+import { ComputeService } from './compute/compute-service.js'
+import type { AgentGateway } from './compute/agent-gateway.js'
 import type { ServiceDeps } from './service-deps.js'
 
 /** Every service of the control plane, built once per process over one database. */
@@ -20,6 +22,9 @@ export interface Services {
   flavors: FlavorService
   keypairs: KeypairService
   securityGroups: SecurityGroupService
+  compute: ComputeService
+  /** The internal agent API's service side (the same object as `compute.agents`). */
+  agents: AgentGateway
 }
 
 /** Wires the services together over the database. */
@@ -36,6 +41,10 @@ export function createServices(config: LifeboatConfig, database: DatabaseHandle)
     flavors: new FlavorService(deps),
     keypairs: new KeypairService(deps),
     securityGroups: new SecurityGroupService(deps),
+    compute: undefined as unknown as ComputeService,
+    agents: undefined as unknown as AgentGateway,
   }
+  services.compute = new ComputeService(deps)
+  services.agents = services.compute.agents
   return services
 }

@@ -1,10 +1,157 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
 import type { ApiContext } from '../context.js'
+import { CreateServerBody, ServerIdParams, UpdateServerBody } from './schemas/servers.js'
+import { serverSummaryView, serverView, type ServerViewOptions } from './views/server-view.js'
+import { isAtLeast } from '../common/microversion.js'
+import { InvalidRequest, NotFound } from '../../services/errors.js'
+import type { CallContext } from '../../services/compute/call-context.js'
+import type { ServerListQuery } from '../../services/compute/server-queries.js'
+import { serverActionRoutes } from './server-actions-routes.js'
+import { serverSubresourceRoutes } from './server-subresource-routes.js'
 
-/** Servers and everything under /servers/{id}. */
-export function serverRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
-  return async (app) => {
-    void ctx
-    void app
+/** The caller of a compute route, for the services. */
+export function callOf(req: FastifyRequest): CallContext {
+  return { auth: req.auth, requestId: req.id }
+}
+
+/** The compute API's base URL (`http://h/compute`). */
+export function computeBase(ctx: ApiContext): string {
+  return `${ctx.publicUrl()}/compute`
+}
+
+/** View options for a request; `extended` and `serverGroups` per route. */
+export async function viewOptions(ctx: ApiContext, req: FastifyRequest, extended: boolean, serverGroups: boolean): Promise<ServerViewOptions> {
+  let hostStatus: ServerViewOptions['hostStatus']
+  if (req.auth.isAdmin && isAtLeast(req.microversion, '2.16')) {
+    const services = await ctx.database.db.selectFrom('compute_services').select(['host', 'disabled', 'last_seen_at', 'forced_down']).execute()
+    const byHost = new Map(services.map((s) => [s.host, s]))
+    hostStatus = (host) => {
+      if (!host) return ''
+      const s = byHost.get(host)
+      if (!s) return 'UNKNOWN'
+      if (s.forced_down || !s.last_seen_at || Date.now() - Date.parse(s.last_seen_at) > 60_000) return 'DOWN'
+      return s.disabled ? 'MAINTENANCE' : 'UP'
+    }
+  }
+  return { base: computeBase(ctx), microversion: req.microversion, isAdmin: req.auth.isAdmin, extended, serverGroups, hostStatus }
+}
+
+function one(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[value.length - 1] : value
+}
+
+function bool(value: string | undefined): boolean | undefined {
+  if (value === undefined) return undefined
+  return ['1', 't', 'true', 'on', 'y', 'yes'].includes(value.toLowerCase())
+}
+
+function csv(value: string | undefined): string[] | undefined {
+  return value === undefined ? undefined : value.split(',').filter(Boolean)
+}
+
+function readListQuery(query: Record<string, string | string[] | undefined>): ServerListQuery {
+  const limitText = one(query.limit)
+  let limit: number | undefined
+  if (limitText !== undefined) {
+    limit = Number(limitText)
+    if (!Number.isInteger(limit) || limit < 0) throw new InvalidRequest(`Invalid input for query parameters limit. Value: ${limitText}.`)
+  }
+  const sortDir = one(query.sort_dir)
+  if (sortDir !== undefined && sortDir !== 'asc' && sortDir !== 'desc') throw new InvalidRequest(`Invalid input for query parameters sort_dir. Value: ${sortDir}.`)
+  return {
+    name: one(query.name), status: one(query.status), image: one(query.image), flavor: one(query.flavor), host: one(query.host),
+    changesSince: one(query['changes-since']), changesBefore: one(query['changes-before']),
+    tags: csv(one(query.tags)), tagsAny: csv(one(query['tags-any'])), notTags: csv(one(query['not-tags'])), notTagsAny: csv(one(query['not-tags-any'])),
+    locked: bool(one(query.locked)), reservationId: one(query.reservation_id), allTenants: query.all_tenants !== undefined && bool(one(query.all_tenants) || 'true') !== false,
+    projectId: one(query.project_id) ?? one(query.tenant_id), availabilityZone: one(query.availability_zone), keyName: one(query.key_name),
+    userId: one(query.user_id), limit, marker: one(query.marker), sortKey: one(query.sort_key), sortDir: sortDir as 'asc' | 'desc' | undefined,
   }
 }
+
+function nextLink(ctx: ApiContext, path: string, query: Record<string, string | string[] | undefined>, lastId: string) {
+  const params = new URLSearchParams()
+  for (const [key, value] of Object.entries(query)) if (key !== 'marker' && value !== undefined) params.set(key, one(value)!)
+  params.set('marker', lastId)
+  return [{ rel: 'next', href: `${computeBase(ctx)}/v2.1/${path}?${params.toString()}` }]
+}
+
+/** Servers: create, list, detail, show, update, delete, plus actions and sub-resources. */
+export function serverRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
+  const compute = () => ctx.services.compute
+  return async (app) => {
+    app.post('/servers', { schema: { body: CreateServerBody } }, async (req, reply) => {
+      const body = req.body.server
+      if (isAtLeast(req.microversion, '2.37') && body.networks === undefined) throw new InvalidRequest("Invalid input for field/attribute server. Value: missing 'networks'. 'networks' is a required property")
+      if (!isAtLeast(req.microversion, '2.19') && body.description !== undefined) throw new InvalidRequest("Invalid input for field/attribute server. Additional properties are not allowed ('description' was unexpected)")
+      if (!isAtLeast(req.microversion, '2.52') && body.tags !== undefined) throw new InvalidRequest("Invalid input for field/attribute server. Additional properties are not allowed ('tags' was unexpected)")
+      if (isAtLeast(req.microversion, '2.57') && body.personality !== undefined) throw new InvalidRequest("Invalid input for field/attribute server. Additional properties are not allowed ('personality' was unexpected)")
+      const imageRef = typeof body.imageRef === 'string' && body.imageRef !== '' ? body.imageRef.slice(body.imageRef.lastIndexOf('/') + 1) : null
+      if (!imageRef && !body.block_device_mapping_v2?.length && !body.block_device_mapping?.length) throw new InvalidRequest('Missing imageRef attribute')
+      const created = await compute().createServer(callOf(req), {
+        name: body.name, imageRef, flavorRef: String(body.flavorRef), adminPass: body.adminPass, metadata: body.metadata,
+        userData: body.user_data ?? null, keyName: body.key_name ?? null, availabilityZone: body.availability_zone ?? null, networks: body.networks,
+        securityGroups: body.security_groups?.map((g) => g.name), blockDeviceMappings: body.block_device_mapping_v2,
+        configDrive: body.config_drive === true || (typeof body.config_drive === 'string' && ['true', '1', 'yes'].includes(body.config_drive.toLowerCase())),
+        description: body.description ?? null, tags: body.tags, accessIPv4: body.accessIPv4 ?? null, accessIPv6: body.accessIPv6 ?? null,
+        minCount: body.min_count === undefined ? undefined : Number(body.min_count), maxCount: body.max_count === undefined ? undefined : Number(body.max_count),
+      })
+      const first = created[0]!
+      reply.status(202).header('Location', `${computeBase(ctx)}/v2.1/servers/${first.id}`)
+      if (body.return_reservation_id !== undefined && String(body.return_reservation_id).toLowerCase() !== 'false') return { reservation_id: first.reservationId }
+      return {
+        server: {
+          id: first.id,
+          links: [{ rel: 'self', href: `${computeBase(ctx)}/v2.1/servers/${first.id}` }, { rel: 'bookmark', href: `${computeBase(ctx)}/servers/${first.id}` }],
+          'OS-DCF:diskConfig': 'MANUAL',
+          security_groups: first.securityGroups.map((name) => ({ name })),
+          ...(ctx.config.compute.enableInstancePassword ? { adminPass: first.adminPass } : {}),
+        },
+      }
+    })
+
+    app.get('/servers', async (req) => {
+      const query = req.query as Record<string, string | undefined>
+      const { servers, hasMore } = await compute().listServers(callOf(req), readListQuery(query))
+      return {
+        servers: servers.map((s) => serverSummaryView(s, computeBase(ctx))),
+        ...(hasMore ? { servers_links: nextLink(ctx, 'servers', query, servers[servers.length - 1]!.row.uuid) } : {}),
+      }
+    })
+
+    app.get('/servers/detail', async (req) => {
+      const query = req.query as Record<string, string | undefined>
+      const { servers, hasMore } = await compute().listServers(callOf(req), readListQuery(query))
+      const options = await viewOptions(ctx, req, true, false)
+      return {
+        servers: servers.map((s) => serverView(s, options)),
+        ...(hasMore ? { servers_links: nextLink(ctx, 'servers/detail', query, servers[servers.length - 1]!.row.uuid) } : {}),
+      }
+    })
+
+    app.get('/servers/:id', { schema: { params: ServerIdParams } }, async (req) => {
+      const details = await compute().showServer(callOf(req), req.params.id)
+      return { server: serverView(details, await viewOptions(ctx, req, true, true)) }
+    })
+
+    app.put('/servers/:id', { schema: { params: ServerIdParams, body: UpdateServerBody } }, async (req) => {
+      const patch = req.body.server
+      if (!isAtLeast(req.microversion, '2.19') && patch.description !== undefined) throw new InvalidRequest("Invalid input for field/attribute server. Additional properties are not allowed ('description' was unexpected)")
+      if (!isAtLeast(req.microversion, '2.90') && patch.hostname !== undefined) throw new InvalidRequest("Invalid input for field/attribute server. Additional properties are not allowed ('hostname' was unexpected)")
+      const details = await compute().updateServer(callOf(req), req.params.id, { name: patch.name, description: patch.description, accessIPv4: patch.accessIPv4, accessIPv6: patch.accessIPv6 })
+      // Before 2.75 Nova answers update with the reduced view.
+      const full = isAtLeast(req.microversion, '2.75')
+      return { server: serverView(details, await viewOptions(ctx, req, full, full)) }
+    })
+
+    app.delete('/servers/:id', { schema: { params: ServerIdParams } }, async (req, reply) => {
+      await compute().deleteServer(callOf(req), req.params.id)
+      reply.status(204).send()
+    })
+
+    await app.register(serverActionRoutes(ctx))
+    await app.register(serverSubresourceRoutes(ctx))
+  }
+}
+
+export { NotFound }

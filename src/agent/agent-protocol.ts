@@ -1,0 +1,74 @@
+/**
+ * The internal agent API's messages: what the control plane and an agent
+ * (embedded or remote) say to each other over HTTP. Types only.
+ */
+import type { Task, TaskReport } from '../services/tasks/task-types.js'
+import type { ConfigDriveSpec, DiskFormat, DiskSpec, HostInfo, InstanceSpec } from '../virt/virt-driver.js'
+
+export type { Task, TaskReport }
+
+/** POST /agent/v1/register */
+export interface RegisterRequest {
+  host: string
+  session: string
+  driver: string
+  hostInfo: HostInfo
+  traits: string[]
+  /** Domains the driver found at start, to reconcile power states. */
+  domains: Array<{ instanceId: string; powerState: number; rescued: boolean }>
+}
+
+export interface RegisterResponse {
+  serviceId: string
+  leaseSeconds: number
+}
+
+/** A leased task with everything the manager needs to do it. */
+export interface AgentTask {
+  id: string
+  instanceUuid: string
+  attempts: number
+  task: Task
+  instance: InstanceSpec
+  /** Nova's shutdown_timeout, or the image's `os_shutdown_timeout`. */
+  shutdownTimeoutSeconds: number
+  rescue?: {
+    /** Rescue image candidates in the order `chooseRescueImage()` tries them. */
+    candidates: Array<{ imageId: string; source: 'request' | 'server image' | 'root volume image' | 'operator default' }>
+    volumeBacked: boolean
+    configDrive: ConfigDriveSpec
+  }
+  attach?: { disk: DiskSpec }
+  detach?: { diskName: string }
+  snapshot?: { imageId: string; format: DiskFormat }
+}
+
+/** GET /agent/v1/images/{id} */
+export interface AgentImageInfo {
+  id: string
+  name: string | null
+  status: string
+  diskFormat: DiskFormat
+  properties: Record<string, string>
+  /** Where the control plane keeps the data; used directly when the agent shares the filesystem. */
+  path: string
+  size: number | null
+  checksum: string | null
+}
+
+/** POST /agent/v1/tasks/{id}/events */
+export interface TaskEventRequest {
+  session: string
+  event: string
+  phase: 'start' | 'finish'
+  result?: 'Success' | 'Error'
+  details?: string
+}
+
+/** POST /agent/v1/tasks/{id}/finish */
+export interface FinishTaskRequest {
+  session: string
+  report: TaskReport
+  /** For rescue: what the manager chose, recorded on the instance. */
+  rescue?: { imageId: string; mode: 'stable' | 'legacy' }
+}

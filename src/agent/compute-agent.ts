@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto'
+import path from 'node:path'
+import type { Logger } from 'pino'
+import type { VirtDriver } from '../virt/virt-driver.js'
+import { capabilityTraits } from '../virt/virt-driver.js'
+import { AgentApiClient } from './agent-api-client.js'
+import { ImageFiles } from './image-files.js'
+import { runTask } from './manager/compute-manager.js'
+import type { ManagerContext } from './manager/manager-context.js'
+
+export interface ComputeAgentOptions {
+  controlUrl: string
+  host: string
+  credential: string
+  driver: VirtDriver
+  /** The agent's own folder (image cache, scratch space). */
+  stateDir: string
+  log: Pick<Logger, 'info' | 'warn' | 'error'>
+  heartbeatSeconds?: number
+  /** Tasks run at once (for different instances). */
+  concurrency?: number
+}
+
+/** A running agent. */
+export interface ComputeAgent {
+  readonly session: string
+  stop(): Promise<void>
+}
+
+const LEASE_WAIT_MS = 20_000
+
+/**
+ * Starts a compute agent: registers the host (with its driver's traits and
+ * the domains it found), heartbeats, and leases tasks in a long-poll loop.
+ * The embedded agent and remote agents run exactly this, over HTTP.
+ */
+export async function startComputeAgent(options: ComputeAgentOptions): Promise<ComputeAgent> {
+  const { driver, log } = options
+  const session = randomUUID()
+  const api = new AgentApiClient(options.controlUrl, options.host, options.credential)
+  await driver.init()
+  const hostInfo = await driver.hostInfo()
+  const domains = (await driver.listDomains()).map((d) => ({ instanceId: d.instanceId, powerState: d.powerState, rescued: d.rescued }))
+  await api.register({ host: options.host, session, driver: driver.name, hostInfo, traits: capabilityTraits(driver.capabilities), domains })
+  log.info({ host: options.host, driver: driver.name, acceleration: hostInfo.acceleration }, `compute agent ${options.host} registered (driver ${driver.name}, acceleration ${hostInfo.acceleration})`)
+
+  const ctx: ManagerContext = { api, driver, images: new ImageFiles(api, path.join(options.stateDir, 'image-cache')), session, workDir: path.join(options.stateDir, 'work') }
+  const abort = new AbortController()
+  let stopped = false
+  const inFlight = new Set<Promise<void>>()
+  const concurrency = options.concurrency ?? 4
+
+  const heartbeat = setInterval(() => {
+    void api.heartbeat(session).catch((error: unknown) => log.warn({ err: error }, 'heartbeat failed'))
+  }, (options.heartbeatSeconds ?? 10) * 1000)
+  heartbeat.unref()
+
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        if (inFlight.size >= concurrency) {
+          await Promise.race(inFlight)
+          continue
+        }
+        const tasks = await api.lease(session, concurrency - inFlight.size, LEASE_WAIT_MS, abort.signal)
+        for (const task of tasks) {
+          const running = runTask(ctx, task).catch((error: unknown) => log.error({ err: error, task: task.id }, 'task report failed'))
+          inFlight.add(running)
+          void running.finally(() => inFlight.delete(running))
+        }
+      } catch (error) {
+        if (stopped) break
+        log.warn({ err: error }, 'lease failed; retrying')
+        await new Promise((resolve) => setTimeout(resolve, 1000))
+      }
+    }
+  })()
+
+  return {
+    session,
+    async stop() {
+      stopped = true
+      clearInterval(heartbeat)
+      abort.abort()
+      await loop.catch(() => undefined)
+      await Promise.allSettled(inFlight)
+    },
+  }
+}

@@ -1,0 +1,108 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import type { AgentTask, TaskReport } from '../agent-protocol.js'
+import type { InstanceSpec } from '../../virt/virt-driver.js'
+import { PowerState } from '../../virt/virt-driver.js'
+import { TASK_EVENTS } from '../../services/tasks/task-types.js'
+import { withEvent, type ManagerContext } from './manager-context.js'
+import { rescueInstance, unrescueInstance } from './rescue-instance.js'
+
+/** Image disks of a spec pointed at local files (downloaded when the filesystem is not shared). */
+async function localizeSpec(ctx: ManagerContext, spec: InstanceSpec): Promise<InstanceSpec> {
+  const disks = await Promise.all(spec.disks.map(async (disk) => {
+    if (disk.source.kind !== 'image' || (disk.source.imagePath && fs.existsSync(disk.source.imagePath))) return disk
+    const image = await ctx.api.imageInfo(disk.source.imageId)
+    return { ...disk, source: { ...disk.source, imagePath: await ctx.images.localPath(image) } }
+  }))
+  return { ...spec, disks }
+}
+
+async function powerStateOf(ctx: ManagerContext, instanceId: string): Promise<number> {
+  return (await ctx.driver.getDomain(instanceId))?.powerState ?? PowerState.NOSTATE
+}
+
+/** Does one task through the driver; returns what to report. Throws on failure. */
+async function perform(ctx: ManagerContext, task: AgentTask): Promise<Omit<TaskReport, 'ok'> & { rescue?: { imageId: string; mode: 'stable' | 'legacy' } }> {
+  const { driver } = ctx
+  const id = task.instanceUuid
+  const timeoutSeconds = task.shutdownTimeoutSeconds
+  const job = task.task
+  switch (job.kind) {
+    case 'spawn':
+      await driver.spawn(await localizeSpec(ctx, task.instance))
+      break
+    case 'power_off':
+      await driver.powerOff(id, { timeoutSeconds })
+      break
+    case 'power_on':
+      await driver.powerOn(await localizeSpec(ctx, task.instance))
+      break
+    case 'reboot':
+      await driver.reboot(await localizeSpec(ctx, task.instance), job.rebootType, { timeoutSeconds })
+      break
+    case 'pause':
+      await driver.pause(id)
+      break
+    case 'unpause':
+      await driver.unpause(id)
+      break
+    case 'suspend':
+      await driver.suspend(id)
+      break
+    case 'resume':
+      await driver.resume(await localizeSpec(ctx, task.instance))
+      break
+    case 'snapshot': {
+      const target = path.join(ctx.workDir, `snapshot-${task.id}.qcow2`)
+      fs.mkdirSync(ctx.workDir, { recursive: true })
+      try {
+        await driver.snapshot(id, { path: target, format: task.snapshot?.format ?? 'qcow2' })
+        await ctx.api.uploadImage(job.imageId, target)
+      } finally {
+        fs.rmSync(target, { force: true })
+      }
+      break
+    }
+    case 'attach_volume':
+      if (!task.attach) throw new Error('the volume to attach is gone')
+      await driver.attachVolume(task.instance, task.attach.disk)
+      break
+    case 'detach_volume':
+      if (!task.detach) throw new Error('nothing to detach')
+      await driver.detachVolume(task.instance, task.detach.diskName)
+      break
+    case 'rescue': {
+      const localized = { ...task, instance: await localizeSpec(ctx, task.instance) }
+      const rescue = await rescueInstance(ctx, localized)
+      return { powerState: await powerStateOf(ctx, id), rescue }
+    }
+    case 'unrescue':
+      await unrescueInstance(ctx, { ...task, instance: await localizeSpec(ctx, task.instance) })
+      break
+    case 'destroy':
+      if (await driver.getDomain(id)) await driver.destroy(id, { deleteDisks: true })
+      return { powerState: PowerState.NOSTATE }
+    case 'console_output':
+      return { output: { output: (await driver.getDomain(id)) ? await driver.getConsoleOutput(id, job.length ?? undefined) : '' } }
+  }
+  return { powerState: await powerStateOf(ctx, id) }
+}
+
+/**
+ * The compute manager: runs one leased task, records its instance-action
+ * event, and reports the result. Never throws: a failure is a report.
+ */
+export async function runTask(ctx: ManagerContext, task: AgentTask): Promise<void> {
+  let report: TaskReport
+  let rescue: { imageId: string; mode: 'stable' | 'legacy' } | undefined
+  try {
+    const event = TASK_EVENTS[task.task.kind]
+    const result = task.task.kind === 'console_output' ? await perform(ctx, task) : await withEvent(ctx, task, event, () => perform(ctx, task))
+    rescue = result.rescue
+    report = { ok: true, powerState: result.powerState, output: result.output }
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error)
+    report = { ok: false, error: message, powerState: await powerStateOf(ctx, task.instanceUuid).catch(() => undefined) }
+  }
+  await ctx.api.finish(task.id, { session: ctx.session, report, rescue })
+}

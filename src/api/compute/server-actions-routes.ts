@@ -1,0 +1,118 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { Type, type TSchema } from '@sinclair/typebox'
+import { TypeCompiler } from '@sinclair/typebox/compiler'
+import type { ApiContext } from '../context.js'
+import { ServerIdParams } from './schemas/servers.js'
+import { callOf, computeBase } from './server-routes.js'
+import { formatMicroversion, isAtLeast } from '../common/microversion.js'
+import { InvalidRequest } from '../../services/errors.js'
+
+const Null = Type.Null()
+const NoBody = Type.Union([Type.Null(), Type.Object({}, { additionalProperties: false })])
+
+/** Nova's action schemas (schemas/*.py); Lifeboat's own keys carry the `lifeboat:` prefix. */
+const ACTION_SCHEMAS: Record<string, TSchema> = {
+  'os-start': NoBody,
+  'os-stop': NoBody,
+  pause: NoBody,
+  unpause: NoBody,
+  suspend: NoBody,
+  resume: NoBody,
+  unlock: NoBody,
+  reboot: Type.Object({ type: Type.String({ pattern: '^([Hh][Aa][Rr][Dd]|[Ss][Oo][Ff][Tt])$' }) }, { additionalProperties: false }),
+  lock: Type.Union([Null, Type.Object({ locked_reason: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) }, { additionalProperties: false })]),
+  rescue: Type.Union([Null, Type.Object({
+    adminPass: Type.Optional(Type.String()),
+    rescue_image_ref: Type.Optional(Type.String()),
+    'lifeboat:key_name': Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    'lifeboat:timeout': Type.Optional(Type.Integer({ minimum: 1, maximum: 30 * 24 * 3600 })),
+  }, { additionalProperties: false })]),
+  unrescue: Type.Union([Null, Type.Object({ 'lifeboat:discard': Type.Optional(Type.Boolean()) }, { additionalProperties: false })]),
+  createImage: Type.Object({
+    name: Type.String({ minLength: 1, maxLength: 255 }),
+    metadata: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 255 }), Type.String({ maxLength: 255 }))),
+  }, { additionalProperties: false }),
+  'os-getConsoleOutput': Type.Union([Null, Type.Object({ length: Type.Optional(Type.Union([Type.Integer({ minimum: -1 }), Type.String({ pattern: '^-?[0-9]+$' }), Type.Null()])) }, { additionalProperties: false })]),
+  addSecurityGroup: Type.Object({ name: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+  removeSecurityGroup: Type.Object({ name: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+}
+
+const CHECKERS = Object.fromEntries(Object.entries(ACTION_SCHEMAS).map(([name, schema]) => [name, TypeCompiler.Compile(schema)]))
+const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i
+
+type Handler = (req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply, body: Record<string, unknown> | null) => Promise<unknown>
+
+/** `POST /servers/{id}/action`: one handler per action, each body checked by its schema. */
+export function serverActionRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
+  const compute = () => ctx.services.compute
+  const accepted = (reply: FastifyReply) => reply.status(202).send()
+
+  const handlers: Record<string, Handler> = {
+    'os-start': async (req, reply) => accepted((await compute().powerAction(callOf(req), req.params.id, 'start'), reply)),
+    'os-stop': async (req, reply) => accepted((await compute().powerAction(callOf(req), req.params.id, 'stop'), reply)),
+    pause: async (req, reply) => accepted((await compute().powerAction(callOf(req), req.params.id, 'pause'), reply)),
+    unpause: async (req, reply) => accepted((await compute().powerAction(callOf(req), req.params.id, 'unpause'), reply)),
+    suspend: async (req, reply) => accepted((await compute().powerAction(callOf(req), req.params.id, 'suspend'), reply)),
+    resume: async (req, reply) => accepted((await compute().powerAction(callOf(req), req.params.id, 'resume'), reply)),
+    reboot: async (req, reply, body) => accepted((await compute().rebootServer(callOf(req), req.params.id, String(body!.type).toUpperCase() as 'SOFT' | 'HARD'), reply)),
+    lock: async (req, reply, body) => {
+      if (body?.locked_reason !== undefined && !isAtLeast(req.microversion, '2.73')) throw new InvalidRequest("Invalid input for field/attribute lock. Additional properties are not allowed ('locked_reason' was unexpected)")
+      await compute().lockServer(callOf(req), req.params.id, (body?.locked_reason as string | undefined) ?? null)
+      return accepted(reply)
+    },
+    unlock: async (req, reply) => accepted((await compute().unlockServer(callOf(req), req.params.id), reply)),
+    // Nova answers rescue with 200, not 202 (api/openstack/compute/rescue.py); clients rely on it.
+    rescue: async (req, reply, body) => {
+      const { adminPass } = await compute().rescueServer(callOf(req), req.params.id, {
+        adminPass: body?.adminPass as string | undefined,
+        rescueImageRef: body?.rescue_image_ref as string | undefined,
+        allowBfvRescue: isAtLeast(req.microversion, '2.87'),
+        microversion: formatMicroversion(req.microversion),
+        keyName: body?.['lifeboat:key_name'] as string | undefined,
+        timeoutSeconds: body?.['lifeboat:timeout'] as number | undefined,
+      })
+      reply.status(200)
+      return ctx.config.compute.enableInstancePassword ? { adminPass } : {}
+    },
+    unrescue: async (req, reply, body) => accepted((await compute().unrescueServer(callOf(req), req.params.id, body?.['lifeboat:discard'] === true), reply)),
+    createImage: async (req, reply, body) => {
+      const imageId = await compute().createImage(callOf(req), req.params.id, { name: body!.name as string, metadata: (body!.metadata as Record<string, string>) ?? {} })
+      if (isAtLeast(req.microversion, '2.45')) return reply.status(202).send({ image_id: imageId })
+      return reply.status(202).header('Location', `${ctx.publicUrl()}/image/v2/images/${imageId}`).send()
+    },
+    'os-getConsoleOutput': async (req, reply, body) => {
+      const raw = body?.length
+      const length = raw === undefined || raw === null ? null : Number(raw)
+      const output = await compute().consoleOutput(callOf(req), req.params.id, length === null || length < 0 ? null : length)
+      reply.status(200)
+      return { output }
+    },
+    addSecurityGroup: async (req, reply, body) => accepted((await compute().changeSecurityGroup(callOf(req), req.params.id, body!.name as string, true), reply)),
+    removeSecurityGroup: async (req, reply, body) => accepted((await compute().changeSecurityGroup(callOf(req), req.params.id, body!.name as string, false), reply)),
+  }
+
+  return async (app) => {
+    app.post('/servers/:id/action', { schema: { params: ServerIdParams } }, async (req, reply) => {
+      const raw = req.body
+      if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new InvalidRequest('Malformed request body')
+      const names = Object.keys(raw)
+      const name = names.find((n) => n in handlers)
+      if (!name) throw new InvalidRequest(`There is no such action: ${names[0] ?? ''}`)
+      if (names.length > 1) throw new InvalidRequest('Malformed request body: one action at a time')
+      const body = (raw as Record<string, unknown>)[name]
+      const checker = CHECKERS[name]!
+      // Tempest sends `{}` where novaclient sends `null`; both mean "no options".
+      const normalized = body === undefined ? null : body
+      if (!checker.Check(normalized) && !(normalized !== null && typeof normalized === 'object' && Object.keys(normalized).length === 0 && checker.Check(null))) {
+        const error = checker.Errors(normalized).First()
+        throw new InvalidRequest(`Invalid input for field/attribute ${name}. Value: ${JSON.stringify(normalized)}. ${error?.message ?? 'is invalid'}`)
+      }
+      if (name === 'rescue' && normalized && typeof (normalized as Record<string, unknown>).rescue_image_ref === 'string' && !UUID_RE.test((normalized as Record<string, string>).rescue_image_ref!)) {
+        throw new InvalidRequest(`Invalid input for field/attribute rescue_image_ref. Value: ${(normalized as Record<string, string>).rescue_image_ref}. is not a 'uuid'`)
+      }
+      return handlers[name]!(req as FastifyRequest<{ Params: { id: string } }>, reply, normalized as Record<string, unknown> | null)
+    })
+    void computeBase
+  }
+}

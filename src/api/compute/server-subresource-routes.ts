@@ -1,0 +1,143 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import type { ApiContext } from '../context.js'
+import { callOf } from './server-routes.js'
+import { hostId } from './views/server-view.js'
+import { isAtLeast, type Microversion } from '../common/microversion.js'
+import { InvalidRequest } from '../../services/errors.js'
+import type { BdmRow } from '../../services/compute/instance-store.js'
+import type { ActionEventRow, ActionRow } from '../../services/compute/instance-actions.js'
+
+const IdParams = Type.Object({ id: Type.String() })
+const VolumeParams = Type.Object({ id: Type.String(), volumeId: Type.String() })
+const KeyParams = Type.Object({ id: Type.String(), key: Type.String() })
+const TagParams = Type.Object({ id: Type.String(), tag: Type.String() })
+const RequestParams = Type.Object({ id: Type.String(), requestId: Type.String() })
+const Metadata = Type.Record(Type.String({ minLength: 1, maxLength: 255 }), Type.String({ maxLength: 255 }))
+const AttachBody = Type.Object({
+  volumeAttachment: Type.Object({
+    volumeId: Type.String({ minLength: 1 }),
+    device: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    tag: Type.Optional(Type.String({ maxLength: 60 })),
+    delete_on_termination: Type.Optional(Type.Boolean()),
+  }, { additionalProperties: false }),
+}, { additionalProperties: false })
+
+/** Nova's action/event time format: microseconds, no zone designator. */
+function actionTime(iso: string | null): string | null {
+  return iso === null ? null : iso.replace(/\.(\d{3})Z$/, '.$1000')
+}
+
+function attachmentView(bdm: BdmRow, serverId: string, v: Microversion) {
+  return {
+    id: bdm.volume_id!, serverId, volumeId: bdm.volume_id!, device: bdm.device_name,
+    ...(isAtLeast(v, '2.70') ? { tag: bdm.tag } : {}),
+    ...(isAtLeast(v, '2.79') ? { delete_on_termination: bdm.delete_on_termination === 1 } : {}),
+  }
+}
+
+function actionView(action: ActionRow, v: Microversion) {
+  return {
+    action: action.action, instance_uuid: action.instance_uuid, message: action.message, project_id: action.project_id,
+    request_id: action.request_id, start_time: actionTime(action.start_time), user_id: action.user_id,
+    ...(isAtLeast(v, '2.58') ? { updated_at: actionTime(action.updated_at) } : {}),
+  }
+}
+
+function eventView(event: ActionEventRow, v: Microversion, isAdmin: boolean, projectId: string) {
+  return {
+    event: event.event, start_time: actionTime(event.start_time), finish_time: actionTime(event.finish_time), result: event.result,
+    ...(isAdmin ? { traceback: event.traceback } : {}),
+    ...(isAtLeast(v, '2.62') ? { hostId: hostId(projectId, event.host), ...(isAdmin ? { host: event.host ?? '' } : {}) } : {}),
+    ...(isAtLeast(v, '2.84') ? { details: event.details } : {}),
+  }
+}
+
+/** Everything under /servers/{id}/: actions log, volume attachments, metadata, tags, ips, security groups. */
+export function serverSubresourceRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
+  const compute = () => ctx.services.compute
+  return async (app) => {
+    app.get('/servers/:id/os-instance-actions', { schema: { params: IdParams } }, async (req) => {
+      const actions = await compute().listInstanceActions(callOf(req), req.params.id)
+      return { instanceActions: actions.map((a) => actionView(a, req.microversion)) }
+    })
+    app.get('/servers/:id/os-instance-actions/:requestId', { schema: { params: RequestParams } }, async (req) => {
+      const { action, events } = await compute().showInstanceAction(callOf(req), req.params.id, req.params.requestId)
+      return { instanceAction: { ...actionView(action, req.microversion), events: events.map((e) => eventView(e, req.microversion, req.auth.isAdmin, action.project_id)) } }
+    })
+
+    app.get('/servers/:id/os-volume_attachments', { schema: { params: IdParams } }, async (req) => {
+      const bdms = await compute().listVolumeAttachments(callOf(req), req.params.id)
+      return { volumeAttachments: bdms.map((b) => attachmentView(b, req.params.id, req.microversion)) }
+    })
+    app.get('/servers/:id/os-volume_attachments/:volumeId', { schema: { params: VolumeParams } }, async (req) => {
+      const bdm = await compute().getVolumeAttachment(callOf(req), req.params.id, req.params.volumeId)
+      return { volumeAttachment: attachmentView(bdm, req.params.id, req.microversion) }
+    })
+    app.post('/servers/:id/os-volume_attachments', { schema: { params: IdParams, body: AttachBody } }, async (req) => {
+      const body = req.body.volumeAttachment
+      if (body.tag !== undefined && !isAtLeast(req.microversion, '2.49')) throw new InvalidRequest("Invalid input for field/attribute volumeAttachment. Additional properties are not allowed ('tag' was unexpected)")
+      if (body.delete_on_termination !== undefined && !isAtLeast(req.microversion, '2.79')) throw new InvalidRequest("Invalid input for field/attribute volumeAttachment. Additional properties are not allowed ('delete_on_termination' was unexpected)")
+      const bdm = await compute().attachVolume(callOf(req), req.params.id, { volumeId: body.volumeId, device: body.device, tag: body.tag, deleteOnTermination: body.delete_on_termination })
+      return { volumeAttachment: attachmentView(bdm, req.params.id, req.microversion) }
+    })
+    app.delete('/servers/:id/os-volume_attachments/:volumeId', { schema: { params: VolumeParams } }, async (req, reply) => {
+      await compute().detachVolume(callOf(req), req.params.id, req.params.volumeId)
+      reply.status(202).send()
+    })
+
+    app.get('/servers/:id/metadata', { schema: { params: IdParams } }, async (req) => ({ metadata: await compute().metadata.list(compute().deps, callOf(req), req.params.id) }))
+    app.put('/servers/:id/metadata', { schema: { params: IdParams, body: Type.Object({ metadata: Metadata }, { additionalProperties: false }) } }, async (req) => ({
+      metadata: await compute().metadata.set(compute().deps, callOf(req), req.params.id, req.body.metadata, true),
+    }))
+    app.post('/servers/:id/metadata', { schema: { params: IdParams, body: Type.Object({ metadata: Metadata }, { additionalProperties: false }) } }, async (req) => ({
+      metadata: await compute().metadata.set(compute().deps, callOf(req), req.params.id, req.body.metadata, false),
+    }))
+    app.get('/servers/:id/metadata/:key', { schema: { params: KeyParams } }, async (req) => ({
+      meta: { [req.params.key]: await compute().metadata.show(compute().deps, callOf(req), req.params.id, req.params.key) },
+    }))
+    app.put('/servers/:id/metadata/:key', { schema: { params: KeyParams, body: Type.Object({ meta: Metadata }, { additionalProperties: false }) } }, async (req) => {
+      const entries = Object.entries(req.body.meta)
+      if (entries.length !== 1 || entries[0]![0] !== req.params.key) throw new InvalidRequest('Request body and URI mismatch')
+      await compute().metadata.set(compute().deps, callOf(req), req.params.id, req.body.meta, false)
+      return { meta: req.body.meta }
+    })
+    app.delete('/servers/:id/metadata/:key', { schema: { params: KeyParams } }, async (req, reply) => {
+      await compute().metadata.remove(compute().deps, callOf(req), req.params.id, req.params.key)
+      reply.status(204).send()
+    })
+
+    app.get('/servers/:id/tags', { schema: { params: IdParams } }, async (req) => ({ tags: await compute().tags.list(compute().deps, callOf(req), req.params.id) }))
+    app.put('/servers/:id/tags', { schema: { params: IdParams, body: Type.Object({ tags: Type.Array(Type.String({ minLength: 1, maxLength: 60, pattern: '^[^,/]*$' })) }, { additionalProperties: false }) } }, async (req) => ({
+      tags: await compute().tags.replace(compute().deps, callOf(req), req.params.id, req.body.tags),
+    }))
+    app.delete('/servers/:id/tags', { schema: { params: IdParams } }, async (req, reply) => {
+      await compute().tags.remove(compute().deps, callOf(req), req.params.id, null)
+      reply.status(204).send()
+    })
+    app.get('/servers/:id/tags/:tag', { schema: { params: TagParams } }, async (req, reply) => {
+      await compute().tags.has(compute().deps, callOf(req), req.params.id, req.params.tag)
+      reply.status(204).send()
+    })
+    app.put('/servers/:id/tags/:tag', { schema: { params: TagParams } }, async (req, reply) => {
+      if (req.params.tag.length > 60 || /[,/]/.test(req.params.tag)) throw new InvalidRequest(`Tag '${req.params.tag}' is invalid.`)
+      const created = await compute().tags.add(compute().deps, callOf(req), req.params.id, req.params.tag)
+      reply.status(created ? 201 : 204).header('Location', `${ctx.publicUrl()}/compute/v2.1/servers/${req.params.id}/tags/${req.params.tag}`).send()
+    })
+    app.delete('/servers/:id/tags/:tag', { schema: { params: TagParams } }, async (req, reply) => {
+      await compute().tags.remove(compute().deps, callOf(req), req.params.id, req.params.tag)
+      reply.status(204).send()
+    })
+
+    // Lifeboat has no network service: servers have no addresses.
+    app.get('/servers/:id/ips', { schema: { params: IdParams } }, async (req) => {
+      await compute().showServer(callOf(req), req.params.id)
+      return { addresses: {} }
+    })
+    app.get('/servers/:id/os-security-groups', { schema: { params: IdParams } }, async (req) => {
+      const details = await compute().showServer(callOf(req), req.params.id)
+      const groups = await ctx.database.db.selectFrom('security_groups').selectAll().where('project_id', '=', details.row.project_id).where('name', 'in', details.securityGroups.length ? details.securityGroups : ['']).execute()
+      return { security_groups: groups.map((g) => ({ id: g.id, name: g.name, description: g.description, tenant_id: g.project_id, rules: [] })) }
+    })
+  }
+}

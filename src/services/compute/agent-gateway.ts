@@ -1,0 +1,218 @@
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
+import type { ServiceDeps } from '../service-deps.js'
+import type { TaskQueue, LeasedTask } from '../tasks/task-queue.js'
+import type { AgentImageInfo, AgentTask, FinishTaskRequest, RegisterRequest, RegisterResponse, TaskEventRequest } from '../../agent/agent-protocol.js'
+import { capabilityTraitsUnion } from './host-traits.js'
+import { Unauthorized, NotFound } from '../errors.js'
+import { loadInstanceDetails, isVolumeBacked } from './instance-store.js'
+import { buildInstanceSpec, configDriveFor, ownKeys } from './instance-spec.js'
+import { applyTaskResult, type AfterCommit } from './task-results.js'
+import { startActionEvent, finishActionEvent } from './instance-actions.js'
+import { VmState } from './instance-states.js'
+import { nowIso } from '../time.js'
+import { PowerState } from '../../virt/virt-driver.js'
+
+function hash(credential: string): string {
+  return createHash('sha256').update(credential).digest('hex')
+}
+
+/**
+ * The control plane's side of the internal agent API: host registration,
+ * heartbeats, task leases, events and results. Agents never touch the
+ * database; everything they learn or report passes through here.
+ */
+export class AgentGateway {
+  readonly #deps: ServiceDeps
+  readonly #tasks: TaskQueue
+  readonly #openEvents = new Map<string, string>()
+
+  constructor(deps: ServiceDeps, tasks: TaskQueue) {
+    this.#deps = deps
+    this.#tasks = tasks
+  }
+
+  /** Creates (or rotates) the credential of a host's agent; only its hash is kept. */
+  async issueCredential(host: string): Promise<string> {
+    const credential = randomBytes(32).toString('base64url')
+    const now = nowIso()
+    const existing = await this.#deps.db.selectFrom('compute_services').select('id').where('host', '=', host).executeTakeFirst()
+    if (existing) await this.#deps.db.updateTable('compute_services').set({ credential_hash: hash(credential), updated_at: now }).where('id', '=', existing.id).execute()
+    else {
+      await this.#deps.db.insertInto('compute_services').values({
+        id: randomUUID(), host, binary: 'nova-compute', zone: 'nova', disabled: 0, disabled_reason: null, forced_down: 0,
+        credential_hash: hash(credential), agent_session: null, last_seen_at: null, driver: 'unknown', hypervisor_type: 'unknown',
+        hypervisor_version: 0, acceleration: 'none', vcpus: 0, memory_mb: 0, local_gb: 0, cpu_info: '{}', traits: '[]', created_at: now, updated_at: now,
+      }).execute()
+    }
+    return credential
+  }
+
+  /** Checks a host's credential; 401 otherwise. */
+  async authenticate(host: string, credential: string): Promise<void> {
+    const row = await this.#deps.db.selectFrom('compute_services').select('credential_hash').where('host', '=', host).executeTakeFirst()
+    const expected = Buffer.from(row?.credential_hash ?? '0'.repeat(64), 'hex')
+    const actual = Buffer.from(hash(credential), 'hex')
+    if (!row || !timingSafeEqual(expected, actual)) throw new Unauthorized('Unknown agent or bad credential.')
+  }
+
+  /** An agent (re)starts: record the host, report it to placement, release its old leases, reconcile power states. */
+  async register(request: RegisterRequest): Promise<RegisterResponse> {
+    const { db, config } = this.#deps
+    const info = request.hostInfo
+    const row = await db.selectFrom('compute_services').select('id').where('host', '=', request.host).executeTakeFirstOrThrow()
+    const traits = capabilityTraitsUnion(request.traits)
+    await db.updateTable('compute_services').set({
+      agent_session: request.session, last_seen_at: nowIso(), driver: request.driver, hypervisor_type: info.hypervisorType,
+      hypervisor_version: info.hypervisorVersion, acceleration: info.acceleration, vcpus: info.vcpus, memory_mb: info.memoryMb,
+      local_gb: info.diskGb, cpu_info: JSON.stringify(info.cpuInfo), traits: JSON.stringify(traits), updated_at: nowIso(),
+    }).where('id', '=', row.id).execute()
+    const placement = this.#deps.services().placement
+    await placement.ensureResourceProvider(row.id, request.host)
+    await placement.setInventories(row.id, {
+      VCPU: { total: info.vcpus, allocation_ratio: 16, max_unit: info.vcpus },
+      MEMORY_MB: { total: info.memoryMb, reserved: 0, allocation_ratio: 1.5, max_unit: info.memoryMb },
+      DISK_GB: { total: info.diskGb, allocation_ratio: 1, max_unit: info.diskGb },
+    })
+    await placement.setTraits(row.id, traits)
+    await this.#tasks.releaseStaleSessions(request.host, request.session)
+    for (const domain of request.domains) await this.syncPowerState(request.host, domain.instanceId, domain.powerState)
+    return { serviceId: row.id, leaseSeconds: config.agent.leaseSeconds }
+  }
+
+  /** The agent is alive: note it and extend its leases. */
+  async heartbeat(host: string, session: string): Promise<void> {
+    await this.#deps.db.updateTable('compute_services').set({ last_seen_at: nowIso() }).where('host', '=', host).execute()
+    await this.#tasks.renewLeases(session, this.#deps.config.agent.leaseSeconds)
+  }
+
+  /** Leases tasks for a host and renders each with what the manager needs. */
+  async lease(host: string, session: string, max: number, waitMs: number): Promise<AgentTask[]> {
+    const leased = await this.#tasks.lease(host, session, this.#deps.config.agent.leaseSeconds, max, waitMs)
+    const out: AgentTask[] = []
+    for (const item of leased) {
+      const rendered = await this.#render(item)
+      if (rendered) out.push(rendered)
+      else await this.#tasks.abandon(this.#deps.db, item.id, 'instance no longer exists')
+    }
+    return out
+  }
+
+  async #render(item: LeasedTask): Promise<AgentTask | null> {
+    const row = await this.#deps.db.selectFrom('instances').selectAll().where('uuid', '=', item.instanceUuid).executeTakeFirst()
+    if (!row || (row.deleted && item.task.kind !== 'destroy')) return null
+    const [details] = await loadInstanceDetails(this.#deps.db, [row])
+    const instance = await buildInstanceSpec(this.#deps, details!)
+    const shutdown = Number(instance.imageProperties.os_shutdown_timeout ?? this.#deps.config.compute.shutdownTimeoutSeconds)
+    const rendered: AgentTask = {
+      id: item.id, instanceUuid: item.instanceUuid, attempts: item.attempts, task: item.task, instance,
+      shutdownTimeoutSeconds: Number.isFinite(shutdown) ? shutdown : this.#deps.config.compute.shutdownTimeoutSeconds,
+    }
+    const task = item.task
+    if (task.kind === 'rescue') {
+      rendered.rescue = await this.#rescueContext(details!, task.requestedImageRef, task.keyName)
+    } else if (task.kind === 'attach_volume' || task.kind === 'detach_volume') {
+      const bdm = details!.bdms.find((b) => b.id === task.bdmId)
+      const disk = instance.disks.find((d) => bdm?.volume_id && d.name === `volume-${bdm.volume_id}`)
+      if (task.kind === 'attach_volume' && disk) rendered.attach = { disk }
+      if (task.kind === 'detach_volume') {
+        rendered.detach = { diskName: `volume-${bdm?.volume_id ?? ''}` }
+        rendered.instance = { ...instance, disks: instance.disks.filter((d) => d.name !== rendered.detach!.diskName) }
+      }
+    } else if (task.kind === 'snapshot') {
+      rendered.snapshot = { imageId: task.imageId, format: 'qcow2' }
+    }
+    return rendered
+  }
+
+  async #rescueContext(details: Awaited<ReturnType<typeof loadInstanceDetails>>[number], requested: string | null, keyName: string | null): Promise<NonNullable<AgentTask['rescue']>> {
+    const candidates: NonNullable<AgentTask['rescue']>['candidates'] = []
+    if (requested) candidates.push({ imageId: requested, source: 'request' })
+    const system = JSON.parse(details.row.system_metadata) as Record<string, string>
+    const own = system.image_base_image_ref || details.row.image_ref
+    if (own) candidates.push({ imageId: own, source: 'server image' })
+    const rootVolume = details.bdms.find((b) => b.boot_index === 0 && b.destination_type === 'volume')
+    if (rootVolume?.volume_id) {
+      const volume = await this.#deps.services().volumes.findVolume(rootVolume.volume_id)
+      const imageId = volume?.imageMetadata.image_id
+      if (imageId) candidates.push({ imageId, source: 'root volume image' })
+    }
+    if (this.#deps.config.compute.defaultRescueImage) candidates.push({ imageId: this.#deps.config.compute.defaultRescueImage, source: 'operator default' })
+    let keys = ownKeys(details)
+    if (keyName) {
+      const keypair = await this.#deps.services().keypairs.findKeypair(details.row.user_id, keyName)
+      if (keypair) keys = [{ name: keypair.name, publicKey: keypair.publicKey }]
+    }
+    return { candidates, volumeBacked: isVolumeBacked(details.bdms), configDrive: configDriveFor(details, keys) }
+  }
+
+  /** An event of the task's instance action starts or finishes. */
+  async recordEvent(taskId: string, request: TaskEventRequest, host: string): Promise<void> {
+    const task = await this.#deps.db.selectFrom('tasks').select(['action_id', 'leased_by']).where('id', '=', taskId).executeTakeFirst()
+    if (!task) throw new NotFound(`Task ${taskId} could not be found.`)
+    if (!task.action_id) return
+    const key = `${taskId}:${request.event}`
+    if (request.phase === 'start') {
+      this.#openEvents.set(key, await startActionEvent(this.#deps.db, task.action_id, request.event, host, request.details))
+    } else {
+      const eventId = this.#openEvents.get(key)
+      this.#openEvents.delete(key)
+      if (eventId) await finishActionEvent(this.#deps.db, eventId, request.result ?? 'Success', request.details)
+    }
+  }
+
+  /** The task ended: apply the result to the instance in one transaction, then the volume/image follow-ups. */
+  async finish(taskId: string, request: FinishTaskRequest): Promise<void> {
+    const after: AfterCommit = []
+    let announced = false
+    await this.#deps.db.transaction().execute(async (trx) => {
+      const task = await trx.selectFrom('tasks').selectAll().where('id', '=', taskId).executeTakeFirst()
+      if (!task) throw new NotFound(`Task ${taskId} could not be found.`)
+      if (!(await this.#tasks.finish(trx, taskId, request.session, request.report))) return
+      announced = true
+      const instance = await trx.selectFrom('instances').selectAll().where('uuid', '=', task.instance_uuid).executeTakeFirst()
+      if (!instance) return
+      await applyTaskResult(trx, this.#deps, instance, JSON.parse(task.payload), task.action_id, request.report, { rescue: request.rescue }, after)
+    })
+    for (const step of after) await step()
+    if (announced) this.#tasks.announceFinished(taskId)
+    for (const key of [...this.#openEvents.keys()]) if (key.startsWith(`${taskId}:`)) this.#openEvents.delete(key)
+  }
+
+  /** What an agent needs to know of an image to use it. */
+  async imageInfo(imageId: string): Promise<AgentImageInfo> {
+    const images = this.#deps.services().images
+    const image = await images.findImage(imageId)
+    if (!image) throw new NotFound(`Image ${imageId} could not be found.`)
+    return {
+      id: image.id, name: image.name, status: image.status, diskFormat: image.diskFormat === 'raw' ? 'raw' : 'qcow2',
+      properties: image.properties, path: image.status === 'active' ? images.imageFilePath(image.id) : '', size: image.size, checksum: image.checksum,
+    }
+  }
+
+  /**
+   * Nova's `_sync_power_states`: when a guest stopped on its own (or the host
+   * rebooted), an ACTIVE server with no task becomes SHUTOFF.
+   */
+  async syncPowerState(host: string, instanceUuid: string, powerState: number): Promise<void> {
+    const row = await this.#deps.db.selectFrom('instances').select(['vm_state', 'task_state', 'power_state']).where('uuid', '=', instanceUuid).where('host', '=', host).where('deleted', '=', 0).executeTakeFirst()
+    if (!row || row.task_state !== null) return
+    const set: { power_state: number; vm_state?: string; updated_at: string } = { power_state: powerState, updated_at: nowIso() }
+    if (row.vm_state === VmState.ACTIVE && (powerState === PowerState.SHUTDOWN || powerState === PowerState.CRASHED || powerState === PowerState.NOSTATE)) set.vm_state = VmState.STOPPED
+    if (row.power_state === powerState && !set.vm_state) return
+    await this.#deps.db.updateTable('instances').set(set).where('uuid', '=', instanceUuid).where('task_state', 'is', null).execute()
+  }
+
+  /** Periodic: requeue expired leases; fail tasks that ran out of attempts, cleanly. */
+  async expireLeases(): Promise<void> {
+    for (const task of await this.#tasks.expireLeases()) {
+      const after: AfterCommit = []
+      await this.#deps.db.transaction().execute(async (trx) => {
+        await this.#tasks.abandon(trx, task.id, 'the agent did not finish the task in time')
+        const instance = await trx.selectFrom('instances').selectAll().where('uuid', '=', task.instanceUuid).executeTakeFirst()
+        if (instance) await applyTaskResult(trx, this.#deps, instance, task.task, task.actionId, { ok: false, error: 'The compute agent did not finish the task in time.' }, {}, after)
+      })
+      for (const step of after) await step()
+      this.#tasks.announceFinished(task.id)
+    }
+  }
+}

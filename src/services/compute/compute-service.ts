@@ -1,0 +1,151 @@
+import type { ServiceDeps } from '../service-deps.js'
+import { TaskQueue } from '../tasks/task-queue.js'
+import type { CallContext } from './call-context.js'
+import { ownerAuth } from './call-context.js'
+import { Conductor } from './conductor.js'
+import { createServer, type CreateServerInput, type CreatedServer } from './server-create.js'
+import { listServers, showServer, updateServer, type ServerListQuery } from './server-queries.js'
+import { deleteServer } from './server-delete.js'
+import { lockServer, POWER_ACTIONS, rebootSpec, startInstanceTask, unlockServer } from './server-actions.js'
+import { rescueServer, unrescueServer, queueUnrescue, type RescueRequest } from './rescue.js'
+import { attachVolume, detachVolume, getVolumeAttachment, listVolumeAttachments } from './volume-attachments.js'
+import { createServerImage } from './server-snapshot.js'
+import { getConsoleOutput } from './server-console.js'
+import { listInstanceActions, showInstanceAction } from './instance-action-queries.js'
+import { serverMetadata, serverTags } from './server-metadata.js'
+import { loadInstanceDetails, getInstanceRow, type RescueRecord } from './instance-store.js'
+import { VmState } from './instance-states.js'
+import { authorize } from '../policy.js'
+import { AgentGateway } from './agent-gateway.js'
+
+/**
+ * The compute service (Nova's `compute.API`): every server operation, each
+ * in its own module, under one name per verb. Routes call these; nothing
+ * here reads an HTTP request.
+ */
+export class ComputeService {
+  readonly #deps: ServiceDeps
+  readonly tasks: TaskQueue
+  readonly conductor: Conductor
+  readonly agents: AgentGateway
+
+  constructor(deps: ServiceDeps) {
+    this.#deps = deps
+    this.tasks = new TaskQueue(deps.db)
+    this.conductor = new Conductor(deps, this.tasks)
+    this.agents = new AgentGateway(deps, this.tasks)
+  }
+
+  async createServer(call: CallContext, input: CreateServerInput): Promise<CreatedServer[]> {
+    const created = await createServer(this.#deps, call, input)
+    for (const server of created) this.conductor.build(server.id)
+    return created
+  }
+
+  listServers(call: CallContext, query: ServerListQuery) {
+    return listServers(this.#deps, call, query)
+  }
+
+  showServer(call: CallContext, id: string) {
+    return showServer(this.#deps, call, id)
+  }
+
+  updateServer(call: CallContext, id: string, patch: Parameters<typeof updateServer>[3]) {
+    return updateServer(this.#deps, call, id, patch)
+  }
+
+  deleteServer(call: CallContext, id: string) {
+    return deleteServer(this.#deps, this.tasks, call, id)
+  }
+
+  /** stop, start, pause, unpause, suspend, resume. */
+  powerAction(call: CallContext, id: string, action: keyof typeof POWER_ACTIONS) {
+    return startInstanceTask(this.#deps, this.tasks, call, id, POWER_ACTIONS[action])
+  }
+
+  rebootServer(call: CallContext, id: string, type: 'SOFT' | 'HARD') {
+    return startInstanceTask(this.#deps, this.tasks, call, id, rebootSpec(type))
+  }
+
+  lockServer(call: CallContext, id: string, reason: string | null) {
+    return lockServer(this.#deps, call, id, reason)
+  }
+
+  unlockServer(call: CallContext, id: string) {
+    return unlockServer(this.#deps, call, id)
+  }
+
+  rescueServer(call: CallContext, id: string, request: RescueRequest) {
+    return rescueServer(this.#deps, this.tasks, call, id, request)
+  }
+
+  unrescueServer(call: CallContext, id: string, discard: boolean) {
+    return unrescueServer(this.#deps, this.tasks, call, id, discard)
+  }
+
+  createImage(call: CallContext, id: string, input: { name: string; metadata: Record<string, string> }) {
+    return createServerImage(this.#deps, this.tasks, call, id, input)
+  }
+
+  consoleOutput(call: CallContext, id: string, length: number | null) {
+    return getConsoleOutput(this.#deps, this.tasks, call, id, length)
+  }
+
+  listVolumeAttachments(call: CallContext, id: string) {
+    return listVolumeAttachments(this.#deps, call, id)
+  }
+
+  getVolumeAttachment(call: CallContext, id: string, volumeId: string) {
+    return getVolumeAttachment(this.#deps, call, id, volumeId)
+  }
+
+  attachVolume(call: CallContext, id: string, input: Parameters<typeof attachVolume>[4]) {
+    return attachVolume(this.#deps, this.tasks, call, id, input)
+  }
+
+  detachVolume(call: CallContext, id: string, volumeId: string) {
+    return detachVolume(this.#deps, this.tasks, call, id, volumeId)
+  }
+
+  listInstanceActions(call: CallContext, id: string) {
+    return listInstanceActions(this.#deps, call, id)
+  }
+
+  showInstanceAction(call: CallContext, id: string, requestId: string) {
+    return showInstanceAction(this.#deps, call, id, requestId)
+  }
+
+  readonly metadata = serverMetadata
+  readonly tags = serverTags
+
+  /** addSecurityGroup / removeSecurityGroup actions (no task; Nova answers 202). */
+  async changeSecurityGroup(call: CallContext, id: string, groupName: string, add: boolean): Promise<void> {
+    const auth = authorize(call.auth, add ? 'os_compute_api:os-security-groups:add' : 'os_compute_api:os-security-groups:remove', 'member')
+    const row = await getInstanceRow(this.#deps.db, auth, id)
+    const groups = this.#deps.services().securityGroups
+    if (add) await groups.addToServer(auth, row.uuid, groupName)
+    else await groups.removeFromServer(auth, row.uuid, groupName)
+  }
+
+  /** The deps, for modules that take them (routes never touch the database). */
+  get deps(): ServiceDeps {
+    return this.#deps
+  }
+
+  /**
+   * Periodic work of the control plane: expired leases, and servers rescued
+   * longer than their timeout (`lifeboat:timeout`, else `rescue_timeout`),
+   * which are unrescued on their own like Nova's `_poll_rescued_instances`.
+   */
+  async runPeriodicTasks(): Promise<void> {
+    await this.agents.expireLeases()
+    const rescued = await this.#deps.db.selectFrom('instances').selectAll().where('deleted', '=', 0).where('vm_state', '=', VmState.RESCUED).where('task_state', 'is', null).execute()
+    const now = Date.now()
+    for (const details of await loadInstanceDetails(this.#deps.db, rescued)) {
+      const rescue = details.rescue as RescueRecord | null
+      if (!rescue?.timeoutSeconds || Date.parse(rescue.startedAt) + rescue.timeoutSeconds * 1000 > now) continue
+      const auth = ownerAuth(details.row.project_id, details.row.user_id)
+      await queueUnrescue(this.#deps, this.tasks, details, false, { requestId: `req-rescue-timeout-${details.row.uuid}`, projectId: auth.projectId!, userId: auth.userId }).catch(() => undefined)
+    }
+  }
+}

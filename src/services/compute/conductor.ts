@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto'
+import type { ServiceDeps } from '../service-deps.js'
+import type { TaskQueue } from '../tasks/task-queue.js'
+import { loadInstanceDetails, isVolumeBacked, type InstanceDetails } from './instance-store.js'
+import { TaskState, VmState } from './instance-states.js'
+import { selectHost } from '../scheduler/scheduler.js'
+import { ownerAuth } from './call-context.js'
+import { finishAction, startActionEvent, finishActionEvent } from './instance-actions.js'
+import { nowIso } from '../time.js'
+
+const VOLUME_WAIT_MS = 10 * 60 * 1000
+
+/**
+ * The control plane's half of a build (Nova's conductor): schedule, then
+ * create and attach the volumes, then queue `spawn` for the chosen host.
+ * Each step is saved, so after a restart `resumePendingBuilds` carries on
+ * where it stopped.
+ */
+export class Conductor {
+  readonly #deps: ServiceDeps
+  readonly #tasks: TaskQueue
+  readonly #running = new Set<string>()
+
+  constructor(deps: ServiceDeps, tasks: TaskQueue) {
+    this.#deps = deps
+    this.#tasks = tasks
+  }
+
+  /** Starts building an instance in the background; errors end in ERROR with a fault, never thrown. */
+  build(instanceUuid: string): void {
+    if (this.#running.has(instanceUuid)) return
+    this.#running.add(instanceUuid)
+    void this.#build(instanceUuid).finally(() => this.#running.delete(instanceUuid))
+  }
+
+  /** Picks up builds that stopped half-way (control plane restart). */
+  async resumePendingBuilds(): Promise<void> {
+    const rows = await this.#deps.db.selectFrom('instances').select('uuid').where('deleted', '=', 0).where('vm_state', '=', VmState.BUILDING)
+      .where('task_state', 'in', [TaskState.SCHEDULING, TaskState.BLOCK_DEVICE_MAPPING]).execute()
+    for (const row of rows) this.build(row.uuid)
+  }
+
+  async #load(uuid: string): Promise<InstanceDetails | null> {
+    const row = await this.#deps.db.selectFrom('instances').selectAll().where('uuid', '=', uuid).where('deleted', '=', 0).executeTakeFirst()
+    if (!row) return null
+    return (await loadInstanceDetails(this.#deps.db, [row]))[0]!
+  }
+
+  async #build(uuid: string): Promise<void> {
+    const actionId = (await this.#deps.db.selectFrom('instance_actions').select('id').where('instance_uuid', '=', uuid).where('action', '=', 'create').executeTakeFirst())?.id ?? null
+    try {
+      let instance = await this.#load(uuid)
+      if (!instance) return
+      if (instance.row.task_state === TaskState.SCHEDULING) {
+        const eventId = actionId ? await startActionEvent(this.#deps.db, actionId, 'conductor_schedule_and_build_instances', null) : null
+        const system = JSON.parse(instance.row.system_metadata) as Record<string, string>
+        const imageProperties = Object.fromEntries(Object.entries(system).filter(([k]) => k.startsWith('image_')).map(([k, v]) => [k.slice(6), v]))
+        const zone = instance.row.availability_zone ?? ''
+        const selection = await selectHost(this.#deps, {
+          instanceUuid: uuid, projectId: instance.row.project_id, userId: instance.row.user_id, flavor: instance.flavor,
+          volumeBacked: isVolumeBacked(instance.bdms), imageProperties, forcedHost: zone.startsWith('nova:') ? zone.slice(5) || null : null,
+        })
+        if (!selection) {
+          if (eventId) await finishActionEvent(this.#deps.db, eventId, 'Error', 'No valid host was found. ')
+          await this.#fail(uuid, actionId, 'No valid host was found. There are not enough hosts available.', false)
+          return
+        }
+        const moved = await this.#deps.db.updateTable('instances')
+          .set({ host: selection.host, node: selection.host, task_state: TaskState.BLOCK_DEVICE_MAPPING, availability_zone: instance.row.availability_zone ?? 'nova', updated_at: nowIso() })
+          .where('uuid', '=', uuid).where('task_state', '=', TaskState.SCHEDULING).where('deleted', '=', 0).executeTakeFirst()
+        if (eventId) await finishActionEvent(this.#deps.db, eventId, 'Success')
+        if (Number(moved.numUpdatedRows) !== 1) {
+          await this.#deps.services().placement.deleteAllocations(uuid)
+          return
+        }
+        instance = await this.#load(uuid)
+        if (!instance) return
+      }
+      if (instance.row.task_state === TaskState.BLOCK_DEVICE_MAPPING) {
+        await this.#prepareVolumes(instance)
+        await this.#deps.db.transaction().execute(async (trx) => {
+          const moved = await trx.updateTable('instances').set({ task_state: TaskState.SPAWNING, updated_at: nowIso() })
+            .where('uuid', '=', uuid).where('task_state', '=', TaskState.BLOCK_DEVICE_MAPPING).where('deleted', '=', 0).executeTakeFirst()
+          if (Number(moved.numUpdatedRows) === 1) {
+            await this.#tasks.enqueue(trx, { instanceUuid: uuid, host: instance!.row.host, task: { kind: 'spawn' }, actionId })
+          }
+        })
+        this.#tasks.notify(instance.row.host)
+      }
+    } catch (error) {
+      await this.#fail(uuid, actionId, error instanceof Error ? error.message : String(error), true)
+    }
+  }
+
+  /** Creates the volumes the mappings ask for and attaches them all (Nova's `_prep_block_device`). */
+  async #prepareVolumes(instance: InstanceDetails): Promise<void> {
+    const volumes = this.#deps.services().volumes
+    const auth = ownerAuth(instance.row.project_id, instance.row.user_id)
+    for (const bdm of instance.bdms) {
+      if (bdm.destination_type !== 'volume') continue
+      let volumeId = bdm.volume_id
+      if (!volumeId) {
+        const volume = await volumes.createVolume(auth, {
+          size: bdm.volume_size ?? 1,
+          name: '',
+          imageRef: bdm.source_type === 'image' ? bdm.image_id ?? undefined : undefined,
+          snapshotId: bdm.source_type === 'snapshot' ? bdm.snapshot_id ?? undefined : undefined,
+          availabilityZone: 'nova',
+        })
+        volumeId = volume.id
+        await this.#deps.db.updateTable('block_device_mappings').set({ volume_id: volumeId }).where('id', '=', bdm.id).execute()
+      }
+      const ready = await volumes.waitForVolume(volumeId, VOLUME_WAIT_MS)
+      if (ready.status !== 'available' && !(bdm.attachment_id && ready.status === 'in-use')) {
+        throw new Error(`Volume ${volumeId} did not become available (status ${ready.status}).`)
+      }
+      if (!bdm.attachment_id) {
+        const attachment = await volumes.reserveAttachment(volumeId, instance.row.uuid)
+        await this.#deps.db.updateTable('block_device_mappings').set({ attachment_id: attachment.id }).where('id', '=', bdm.id).execute()
+        await volumes.completeAttachment(attachment.id, { mountpoint: bdm.device_name, hostName: instance.row.host ?? '' })
+      }
+    }
+  }
+
+  /** ERROR with a fault; the allocation is freed when the build never reached a host. */
+  async #fail(uuid: string, actionId: string | null, message: string, hadHost: boolean): Promise<void> {
+    const now = nowIso()
+    await this.#deps.db.transaction().execute(async (trx) => {
+      await trx.updateTable('instances').set({ vm_state: VmState.ERROR, task_state: null, updated_at: now }).where('uuid', '=', uuid).where('deleted', '=', 0).execute()
+      await trx.insertInto('instance_faults').values({ id: randomUUID(), instance_uuid: uuid, code: hadHost ? 500 : 500, message, details: '', created_at: now }).execute()
+      if (actionId) await finishAction(trx, actionId, 'Error', message)
+    })
+  }
+}

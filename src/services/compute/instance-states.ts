@@ -1,0 +1,75 @@
+/** Nova's vm_state values (nova/compute/vm_states.py). */
+export const VmState = {
+  ACTIVE: 'active',
+  BUILDING: 'building',
+  PAUSED: 'paused',
+  SUSPENDED: 'suspended',
+  STOPPED: 'stopped',
+  RESCUED: 'rescued',
+  RESIZED: 'resized',
+  SOFT_DELETED: 'soft-delete',
+  DELETED: 'deleted',
+  ERROR: 'error',
+  SHELVED: 'shelved',
+  SHELVED_OFFLOADED: 'shelved_offloaded',
+} as const
+export type VmState = (typeof VmState)[keyof typeof VmState]
+
+/** Nova's task_state values that Lifeboat uses (nova/compute/task_states.py). */
+export const TaskState = {
+  SCHEDULING: 'scheduling',
+  BLOCK_DEVICE_MAPPING: 'block_device_mapping',
+  NETWORKING: 'networking',
+  SPAWNING: 'spawning',
+  IMAGE_SNAPSHOT: 'image_snapshot',
+  IMAGE_SNAPSHOT_PENDING: 'image_snapshot_pending',
+  IMAGE_UPLOADING: 'image_uploading',
+  REBOOTING: 'rebooting',
+  REBOOTING_HARD: 'rebooting_hard',
+  PAUSING: 'pausing',
+  UNPAUSING: 'unpausing',
+  SUSPENDING: 'suspending',
+  RESUMING: 'resuming',
+  POWERING_OFF: 'powering-off',
+  POWERING_ON: 'powering-on',
+  RESCUING: 'rescuing',
+  UNRESCUING: 'unrescuing',
+  DELETING: 'deleting',
+} as const
+export type TaskState = (typeof TaskState)[keyof typeof TaskState]
+
+/** vm_states from which rescue is allowed (nova/compute/api.py `rescue`). */
+export const RESCUABLE_STATES: readonly string[] = [VmState.ACTIVE, VmState.STOPPED, VmState.ERROR]
+
+const STATUS_MAP: Record<string, Record<string, string>> = {
+  [VmState.ACTIVE]: {
+    default: 'ACTIVE',
+    [TaskState.REBOOTING]: 'REBOOT',
+    [TaskState.REBOOTING_HARD]: 'HARD_REBOOT',
+  },
+  [VmState.BUILDING]: { default: 'BUILD' },
+  [VmState.STOPPED]: { default: 'SHUTOFF' },
+  [VmState.RESIZED]: { default: 'VERIFY_RESIZE' },
+  [VmState.PAUSED]: { default: 'PAUSED' },
+  [VmState.SUSPENDED]: { default: 'SUSPENDED' },
+  [VmState.RESCUED]: { default: 'RESCUE' },
+  [VmState.ERROR]: { default: 'ERROR' },
+  [VmState.DELETED]: { default: 'DELETED' },
+  [VmState.SOFT_DELETED]: { default: 'SOFT_DELETED' },
+  [VmState.SHELVED]: { default: 'SHELVED' },
+  [VmState.SHELVED_OFFLOADED]: { default: 'SHELVED_OFFLOADED' },
+}
+
+/** The API `status` for a vm_state/task_state pair (nova/api/openstack/common.py `status_from_state`). */
+export function statusFromState(vmState: string, taskState: string | null): string {
+  const byTask = STATUS_MAP[vmState]
+  if (!byTask) return 'UNKNOWN'
+  return (taskState !== null && byTask[taskState]) || byTask.default!
+}
+
+/** The vm_states a status filter means (`?status=SHUTOFF` → stopped). */
+export function vmStatesForStatus(status: string): string[] | null {
+  const upper = status.toUpperCase()
+  const states = Object.entries(STATUS_MAP).filter(([, byTask]) => Object.values(byTask).includes(upper)).map(([vm]) => vm)
+  return states.length > 0 ? states : null
+}

@@ -1,0 +1,114 @@
+import type { Kysely, Transaction } from 'kysely'
+import type { Database } from '../../db/schema.js'
+import type { BlockDeviceMappingsTable, InstanceFaultsTable, InstancesTable } from '../../db/tables/compute-tables.js'
+import type { AuthContext } from '../identity/auth-context.js'
+import { InstanceNotFound } from './compute-errors.js'
+
+type Db = Kysely<Database> | Transaction<Database>
+
+/** The flavor as it was when the server was built (Nova keeps a copy on the instance). */
+export interface FlavorSnapshot {
+  id: string
+  name: string
+  vcpus: number
+  ram: number
+  disk: number
+  ephemeral: number
+  swap: number
+  extraSpecs: Record<string, string>
+}
+
+/** The rescue in progress, kept on the instance while it is rescued. */
+export interface RescueRecord {
+  previousVmState: string
+  imageId: string | null
+  mode: 'stable' | 'legacy' | null
+  startedAt: string
+  /** Seconds after which this server unrescues on its own (`lifeboat:timeout` or `rescue_timeout`); null = never. */
+  timeoutSeconds: number | null
+  rootSnapshot: boolean
+  keyName: string | null
+}
+
+export type InstanceRow = InstancesTable
+export type BdmRow = BlockDeviceMappingsTable
+export type FaultRow = InstanceFaultsTable
+
+/** An instance with what its views and rules need. */
+export interface InstanceDetails {
+  row: InstanceRow
+  flavor: FlavorSnapshot
+  metadata: Record<string, string>
+  tags: string[]
+  bdms: BdmRow[]
+  fault: FaultRow | null
+  securityGroups: string[]
+  rescue: RescueRecord | null
+}
+
+/** True when the root disk is a volume (Nova's `is_volume_backed_instance`). */
+export function isVolumeBacked(bdms: BdmRow[]): boolean {
+  const root = bdms.find((b) => b.boot_index === 0)
+  return root !== undefined && root.destination_type === 'volume'
+}
+
+/** An instance row in the caller's scope (admins see every project); InstanceNotFound otherwise. */
+export async function getInstanceRow(db: Db, auth: AuthContext, id: string): Promise<InstanceRow> {
+  let query = db.selectFrom('instances').selectAll().where('uuid', '=', id).where('deleted', '=', 0)
+  if (!auth.isAdmin) query = query.where('project_id', '=', auth.projectId ?? '')
+  const row = await query.executeTakeFirst()
+  if (!row) throw new InstanceNotFound(id)
+  return row
+}
+
+/** Loads the related rows of many instances in a few queries. */
+export async function loadInstanceDetails(db: Db, rows: InstanceRow[]): Promise<InstanceDetails[]> {
+  if (rows.length === 0) return []
+  const ids = rows.map((r) => r.uuid)
+  const chunks: string[][] = []
+  for (let i = 0; i < ids.length; i += 500) chunks.push(ids.slice(i, i + 500))
+  const metadata = new Map<string, Record<string, string>>()
+  const tags = new Map<string, string[]>()
+  const bdms = new Map<string, BdmRow[]>()
+  const faults = new Map<string, FaultRow>()
+  const groups = new Map<string, string[]>()
+  for (const chunk of chunks) {
+    for (const m of await db.selectFrom('instance_metadata').selectAll().where('instance_uuid', 'in', chunk).execute()) {
+      const bucket = metadata.get(m.instance_uuid) ?? {}
+      bucket[m.key] = m.value
+      metadata.set(m.instance_uuid, bucket)
+    }
+    for (const t of await db.selectFrom('instance_tags').selectAll().where('instance_uuid', 'in', chunk).orderBy('tag').execute()) {
+      tags.set(t.instance_uuid, [...(tags.get(t.instance_uuid) ?? []), t.tag])
+    }
+    for (const b of await db.selectFrom('block_device_mappings').selectAll().where('instance_uuid', 'in', chunk).orderBy('position').execute()) {
+      bdms.set(b.instance_uuid, [...(bdms.get(b.instance_uuid) ?? []), b])
+    }
+    const errored = rows.filter((r) => chunk.includes(r.uuid) && (r.vm_state === 'error' || r.deleted === 1)).map((r) => r.uuid)
+    if (errored.length > 0) {
+      for (const f of await db.selectFrom('instance_faults').selectAll().where('instance_uuid', 'in', errored).orderBy('created_at', 'desc').execute()) {
+        if (!faults.has(f.instance_uuid)) faults.set(f.instance_uuid, f)
+      }
+    }
+    const sg = await db.selectFrom('instance_security_groups').innerJoin('security_groups', 'security_groups.id', 'instance_security_groups.group_id')
+      .select(['instance_security_groups.instance_uuid', 'security_groups.name']).where('instance_security_groups.instance_uuid', 'in', chunk).orderBy('security_groups.name').execute()
+    for (const g of sg) groups.set(g.instance_uuid, [...(groups.get(g.instance_uuid) ?? []), g.name])
+  }
+  return rows.map((row) => ({
+    row,
+    flavor: JSON.parse(row.flavor) as FlavorSnapshot,
+    metadata: metadata.get(row.uuid) ?? {},
+    tags: tags.get(row.uuid) ?? [],
+    bdms: bdms.get(row.uuid) ?? [],
+    fault: faults.get(row.uuid) ?? null,
+    securityGroups: groups.get(row.uuid) ?? [],
+    rescue: row.rescue ? (JSON.parse(row.rescue) as RescueRecord) : null,
+  }))
+}
+
+/** One instance with its details, in the caller's scope. */
+export async function getInstanceDetails(db: Db, auth: AuthContext, id: string): Promise<InstanceDetails> {
+  const row = await getInstanceRow(db, auth, id)
+  const [details] = await loadInstanceDetails(db, [row])
+  return details!
+}

@@ -1,0 +1,184 @@
+import { randomBytes, randomUUID } from 'node:crypto'
+import type { ServiceDeps } from '../service-deps.js'
+import type { CallContext } from './call-context.js'
+import { actionContext } from './call-context.js'
+import { InvalidRequest, NotFound } from '../errors.js'
+import { planBlockDeviceMappings, deviceNameAt, type BdmRequest } from './block-device-mappings.js'
+import { recordAction } from './instance-actions.js'
+import { TaskState, VmState } from './instance-states.js'
+import type { FlavorSnapshot } from './instance-store.js'
+import { nowIso } from '../time.js'
+import { authorize, scopedProjectId } from '../policy.js'
+
+/** A validated `POST /servers` body, in the service's words. */
+export interface CreateServerInput {
+  name: string
+  imageRef: string | null
+  flavorRef: string
+  adminPass?: string
+  metadata?: Record<string, string>
+  userData?: string | null
+  keyName?: string | null
+  availabilityZone?: string | null
+  networks?: unknown
+  securityGroups?: string[]
+  blockDeviceMappings?: BdmRequest[]
+  configDrive?: boolean
+  description?: string | null
+  tags?: string[]
+  accessIPv4?: string | null
+  accessIPv6?: string | null
+  minCount?: number
+  maxCount?: number
+  hostname?: string | null
+}
+
+/** What `POST /servers` answers with. */
+export interface CreatedServer {
+  id: string
+  adminPass: string
+  reservationId: string
+  securityGroups: string[]
+}
+
+/** A random password like Nova's `utils.generate_password` (12 characters, no look-alikes). */
+export function generateAdminPass(length = 12): string {
+  const symbols = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789'
+  const bytes = randomBytes(length)
+  return Array.from(bytes, (b) => symbols[b % symbols.length]).join('')
+}
+
+function hostnameFrom(name: string): string {
+  const cleaned = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63)
+  return cleaned || 'server'
+}
+
+function extractFlavorId(flavorRef: string): string {
+  const trimmed = flavorRef.replace(/\/+$/, '')
+  return trimmed.includes('/') ? trimmed.slice(trimmed.lastIndexOf('/') + 1) : trimmed
+}
+
+/**
+ * `POST /servers`: checks everything a client can get wrong (400/404/409
+ * with nothing written), then writes the instance, its mappings, metadata,
+ * tags, groups and the `create` action in one transaction. Scheduling and
+ * building happen after the answer (the conductor).
+ */
+export async function createServer(deps: ServiceDeps, call: CallContext, input: CreateServerInput): Promise<CreatedServer[]> {
+  const auth = authorize(call.auth, 'os_compute_api:servers:create', 'member')
+  const projectId = scopedProjectId(auth, 'os_compute_api:servers:create')
+  const services = deps.services()
+  const flavor = await services.flavors.getFlavor(auth, extractFlavorId(input.flavorRef)).catch((error: unknown) => {
+    if (error instanceof NotFound) throw new InvalidRequest(`Flavor ${input.flavorRef} could not be found.`)
+    throw error
+  })
+  if (flavor.disabled) throw new InvalidRequest(`Flavor ${flavor.id} is disabled and cannot be used.`)
+  const zone = input.availabilityZone ?? null
+  if (zone !== null && zone !== '' && zone !== 'nova' && !zone.startsWith('nova:')) {
+    throw new InvalidRequest('The requested availability zone is not available')
+  }
+  const bdms = planBlockDeviceMappings(input.blockDeviceMappings ?? [], input.imageRef || null)
+  const root = bdms[0]!
+  const volumeBacked = root.destinationType === 'volume'
+  const imageId = input.imageRef || (root.sourceType === 'image' ? root.imageId : null)
+  let imageProperties: Record<string, string> = {}
+  let imageMinDisk = 0
+  if (imageId) {
+    const image = await services.images.getImage(auth, imageId).catch((error: unknown) => {
+      if (error instanceof NotFound) throw new InvalidRequest(`Image ${imageId} could not be found.`)
+      throw error
+    })
+    if (image.status !== 'active') throw new InvalidRequest(`Image ${imageId} is not active.`)
+    if (image.minRam > flavor.ram) throw new InvalidRequest("Flavor's memory is too small for requested image.")
+    imageMinDisk = image.minDisk
+    if (!volumeBacked && flavor.disk > 0) {
+      const needGb = Math.max(image.minDisk, Math.ceil((image.virtualSize ?? image.size ?? 0) / 1024 ** 3))
+      if (needGb > flavor.disk) throw new InvalidRequest("Flavor's disk is too small for requested image.")
+    }
+    imageProperties = { ...image.properties }
+    imageProperties.image_name = image.name ?? ''
+  }
+  for (const bdm of bdms) {
+    if (bdm.sourceType === 'image' && bdm.imageId && bdm.imageId !== imageId) {
+      const image = await services.images.getImage(auth, bdm.imageId).catch(() => {
+        throw new InvalidRequest(`Image ${bdm.imageId} could not be found.`)
+      })
+      if (image.status !== 'active') throw new InvalidRequest(`Image ${bdm.imageId} is not active.`)
+    }
+    if (bdm.sourceType === 'volume' && bdm.volumeId) {
+      const volume = await services.volumes.getVolume(auth, bdm.volumeId).catch(() => {
+        throw new InvalidRequest(`Block Device Mapping is Invalid: failed to get volume ${bdm.volumeId}.`)
+      })
+      if (volume.status !== 'available') throw new InvalidRequest(`Block Device Mapping is Invalid: Volume ${bdm.volumeId} status must be available`)
+    }
+    if (bdm.destinationType === 'volume' && bdm.sourceType === 'image' && bdm.volumeSize !== null && bdm.volumeSize < imageMinDisk) {
+      throw new InvalidRequest(`Volume size ${bdm.volumeSize}GB is smaller than the image's minimum disk ${imageMinDisk}GB.`)
+    }
+  }
+  let keyData: string | null = null
+  if (input.keyName) {
+    const keypair = await services.keypairs.findKeypair(auth.userId, input.keyName)
+    if (!keypair) throw new InvalidRequest(`Invalid key_name provided.`)
+    keyData = keypair.publicKey
+  }
+  if (input.userData) {
+    if (!/^[A-Za-z0-9+/=\s]*$/.test(input.userData)) throw new InvalidRequest('User data needs to be valid base 64.')
+  }
+  const groupNames = input.securityGroups && input.securityGroups.length > 0 ? [...new Set(input.securityGroups)] : ['default']
+  const defaultGroupId = await services.securityGroups.ensureDefaultGroup(projectId)
+  const groups = await deps.db.selectFrom('security_groups').select(['id', 'name']).where('project_id', '=', projectId).where('name', 'in', groupNames).execute()
+  for (const name of groupNames) {
+    if (!groups.some((g) => g.name === name)) throw new InvalidRequest(`Security group ${name} not found for project ${projectId}.`)
+  }
+  void defaultGroupId
+  const flavorSnapshot: FlavorSnapshot = {
+    id: flavor.id, name: flavor.name, vcpus: flavor.vcpus, ram: flavor.ram, disk: flavor.disk, ephemeral: flavor.ephemeral,
+    swap: flavor.swap, extraSpecs: flavor.extraSpecs,
+  }
+  const minCount = input.minCount ?? 1
+  const maxCount = Math.max(input.maxCount ?? minCount, minCount)
+  if (maxCount > 1 && bdms.some((b) => b.sourceType === 'volume')) {
+    throw new InvalidRequest('Cannot attach one or more volumes to multiple instances')
+  }
+  const reservationId = `r-${randomBytes(4).toString('hex')}`
+  const created: CreatedServer[] = []
+  const now = nowIso()
+  const systemMetadata: Record<string, string> = { image_base_image_ref: imageId ?? '' }
+  for (const [key, value] of Object.entries(imageProperties)) systemMetadata[`image_${key}`] = value
+  await deps.db.transaction().execute(async (trx) => {
+    for (let index = 0; index < maxCount; index++) {
+      const uuid = randomUUID()
+      const name = maxCount > 1 ? `${input.name}-${index + 1}` : input.name
+      await trx.insertInto('instances').values({
+        uuid, project_id: projectId, user_id: auth.userId, display_name: name, display_description: input.description ?? null,
+        hostname: input.hostname ?? hostnameFrom(name), image_ref: input.imageRef || (volumeBacked ? '' : imageId),
+        flavor: JSON.stringify(flavorSnapshot), key_name: input.keyName ?? null, key_data: keyData, user_data: input.userData ?? null,
+        availability_zone: zone || null, host: null, node: null, vm_state: VmState.BUILDING, task_state: TaskState.SCHEDULING,
+        power_state: 0, locked: 0, locked_by: null, locked_reason: null, config_drive: input.configDrive ? 'True' : '',
+        access_ip_v4: input.accessIPv4 ?? null, access_ip_v6: input.accessIPv6 ?? null, networks: JSON.stringify(input.networks ?? 'auto'),
+        root_device_name: '/dev/vda', reservation_id: reservationId, launch_index: index, system_metadata: JSON.stringify(systemMetadata),
+        rescue: null, progress: 0, launched_at: null, terminated_at: null, created_at: now, updated_at: now, deleted_at: null, deleted: 0,
+      }).execute()
+      let position = 0
+      for (const bdm of bdms) {
+        await trx.insertInto('block_device_mappings').values({
+          id: randomUUID(), instance_uuid: uuid, position, boot_index: bdm.bootIndex, source_type: bdm.sourceType,
+          destination_type: bdm.destinationType, device_type: bdm.deviceType,
+          disk_bus: bdm.diskBus ?? (bdm.deviceType === 'cdrom' ? 'ide' : imageProperties.hw_disk_bus ?? 'virtio'),
+          device_name: deviceNameAt(position), guest_format: bdm.guestFormat, image_id: bdm.imageId, volume_id: bdm.volumeId,
+          snapshot_id: bdm.snapshotId, volume_size: bdm.volumeSize, delete_on_termination: bdm.deleteOnTermination ? 1 : 0,
+          attachment_id: null, tag: bdm.tag, created_at: now,
+        }).execute()
+        position++
+      }
+      for (const [key, value] of Object.entries(input.metadata ?? {})) {
+        await trx.insertInto('instance_metadata').values({ instance_uuid: uuid, key, value }).execute()
+      }
+      for (const tag of new Set(input.tags ?? [])) await trx.insertInto('instance_tags').values({ instance_uuid: uuid, tag }).execute()
+      for (const group of groups) await trx.insertInto('instance_security_groups').values({ instance_uuid: uuid, group_id: group.id }).execute()
+      await recordAction(trx, uuid, 'create', actionContext(call))
+      created.push({ id: uuid, adminPass: input.adminPass ?? generateAdminPass(), reservationId, securityGroups: groups.map((g) => g.name) })
+    }
+  })
+  return created
+}

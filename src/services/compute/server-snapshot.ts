@@ -1,0 +1,81 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import type { ServiceDeps } from '../service-deps.js'
+import type { TaskQueue } from '../tasks/task-queue.js'
+import { actionContext, type CallContext } from './call-context.js'
+import { authorize } from '../policy.js'
+import { getInstanceDetails, isVolumeBacked, type InstanceDetails } from './instance-store.js'
+import { assertNotLocked, assertVmState, claimTaskState } from './instance-guards.js'
+import { recordAction, finishAction } from './instance-actions.js'
+import { TaskState, VmState } from './instance-states.js'
+import { instanceImageProperties } from './instance-spec.js'
+
+const SNAPSHOT_STATES = [VmState.ACTIVE, VmState.STOPPED, VmState.PAUSED, VmState.SUSPENDED]
+
+// Properties Nova does not carry from the server's image into a snapshot.
+const NOT_INHERITED = new Set(['name', 'base_image_ref', 'image_location', 'image_state', 'image_type', 'owner_id', 'instance_uuid', 'user_id', 'block_device_mapping', 'bdm_v2', 'root_device_name'])
+
+function inheritedProperties(details: InstanceDetails): Record<string, string> {
+  return Object.fromEntries(Object.entries(instanceImageProperties(details)).filter(([k]) => !NOT_INHERITED.has(k)))
+}
+
+/**
+ * `createImage`. Image-backed: a queued image, task_state `image_snapshot`,
+ * and a snapshot task whose data the agent uploads. Volume-backed (Nova's
+ * `snapshot_volume_backed`): a snapshot of each volume and an image with no
+ * data whose `block_device_mapping` property points at them.
+ */
+export async function createServerImage(deps: ServiceDeps, tasks: TaskQueue, call: CallContext, instanceId: string, input: { name: string; metadata: Record<string, string> }): Promise<string> {
+  const auth = authorize(call.auth, 'os_compute_api:servers:create_image', 'member')
+  const details = await getInstanceDetails(deps.db, auth, instanceId)
+  const instance = details.row
+  assertNotLocked(auth, instance)
+  assertVmState(instance, 'createImage', SNAPSHOT_STATES)
+  const images = deps.services().images
+  const base = { ...inheritedProperties(details), ...input.metadata, instance_uuid: instance.uuid, user_id: auth.userId, image_type: 'snapshot', base_image_ref: instance.image_ref ?? '' }
+  if (isVolumeBacked(details.bdms)) return snapshotVolumeBacked(deps, call, details, input.name, base)
+  const image = await images.createImageRecord({ name: input.name, owner: instance.project_id, diskFormat: 'qcow2', containerFormat: 'bare', minDisk: details.flavor.disk, minRam: 0, properties: base })
+  try {
+    await deps.db.transaction().execute(async (trx) => {
+      await claimTaskState(trx, instance, 'createImage', TaskState.IMAGE_SNAPSHOT)
+      const actionId = await recordAction(trx, instance.uuid, 'createImage', actionContext(call))
+      await tasks.enqueue(trx, { instanceUuid: instance.uuid, host: instance.host, actionId, task: { kind: 'snapshot', imageId: image.id } })
+    })
+  } catch (error) {
+    await images.deleteImageInternal(image.id).catch(() => undefined)
+    throw error
+  }
+  tasks.notify(instance.host)
+  return image.id
+}
+
+async function snapshotVolumeBacked(deps: ServiceDeps, call: CallContext, details: InstanceDetails, name: string, properties: Record<string, string>): Promise<string> {
+  const services = deps.services()
+  const mappings: Array<Record<string, unknown>> = []
+  for (const bdm of details.bdms) {
+    if (bdm.destination_type !== 'volume' || !bdm.volume_id) continue
+    const snapshot = await services.volumes.createSnapshotInternal(bdm.volume_id, { name: `snapshot for ${name}`, force: true, projectId: details.row.project_id })
+    mappings.push({
+      source_type: 'snapshot', destination_type: 'volume', snapshot_id: snapshot.id, volume_size: snapshot.size, boot_index: bdm.boot_index,
+      device_name: bdm.device_name, delete_on_termination: false, disk_bus: bdm.disk_bus, device_type: bdm.device_type, tag: bdm.tag, volume_id: null, image_id: null, no_device: null,
+    })
+  }
+  const image = await services.images.createImageRecord({
+    name, owner: details.row.project_id, diskFormat: 'raw', containerFormat: 'bare',
+    properties: { ...properties, bdm_v2: 'True', block_device_mapping: JSON.stringify(mappings), root_device_name: details.row.root_device_name ?? '/dev/vda' },
+  })
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-bfv-snapshot-'))
+  try {
+    const empty = path.join(dir, 'empty')
+    fs.writeFileSync(empty, '')
+    await services.images.importImageFile(image.id, empty)
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+  await deps.db.transaction().execute(async (trx) => {
+    const actionId = await recordAction(trx, details.row.uuid, 'createImage', actionContext(call))
+    await finishAction(trx, actionId, 'Success')
+  })
+  return image.id
+}

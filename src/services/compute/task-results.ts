@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto'
+import type { Transaction } from 'kysely'
+import type { Database } from '../../db/schema.js'
+import type { ServiceDeps } from '../service-deps.js'
+import type { Task, TaskReport } from '../tasks/task-types.js'
+export { TASK_EVENTS } from '../tasks/task-types.js'
+import type { InstanceRow, RescueRecord } from './instance-store.js'
+import { TaskState, VmState } from './instance-states.js'
+import { finishAction } from './instance-actions.js'
+import { nowIso } from '../time.js'
+
+type Trx = Transaction<Database>
+
+/** Work to do after the transaction commits (volume and image calls, which have their own). */
+export type AfterCommit = Array<() => Promise<void>>
+
+
+/** The vm_state a successful task leaves (null: unchanged). */
+const SUCCESS_VM_STATE: Partial<Record<Task['kind'], string>> = {
+  spawn: VmState.ACTIVE, power_off: VmState.STOPPED, power_on: VmState.ACTIVE, reboot: VmState.ACTIVE,
+  pause: VmState.PAUSED, unpause: VmState.ACTIVE, suspend: VmState.SUSPENDED, resume: VmState.ACTIVE,
+  rescue: VmState.RESCUED, unrescue: VmState.ACTIVE,
+}
+
+async function addFault(trx: Trx, instanceUuid: string, message: string, code = 500): Promise<void> {
+  await trx.insertInto('instance_faults').values({ id: randomUUID(), instance_uuid: instanceUuid, code, message, details: '', created_at: nowIso() }).execute()
+}
+
+/**
+ * Applies an agent's report to the instance, inside the finishing
+ * transaction. Failures leave a consistent state: a failed build is ERROR
+ * with a fault; a failed rescue goes back to the state it had (never ERROR);
+ * other failures only clear the task_state, like Nova's `reverts_task_state`.
+ */
+export async function applyTaskResult(
+  trx: Trx, deps: ServiceDeps, instance: InstanceRow, task: Task, actionId: string | null, report: TaskReport,
+  extra: { rescue?: { imageId: string; mode: 'stable' | 'legacy' } }, after: AfterCommit,
+): Promise<void> {
+  const now = nowIso()
+  const set: Partial<InstanceRow> = { updated_at: now }
+  if (report.powerState !== undefined) set.power_state = report.powerState
+  const deleting = instance.task_state === TaskState.DELETING && task.kind !== 'destroy'
+  if (task.kind === 'console_output') return
+  if (deleting) {
+    await trx.updateTable('instances').set(set).where('uuid', '=', instance.uuid).execute()
+    if (actionId) await finishAction(trx, actionId, report.ok ? 'Success' : 'Error', report.error)
+    return
+  }
+  if (report.ok) {
+    const vmState = SUCCESS_VM_STATE[task.kind]
+    if (vmState) set.vm_state = vmState
+    if (task.kind !== 'attach_volume' && task.kind !== 'detach_volume') set.task_state = null
+    if (task.kind === 'spawn') set.launched_at = now
+    if (task.kind === 'rescue') {
+      const previous = instance.rescue ? (JSON.parse(instance.rescue) as RescueRecord) : null
+      if (previous) set.rescue = JSON.stringify({ ...previous, imageId: extra.rescue?.imageId ?? previous.imageId, mode: extra.rescue?.mode ?? previous.mode, startedAt: now })
+    }
+    if (task.kind === 'unrescue') set.rescue = null
+    if (task.kind === 'destroy') {
+      Object.assign(set, { vm_state: VmState.DELETED, task_state: null, deleted: 1, deleted_at: now, terminated_at: now })
+      after.push(() => finalizeDeletion(deps, instance.uuid))
+    }
+    if (task.kind === 'attach_volume') after.push(() => completeVolumeAttach(deps, task.bdmId, instance))
+    if (task.kind === 'detach_volume') {
+      const bdm = await trx.selectFrom('block_device_mappings').select(['attachment_id']).where('id', '=', task.bdmId).executeTakeFirst()
+      await trx.deleteFrom('block_device_mappings').where('id', '=', task.bdmId).execute()
+      if (bdm?.attachment_id) after.push(() => deps.services().volumes.deleteAttachment(bdm.attachment_id!))
+    }
+  } else {
+    set.task_state = null
+    const reason = report.error ?? 'unknown error'
+    if (task.kind === 'spawn' || task.kind === 'destroy') {
+      set.vm_state = VmState.ERROR
+      await addFault(trx, instance.uuid, reason)
+    }
+    if (task.kind === 'rescue') {
+      // Never worse off: a failed rescue returns to where the server was.
+      set.vm_state = task.previousVmState
+      set.rescue = null
+    }
+    if (task.kind === 'snapshot') after.push(() => deps.services().images.killImage(task.imageId))
+    if (task.kind === 'attach_volume') {
+      const bdm = await trx.selectFrom('block_device_mappings').select(['attachment_id']).where('id', '=', task.bdmId).executeTakeFirst()
+      await trx.deleteFrom('block_device_mappings').where('id', '=', task.bdmId).execute()
+      if (bdm?.attachment_id) after.push(() => deps.services().volumes.deleteAttachment(bdm.attachment_id!))
+    }
+  }
+  await trx.updateTable('instances').set(set).where('uuid', '=', instance.uuid).execute()
+  if (actionId) await finishAction(trx, actionId, report.ok ? 'Success' : 'Error', report.ok ? undefined : report.error)
+}
+
+async function completeVolumeAttach(deps: ServiceDeps, bdmId: string, instance: InstanceRow): Promise<void> {
+  const bdm = await deps.db.selectFrom('block_device_mappings').select(['attachment_id', 'device_name']).where('id', '=', bdmId).executeTakeFirst()
+  if (bdm?.attachment_id) await deps.services().volumes.completeAttachment(bdm.attachment_id, { mountpoint: bdm.device_name, hostName: instance.host ?? '' })
+}
+
+/**
+ * After an instance is gone: free its allocation, detach its volumes and
+ * delete those marked delete_on_termination.
+ */
+export async function finalizeDeletion(deps: ServiceDeps, instanceUuid: string): Promise<void> {
+  const services = deps.services()
+  await services.placement.deleteAllocations(instanceUuid)
+  const bdms = await deps.db.selectFrom('block_device_mappings').selectAll().where('instance_uuid', '=', instanceUuid).execute()
+  for (const bdm of bdms) {
+    if (bdm.attachment_id) await services.volumes.deleteAttachment(bdm.attachment_id).catch(() => undefined)
+    if (bdm.volume_id && bdm.delete_on_termination) await services.volumes.deleteVolumeInternal(bdm.volume_id).catch(() => undefined)
+  }
+  await deps.db.deleteFrom('block_device_mappings').where('instance_uuid', '=', instanceUuid).execute()
+}

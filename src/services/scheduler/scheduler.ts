@@ -1,0 +1,71 @@
+import type { ServiceDeps } from '../service-deps.js'
+import type { FlavorSnapshot } from '../compute/instance-store.js'
+import type { Resources } from '../placement/placement-service.js'
+
+/** What a server asks of a host. */
+export interface ScheduleRequest {
+  instanceUuid: string
+  projectId: string
+  userId: string
+  flavor: FlavorSnapshot
+  volumeBacked: boolean
+  imageProperties: Record<string, string>
+  /** `nova:<host>` in availability_zone forces a host. */
+  forcedHost: string | null
+}
+
+/** The host chosen and the resources claimed there. */
+export interface HostSelection {
+  host: string
+  providerUuid: string
+  resources: Resources
+}
+
+/** The placement request of a flavor (Nova's `resources_from_flavor` + `trait:` extra specs). */
+export function placementRequest(request: Pick<ScheduleRequest, 'flavor' | 'volumeBacked' | 'imageProperties'>): { resources: Resources; required: string[]; forbidden: string[] } {
+  const { flavor } = request
+  const diskGb = (request.volumeBacked ? 0 : flavor.disk) + flavor.ephemeral + Math.ceil(flavor.swap / 1024)
+  const resources: Resources = { VCPU: flavor.vcpus, MEMORY_MB: flavor.ram }
+  if (diskGb > 0) resources.DISK_GB = diskGb
+  const required = new Set<string>()
+  const forbidden = new Set<string>()
+  const specs: Record<string, string> = {}
+  for (const [key, value] of Object.entries(request.imageProperties)) if (key.startsWith('trait:')) specs[key] = value
+  Object.assign(specs, flavor.extraSpecs)
+  for (const [key, value] of Object.entries(specs)) {
+    if (key.startsWith('trait:')) {
+      if (value === 'required') required.add(key.slice(6))
+      if (value === 'forbidden') forbidden.add(key.slice(6))
+    } else if (key.startsWith('resources:')) {
+      const amount = Number(value)
+      if (Number.isInteger(amount) && amount >= 0) {
+        if (amount === 0) delete resources[key.slice(10)]
+        else resources[key.slice(10)] = amount
+      }
+    }
+  }
+  return { resources, required: [...required].sort(), forbidden: [...forbidden].sort() }
+}
+
+/**
+ * The scheduler: asks placement for allocation candidates, keeps hosts whose
+ * compute service is enabled (and the forced one, if any), and claims the
+ * first that still fits. Null when nothing fits: "No valid host was found".
+ */
+export async function selectHost(deps: ServiceDeps, request: ScheduleRequest): Promise<HostSelection | null> {
+  const placement = deps.services().placement
+  const { resources, required, forbidden } = placementRequest(request)
+  const candidates = await placement.getAllocationCandidates({ resources, required, forbidden, limit: 50 })
+  if (candidates.length === 0) return null
+  const services = await deps.db.selectFrom('compute_services').select(['id', 'host', 'disabled']).execute()
+  const enabled = new Map(services.filter((s) => !s.disabled).map((s) => [s.id, s.host]))
+  for (const candidate of candidates) {
+    const host = enabled.get(candidate.providerUuid)
+    if (!host) continue
+    if (request.forcedHost && host !== request.forcedHost) continue
+    if (await placement.claimAllocation(request.instanceUuid, candidate.providerUuid, candidate.allocations, request.projectId, request.userId)) {
+      return { host, providerUuid: candidate.providerUuid, resources: candidate.allocations }
+    }
+  }
+  return null
+}

@@ -1,0 +1,194 @@
+import { randomUUID } from 'node:crypto'
+import { EventEmitter } from 'node:events'
+import { sql, type Kysely, type Transaction } from 'kysely'
+import type { Database } from '../../db/schema.js'
+import type { TasksTable } from '../../db/tables/compute-tables.js'
+import type { Task, TaskReport } from './task-types.js'
+import { nowIso } from '../time.js'
+
+/** A task row with its payload parsed. */
+export interface LeasedTask {
+  id: string
+  instanceUuid: string
+  actionId: string | null
+  host: string
+  task: Task
+  attempts: number
+}
+
+type Db = Kysely<Database> | Transaction<Database>
+
+const MAX_ATTEMPTS = 3
+
+/**
+ * The task queue: rows in the same database, written in the caller's
+ * transaction. Agents lease with an expiry; an expired lease is retried up
+ * to MAX_ATTEMPTS, then failed — never forgotten.
+ */
+export class TaskQueue {
+  readonly #db: Kysely<Database>
+  readonly #events = new EventEmitter()
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db
+    this.#events.setMaxListeners(0)
+  }
+
+  /** Queues a task for an instance inside `trx`; the host's agent is woken after commit by `notify`. */
+  async enqueue(trx: Db, input: { instanceUuid: string; host: string | null; task: Task; actionId: string | null }): Promise<string> {
+    const id = randomUUID()
+    const now = nowIso()
+    await trx.insertInto('tasks').values({
+      id, instance_uuid: input.instanceUuid, action_id: input.actionId, host: input.host, kind: input.task.kind,
+      payload: JSON.stringify(input.task), status: 'queued', attempts: 0, leased_by: null, lease_expires_at: null,
+      result: null, not_before: null, created_at: now, updated_at: now,
+    }).execute()
+    return id
+  }
+
+  /** Wakes the agent of `host` (call after the enqueuing transaction committed). */
+  notify(host: string | null): void {
+    if (host) this.#events.emit(`host:${host}`)
+  }
+
+  /**
+   * Leases up to `max` queued tasks of `host`, at most one per instance and
+   * none for an instance that already has a leased task. Waits up to `waitMs`
+   * for work when there is none (long poll).
+   */
+  async lease(host: string, agentSession: string, leaseSeconds: number, max: number, waitMs: number): Promise<LeasedTask[]> {
+    const deadline = Date.now() + waitMs
+    for (;;) {
+      const leased = await this.#tryLease(host, agentSession, leaseSeconds, max)
+      const remaining = deadline - Date.now()
+      if (leased.length > 0 || remaining <= 0) return leased
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer)
+          resolve()
+        }
+        const timer = setTimeout(() => {
+          this.#events.off(`host:${host}`, wake)
+          resolve()
+        }, Math.min(remaining, 5000))
+        this.#events.once(`host:${host}`, wake)
+      })
+    }
+  }
+
+  async #tryLease(host: string, agentSession: string, leaseSeconds: number, max: number): Promise<LeasedTask[]> {
+    return this.#db.transaction().execute(async (trx) => {
+      const busy = trx.selectFrom('tasks as busy').select('busy.instance_uuid').where('busy.status', '=', 'leased')
+      const candidates = await trx
+        .selectFrom('tasks')
+        .selectAll()
+        .where('status', '=', 'queued')
+        .where('host', '=', host)
+        .where('instance_uuid', 'not in', busy)
+        .orderBy('created_at')
+        .orderBy('id')
+        .limit(max * 4)
+        .execute()
+      const chosen: TasksTable[] = []
+      const seen = new Set<string>()
+      for (const row of candidates) {
+        if (seen.has(row.instance_uuid) || chosen.length >= max) continue
+        seen.add(row.instance_uuid)
+        chosen.push(row)
+      }
+      const expires = new Date(Date.now() + leaseSeconds * 1000).toISOString()
+      const out: LeasedTask[] = []
+      for (const row of chosen) {
+        const result = await trx.updateTable('tasks')
+          .set({ status: 'leased', leased_by: agentSession, lease_expires_at: expires, attempts: sql`attempts + 1`, updated_at: nowIso() })
+          .where('id', '=', row.id).where('status', '=', 'queued')
+          .executeTakeFirst()
+        if (Number(result.numUpdatedRows) === 1) {
+          out.push({ id: row.id, instanceUuid: row.instance_uuid, actionId: row.action_id, host, task: JSON.parse(row.payload) as Task, attempts: row.attempts + 1 })
+        }
+      }
+      return out
+    })
+  }
+
+  /** Extends the leases an agent session holds (its heartbeat). */
+  async renewLeases(agentSession: string, leaseSeconds: number): Promise<void> {
+    await this.#db.updateTable('tasks')
+      .set({ lease_expires_at: new Date(Date.now() + leaseSeconds * 1000).toISOString() })
+      .where('status', '=', 'leased').where('leased_by', '=', agentSession)
+      .execute()
+  }
+
+  /** Marks a leased task finished inside `trx`; false when the lease was lost meanwhile. */
+  async finish(trx: Db, taskId: string, agentSession: string, report: TaskReport): Promise<boolean> {
+    const result = await trx.updateTable('tasks')
+      .set({ status: report.ok ? 'done' : 'failed', result: JSON.stringify(report), lease_expires_at: null, updated_at: nowIso() })
+      .where('id', '=', taskId).where('status', '=', 'leased').where('leased_by', '=', agentSession)
+      .executeTakeFirst()
+    return Number(result.numUpdatedRows) === 1
+  }
+
+  /** Wakes whoever waits for this task (after the finishing transaction committed). */
+  announceFinished(taskId: string): void {
+    this.#events.emit(`task:${taskId}`)
+  }
+
+  /** Resolves with the task row once it is done or failed, or null after `timeoutMs`. */
+  async waitFor(taskId: string, timeoutMs: number): Promise<TasksTable | null> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const row = await this.#db.selectFrom('tasks').selectAll().where('id', '=', taskId).executeTakeFirst()
+      if (!row || row.status === 'done' || row.status === 'failed') return row ?? null
+      const remaining = deadline - Date.now()
+      if (remaining <= 0) return null
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer)
+          resolve()
+        }
+        const timer = setTimeout(() => {
+          this.#events.off(`task:${taskId}`, wake)
+          resolve()
+        }, Math.min(remaining, 1000))
+        this.#events.once(`task:${taskId}`, wake)
+      })
+    }
+  }
+
+  /**
+   * Leases that expired: requeued when attempts remain, otherwise returned so
+   * the caller can fail them cleanly (instance state restored, event recorded).
+   */
+  async expireLeases(): Promise<LeasedTask[]> {
+    const now = nowIso()
+    const expired = await this.#db.selectFrom('tasks').selectAll().where('status', '=', 'leased').where('lease_expires_at', '<', now).execute()
+    const exhausted: LeasedTask[] = []
+    for (const row of expired) {
+      if (row.attempts < MAX_ATTEMPTS) {
+        await this.#db.updateTable('tasks').set({ status: 'queued', leased_by: null, lease_expires_at: null, updated_at: now })
+          .where('id', '=', row.id).where('status', '=', 'leased').execute()
+        this.notify(row.host)
+      } else {
+        exhausted.push({ id: row.id, instanceUuid: row.instance_uuid, actionId: row.action_id, host: row.host ?? '', task: JSON.parse(row.payload) as Task, attempts: row.attempts })
+      }
+    }
+    return exhausted
+  }
+
+  /** Requeues at once every task leased by an earlier session of a host's agent (it restarted). */
+  async releaseStaleSessions(host: string, currentSession: string): Promise<number> {
+    const result = await this.#db.updateTable('tasks')
+      .set({ status: 'queued', leased_by: null, lease_expires_at: null, updated_at: nowIso() })
+      .where('status', '=', 'leased').where('host', '=', host).where('leased_by', '!=', currentSession)
+      .executeTakeFirst()
+    const count = Number(result.numUpdatedRows)
+    if (count > 0) this.notify(host)
+    return count
+  }
+
+  /** Forces a task that can never run (its instance is gone) to failed. */
+  async abandon(trx: Db, taskId: string, reason: string): Promise<void> {
+    await trx.updateTable('tasks').set({ status: 'failed', result: JSON.stringify({ ok: false, error: reason }), lease_expires_at: null, updated_at: nowIso() })
+      .where('id', '=', taskId).where('status', 'in', ['queued', 'leased']).execute()
+  }
+}

@@ -1,0 +1,236 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import {
+  DriverError, PowerState, type DiskSpec, type DomainInfo, type DomainLayout, type DriverCapabilities, type HostInfo,
+  type InstanceSpec, type MachineType, type RescueSpec, type VirtDriver,
+} from '../virt-driver.js'
+import { planDomainLayout } from '../disk-layout.js'
+import { planRescueLayout } from '../rescue-layout.js'
+
+/** How the fake hypervisor is set up. */
+export interface FakeDriverOptions {
+  /** Where domains are kept so they survive an agent restart; null keeps them in memory only. */
+  stateFile: string | null
+  /** Milliseconds each operation takes (0: instant, but still asynchronous). */
+  delayMs: number
+  supportsBfvRescue: boolean
+  machineType: MachineType
+  vcpus: number
+  memoryMb: number
+  diskGb: number
+  /** Operations that fail on purpose (for tests of failure handling), e.g. `rescue`. */
+  failOperations?: string[]
+}
+
+interface FakeDomain {
+  instanceId: string
+  powerState: PowerState
+  rescued: boolean
+  spec: InstanceSpec
+  layout: DomainLayout
+  console: string[]
+  rootSnapshot: boolean
+}
+
+function describeSource(disk: DiskSpec): string {
+  switch (disk.source.kind) {
+    case 'image': return `image:${disk.source.imageId}`
+    case 'volume': return `volume:${disk.source.volumeId}`
+    case 'blank': return `blank:${disk.source.sizeGb}G`
+    case 'config-drive': return 'config-drive'
+  }
+}
+
+/**
+ * A hypervisor that does nothing, asynchronously, and remembers exactly what
+ * it was asked: each domain's disk layout (bus, address, boot order, source)
+ * for tests to assert. A real VirtDriver, no monkeypatching (like undici's
+ * MockAgent).
+ */
+export class FakeDriver implements VirtDriver {
+  readonly name = 'fake'
+  readonly capabilities: DriverCapabilities
+  readonly #options: FakeDriverOptions
+  readonly #domains = new Map<string, FakeDomain>()
+
+  constructor(options: FakeDriverOptions) {
+    this.#options = Object.freeze({ ...options })
+    this.capabilities = {
+      supportsBfvRescue: options.supportsBfvRescue,
+      rescueBuses: options.machineType === 'q35' ? ['virtio', 'scsi', 'sata', 'usb'] : ['virtio', 'scsi', 'ide', 'sata', 'usb'],
+      rescueDevices: ['disk', 'cdrom'],
+      supportsVolumeAttach: true,
+      supportsVolumeExtend: true,
+      imageFormats: ['qcow2', 'raw'],
+    }
+  }
+
+  async init(): Promise<void> {
+    const file = this.#options.stateFile
+    if (!file || !fs.existsSync(file)) return
+    const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as FakeDomain[]
+    for (const domain of saved) this.#domains.set(domain.instanceId, domain)
+  }
+
+  async hostInfo(): Promise<HostInfo> {
+    return {
+      hypervisorType: 'fake', hypervisorVersion: 1000, acceleration: 'none', vcpus: this.#options.vcpus,
+      memoryMb: this.#options.memoryMb, diskGb: this.#options.diskGb, cpuInfo: { arch: 'x86_64', model: 'fake', vendor: 'lifeboat', topology: { sockets: 1, cores: this.#options.vcpus, threads: 1 }, features: [] },
+    }
+  }
+
+  async listDomains(): Promise<DomainInfo[]> {
+    return [...this.#domains.values()].map((d) => this.#info(d))
+  }
+
+  async getDomain(instanceId: string): Promise<DomainInfo | null> {
+    const domain = this.#domains.get(instanceId)
+    return domain ? this.#info(domain) : null
+  }
+
+  #info(domain: FakeDomain): DomainInfo {
+    return { instanceId: domain.instanceId, powerState: domain.powerState, rescued: domain.rescued, layout: structuredClone(domain.layout) }
+  }
+
+  async #step(operation: string): Promise<void> {
+    await (this.#options.delayMs > 0 ? sleep(this.#options.delayMs) : new Promise((resolve) => setImmediate(resolve)))
+    if (this.#options.failOperations?.includes(operation)) throw new DriverError(`fake ${operation} failed on purpose`, { code: 'LB_FAKE_FAILURE' })
+  }
+
+  #save(): void {
+    const file = this.#options.stateFile
+    if (!file) return
+    fs.mkdirSync(path.dirname(file), { recursive: true })
+    const tmp = `${file}.tmp`
+    fs.writeFileSync(tmp, JSON.stringify([...this.#domains.values()]))
+    fs.renameSync(tmp, file)
+  }
+
+  #domain(instanceId: string): FakeDomain {
+    const domain = this.#domains.get(instanceId)
+    if (!domain) throw new DriverError(`no domain ${instanceId}`, { code: 'LB_DOMAIN_NOT_FOUND' })
+    return domain
+  }
+
+  #boot(domain: FakeDomain, what: string): void {
+    domain.powerState = PowerState.RUNNING
+    const bootDevice = [...domain.layout.devices].filter((d) => d.bootIndex !== null).sort((a, b) => a.bootIndex! - b.bootIndex!)[0]
+    domain.console.push(`[fake] booting ${what} from ${bootDevice ? `${bootDevice.name} (${bootDevice.source})` : 'nothing'}`)
+    for (const device of domain.layout.devices) domain.console.push(`[fake] ${device.guestName} ${device.bus} ${device.address} ${device.source}`)
+  }
+
+  #normalLayout(spec: InstanceSpec): DomainLayout {
+    return planDomainLayout(spec.disks, this.#options.machineType, describeSource)
+  }
+
+  async spawn(spec: InstanceSpec): Promise<void> {
+    await this.#step('spawn')
+    const domain: FakeDomain = { instanceId: spec.instanceId, powerState: PowerState.NOSTATE, rescued: false, spec, layout: this.#normalLayout(spec), console: [], rootSnapshot: false }
+    this.#boot(domain, spec.name)
+    this.#domains.set(spec.instanceId, domain)
+    this.#save()
+  }
+
+  async destroy(instanceId: string): Promise<void> {
+    await this.#step('destroy')
+    this.#domains.delete(instanceId)
+    this.#save()
+  }
+
+  async powerOff(instanceId: string): Promise<void> {
+    await this.#step('powerOff')
+    const domain = this.#domain(instanceId)
+    domain.powerState = PowerState.SHUTDOWN
+    domain.console.push('[fake] powered off')
+    this.#save()
+  }
+
+  async powerOn(spec: InstanceSpec): Promise<void> {
+    await this.#step('powerOn')
+    const domain = this.#domains.get(spec.instanceId) ?? { instanceId: spec.instanceId, powerState: PowerState.NOSTATE, rescued: false, spec, layout: this.#normalLayout(spec), console: [], rootSnapshot: false }
+    Object.assign(domain, { spec, layout: this.#normalLayout(spec), rescued: false })
+    this.#boot(domain, spec.name)
+    this.#domains.set(spec.instanceId, domain)
+    this.#save()
+  }
+
+  async reboot(spec: InstanceSpec, kind: 'SOFT' | 'HARD'): Promise<void> {
+    await this.#step('reboot')
+    const domain = this.#domain(spec.instanceId)
+    Object.assign(domain, { spec, layout: this.#normalLayout(spec) })
+    domain.console.push(`[fake] ${kind.toLowerCase()} reboot`)
+    this.#boot(domain, spec.name)
+    this.#save()
+  }
+
+  async #setPower(instanceId: string, operation: string, state: PowerState): Promise<void> {
+    await this.#step(operation)
+    this.#domain(instanceId).powerState = state
+    this.#save()
+  }
+
+  pause(instanceId: string): Promise<void> {
+    return this.#setPower(instanceId, 'pause', PowerState.PAUSED)
+  }
+
+  unpause(instanceId: string): Promise<void> {
+    return this.#setPower(instanceId, 'unpause', PowerState.RUNNING)
+  }
+
+  suspend(instanceId: string): Promise<void> {
+    return this.#setPower(instanceId, 'suspend', PowerState.SUSPENDED)
+  }
+
+  resume(spec: InstanceSpec): Promise<void> {
+    return this.#setPower(spec.instanceId, 'resume', PowerState.RUNNING)
+  }
+
+  async getConsoleOutput(instanceId: string, maxLines?: number): Promise<string> {
+    await this.#step('getConsoleOutput')
+    const lines = this.#domain(instanceId).console
+    return (maxLines === undefined ? lines : lines.slice(-maxLines)).join('\n')
+  }
+
+  async snapshot(instanceId: string, target: { path: string; format: string }): Promise<void> {
+    await this.#step('snapshot')
+    const domain = this.#domain(instanceId)
+    fs.mkdirSync(path.dirname(target.path), { recursive: true })
+    fs.writeFileSync(target.path, `fake snapshot of ${domain.instanceId} (${target.format})\n`)
+  }
+
+  async attachVolume(spec: InstanceSpec): Promise<void> {
+    await this.#step('attachVolume')
+    const domain = this.#domain(spec.instanceId)
+    Object.assign(domain, { spec, layout: this.#normalLayout(spec) })
+    this.#save()
+  }
+
+  async detachVolume(spec: InstanceSpec): Promise<void> {
+    await this.#step('detachVolume')
+    const domain = this.#domain(spec.instanceId)
+    Object.assign(domain, { spec, layout: this.#normalLayout(spec) })
+    this.#save()
+  }
+
+  async rescue(spec: RescueSpec): Promise<void> {
+    await this.#step('rescue')
+    const domain = this.#domain(spec.instance.instanceId)
+    if (domain.powerState !== PowerState.SHUTDOWN) domain.console.push('[fake] clean shutdown before rescue')
+    domain.powerState = PowerState.SHUTDOWN
+    const layout = planRescueLayout(spec, this.#options.machineType, describeSource)
+    Object.assign(domain, { spec: spec.instance, layout, rescued: true, rootSnapshot: spec.snapshotRoot })
+    this.#boot(domain, `rescue image ${spec.rescueImage.imageId} (${spec.mode})`)
+    this.#save()
+  }
+
+  async unrescue(spec: InstanceSpec, options: { discardChanges: boolean }): Promise<void> {
+    await this.#step('unrescue')
+    const domain = this.#domain(spec.instanceId)
+    domain.powerState = PowerState.SHUTDOWN
+    if (options.discardChanges && domain.rootSnapshot) domain.console.push('[fake] root restored from the pre-rescue snapshot')
+    Object.assign(domain, { spec, layout: this.#normalLayout(spec), rescued: false, rootSnapshot: false })
+    this.#boot(domain, spec.name)
+    this.#save()
+  }
+}
