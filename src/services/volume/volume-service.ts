@@ -1,74 +1,124 @@
 import type { ServiceDeps } from '../service-deps.js'
 import type { AuthContext } from '../identity/auth-context.js'
+import type { VolumesTable } from '../../db/tables/volume-tables.js'
+import { authorize } from '../policy.js'
+import type { VolumeBackend } from './backend/volume-backend.js'
+import { FileVolumeBackend } from './backend/file-volume-backend.js'
+import { BackgroundTasks, type VolumeEnv, reloadVolume, visibleVolumeRow, volumeDetail, volumeDetails, volumeRow } from './volume-env.js'
+import { createVolume, type CreateVolumeRequest } from './volume-create.js'
+import { VolumeActions } from './volume-actions.js'
+import { AttachmentsApi, completeForServer, deleteForServer, reserveForServer } from './volume-attachments.js'
+import { LegacyAttachApi } from './volume-legacy-attach.js'
+import { SnapshotsApi } from './volume-snapshots.js'
+import { paginate, type PageRequest } from './volume-list.js'
+import { volumeNotFound } from './volume-errors.js'
+import type { VolumeAttachmentRecord, VolumeDetail, VolumeRecord, VolumeSnapshotRecord } from './volume-records.js'
 
-export type VolumeStatus =
-  | 'creating' | 'available' | 'reserved' | 'attaching' | 'in-use' | 'detaching' | 'maintenance'
-  | 'deleting' | 'error' | 'error_deleting' | 'error_extending' | 'extending' | 'backing-up' | 'restoring-backup'
+export type {
+  VolumeStatus, VolumeAttachmentRecord, VolumeRecord, VolumeSnapshotRecord,
+  VolumeDetail, VolumeAttachmentDetail, VolumeSnapshotDetail,
+} from './volume-records.js'
+export type { CreateVolumeRequest } from './volume-create.js'
 
-/** One attachment of a volume to a server (Cinder's attachment record). */
-export interface VolumeAttachmentRecord {
-  id: string
-  volumeId: string
-  instanceId: string
-  status: 'reserved' | 'attaching' | 'attached' | 'detaching'
-  attachedAt: string | null
-  mountpoint: string | null
-  hostName: string | null
+/** Keys volumes sort by (`name` is Cinder's `display_name`). */
+export const VOLUME_SORT_KEYS = ['id', 'name', 'display_name', 'status', 'size', 'created_at', 'updated_at', 'availability_zone', 'bootable', 'project_id', 'user_id'] as const
+
+/** Filters of the volume lists. */
+export interface VolumeFilter {
+  name?: string
+  status?: string
+  bootable?: boolean
+  availabilityZone?: string
+  metadata?: Record<string, string>
+  /** Admins only: every project (`all_tenants=1`), optionally narrowed to one. */
+  allTenants?: boolean
+  projectId?: string
 }
 
-/** A volume as the other services see it. */
-export interface VolumeRecord {
-  id: string
-  projectId: string
-  userId: string
-  name: string | null
-  description: string | null
-  size: number
-  status: VolumeStatus
-  bootable: boolean
-  availabilityZone: string
-  /** Cinder's `volume_image_metadata` (image_id, image_name, properties…), empty when not from an image. */
-  imageMetadata: Record<string, string>
-  attachments: VolumeAttachmentRecord[]
-  /** Where the backend keeps the data, and in which format (what a hypervisor attaches). */
-  backingPath: string
-  backingFormat: 'raw' | 'qcow2'
-  createdAt: string
-  updatedAt: string
+/** What a project uses, for `GET /limits`. */
+export interface VolumeUsage {
+  volumes: number
+  snapshots: number
+  gigabytes: number
 }
 
-export interface VolumeSnapshotRecord {
-  id: string
-  volumeId: string
-  projectId: string
-  name: string | null
-  description: string | null
-  size: number
-  status: 'creating' | 'available' | 'deleting' | 'error' | 'error_deleting'
-  backingPath: string
-  createdAt: string
+function sortField(row: VolumesTable, key: string): unknown {
+  return key === 'name' || key === 'display_name' ? row.name : row[key as keyof VolumesTable]
 }
 
 /** Cinder v3: volumes, snapshots and attachments over a volume backend. */
 export class VolumeService {
   readonly #deps: ServiceDeps
+  readonly #env: VolumeEnv
+  /** Update, metadata, delete, extend, bootable, reset status, force delete. */
+  readonly actions: VolumeActions
+  /** The attachments API (3.27+). */
+  readonly attachments: AttachmentsApi
+  /** The legacy attach actions. */
+  readonly legacy: LegacyAttachApi
+  /** Volume snapshots. */
+  readonly snapshots: SnapshotsApi
 
-  constructor(deps: ServiceDeps) {
+  constructor(deps: ServiceDeps, backend: VolumeBackend = new FileVolumeBackend(deps.config.dataDir)) {
     this.#deps = deps
+    this.#env = { deps, backend, tasks: new BackgroundTasks() }
+    this.actions = new VolumeActions(this.#env)
+    this.attachments = new AttachmentsApi(this.#env)
+    this.legacy = new LegacyAttachApi(this.#env)
+    this.snapshots = new SnapshotsApi(this.#env)
+  }
+
+  /** Cinder's `host@backend#pool` of the backend (what `os-vol-host-attr:host` shows). */
+  get backendHost(): string {
+    return this.#env.backend.hostName
+  }
+
+  /** Resolves when every background job (volume fills, snapshot copies) started so far is done. */
+  async idle(): Promise<void> {
+    await this.#env.tasks.idle()
   }
 
   /** A volume in the caller's project (admins see all); NotFound otherwise. */
   async getVolume(auth: AuthContext, id: string): Promise<VolumeRecord> {
-    void auth
-    void id
-    void this.#deps
-    throw new Error('not implemented')
+    return this.showVolume(auth, id)
+  }
+
+  /** `GET /volumes/{id}`: the volume with everything the API shows. */
+  async showVolume(auth: AuthContext, id: string): Promise<VolumeDetail> {
+    const row = await visibleVolumeRow(this.#deps.db, auth, id)
+    authorize(auth, 'volume:get', 'reader')
+    return volumeDetail(this.#deps.db, row)
   }
 
   /** Any volume by id (internal); null when absent. */
   async findVolume(id: string): Promise<VolumeRecord | null> {
-    void id
-    throw new Error('not implemented')
+    const row = await volumeRow(this.#deps.db, id)
+    return row ? volumeDetail(this.#deps.db, row) : null
+  }
+
+  /** The volumes of the caller's project (or, for admins with `allTenants`, of all), a page of them and the total. */
+  async listVolumes(auth: AuthContext, filter: VolumeFilter, page: PageRequest): Promise<{ volumes: VolumeDetail[]; total: number }> {
+    authorize(auth, 'volume:get_all', 'reader')
+    let q = this.#deps.db.selectFrom('volumes').selectAll()
+    if (auth.isAdmin && filter.allTenants) {
+      if (filter.projectId !== undefined) q = q.where('project_id', '=', filter.projectId)
+    } else {
+      q = q.where('project_id', '=', auth.projectId ?? '')
+    }
+    if (filter.name !== undefined) q = q.where('name', '=', filter.name)
+    if (filter.status !== undefined) q = q.where('status', '=', filter.status)
+    if (filter.bootable !== undefined) q = q.where('bootable', '=', filter.bootable ? 1 : 0)
+    if (filter.availabilityZone !== undefined) q = q.where('availability_zone', '=', filter.availabilityZone)
+    let rows = await q.execute()
+    if (filter.metadata) {
+      const wanted = Object.entries(filter.metadata)
+      rows = rows.filter((r) => {
+        const metadata = JSON.parse(r.metadata) as Record<string, string>
+        return wanted.every(([k, v]) => metadata[k] === v)
+      })
+    }
+    const pageRows = paginate(rows, page, sortField, volumeNotFound)
+    return { volumes: await volumeDetails(this.#deps.db, pageRows), total: rows.length }
   }
 
   /**
@@ -76,48 +126,68 @@ export class VolumeService {
    * (blank, from an image, or from a snapshot) and makes it `available`.
    */
   async createVolume(auth: AuthContext, input: { size: number; name?: string | null; description?: string | null; imageRef?: string; snapshotId?: string; availabilityZone?: string }): Promise<VolumeRecord> {
-    void auth
-    void input
-    throw new Error('not implemented')
+    return createVolume(this.#env, auth, input)
+  }
+
+  /** `POST /volumes` with everything the API takes (source volume, metadata, type…). */
+  async createVolumeFromRequest(auth: AuthContext, request: CreateVolumeRequest): Promise<VolumeDetail> {
+    return createVolume(this.#env, auth, request)
   }
 
   /** Resolves when the volume leaves `creating` (or the timeout passes); returns its record. */
   async waitForVolume(id: string, timeoutMs: number): Promise<VolumeRecord> {
-    void id
-    void timeoutMs
-    throw new Error('not implemented')
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const volume = await reloadVolume(this.#deps.db, id)
+      if (volume.status !== 'creating' || Date.now() >= deadline) return volume
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
   }
 
   /** Deletes a volume that is not in use (internal; e.g. delete_on_termination). */
   async deleteVolumeInternal(id: string): Promise<void> {
-    void id
-    throw new Error('not implemented')
+    const row = await volumeRow(this.#deps.db, id)
+    if (!row) throw volumeNotFound(id)
+    await this.actions.deleteRow(row, { cascade: false, force: false })
   }
 
   /** Nova's attach, step 1: an attachment in `reserved`; the volume goes `reserved`. 409 unless available. */
   async reserveAttachment(volumeId: string, instanceId: string): Promise<VolumeAttachmentRecord> {
-    void volumeId
-    void instanceId
-    throw new Error('not implemented')
+    return reserveForServer(this.#env, volumeId, instanceId)
   }
 
   /** Nova's attach, step 2: the attachment is `attached`, the volume `in-use`. */
   async completeAttachment(attachmentId: string, input: { mountpoint: string; hostName: string }): Promise<VolumeAttachmentRecord> {
-    void attachmentId
-    void input
-    throw new Error('not implemented')
+    return completeForServer(this.#env, attachmentId, input)
   }
 
   /** Nova's detach (or a failed attach): the attachment is removed; the volume goes `available` when none remain. */
   async deleteAttachment(attachmentId: string): Promise<void> {
-    void attachmentId
-    throw new Error('not implemented')
+    await deleteForServer(this.#env, attachmentId)
   }
 
   /** A snapshot of a volume (force allows in-use volumes, as Nova passes for volume-backed createImage). */
   async createSnapshotInternal(volumeId: string, input: { name: string; description?: string; force: boolean; projectId: string }): Promise<VolumeSnapshotRecord> {
-    void volumeId
-    void input
-    throw new Error('not implemented')
+    return this.snapshots.createInternal(volumeId, input)
+  }
+
+  /** Resolves when the snapshot leaves `creating` (or the timeout passes). */
+  async waitForSnapshot(id: string, timeoutMs: number): Promise<VolumeSnapshotRecord> {
+    return this.snapshots.waitFor(id, timeoutMs)
+  }
+
+  /** What the caller's project holds (volumes, snapshots, GiB of both). */
+  async usage(auth: AuthContext): Promise<VolumeUsage> {
+    authorize(auth, 'limits_extension:used_limits', 'reader')
+    const projectId = auth.projectId ?? ''
+    const volumes = await this.#deps.db.selectFrom('volumes').select(['size']).where('project_id', '=', projectId).execute()
+    const snapshots = await this.#deps.db.selectFrom('volume_snapshots').select(['size']).where('project_id', '=', projectId).execute()
+    const gigabytes = [...volumes, ...snapshots].reduce((sum, r) => sum + r.size, 0)
+    return { volumes: volumes.length, snapshots: snapshots.length, gigabytes }
+  }
+
+  /** A volume the caller may see, by id; NotFound otherwise (for routes that act on it). */
+  async assertVisible(auth: AuthContext, id: string): Promise<void> {
+    await visibleVolumeRow(this.#deps.db, auth, id)
   }
 }
