@@ -1,0 +1,56 @@
+import type { FastifyRequest } from 'fastify'
+import type { ApiContext } from '../context.js'
+import { InvalidRequest, NotFound } from '../../services/errors.js'
+import { isAtLeast } from '../common/microversion.js'
+import type { ViewContext } from './views.js'
+
+/** The first value of a query parameter. */
+export function queryParam(req: FastifyRequest, name: string): string | undefined {
+  const value = (req.query as Record<string, string | string[] | undefined> | undefined)?.[name]
+  return Array.isArray(value) ? value[0] : value
+}
+
+/** Every query parameter, first values only. */
+export function queryParams(req: FastifyRequest): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [key, value] of Object.entries((req.query ?? {}) as Record<string, string | string[]>)) out[key] = Array.isArray(value) ? value[0]! : value
+  return out
+}
+
+const TRUE = ['1', 't', 'true', 'on', 'y', 'yes']
+const FALSE = ['0', 'f', 'false', 'off', 'n', 'no']
+
+/** oslo's `bool_from_string(strict=True)`; undefined stays undefined. */
+export function strictBool(value: boolean | string | undefined, name: string): boolean | undefined {
+  if (value === undefined || typeof value === 'boolean') return value
+  const text = value.trim().toLowerCase()
+  if (TRUE.includes(text)) return true
+  if (FALSE.includes(text)) return false
+  throw new InvalidRequest(`Invalid value '${value}' for ${name}: Unrecognized value '${value}', acceptable values are: '0', '1', 'f', 'false', 'n', 'no', 'off', 'on', 't', 'true', 'y', 'yes'`)
+}
+
+/** Cinder's `get_bool_param` on the query: absent is false. */
+export function queryBool(req: FastifyRequest, name: string): boolean {
+  return strictBool(queryParam(req, name), name) ?? false
+}
+
+/** The project a request acts in: the path's, or (3.67+, no project in the path) the token's. */
+export function requestProject(req: FastifyRequest): string {
+  return (req.params as { project_id?: string }).project_id ?? req.auth.projectId ?? ''
+}
+
+/** What the views need from a request. */
+export function viewContext(ctx: ApiContext, req: FastifyRequest): ViewContext {
+  return {
+    admin: req.auth.isAdmin,
+    microversion: req.microversion,
+    base: `${ctx.publicUrl()}/volume`,
+    projectId: requestProject(req),
+    backendHost: ctx.services.volumes.backendHost,
+  }
+}
+
+/** Cinder answers a method below its microversion with 404 (`VersionNotFoundForAPIMethod`). */
+export function requireMicroversion(req: FastifyRequest, atLeast: string): void {
+  if (!isAtLeast(req.microversion, atLeast)) throw new NotFound(`API version ${req.microversion.major}.${req.microversion.minor} is not supported on this method.`, 'LB_VERSION_NOT_FOUND_FOR_METHOD')
+}
