@@ -1,0 +1,67 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { loadConfig, type ConfigInput } from '../../src/config.js'
+import { startLifeboat, type RunningLifeboat } from '../../src/server.js'
+import { BenchClient } from './http.js'
+
+const ADMIN_PASSWORD = 'bench-admin-pw'
+const DEMO_PASSWORD = 'bench-demo-pw'
+
+/** A Lifeboat started in this process for a bench, with logged-in clients. */
+export interface BenchCloud {
+  running: RunningLifeboat
+  dataDir: string
+  admin: BenchClient
+  demo: BenchClient
+  close(): Promise<void>
+}
+
+async function login(client: BenchClient, user: string, password: string): Promise<string> {
+  const res = await client.expect(201, 'POST', '/identity/v3/auth/tokens', {
+    body: {
+      auth: {
+        identity: { methods: ['password'], password: { user: { name: user, domain: { id: 'default' }, password } } },
+        scope: { project: { name: user, domain: { id: 'default' } } },
+      },
+    },
+  })
+  return res.headers['x-subject-token'] as string
+}
+
+/**
+ * Starts Lifeboat on a loopback ephemeral port over a fresh SQLite data dir,
+ * fake driver with zero delay unless `overrides` say otherwise. The host is
+ * sized so that placement never runs out during a bench.
+ */
+export async function startBenchCloud(overrides: ConfigInput = {}): Promise<BenchCloud> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-bench-'))
+  const config = loadConfig(
+    {
+      host: '127.0.0.1', port: 0, dataDir, logLevel: 'silent',
+      agent: { driver: 'fake', fakeDelayMs: 0, vcpus: 4096, memoryMb: 4 * 1024 * 1024, diskGb: 1_000_000 },
+    },
+    overrides,
+  )
+  const running = await startLifeboat(config, { logger: false, bootstrapPasswords: { admin: ADMIN_PASSWORD, demo: DEMO_PASSWORD } })
+  const anonymous = new BenchClient(running.url)
+  const admin = anonymous.withToken(await login(anonymous, 'admin', ADMIN_PASSWORD))
+  const demo = anonymous.withToken(await login(anonymous, 'demo', DEMO_PASSWORD))
+  return {
+    running, dataDir, admin, demo,
+    async close() {
+      await running.close()
+      anonymous.close()
+      fs.rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Creates a public raw image and uploads `bytes` of zeros; returns its id. */
+export async function uploadRawImage(admin: BenchClient, name: string, properties: Record<string, string> = {}, bytes = 64 * 1024): Promise<string> {
+  const created = await admin.expect(201, 'POST', '/image/v2/images', {
+    body: { name, disk_format: 'raw', container_format: 'bare', visibility: 'public', ...properties },
+  })
+  await admin.expect(204, 'PUT', `/image/v2/images/${created.body.id}/file`, { rawBody: new Uint8Array(bytes) })
+  return created.body.id as string
+}

@@ -1,0 +1,40 @@
+/**
+ * `npm run bench`: prints performance figures next to the goals of issues 5,
+ * 6 and 7. Nothing here asserts; a section that cannot run says why.
+ * `npm run bench -- compute rescue qemu` runs only the named sections.
+ */
+import os from 'node:os'
+import { runComputeBench } from './compute.js'
+import { runRescueBench } from './rescue.js'
+import { runQemuRescueBench } from './qemu-rescue.js'
+
+const SECTIONS: Record<string, () => Promise<void>> = {
+  compute: () => runComputeBench(),
+  rescue: () => runRescueBench(),
+  qemu: () => runQemuRescueBench(),
+}
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))
+const names = wanted.length > 0 ? wanted : Object.keys(SECTIONS)
+const unknown = names.filter((n) => !(n in SECTIONS))
+if (unknown.length > 0) {
+  console.error(`unknown bench section(s): ${unknown.join(', ')}; known: ${Object.keys(SECTIONS).join(', ')}`)
+  process.exit(2)
+}
+
+console.log(`Lifeboat bench — node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${os.platform()} ${os.release()}`)
+console.log('Client and server share one process (in-process Lifeboat); figures include the client\'s share.')
+const started = performance.now()
+let failed = false
+for (const name of names) {
+  const t0 = performance.now()
+  try {
+    await SECTIONS[name]!()
+  } catch (error) {
+    failed = true
+    console.log(`   ${name}: could not run: ${error instanceof Error ? error.message : String(error)}`)
+  }
+  console.log(`   (${name} took ${((performance.now() - t0) / 1000).toFixed(1)} s)`)
+}
+console.log(`\nbench done in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+process.exit(failed ? 1 : 0)
