@@ -4,6 +4,7 @@ import path from 'node:path'
 import { after, before, describe } from 'node:test'
 import { loadConfig, type ConfigInput } from '../../src/config.js'
 import { startLifeboat, type RunningLifeboat } from '../../src/server.js'
+import type { LoggerOption } from '../../src/api/app.js'
 import type { DialectName } from '../../src/db/database.js'
 import { POSTGRES_AVAILABLE, createTestDatabase } from './postgres.js'
 import { skipUnless } from './tiers.js'
@@ -98,15 +99,21 @@ export async function login(base: string, userName: string, password: string, pr
   }
 }
 
+/** Options of startTestCloud beyond the configuration. */
+export interface TestCloudOptions {
+  /** The API's logger (default: none), e.g. `{ level: 'info', file }` to read a cloud's log. */
+  logger?: LoggerOption
+}
+
 /** Starts a Lifeboat on an ephemeral port over a fresh SQLite file or PostgreSQL database. */
-export async function startTestCloud(dialect: DialectName, overrides: ConfigInput = {}): Promise<TestCloud> {
+export async function startTestCloud(dialect: DialectName, overrides: ConfigInput = {}, options: TestCloudOptions = {}): Promise<TestCloud> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-test-'))
   const database = dialect === 'postgres' ? await createTestDatabase() : null
   const config = loadConfig(
     { host: '127.0.0.1', port: 0, dataDir, databaseUrl: database?.url, logLevel: 'silent', agent: { driver: 'fake' } },
     overrides,
   )
-  const running = await startLifeboat(config, { logger: false, bootstrapPasswords: { admin: ADMIN_PASSWORD, demo: DEMO_PASSWORD } })
+  const running = await startLifeboat(config, { logger: options.logger ?? false, bootstrapPasswords: { admin: ADMIN_PASSWORD, demo: DEMO_PASSWORD } })
   const url = running.url
   const admin = await login(url, 'admin', ADMIN_PASSWORD, 'admin')
   const demo = await login(url, 'demo', DEMO_PASSWORD, 'demo')

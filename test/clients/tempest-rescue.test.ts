@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import type { LoggerOption } from '../../src/api/app.js'
+import { COMPUTE_MICROVERSIONS } from '../../src/api/compute/compute-microversions.js'
+import { startTestCloud, type TestCloud } from '../helpers/cloud.js'
+import { createTempestWorkspace, skipWithoutTempest, type TempestWorkspace } from '../helpers/tempest.js'
+
+const MODULE = 'tempest.api.compute.servers.test_server_rescue'
+// The trailing `\.` keeps other modules whose names start the same out of the run.
+const REGEX = 'tempest\\.api\\.compute\\.servers\\.test_server_rescue\\.'
+
+/** Every test of the module that must pass: all five classes, the 2.87 boot-from-volume one included. */
+const MUST_PASS = [
+  'ServerBootFromVolumeStableRescueTest.test_stable_device_rescue_bfv_blank_volume',
+  'ServerBootFromVolumeStableRescueTest.test_stable_device_rescue_bfv_image_volume',
+  'ServerRescueTestJSON.test_rescue_unrescue_instance',
+  'ServerRescueTestJSONUnderV235.test_rescued_vm_add_remove_security_group',
+  'ServerStableDeviceRescueTest.test_stable_device_rescue_disk_scsi',
+  'ServerStableDeviceRescueTest.test_stable_device_rescue_disk_usb',
+  'ServerStableDeviceRescueTest.test_stable_device_rescue_disk_virtio',
+  'ServerStableDeviceRescueTest.test_stable_device_rescue_disk_virtio_with_volume_attached',
+  'ServerStableDeviceRescueTestIDE.test_stable_device_rescue_cdrom_ide',
+].map((name) => `${MODULE}.${name}`)
+
+/** The one expected skip: floating IPs need a network service (Neutron) that Lifeboat does not have. */
+const EXPECTED_SKIP = `${MODULE}.ServerRescueTestJSONUnderV235.test_rescued_vm_associate_dissociate_floating_ip`
+
+describe('Tempest: tempest.api.compute.servers.test_server_rescue', { skip: skipWithoutTempest() }, () => {
+  let cloud: TestCloud
+  let workspace: TempestWorkspace
+  let logDir: string
+  let passed = false
+  before(async () => {
+    logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-tempest-log-'))
+    // Pino's `file` destination: the cloud's own log, kept with Tempest's when the run fails.
+    const logger = { level: 'info', file: path.join(logDir, 'lifeboat.log') } as LoggerOption
+    cloud = await startTestCloud('sqlite', {}, { logger })
+    workspace = await createTempestWorkspace(cloud, { maxMicroversion: COMPUTE_MICROVERSIONS.max })
+  })
+  after(async () => {
+    await cloud?.close()
+    if (passed) {
+      workspace?.remove()
+      fs.rmSync(logDir, { recursive: true, force: true })
+    }
+  })
+
+  test('every class passes; only the floating-IP test is skipped', { timeout: 20 * 60_000 }, async () => {
+    const run = await workspace.run(REGEX)
+    console.log(`tempest: ${run.summaryLine} (wall ${run.wallSeconds.toFixed(1)} s)`)
+    const failed = run.tests.filter((t) => t.status === 'FAILED').map((t) => t.name)
+    if (failed.length > 0 || run.code !== 0) {
+      console.log(run.output.slice(-20_000))
+      console.log(`kept: Tempest workspace ${workspace.dir} (log ${workspace.logPath}), Lifeboat log ${logDir}/lifeboat.log`)
+    }
+    assert.deepEqual(failed, [])
+    assert.deepEqual(run.tests.filter((t) => t.status === 'SKIPPED').map((t) => t.name), [EXPECTED_SKIP])
+    assert.deepEqual(run.tests.filter((t) => t.status === 'ok').map((t) => t.name).sort(), MUST_PASS)
+    assert.deepEqual(
+      { ran: run.totals.ran, passed: run.totals.passed, skipped: run.totals.skipped, failed: run.totals.failed },
+      { ran: MUST_PASS.length + 1, passed: MUST_PASS.length, skipped: 1, failed: 0 },
+    )
+    assert.equal(run.code, 0)
+    passed = true
+  })
+})

@@ -1,0 +1,233 @@
+import { execFile, execFileSync } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import type { Session, TestCloud } from './cloud.js'
+import { skipUnless } from './tiers.js'
+
+const execFileAsync = promisify(execFile)
+
+/** Debian's `tempest` (python3-tempest), which runs on /usr/bin/python3. */
+export const TEMPEST_BIN = '/usr/bin/tempest'
+
+/** The `skip` option for Tempest suites: what to install when Tempest or qemu-img is absent. */
+export function skipWithoutTempest(): string | false {
+  const hasQemuImg = ['/usr/bin/qemu-img', '/usr/local/bin/qemu-img'].some((p) => fs.existsSync(p))
+  return skipUnless(fs.existsSync(TEMPEST_BIN), 'Tempest', 'apt-get install python3-tempest')
+    || skipUnless(hasQemuImg, 'qemu-img', 'apt-get install qemu-utils')
+}
+
+/** One test as subunit-trace reported it (class-level set-up failures and skips included). */
+export interface TempestTest {
+  /** Dotted test id without the `[id-…]` tags, or `setUpClass (…)` for a class. */
+  name: string
+  status: 'ok' | 'FAILED' | 'SKIPPED'
+  detail: string
+}
+
+/** The `Totals` block of a `tempest run`. */
+export interface TempestTotals {
+  ran: number
+  passed: number
+  skipped: number
+  failed: number
+  seconds: number
+}
+
+export interface TempestRun {
+  code: number
+  output: string
+  tests: TempestTest[]
+  totals: TempestTotals
+  /** `Ran: N tests in S sec. - Passed: P - Skipped: K - Failed: F`, as one line. */
+  summaryLine: string
+  wallSeconds: number
+}
+
+/** A Tempest workspace configured for one test cloud. */
+export interface TempestWorkspace {
+  dir: string
+  confPath: string
+  /** Tempest's own log (every HTTP request and response it made). */
+  logPath: string
+  imageRef: string
+  imageRefAlt: string
+  run(regex: string, timeoutMs?: number): Promise<TempestRun>
+  /** Deletes the workspace (kept when LIFEBOAT_TEMPEST_KEEP=1). */
+  remove(): void
+}
+
+export interface TempestWorkspaceOptions {
+  /** `[compute] max_microversion`. */
+  maxMicroversion: string
+  /** Extra `[section] key = value` lines, appended as is. */
+  extraConfig?: string
+}
+
+async function ok<T = any>(session: Session, method: string, urlPath: string, body?: unknown, expected = [200, 201, 204]): Promise<T> {
+  const response = await session.request(method, urlPath, body === undefined ? {} : { body })
+  if (!expected.includes(response.status)) throw new Error(`${method} ${urlPath}: ${response.status} ${response.text}`)
+  return response.body as T
+}
+
+/** Creates a project and a member user through the identity API, as Tempest's pre-provisioned account. */
+async function provisionAccount(admin: Session, name: string, password: string): Promise<void> {
+  const project = (await ok(admin, 'POST', '/identity/v3/projects', { project: { name, domain_id: 'default' } })).project
+  const user = (await ok(admin, 'POST', '/identity/v3/users', {
+    user: { name, password, domain_id: 'default', default_project_id: project.id },
+  })).user
+  const roles = (await ok(admin, 'GET', '/identity/v3/roles?name=member')).roles
+  if (roles.length !== 1) throw new Error('no member role')
+  await ok(admin, 'PUT', `/identity/v3/projects/${project.id}/users/${user.id}/roles/${roles[0].id}`)
+}
+
+/** Uploads a small public raw image made with `qemu-img create`, returns its id. */
+async function uploadImage(admin: Session, dir: string, name: string): Promise<string> {
+  const file = path.join(dir, `${name}.raw`)
+  execFileSync('qemu-img', ['create', '-f', 'raw', file, '1M'], { stdio: 'ignore' })
+  const image = await ok(admin, 'POST', '/image/v2/images', {
+    name, disk_format: 'raw', container_format: 'bare', visibility: 'public',
+  })
+  const upload = await admin.request('PUT', `/image/v2/images/${image.id}/file`, {
+    rawBody: new Uint8Array(fs.readFileSync(file)), contentType: 'application/octet-stream',
+  })
+  if (upload.status !== 204) throw new Error(`image upload: ${upload.status} ${upload.text}`)
+  fs.rmSync(file)
+  return image.id
+}
+
+/** Flavor ids for `flavor_ref` and `flavor_ref_alt`: Nova's default '1' and '42' when present, else the first two. */
+async function pickFlavors(admin: Session): Promise<[string, string]> {
+  const response = await admin.request('GET', '/compute/v2.1/flavors')
+  const ids: string[] = response.status === 200 ? response.body.flavors.map((f: { id: string }) => f.id) : []
+  const preferred = ['1', '42'].filter((id) => ids.includes(id))
+  const chosen = [...preferred, ...ids.filter((id) => !preferred.includes(id))]
+  return [chosen[0] ?? '1', chosen[1] ?? chosen[0] ?? '42']
+}
+
+/** The minimal tempest.conf from docs/clients.md (Debian's generated one breaks a cloud without Neutron). */
+function tempestConf(ws: string, url: string, refs: Record<string, string>, options: TempestWorkspaceOptions): string {
+  return `[DEFAULT]
+log_dir = ${ws}/logs
+log_file = tempest.log
+[oslo_concurrency]
+lock_path = ${ws}/tempest_lock
+[auth]
+use_dynamic_credentials = false
+test_accounts_file = ${ws}/etc/accounts.yaml
+default_credentials_domain_name = Default
+[identity]
+auth_version = v3
+uri_v3 = ${url}/identity/v3
+region = RegionOne
+[identity-feature-enabled]
+api_v2 = false
+[service_available]
+nova = true
+glance = true
+cinder = true
+neutron = false
+swift = false
+[compute]
+image_ref = ${refs.image}
+image_ref_alt = ${refs.imageAlt}
+flavor_ref = ${refs.flavor}
+flavor_ref_alt = ${refs.flavorAlt}
+fixed_network_name =
+max_microversion = ${options.maxMicroversion}
+build_timeout = 60
+build_interval = 1
+[compute-feature-enabled]
+rescue = true
+stable_rescue = true
+[validation]
+run_validation = false
+[volume]
+volume_size = 1
+build_timeout = 60
+${options.extraConfig ?? ''}
+`
+}
+
+/**
+ * Parses subunit-trace's console output: one line per test
+ * (`{0} name[tags] [1.2s] ... ok|FAILED|SKIPPED: why`) and the Totals block.
+ */
+export function parseTempestOutput(output: string): { tests: TempestTest[]; totals: TempestTotals } {
+  const tests: TempestTest[] = []
+  for (const line of output.split('\n')) {
+    const match = /^\{\d+\} (.+?)(?:\[[^\]]*\])?(?: \[[\d.]+s\])? \.\.\. (ok|FAILED|SKIPPED)(?::\s*(.*))?$/.exec(line.trim())
+    if (match) tests.push({ name: match[1]!, status: match[2] as TempestTest['status'], detail: match[3] ?? '' })
+  }
+  const number = (label: string): number => Number(new RegExp(`${label}:\\s*(\\d+)`).exec(output)?.[1] ?? NaN)
+  const ranMatch = /Ran: (\d+) tests? in ([\d.]+) sec/.exec(output)
+  return {
+    tests,
+    totals: {
+      ran: Number(ranMatch?.[1] ?? NaN),
+      seconds: Number(ranMatch?.[2] ?? NaN),
+      passed: number(' - Passed'),
+      skipped: number(' - Skipped'),
+      failed: number(' - Failed'),
+    },
+  }
+}
+
+/**
+ * `tempest init` in a temporary directory, then a configuration for `cloud`:
+ * a pre-provisioned member account made through the identity API, two public
+ * images uploaded through the image API, flavors from the compute API.
+ */
+export async function createTempestWorkspace(cloud: TestCloud, options: TempestWorkspaceOptions): Promise<TempestWorkspace> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-tempest-'))
+  const ws = path.join(root, 'ws')
+  // HOME inside the temp dir: `tempest init` registers workspaces in ~/.tempest.
+  const env = { PATH: '/usr/bin:/bin', HOME: root, LANG: 'C.UTF-8' }
+  execFileSync(TEMPEST_BIN, ['init', ws], { env, stdio: 'ignore' })
+
+  const password = 'tempest-rescue-pw'
+  await provisionAccount(cloud.admin, 'tempest-rescue', password)
+  const image = await uploadImage(cloud.admin, root, 'tempest-image')
+  const imageAlt = await uploadImage(cloud.admin, root, 'tempest-image-alt')
+  const [flavor, flavorAlt] = await pickFlavors(cloud.admin)
+
+  const confPath = path.join(ws, 'etc', 'tempest.conf')
+  fs.writeFileSync(confPath, tempestConf(ws, cloud.url, { image, imageAlt, flavor, flavorAlt }, options))
+  fs.writeFileSync(path.join(ws, 'etc', 'accounts.yaml'), [
+    '- username: tempest-rescue',
+    '  project_name: tempest-rescue',
+    `  password: ${password}`,
+    '  user_domain_name: Default',
+    '  project_domain_name: Default',
+    '',
+  ].join('\n'))
+
+  return {
+    dir: ws,
+    confPath,
+    logPath: path.join(ws, 'logs', 'tempest.log'),
+    imageRef: image,
+    imageRefAlt: imageAlt,
+    async run(regex, timeoutMs = 15 * 60_000) {
+      const started = Date.now()
+      let code = 0
+      let output: string
+      try {
+        const result = await execFileAsync(TEMPEST_BIN, ['run', '--serial', '--regex', regex], { cwd: ws, env, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 })
+        output = result.stdout + result.stderr
+      } catch (error) {
+        const e = error as { code?: number; stdout?: string; stderr?: string }
+        code = typeof e.code === 'number' ? e.code : 1
+        output = (e.stdout ?? '') + (e.stderr ?? String(error))
+      }
+      const { tests, totals } = parseTempestOutput(output)
+      const summaryLine = `Ran: ${totals.ran} tests in ${totals.seconds} sec. - Passed: ${totals.passed} - Skipped: ${totals.skipped} - Failed: ${totals.failed}`
+      return { code, output, tests, totals, summaryLine, wallSeconds: (Date.now() - started) / 1000 }
+    },
+    remove() {
+      if (process.env.LIFEBOAT_TEMPEST_KEEP === '1') return
+      fs.rmSync(root, { recursive: true, force: true })
+    },
+  }
+}
