@@ -28,5 +28,7 @@ export const INVENTORY_DEFAULTS: Omit<InventoryFields, 'total'> = {
 
 /** Fills the defaults of a partial inventory. */
 export function withInventoryDefaults(input: Partial<InventoryFields> & { total: number }): InventoryFields {
-  return { ...INVENTORY_DEFAULTS, ...input }
+  const full = { ...INVENTORY_DEFAULTS, ...input }
+  // handlers/inventory.py OUTPUT_INVENTORY_FIELDS order.
+  return { total: full.total, reserved: full.reserved, min_unit: full.min_unit, max_unit: full.max_unit, step_size: full.step_size, allocation_ratio: full.allocation_ratio }
 }

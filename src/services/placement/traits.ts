@@ -19,13 +19,13 @@ export async function listTraits(db: Db, f: TraitFilter): Promise<string[]> {
     if (f.nameIn.length === 0) return []
     q = q.where('name', 'in', f.nameIn)
   }
-  if (f.prefix !== undefined) q = q.where('name', 'like', `${f.prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
+  if (f.prefix !== undefined) q = q.where('name', 'like', `${f.prefix}%`)
   if (f.associated !== undefined) {
     const sub = db.selectFrom('placement_provider_traits').select('trait')
     q = f.associated ? q.where('name', 'in', sub) : q.where('name', 'not in', sub)
   }
   const rows = await q.execute()
-  // LIKE's escape rules differ by dialect; the prefix is checked again here.
+  // `_` and `%` are LIKE wildcards (escaping differs by dialect): LIKE narrows, startsWith decides.
   return rows.map((r) => r.name).filter((n) => f.prefix === undefined || n.startsWith(f.prefix))
 }
 
