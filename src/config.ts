@@ -37,6 +37,8 @@ export interface AgentConfig {
   fakeSupportsBfvRescue: boolean
   /** Delay the fake driver adds to each operation, in milliseconds. */
   fakeDelayMs: number
+  /** Fake driver operations that fail on purpose (e.g. `rescue`), to exercise failure handling. */
+  fakeFailOperations: string[]
   vcpus: number
   memoryMb: number
   diskGb: number
@@ -91,6 +93,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
       hostName: envString(env, 'LIFEBOAT_AGENT_HOST_NAME'),
       fakeSupportsBfvRescue: envBoolean(env, 'LIFEBOAT_FAKE_BFV_RESCUE'),
       fakeDelayMs: envNumber(env, 'LIFEBOAT_FAKE_DELAY_MS'),
+      fakeFailOperations: envString(env, 'LIFEBOAT_FAKE_FAIL_OPERATIONS')?.split(','),
       machineType: envString(env, 'LIFEBOAT_MACHINE_TYPE') as 'pc' | 'q35' | undefined,
     },
   }
@@ -137,6 +140,7 @@ export function loadConfig(...layers: ConfigInput[]): LifeboatConfig {
       hostName: agent.hostName ?? 'lifeboat-compute-1',
       fakeSupportsBfvRescue: agent.fakeSupportsBfvRescue ?? true,
       fakeDelayMs: agent.fakeDelayMs ?? 0,
+      fakeFailOperations: agent.fakeFailOperations ?? [],
       vcpus: agent.vcpus ?? 16,
       memoryMb: agent.memoryMb ?? 32768,
       diskGb: agent.diskGb ?? 500,

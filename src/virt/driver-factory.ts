@@ -30,6 +30,7 @@ export async function createDriver(config: AgentConfig & { shutdownTimeoutSecond
   const driver = new FakeDriver({
     stateFile: path.join(stateDir, 'fake-domains.json'), delayMs: config.fakeDelayMs, supportsBfvRescue: config.fakeSupportsBfvRescue,
     machineType: config.machineType, vcpus: config.vcpus, memoryMb: config.memoryMb, diskGb: config.diskGb,
+    failOperations: config.fakeFailOperations,
   })
   return { driver, reason: config.driver === 'fake' ? 'fake driver (chosen)' : 'fake driver (qemu-system-x86_64 not found; install qemu-system-x86 for real guests)' }
 }

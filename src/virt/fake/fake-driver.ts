@@ -31,6 +31,13 @@ interface FakeDomain {
   layout: DomainLayout
   console: string[]
   rootSnapshot: boolean
+  /** Key names on the config drive the domain booted with last (the rescue key while rescued). */
+  configDriveKeys: string[]
+}
+
+function keyNames(drive: { metaData: Record<string, unknown> } | null): string[] {
+  const keys = drive?.metaData.public_keys
+  return keys && typeof keys === 'object' ? Object.keys(keys).sort() : []
 }
 
 function describeSource(disk: DiskSpec): string {
@@ -126,7 +133,7 @@ export class FakeDriver implements VirtDriver {
 
   async spawn(spec: InstanceSpec): Promise<void> {
     await this.#step('spawn')
-    const domain: FakeDomain = { instanceId: spec.instanceId, powerState: PowerState.NOSTATE, rescued: false, spec, layout: this.#normalLayout(spec), console: [], rootSnapshot: false }
+    const domain: FakeDomain = { instanceId: spec.instanceId, powerState: PowerState.NOSTATE, rescued: false, spec, layout: this.#normalLayout(spec), console: [], rootSnapshot: false, configDriveKeys: keyNames(spec.configDrive) }
     this.#boot(domain, spec.name)
     this.#domains.set(spec.instanceId, domain)
     this.#save()
@@ -148,8 +155,8 @@ export class FakeDriver implements VirtDriver {
 
   async powerOn(spec: InstanceSpec): Promise<void> {
     await this.#step('powerOn')
-    const domain = this.#domains.get(spec.instanceId) ?? { instanceId: spec.instanceId, powerState: PowerState.NOSTATE, rescued: false, spec, layout: this.#normalLayout(spec), console: [], rootSnapshot: false }
-    Object.assign(domain, { spec, layout: this.#normalLayout(spec), rescued: false })
+    const domain = this.#domains.get(spec.instanceId) ?? { instanceId: spec.instanceId, powerState: PowerState.NOSTATE, rescued: false, spec, layout: this.#normalLayout(spec), console: [], rootSnapshot: false, configDriveKeys: [] }
+    Object.assign(domain, { spec, layout: this.#normalLayout(spec), rescued: false, configDriveKeys: keyNames(spec.configDrive) })
     this.#boot(domain, spec.name)
     this.#domains.set(spec.instanceId, domain)
     this.#save()
@@ -219,7 +226,7 @@ export class FakeDriver implements VirtDriver {
     if (domain.powerState !== PowerState.SHUTDOWN) domain.console.push('[fake] clean shutdown before rescue')
     domain.powerState = PowerState.SHUTDOWN
     const layout = planRescueLayout(spec, this.#options.machineType, describeSource)
-    Object.assign(domain, { spec: spec.instance, layout, rescued: true, rootSnapshot: spec.snapshotRoot })
+    Object.assign(domain, { spec: spec.instance, layout, rescued: true, rootSnapshot: spec.snapshotRoot, configDriveKeys: keyNames(spec.rescueConfigDrive) })
     this.#boot(domain, `rescue image ${spec.rescueImage.imageId} (${spec.mode})`)
     this.#save()
   }
@@ -229,7 +236,7 @@ export class FakeDriver implements VirtDriver {
     const domain = this.#domain(spec.instanceId)
     domain.powerState = PowerState.SHUTDOWN
     if (options.discardChanges && domain.rootSnapshot) domain.console.push('[fake] root restored from the pre-rescue snapshot')
-    Object.assign(domain, { spec, layout: this.#normalLayout(spec), rescued: false, rootSnapshot: false })
+    Object.assign(domain, { spec, layout: this.#normalLayout(spec), rescued: false, rootSnapshot: false, configDriveKeys: keyNames(spec.configDrive) })
     this.#boot(domain, spec.name)
     this.#save()
   }

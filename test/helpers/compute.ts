@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import path from 'node:path'
+import type { Session, TestCloud } from './cloud.js'
+import type { DomainLayout } from '../../src/virt/virt-driver.js'
+
+/** Uploads a small raw image (public unless said otherwise) and returns its id. */
+export async function createImage(session: Session, options: { name?: string; properties?: Record<string, string>; visibility?: string } = {}): Promise<string> {
+  const created = await session.request('POST', '/image/v2/images', {
+    body: { name: options.name ?? 'test-image', disk_format: 'raw', container_format: 'bare', visibility: options.visibility ?? 'public', ...options.properties },
+  })
+  assert.equal(created.status, 201, created.text)
+  const upload = await session.request('PUT', `/image/v2/images/${created.body.id}/file`, { rawBody: new Uint8Array(64 * 1024), contentType: 'application/octet-stream' })
+  assert.equal(upload.status, 204, upload.text)
+  return created.body.id
+}
+
+/** Polls a server until its status is `status` (or ERROR, which fails the test). */
+export async function waitForStatus(session: Session, id: string, status: string, options: { microversion?: string; timeoutMs?: number } = {}): Promise<any> {
+  const deadline = Date.now() + (options.timeoutMs ?? 10_000)
+  let last: any
+  while (Date.now() < deadline) {
+    const res = await session.request('GET', `/compute/v2.1/servers/${id}`, { microversion: options.microversion })
+    last = res.body.server
+    if (res.status === 200 && last.status === status && last['OS-EXT-STS:task_state'] === null) return last
+    if (res.status === 200 && last.status === 'ERROR' && status !== 'ERROR') assert.fail(`server ${id} went to ERROR: ${JSON.stringify(last.fault)}`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  assert.fail(`server ${id} did not reach ${status}; last seen ${JSON.stringify(last)}`)
+}
+
+/** Polls until the server is gone (404). */
+export async function waitForDeleted(session: Session, id: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if ((await session.request('GET', `/compute/v2.1/servers/${id}`)).status === 404) return
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  assert.fail(`server ${id} was not deleted`)
+}
+
+/** Creates a server and waits until it is ACTIVE. */
+export async function bootServer(session: Session, body: Record<string, unknown>, microversion = '2.1'): Promise<any> {
+  const res = await session.request('POST', '/compute/v2.1/servers', { body: { server: { flavorRef: '1', name: 'vm', ...body } }, microversion })
+  assert.equal(res.status, 202, res.text)
+  return waitForStatus(session, res.body.server.id, 'ACTIVE', { microversion })
+}
+
+/** Creates a volume and waits until it is available. */
+export async function createVolume(session: Session, body: Record<string, unknown>): Promise<any> {
+  const res = await session.request('POST', `/volume/v3/${session.projectId}/volumes`, { body: { volume: { size: 1, ...body } } })
+  assert.equal(res.status, 202, res.text)
+  const deadline = Date.now() + 10_000
+  while (Date.now() < deadline) {
+    const show = await session.request('GET', `/volume/v3/${session.projectId}/volumes/${res.body.volume.id}`)
+    if (show.body.volume.status === 'available') return show.body.volume
+    if (show.body.volume.status === 'error') assert.fail(`volume ${res.body.volume.id} went to error`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  assert.fail('volume did not become available')
+}
+
+/** Sends a server action. */
+export function action(session: Session, id: string, body: unknown, microversion?: string) {
+  return session.request('POST', `/compute/v2.1/servers/${id}/action`, { body, microversion })
+}
+
+/** A domain as the fake driver saved it. */
+export interface FakeDomainRecord {
+  instanceId: string
+  powerState: number
+  rescued: boolean
+  layout: DomainLayout
+  console: string[]
+  configDriveKeys: string[]
+}
+
+/** What the fake driver recorded for a domain: its power state, rescue flag and exact disk layout. */
+export function fakeDomain(cloud: TestCloud, id: string): FakeDomainRecord | undefined {
+  const file = path.join(cloud.running.config.dataDir, 'agent', 'fake-domains.json')
+  const domains = JSON.parse(fs.readFileSync(file, 'utf8')) as FakeDomainRecord[]
+  return domains.find((d) => d.instanceId === id)
+}
+
+/** The row of an instance, straight from the database. */
+export function instanceRow(cloud: TestCloud, id: string) {
+  return cloud.running.database.db.selectFrom('instances').selectAll().where('uuid', '=', id).executeTakeFirstOrThrow()
+}
