@@ -1,0 +1,23 @@
+import { InvalidRequest } from '../../services/errors.js'
+import { MAX_LIMIT } from './views/resource-links.js'
+
+/** A query value as Fastify hands it over (repeated keys become arrays). */
+export type QueryValue = string | string[] | undefined
+
+/** The first value of a possibly repeated query parameter. */
+export function firstValue(value: QueryValue): string | undefined {
+  return Array.isArray(value) ? value[0] : value
+}
+
+/** Nova's `limit`/`marker` (common.get_limit_and_marker): 400 on a bad limit; 0 or none means `max_limit`. */
+export function limitAndMarker(query: Record<string, QueryValue>): { limit: number | undefined; marker: string | undefined } {
+  const rawLimit = firstValue(query.limit)
+  let limit: number | undefined
+  if (rawLimit !== undefined) {
+    if (!/^-?\d+$/.test(rawLimit.trim())) throw new InvalidRequest('limit param must be an integer')
+    limit = Number(rawLimit)
+    if (limit < 0) throw new InvalidRequest('limit param must be positive')
+    limit = Math.min(MAX_LIMIT, limit || MAX_LIMIT)
+  }
+  return { limit, marker: firstValue(query.marker) }
+}
