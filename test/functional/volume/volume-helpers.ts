@@ -30,7 +30,7 @@ export async function createAvailableVolume(session: Session, volume: Record<str
 
 /** `qemu-img info` of a file: virtual size in bytes and format. */
 export function qemuInfo(file: string): { virtualSize: number; format: string } {
-  const info = JSON.parse(execFileSync('qemu-img', ['info', '-U', '--output=json', file], { encoding: 'utf8' }))
+  const info = JSON.parse(execFileSync('qemu-img', ['info', '-U', '--output=json', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }))
   return { virtualSize: info['virtual-size'], format: info.format }
 }
 
