@@ -51,7 +51,7 @@ export function inventoryRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       const body = parseBody(req, InventoryCreate)
       const inv = pickFields(body)
       const generation = await placement.createInventory(req.params.uuid, body.resource_class, inv, atLeast(req, '1.26'))
-      reply.status(201).header('location', `${MOUNT}/resource_providers/${req.params.uuid}/inventories/${body.resource_class}`)
+      reply.status(201).header('location', `${ctx.publicUrl()}${MOUNT}/resource_providers/${req.params.uuid}/inventories/${body.resource_class}`)
       return { ...inv, resource_provider_generation: generation }
     })
     app.delete('/resource_providers/:uuid/inventories', { schema: { params: UuidParams } }, async (req, reply) => {

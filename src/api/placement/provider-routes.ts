@@ -54,7 +54,7 @@ export function providerRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
         uuid: body.uuid === undefined ? undefined : canonicalUuid(body.uuid),
         parentProviderUuid: parent === undefined || parent === null ? parent : canonicalUuid(parent),
       })
-      reply.header('location', `${MOUNT}/resource_providers/${row.uuid}`)
+      reply.header('location', `${ctx.publicUrl()}${MOUNT}/resource_providers/${row.uuid}`)
       if (atLeast(req, '1.20')) return providerView(req, row)
       reply.status(201).removeHeader('content-type')
       return reply.send()

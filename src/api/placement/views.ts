@@ -2,7 +2,10 @@ import type { FastifyRequest } from 'fastify'
 import type { ProviderRow } from '../../services/placement/placement-service.js'
 import { atLeast } from './request-helpers.js'
 
-/** Placement links are relative to where it is mounted (util.resource_provider_url). */
+/**
+ * Placement links are relative to where it is mounted (util.resource_provider_url);
+ * `Location` headers are absolute, as webob makes them and as keystoneauth needs.
+ */
 export const MOUNT = '/placement'
 
 /** A resource provider as `GET /resource_providers/{uuid}` shows it at the request's microversion. */

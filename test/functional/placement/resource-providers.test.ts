@@ -11,7 +11,7 @@ describeEachDialect('placement resource providers', (cloud) => {
     const old = await admin.request('POST', '/placement/resource_providers', { body: { name: 'rp-old', uuid }, microversion: '1.19' })
     assert.equal(old.status, 201)
     assert.equal(old.text, '')
-    assert.equal(old.headers.get('location'), `/placement/resource_providers/${uuid}`)
+    assert.equal(old.headers.get('location'), `${cloud().url}/placement/resource_providers/${uuid}`)
     const at10 = await admin.request('GET', `/placement/resource_providers/${uuid}`, { microversion: '1.0' })
     assert.deepEqual(Object.keys(at10.body).sort(), ['generation', 'links', 'name', 'uuid'])
     assert.deepEqual(at10.body.links.map((l: any) => l.rel), ['self', 'inventories', 'usages'])
