@@ -1,14 +1,26 @@
 import { Type, type Static } from '@sinclair/typebox'
 
 // Cinder's schemas (cinder/api/schemas/*.py), loose where Cinder is loose.
+// Nullable fields use one multi-type schema, never a union with null: the app's Ajv coerces
+// types, and inside a union it would turn null into "" or 0 (or 0 into null) on the way.
 
-const Name = Type.Union([Type.String({ maxLength: 255 }), Type.Null()])
-const Description = Type.Union([Type.String({ maxLength: 255 }), Type.Null()])
+/** `type: [string, null]`. */
+function nullableString(options: { maxLength?: number; minLength?: number } = {}) {
+  return Type.Unsafe<string | null>({ type: ['string', 'null'], ...options })
+}
+
+const Name = nullableString({ maxLength: 255 })
+const Description = nullableString({ maxLength: 255 })
 /** Cinder's `metadata`: string keys (1–255) to string values (≤255). */
 export const Metadata = Type.Record(Type.String({ minLength: 1, maxLength: 255 }), Type.String({ maxLength: 255 }))
+const NullableMetadata = Type.Unsafe<Record<string, string> | null>({
+  type: ['object', 'null'], propertyNames: { minLength: 1, maxLength: 255 }, additionalProperties: { type: 'string', maxLength: 255 },
+})
 const Uuid = Type.String({ minLength: 1, maxLength: 255 })
+const NullableUuid = nullableString({ minLength: 1, maxLength: 255 })
 const Flag = Type.Union([Type.Boolean(), Type.String()])
 const Connector = Type.Record(Type.String(), Type.Unknown())
+const NullableConnector = Type.Unsafe<Record<string, unknown> | null>({ type: ['object', 'null'] })
 
 export const ProjectParams = Type.Object({ project_id: Type.Optional(Type.String()) })
 export const IdParams = Type.Object({ project_id: Type.Optional(Type.String()), id: Type.String() })
@@ -26,20 +38,20 @@ export const VolumeCreate = Type.Object({
     description: Type.Optional(Description),
     display_name: Type.Optional(Name),
     display_description: Type.Optional(Description),
-    volume_type: Type.Optional(Type.Union([Type.String({ maxLength: 255 }), Type.Null()])),
-    metadata: Type.Optional(Type.Union([Metadata, Type.Null()])),
-    snapshot_id: Type.Optional(Type.Union([Uuid, Type.Null()])),
-    source_volid: Type.Optional(Type.Union([Uuid, Type.Null()])),
-    consistencygroup_id: Type.Optional(Type.Union([Uuid, Type.Null()])),
-    size: Type.Optional(Type.Union([Type.Integer(), Type.String(), Type.Null()])),
-    availability_zone: Type.Optional(Type.Union([Type.String({ maxLength: 255 }), Type.Null()])),
+    volume_type: Type.Optional(nullableString({ maxLength: 255 })),
+    metadata: Type.Optional(NullableMetadata),
+    snapshot_id: Type.Optional(NullableUuid),
+    source_volid: Type.Optional(NullableUuid),
+    consistencygroup_id: Type.Optional(NullableUuid),
+    size: Type.Optional(Type.Unsafe<number | string | null>({ type: ['integer', 'string', 'null'] })),
+    availability_zone: Type.Optional(nullableString({ maxLength: 255 })),
     multiattach: Type.Optional(Flag),
-    image_id: Type.Optional(Type.Union([Type.String({ maxLength: 255 }), Type.Null()])),
-    imageRef: Type.Optional(Type.Union([Type.String({ maxLength: 255 }), Type.Null()])),
-    group_id: Type.Optional(Type.Union([Type.String({ maxLength: 255 }), Type.Null()])),
-    backup_id: Type.Optional(Type.Union([Uuid, Type.Null()])),
+    image_id: Type.Optional(nullableString({ maxLength: 255 })),
+    imageRef: Type.Optional(nullableString({ maxLength: 255 })),
+    group_id: Type.Optional(nullableString({ maxLength: 255 })),
+    backup_id: Type.Optional(NullableUuid),
   }, { additionalProperties: true }),
-  'OS-SCH-HNT:scheduler_hints': Type.Optional(Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()])),
+  'OS-SCH-HNT:scheduler_hints': Type.Optional(Type.Unsafe<Record<string, unknown> | null>({ type: ['object', 'null'] })),
 }, { additionalProperties: false })
 export type VolumeCreate = Static<typeof VolumeCreate>
 
@@ -56,7 +68,7 @@ export const VolumeUpdate = Type.Object({
 export const MetadataBody = Type.Object({ metadata: Metadata }, { additionalProperties: false })
 export const MetaItemBody = Type.Object({ meta: Metadata }, { additionalProperties: false })
 
-const NoArgs = Type.Union([Type.Null(), Type.Object({}, { additionalProperties: true })])
+const NoArgs = Type.Unsafe<Record<string, unknown> | null>({ type: ['object', 'null'] })
 
 /** A `POST /volumes/{id}/action` body: one action key. */
 export const VolumeAction = Type.Object({
@@ -71,12 +83,14 @@ export const VolumeAction = Type.Object({
   'os-begin_detaching': Type.Optional(NoArgs),
   'os-roll_detaching': Type.Optional(NoArgs),
   'os-attach': Type.Optional(Type.Object({
-    instance_uuid: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-    host_name: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    instance_uuid: Type.Optional(nullableString()),
+    host_name: Type.Optional(nullableString()),
     mountpoint: Type.String(),
     mode: Type.Optional(Type.String()),
   }, { additionalProperties: false })),
-  'os-detach': Type.Optional(Type.Union([Type.Null(), Type.Object({ attachment_id: Type.Optional(Type.Union([Type.String(), Type.Null()])) }, { additionalProperties: false })])),
+  'os-detach': Type.Optional(Type.Unsafe<{ attachment_id?: string | null } | null>({
+    type: ['object', 'null'], properties: { attachment_id: { type: ['string', 'null'] } }, additionalProperties: false,
+  })),
   'os-initialize_connection': Type.Optional(Type.Object({ connector: Connector }, { additionalProperties: false })),
   'os-terminate_connection': Type.Optional(Type.Object({ connector: Connector }, { additionalProperties: false })),
 }, { additionalProperties: true })
@@ -89,7 +103,7 @@ export const SnapshotCreate = Type.Object({
     display_name: Type.Optional(Name),
     description: Type.Optional(Description),
     force: Type.Optional(Flag),
-    metadata: Type.Optional(Type.Union([Metadata, Type.Null()])),
+    metadata: Type.Optional(NullableMetadata),
   }, { additionalProperties: false }),
 }, { additionalProperties: false })
 
@@ -109,9 +123,9 @@ export const SnapshotAction = Type.Object({
 export const AttachmentCreate = Type.Object({
   attachment: Type.Object({
     volume_uuid: Type.String({ minLength: 1, maxLength: 255 }),
-    instance_uuid: Type.Optional(Type.Union([Type.String({ maxLength: 255 }), Type.Null()])),
-    connector: Type.Optional(Type.Union([Connector, Type.Null()])),
-    mode: Type.Optional(Type.Union([Type.Literal('rw'), Type.Literal('ro'), Type.Literal('null'), Type.Null()])),
+    instance_uuid: Type.Optional(nullableString({ maxLength: 255 })),
+    connector: Type.Optional(NullableConnector),
+    mode: Type.Optional(Type.Unsafe<'rw' | 'ro' | 'null' | null>({ type: ['string', 'null'], enum: ['rw', 'ro', 'null', null] })),
   }, { additionalProperties: false }),
 }, { additionalProperties: false })
 

@@ -83,6 +83,19 @@ describeEachDialect('volume service: versions, scoping and volumes', (cloud) => 
     await waitForStatus(demo, `${v3(demo)}/volumes/${res.body.volume.id}`, ['available'])
   })
 
+  test('cinderclient\'s body, with null for everything unset, makes a blank volume', async () => {
+    const demo = cloud().demo
+    const body = { volume: {
+      size: 1, consistencygroup_id: null, snapshot_id: null, name: 'cc', description: null, volume_type: null,
+      availability_zone: null, metadata: {}, imageRef: null, source_volid: null, backup_id: null,
+    } }
+    const res = await demo.request('POST', `${v3(demo)}/volumes`, { body })
+    assert.equal(res.status, 202, res.text)
+    assert.equal(res.body.volume.description, null)
+    const volume = await waitForStatus(demo, `${v3(demo)}/volumes/${res.body.volume.id}`, ['available'])
+    assert.equal(volume.bootable, 'false')
+  })
+
   test('views match Tempest\'s volume schemas (create, show, list, detail, update)', { skip: skipWithoutTempest() }, async () => {
     const admin = cloud().admin
     const created = await admin.request('POST', `${v3(admin)}/volumes`, { body: { volume: { size: 1, name: 'schema-vol' } } })
