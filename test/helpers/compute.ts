@@ -60,6 +60,25 @@ export async function createVolume(session: Session, body: Record<string, unknow
   assert.fail('volume did not become available')
 }
 
+/** Polls a volume until its status is `status`. */
+export async function waitForVolumeStatus(session: Session, volumeId: string, status: string, timeoutMs = 10_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs
+  let last: any
+  while (Date.now() < deadline) {
+    last = (await session.request('GET', `/volume/v3/${session.projectId}/volumes/${volumeId}`)).body.volume
+    if (last?.status === status) return last
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  assert.fail(`volume ${volumeId} did not reach ${status}; last seen ${JSON.stringify(last)}`)
+}
+
+/** Attaches a volume to a server and waits until the volume is in-use. */
+export async function attachAndWait(session: Session, serverId: string, volumeId: string): Promise<void> {
+  const res = await session.request('POST', `/compute/v2.1/servers/${serverId}/os-volume_attachments`, { body: { volumeAttachment: { volumeId } } })
+  assert.equal(res.status, 200, res.text)
+  await waitForVolumeStatus(session, volumeId, 'in-use')
+}
+
 /** Sends a server action. */
 export function action(session: Session, id: string, body: unknown, microversion?: string) {
   return session.request('POST', `/compute/v2.1/servers/${id}/action`, { body, microversion })

@@ -1,6 +1,7 @@
 import type { ServiceDeps } from '../service-deps.js'
 import type { FlavorSnapshot } from '../compute/instance-store.js'
 import type { Resources } from '../placement/placement-service.js'
+import { InvalidRequest } from '../errors.js'
 
 /** What a server asks of a host. */
 export interface ScheduleRequest {
@@ -55,7 +56,11 @@ export function placementRequest(request: Pick<ScheduleRequest, 'flavor' | 'volu
 export async function selectHost(deps: ServiceDeps, request: ScheduleRequest): Promise<HostSelection | null> {
   const placement = deps.services().placement
   const { resources, required, forbidden } = placementRequest(request)
-  const candidates = await placement.getAllocationCandidates({ resources, required, forbidden, limit: 50 })
+  // Placement refuses a trait it has never heard of (400); to the scheduler that simply means no host has it.
+  const candidates = await placement.getAllocationCandidates({ resources, required, forbidden, limit: 50 }).catch((error: unknown) => {
+    if (error instanceof InvalidRequest) return []
+    throw error
+  })
   if (candidates.length === 0) return null
   const services = await deps.db.selectFrom('compute_services').select(['id', 'host', 'disabled']).execute()
   const enabled = new Map(services.filter((s) => !s.disabled).map((s) => [s.id, s.host]))

@@ -6,13 +6,13 @@ import { action, createImage, createVolume, fakeDomain, instanceRow, waitForStat
 const STABLE = { hw_rescue_device: 'disk', hw_rescue_bus: 'virtio' }
 
 /** A volume-backed server (root volume made from `imageId`) with one extra data volume attached at boot. */
-async function bootFromVolume(cloud: TestCloud, imageId: string): Promise<{ server: any; dataVolume: any }> {
+async function bootFromVolume(cloud: TestCloud, imageId: string, options: { sendImageRef?: boolean } = {}): Promise<{ server: any; dataVolume: any }> {
   const dataVolume = await createVolume(cloud.demo, { name: 'data' })
   const res = await cloud.demo.request('POST', '/compute/v2.1/servers', {
     microversion: '2.87',
     body: {
       server: {
-        name: 'bfv', flavorRef: '1', networks: 'none', imageRef: imageId,
+        name: 'bfv', flavorRef: '1', networks: 'none', ...(options.sendImageRef === false ? {} : { imageRef: imageId }),
         block_device_mapping_v2: [
           { boot_index: '0', source_type: 'image', uuid: imageId, destination_type: 'volume', volume_size: 1, delete_on_termination: true },
           { boot_index: -1, source_type: 'volume', uuid: dataVolume.id, destination_type: 'volume' },
@@ -51,7 +51,8 @@ describeEachDialect('boot-from-volume rescue (microversion 2.87, COMPUTE_RESCUE_
   })
 
   test('without rescue_image_ref, the root volume\'s image (volume_image_metadata) is the rescue image', async () => {
-    const { server } = await bootFromVolume(cloud(), stableImage)
+    // Without imageRef (as `openstack server create --boot-from-volume` sends it) the server has no image of its own.
+    const { server } = await bootFromVolume(cloud(), stableImage, { sendImageRef: false })
     assert.equal(server.image, '')
     const res = await action(cloud().demo, server.id, { rescue: null }, '2.87')
     assert.equal(res.status, 200, res.text)
@@ -83,7 +84,7 @@ describeEachDialect('boot-from-volume rescue (microversion 2.87, COMPUTE_RESCUE_
 
   test('an attached volume that is not in-use makes rescue 409 and changes nothing', async () => {
     const { server, dataVolume } = await bootFromVolume(cloud(), stableImage)
-    const reset = await cloud().admin.request('POST', `/volume/v3/${cloud().demo.projectId}/volumes/${dataVolume.id}/action`, { body: { 'os-reset_status': { status: 'available' } } })
+    const reset = await cloud().admin.request('POST', `/volume/v3/${cloud().admin.projectId}/volumes/${dataVolume.id}/action`, { body: { 'os-reset_status': { status: 'available' } } })
     assert.equal(reset.status, 202, reset.text)
     const res = await action(cloud().demo, server.id, { rescue: { rescue_image_ref: stableImage } }, '2.87')
     assert.equal(res.status, 409)
@@ -94,8 +95,6 @@ describeEachDialect('boot-from-volume rescue (microversion 2.87, COMPUTE_RESCUE_
 describeEachDialect('boot-from-volume rescue on a host without COMPUTE_RESCUE_BFV', (cloud) => {
   test('the host\'s missing trait refuses the rescue at 2.87 with Nova\'s reason and the trait named', async () => {
     const stableImage = await createImage(cloud().admin, { name: 'stable-rescue', properties: STABLE })
-    const traits = await cloud().admin.request('GET', '/placement/traits?name=in:COMPUTE_RESCUE_BFV')
-    assert.equal(traits.status, 200)
     const { server } = await bootFromVolume(cloud(), stableImage)
     const res = await action(cloud().demo, server.id, { rescue: { rescue_image_ref: stableImage } }, '2.87')
     assert.equal(res.status, 400)

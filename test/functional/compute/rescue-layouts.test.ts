@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { before, test } from 'node:test'
 import { describeEachDialect } from '../../helpers/cloud.js'
-import { action, bootServer, createImage, createVolume, fakeDomain, waitForStatus } from '../../helpers/compute.js'
+import { action, attachAndWait, bootServer, createImage, createVolume, fakeDomain, waitForStatus } from '../../helpers/compute.js'
 
 const layoutOf = (cloud: Parameters<typeof fakeDomain>[0], id: string) =>
   fakeDomain(cloud, id)!.layout.devices.map((d) => ({ name: d.name.startsWith('volume-') ? 'volume' : d.name, type: d.deviceType, bus: d.bus, address: d.address, boot: d.bootIndex, guest: d.guestName }))
@@ -16,9 +16,7 @@ describeEachDialect('rescue disk layouts on the fake driver', (cloud) => {
     const legacy = await createImage(cloud().admin, { name: 'legacy-rescue' })
     const server = await bootServer(cloud().demo, { imageRef: imageId })
     const volume = await createVolume(cloud().demo, {})
-    await cloud().demo.request('POST', `/compute/v2.1/servers/${server.id}/os-volume_attachments`, { body: { volumeAttachment: { volumeId: volume.id } } })
-    const deadline = Date.now() + 5000
-    while (Date.now() < deadline && !fakeDomain(cloud(), server.id)!.layout.devices.some((d) => d.role === 'volume')) await new Promise((r) => setTimeout(r, 20))
+    await attachAndWait(cloud().demo, server.id, volume.id)
     assert.equal((await action(cloud().demo, server.id, { rescue: { rescue_image_ref: legacy } })).status, 200)
     await waitForStatus(cloud().demo, server.id, 'RESCUE')
     assert.deepEqual(layoutOf(cloud(), server.id), [
@@ -47,9 +45,7 @@ describeEachDialect('rescue disk layouts on the fake driver', (cloud) => {
       const rescueImage = await createImage(cloud().admin, { name: `rescue-${device}-${bus}`, properties: { hw_rescue_device: device, hw_rescue_bus: bus } })
       const server = await bootServer(cloud().demo, { imageRef: imageId })
       const volume = await createVolume(cloud().demo, {})
-      await cloud().demo.request('POST', `/compute/v2.1/servers/${server.id}/os-volume_attachments`, { body: { volumeAttachment: { volumeId: volume.id } } })
-      const deadline = Date.now() + 5000
-      while (Date.now() < deadline && !fakeDomain(cloud(), server.id)!.layout.devices.some((d) => d.role === 'volume')) await new Promise((r) => setTimeout(r, 20))
+      await attachAndWait(cloud().demo, server.id, volume.id)
       const normal = layoutOf(cloud(), server.id)
       assert.equal((await action(cloud().demo, server.id, { rescue: { rescue_image_ref: rescueImage } })).status, 200)
       await waitForStatus(cloud().demo, server.id, 'RESCUE')
