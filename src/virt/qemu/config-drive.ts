@@ -1,0 +1,50 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import type { ConfigDriveSpec } from '../virt-driver.js'
+import { runCommand } from './run-command.js'
+
+/** The volume label cloud-init and our test image look for. */
+export const CONFIG_DRIVE_LABEL = 'config-2'
+
+/**
+ * The files of a config drive (OpenStack metadata layout), path → content:
+ * `openstack/latest/meta_data.json`, `network_data.json`, `vendor_data.json`
+ * and, when given, `user_data`. Pure.
+ */
+export function configDriveFiles(spec: ConfigDriveSpec): Map<string, string> {
+  const files = new Map<string, string>()
+  files.set('openstack/latest/meta_data.json', JSON.stringify(spec.metaData))
+  files.set('openstack/latest/network_data.json', JSON.stringify(spec.networkData))
+  files.set('openstack/latest/vendor_data.json', '{}')
+  if (spec.userData !== null) files.set('openstack/latest/user_data', spec.userData)
+  return files
+}
+
+/** The first of xorriso / genisoimage found on PATH, as Nova would call it. */
+function isoTool(): { file: string; args: string[] } {
+  for (const dir of (process.env.PATH ?? '/usr/bin').split(path.delimiter)) {
+    if (fs.existsSync(path.join(dir, 'xorriso'))) return { file: path.join(dir, 'xorriso'), args: ['-as', 'mkisofs'] }
+  }
+  return { file: 'genisoimage', args: [] }
+}
+
+/**
+ * Writes the config drive as an ISO 9660 image labelled `config-2` (Joliet
+ * and Rock Ridge, like Nova's `genisoimage -J -r -V config-2`).
+ */
+export async function buildConfigDrive(spec: ConfigDriveSpec, outFile: string): Promise<void> {
+  const root = `${outFile}.d`
+  fs.rmSync(root, { recursive: true, force: true })
+  try {
+    for (const [file, content] of configDriveFiles(spec)) {
+      fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true })
+      fs.writeFileSync(path.join(root, file), content)
+    }
+    const tool = isoTool()
+    const tmp = `${outFile}.tmp`
+    await runCommand(tool.file, [...tool.args, '-quiet', '-o', tmp, '-V', CONFIG_DRIVE_LABEL, '-J', '-r', '-l', '-allow-lowercase', '-allow-multidot', root])
+    fs.renameSync(tmp, outFile)
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true })
+  }
+}

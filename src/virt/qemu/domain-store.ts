@@ -1,0 +1,126 @@
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import type { DiskFormat, DomainLayout, InstanceSpec } from '../virt-driver.js'
+
+/** The pre-rescue snapshot of the root: a qcow2 overlay whose backing file is the root as it was. */
+export interface RootOverlay {
+  path: string
+  backing: string
+  backingFormat: DiskFormat
+}
+
+/** What the driver remembers of a domain, so a new agent process finds it again. */
+export interface DomainRecord {
+  instanceId: string
+  spec: InstanceSpec
+  /** The layout QEMU runs with (or last ran with). */
+  layout: DomainLayout
+  /** Image format of each device's file, by device name. */
+  formats: Record<string, DiskFormat>
+  /** The command line of the last start; resume reuses it so the device model matches the saved state. */
+  argv: string[]
+  /** PCI slots of the controllers of the running process, by controller id (grows with hot-plugs). */
+  controllers: Record<string, string>
+  rescued: boolean
+  rescue: { mode: 'stable' | 'legacy'; rootOverlay: RootOverlay | null } | null
+  /** The guest's state is saved in `state` (suspend) and QEMU is not running. */
+  suspended: boolean
+}
+
+/** The files of one domain. */
+export interface DomainPaths {
+  dir: string
+  record: string
+  pidFile: string
+  qmpSocket: string
+  consoleLog: string
+  /** Saved guest state of a suspended domain. */
+  state: string
+  configDrive: string
+  rescueConfigDrive: string
+  rescueDisk: string
+  rescueRootOverlay: string
+  /** A local disk of the domain (root overlay, ephemeral, swap): `<name>.qcow2`. */
+  disk(name: string): string
+}
+
+// sun_path holds 108 bytes; deep state folders get their socket under the temp folder instead.
+const MAX_SOCKET_PATH = 100
+
+/**
+ * Per-domain state folders under `<stateDir>/domains/<instance id>/`: a JSON
+ * record of the spec and layout, the pidfile, the QMP socket, the console log
+ * and the domain's local disks. Records are written atomically.
+ */
+export class DomainStore {
+  readonly #root: string
+
+  constructor(stateDir: string) {
+    this.#root = path.join(path.resolve(stateDir), 'domains')
+  }
+
+  /** The paths of a domain's files (whether or not they exist). */
+  paths(instanceId: string): DomainPaths {
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(instanceId)) throw new Error(`bad instance id ${instanceId}`)
+    const dir = path.join(this.#root, instanceId)
+    let qmpSocket = path.join(dir, 'qmp.sock')
+    if (Buffer.byteLength(qmpSocket) > MAX_SOCKET_PATH) {
+      const hash = crypto.createHash('sha256').update(dir).digest('hex').slice(0, 24)
+      qmpSocket = path.join(os.tmpdir(), 'lifeboat-qmp', `${hash}.sock`)
+    }
+    return {
+      dir, qmpSocket,
+      record: path.join(dir, 'domain.json'),
+      pidFile: path.join(dir, 'qemu.pid'),
+      consoleLog: path.join(dir, 'console.log'),
+      state: path.join(dir, 'suspended.state'),
+      configDrive: path.join(dir, 'config.iso'),
+      rescueConfigDrive: path.join(dir, 'rescue-config.iso'),
+      rescueDisk: path.join(dir, 'rescue.qcow2'),
+      rescueRootOverlay: path.join(dir, 'rescue-root-overlay.qcow2'),
+      disk: (name) => path.join(dir, `${name}.qcow2`),
+    }
+  }
+
+  /** Creates the domain's folder (and the socket folder when it lives elsewhere). */
+  prepare(instanceId: string): DomainPaths {
+    const paths = this.paths(instanceId)
+    fs.mkdirSync(paths.dir, { recursive: true })
+    fs.mkdirSync(path.dirname(paths.qmpSocket), { recursive: true })
+    return paths
+  }
+
+  load(instanceId: string): DomainRecord | null {
+    try {
+      return JSON.parse(fs.readFileSync(this.paths(instanceId).record, 'utf8')) as DomainRecord
+    } catch {
+      return null
+    }
+  }
+
+  save(record: DomainRecord): void {
+    const file = this.prepare(record.instanceId).record
+    const tmp = `${file}.${process.pid}.tmp`
+    fs.writeFileSync(tmp, `${JSON.stringify(record, null, 2)}\n`)
+    fs.renameSync(tmp, file)
+  }
+
+  /** Every domain with a record. */
+  list(): DomainRecord[] {
+    if (!fs.existsSync(this.#root)) return []
+    return fs.readdirSync(this.#root).flatMap((id) => {
+      const record = this.load(id)
+      return record ? [record] : []
+    })
+  }
+
+  /** Forgets a domain; with `deleteDisks` its whole folder (local disks, console log) goes too. */
+  remove(instanceId: string, deleteDisks: boolean): void {
+    const paths = this.paths(instanceId)
+    if (deleteDisks) fs.rmSync(paths.dir, { recursive: true, force: true })
+    else fs.rmSync(paths.record, { force: true })
+    fs.rmSync(paths.qmpSocket, { force: true })
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * The `/init` of the test guest and rescue images (busybox sh). Kernel
+ * parameters choose its behaviour:
+ * - `lb.role=guest|rescue`: printed in the marker lines; a guest also runs the
+ *   config drive's `user_data` as a shell script;
+ * - `lb.label=LABEL`: the filesystem label of the image's own boot partition;
+ *   the init waits (up to `lb.wait` tenths of a second, default 60) until it is
+ *   visible, because USB disks show up a second or two after the drivers load.
+ *
+ * Console lines (one fact each, for tests to match):
+ * `LB-MARKER-BOOTED role=… kernel=…`, `LB-DISK <name> size=<sectors> ro=<0|1> path=<sysfs>`,
+ * `LB-FS <dev> type=… label=…`, `LB-FILE <dev> <file> <first line>`,
+ * `LB-USERDATA start|rc=N`, `LB-MARKER-DONE role=…`, `LB-POWERDOWN`.
+ *
+ * Power button: busybox acpid never ran its handler on this kernel, so the
+ * init watches the "Power Button" input device itself (`button` + `evdev`
+ * modules) and powers off on its first event.
+ */
+export const INIT_SCRIPT = `#!/bin/busybox sh
+/bin/busybox mkdir -p /proc /sys /dev /tmp /mnt /run /sbin /usr/bin /usr/sbin
+/bin/busybox --install -s
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+exec </dev/console >/dev/console 2>&1
+
+ROLE=guest; LABEL=; WAIT=60
+for arg in $(cat /proc/cmdline); do
+  case "$arg" in
+    lb.role=*) ROLE="\${arg#lb.role=}" ;;
+    lb.label=*) LABEL="\${arg#lb.label=}" ;;
+    lb.wait=*) WAIT="\${arg#lb.wait=}" ;;
+  esac
+done
+
+while read -r module; do insmod "$module" 2>/dev/null; done < /etc/lb-modules
+
+power_off() {
+  echo "LB-POWERDOWN role=$ROLE"
+  sync
+  umount -a -r 2>/dev/null
+  poweroff -f
+}
+
+watch_power_button() {
+  for input in /sys/class/input/input*; do
+    [ "$(cat "$input/name" 2>/dev/null)" = "Power Button" ] || continue
+    for event in "$input"/event*; do
+      [ -e "$event" ] || continue
+      node="/dev/input/\${event##*/}"
+      i=0
+      while [ ! -e "$node" ] && [ $i -lt 20 ]; do sleep 0.1; i=$((i + 1)); done
+      ( head -c 1 "$node" >/dev/null && power_off ) &
+    done
+  done
+}
+watch_power_button
+
+echo "LB-MARKER-BOOTED role=$ROLE kernel=$(uname -r)"
+
+if [ -n "$LABEL" ]; then
+  i=0
+  while [ $i -lt "$WAIT" ] && ! findfs "LABEL=$LABEL" >/dev/null 2>&1; do sleep 0.1; i=$((i + 1)); done
+fi
+
+for block in /sys/block/*; do
+  name="\${block##*/}"
+  case "$name" in vd*|sd*|sr*|hd*|fd*) ;; *) continue ;; esac
+  echo "LB-DISK $name size=$(cat "$block/size") ro=$(cat "$block/ro") path=$(readlink -f "$block/device" 2>/dev/null)"
+done
+
+# busybox has no blkid: try each filesystem type, read the label from the superblock.
+label_of() {
+  case "$1" in
+    ext4) dd if="$2" bs=1 skip=1144 count=16 2>/dev/null ;;
+    iso9660) dd if="$2" bs=1 skip=32808 count=32 2>/dev/null ;;
+    vfat) dd if="$2" bs=1 skip=43 count=11 2>/dev/null ;;
+  esac | tr -d '\\000' | sed 's/ *$//'
+}
+mkdir -p /mnt/probe
+for block in /sys/block/*; do
+  name="\${block##*/}"
+  case "$name" in vd*|sd*|sr*|hd*) ;; *) continue ;; esac
+  for part in "$block" "$block"/"$name"*; do
+    [ -e "$part/dev" ] || continue
+    dev="/dev/\${part##*/}"
+    for type in iso9660 ext4 vfat; do
+      mount -o ro -t "$type" "$dev" /mnt/probe 2>/dev/null || continue
+      echo "LB-FS \${dev#/dev/} type=$type label=$(label_of "$type" "$dev")"
+      for file in /mnt/probe/lifeboat-marker*; do
+        [ -f "$file" ] && echo "LB-FILE \${dev#/dev/} \${file##*/} $(head -n 1 "$file")"
+      done
+      umount /mnt/probe
+      break
+    done
+  done
+done
+
+CONFIG_DEV="$(findfs LABEL=config-2 2>/dev/null)"
+if [ "$ROLE" = guest ] && [ -n "$CONFIG_DEV" ]; then
+  mkdir -p /run/config
+  if mount -o ro -t iso9660 "$CONFIG_DEV" /run/config 2>/dev/null; then
+    if [ -f /run/config/openstack/latest/user_data ]; then
+      echo "LB-USERDATA start"
+      sh /run/config/openstack/latest/user_data
+      echo "LB-USERDATA rc=$?"
+      sync
+    fi
+    umount /run/config
+  fi
+fi
+
+echo "LB-MARKER-DONE role=$ROLE"
+while true; do sleep 3600; done
+`

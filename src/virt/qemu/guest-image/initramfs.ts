@@ -1,0 +1,46 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { runCommand } from '../run-command.js'
+import { GUEST_MODULES, type HostKernel } from './kernels.js'
+import { INIT_SCRIPT } from './init-script.js'
+
+const BUSYBOX = '/bin/busybox'
+
+/**
+ * Module files for `modules` in load order, dependencies first, as the
+ * host's modprobe resolves them for `kernel` (modules the kernel lacks or
+ * has built in are skipped).
+ */
+export async function resolveModules(kernel: HostKernel, modules: readonly string[] = GUEST_MODULES): Promise<string[]> {
+  const ordered: string[] = []
+  for (const module of modules) {
+    const out = await runCommand('modprobe', ['-S', kernel.version, '--show-depends', module]).catch(() => ({ stdout: '' }))
+    for (const line of out.stdout.split('\n')) {
+      const match = /^insmod (\S+)/.exec(line.trim())
+      if (match && !ordered.includes(match[1]!)) ordered.push(match[1]!)
+    }
+  }
+  return ordered
+}
+
+/**
+ * Builds a gzip'd newc initramfs with static busybox, the modules and the
+ * Lifeboat `/init`, without root and without mounts. Returns `outFile`.
+ */
+export async function buildInitramfs(kernel: HostKernel, workDir: string, outFile: string): Promise<string> {
+  const root = path.join(workDir, `initramfs-${kernel.flavour}`)
+  fs.rmSync(root, { recursive: true, force: true })
+  for (const dir of ['bin', 'etc', 'lib/modules']) fs.mkdirSync(path.join(root, dir), { recursive: true })
+  fs.copyFileSync(BUSYBOX, path.join(root, 'bin/busybox'))
+  fs.chmodSync(path.join(root, 'bin/busybox'), 0o755)
+  fs.writeFileSync(path.join(root, 'init'), INIT_SCRIPT, { mode: 0o755 })
+  const inImage: string[] = []
+  for (const file of await resolveModules(kernel)) {
+    const target = `/lib/modules/${path.basename(file)}`
+    fs.copyFileSync(file, path.join(root, target))
+    inImage.push(target)
+  }
+  fs.writeFileSync(path.join(root, 'etc/lb-modules'), `${inImage.join('\n')}\n`)
+  await runCommand('sh', ['-c', 'cd "$1" && find . | cpio -o -H newc --quiet | gzip -6 > "$2"', 'sh', root, outFile])
+  return outFile
+}

@@ -1,0 +1,73 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import type { DiskFormat } from '../virt-driver.js'
+import { runCommand } from './run-command.js'
+
+const GIB = 1024 ** 3
+
+/** Formats qemu-img understands for a backing file; anything else (an ISO) is raw bytes. */
+export function backingFormat(format: string): DiskFormat {
+  return format === 'qcow2' ? 'qcow2' : 'raw'
+}
+
+/** `qemu-img info`: the virtual size of an image in bytes. */
+export async function virtualSize(file: string, format: DiskFormat): Promise<number> {
+  const { stdout } = await runCommand('qemu-img', ['info', '-U', '--output=json', '-f', format, file])
+  return (JSON.parse(stdout) as { 'virtual-size': number })['virtual-size']
+}
+
+/**
+ * A qcow2 overlay of `backing` (absolute path and explicit format: qemu-img
+ * stores the path as given and refuses to probe), at least `sizeBytes` big.
+ */
+export async function createOverlay(target: string, backing: string, format: DiskFormat, sizeBytes = 0): Promise<void> {
+  const backingSize = sizeBytes > 0 ? await virtualSize(backing, format) : 0
+  const args = ['create', '-q', '-f', 'qcow2', '-F', format, '-b', path.resolve(backing), target]
+  if (sizeBytes > backingSize) args.push(String(sizeBytes))
+  await runCommand('qemu-img', args)
+}
+
+/** A new empty qcow2 disk of `sizeGb` (at least 1 MiB). */
+export async function createBlank(target: string, sizeGb: number): Promise<void> {
+  await runCommand('qemu-img', ['create', '-q', '-f', 'qcow2', target, String(Math.max(1024 * 1024, Math.round(sizeGb * GIB)))])
+}
+
+/** Copies an image (flattening any backing chain) into `format`; `shared` reads an image a running QEMU holds. */
+export async function convertImage(source: string, sourceFormat: DiskFormat, target: string, format: DiskFormat, shared: boolean): Promise<void> {
+  await runCommand('qemu-img', ['convert', ...(shared ? ['-U'] : []), '-f', sourceFormat, '-O', format, source, target], { timeoutMs: 30 * 60_000 })
+}
+
+/** Writes an overlay's changes into its backing file. */
+export async function commitOverlay(overlay: string): Promise<void> {
+  await runCommand('qemu-img', ['commit', '-q', '-f', 'qcow2', overlay], { timeoutMs: 30 * 60_000 })
+}
+
+/**
+ * Base images cached by image id under one folder. A base is a hard link to
+ * (or, across filesystems, a copy of) the image's file, so it stays valid if
+ * the image service deletes or replaces its file; overlays point at bases,
+ * which are never written.
+ */
+export class ImageCache {
+  readonly #dir: string
+
+  constructor(dir: string) {
+    this.#dir = path.resolve(dir)
+  }
+
+  /** The cached base for an image, created from `sourcePath` on first use. */
+  async base(imageId: string, sourcePath: string, format: string): Promise<string> {
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(imageId)) throw new Error(`bad image id ${imageId}`)
+    const target = path.join(this.#dir, `${imageId}.${backingFormat(format)}`)
+    if (fs.existsSync(target)) return target
+    fs.mkdirSync(this.#dir, { recursive: true })
+    const partial = `${target}.${process.pid}.part`
+    try {
+      fs.linkSync(sourcePath, partial)
+    } catch {
+      await fs.promises.copyFile(sourcePath, partial, fs.constants.COPYFILE_FICLONE)
+    }
+    fs.renameSync(partial, target)
+    return target
+  }
+}

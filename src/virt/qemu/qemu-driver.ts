@@ -1,0 +1,253 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {
+  DriverError, type DiskFormat, type DiskSpec, type DomainInfo, type DriverCapabilities, type HostInfo,
+  type InstanceSpec, type MachineType, type RescueSpec, type VirtDriver,
+} from '../virt-driver.js'
+import { chooseAcceleration, type AccelerationChoice } from './accel-probe.js'
+import { convertImage } from './image-cache.js'
+import { formatsOf, QemuHost } from './qemu-host.js'
+import { qemuVersion, runningPid } from './qemu-process.js'
+import { withQmp } from './qmp-client.js'
+import { rescueDomain, unrescueDomain } from './qemu-rescue.js'
+import { resumeDomain, suspendDomain } from './qemu-suspend.js'
+import { attachDisk, detachDisk } from './qemu-volumes.js'
+
+/** How a QEMU host is set up. */
+export interface QemuDriverOptions {
+  /** The agent's state folder for QEMU: domains, base images, probe cache. */
+  stateDir: string
+  machineType: MachineType
+  /** Default clean-shutdown wait when a call gives none. */
+  shutdownTimeoutSeconds?: number
+}
+
+const CONSOLE_TAIL_BYTES = 1024 * 1024
+
+/** Rescue buses per machine type: q35 has no IDE controller (its `ide` is the ICH9 AHCI, i.e. sata). */
+export function qemuCapabilities(machineType: MachineType): DriverCapabilities {
+  return {
+    supportsBfvRescue: true,
+    rescueBuses: machineType === 'q35' ? ['virtio', 'scsi', 'sata', 'usb'] : ['virtio', 'scsi', 'ide', 'sata', 'usb'],
+    // No floppy: no rescue kernel fits on one, and floppy drives take no bootindex.
+    rescueDevices: ['disk', 'cdrom'],
+    supportsVolumeAttach: true,
+    supportsVolumeExtend: false,
+    imageFormats: ['qcow2', 'raw'],
+  }
+}
+
+/**
+ * Runs each instance as a daemonized `qemu-system-x86_64` on this host,
+ * controlled over a per-domain QMP socket. QEMU processes outlive the agent;
+ * a new driver on the same state folder finds them again through their
+ * pidfiles and records. Every command line comes from the same pure layout
+ * plans as the fake driver's, so addresses are identical between drivers.
+ */
+export class QemuDriver implements VirtDriver {
+  readonly name = 'qemu'
+  readonly capabilities: DriverCapabilities
+  readonly #options: Required<QemuDriverOptions>
+  readonly #host: QemuHost
+  #acceleration: AccelerationChoice = { acceleration: 'tcg', reason: 'TCG (not probed yet)' }
+  #version = { text: '', number: 0 }
+
+  constructor(options: QemuDriverOptions) {
+    this.#options = Object.freeze({ shutdownTimeoutSeconds: 60, ...options, stateDir: path.resolve(options.stateDir) })
+    this.#host = new QemuHost(this.#options.stateDir, options.machineType)
+    this.capabilities = qemuCapabilities(options.machineType)
+  }
+
+  /** Why this acceleration was chosen (for the agent's start-up log). */
+  get accelerationReason(): string {
+    return this.#acceleration.reason
+  }
+
+  async init(): Promise<void> {
+    fs.mkdirSync(this.#options.stateDir, { recursive: true })
+    this.#version = await qemuVersion().catch((error: unknown) => {
+      throw new DriverError('qemu-system-x86_64 is not usable (apt-get install qemu-system-x86 qemu-utils)', { cause: error, code: 'LB_QEMU_MISSING' })
+    })
+    this.#acceleration = await chooseAcceleration({
+      cacheFile: path.join(this.#options.stateDir, 'acceleration.json'), tryKvm: process.env.LIFEBOAT_QEMU_TRY_KVM === '1', qemuVersion: this.#version.text,
+    })
+    this.#host.acceleration = this.#acceleration.acceleration
+  }
+
+  async hostInfo(): Promise<HostInfo> {
+    const cpus = os.cpus()
+    const disk = await fs.promises.statfs(this.#options.stateDir).catch(() => null)
+    return {
+      hypervisorType: 'QEMU',
+      hypervisorVersion: this.#version.number,
+      acceleration: this.#acceleration.acceleration,
+      vcpus: cpus.length,
+      memoryMb: Math.floor(os.totalmem() / 1024 / 1024),
+      diskGb: disk ? Math.floor((disk.blocks * disk.bsize) / 1024 ** 3) : 0,
+      cpuInfo: {
+        arch: os.arch() === 'x64' ? 'x86_64' : os.arch(), model: cpus[0]?.model ?? 'unknown', vendor: cpuVendor(),
+        topology: { sockets: 1, cores: cpus.length, threads: 1 }, features: [], machineType: this.#options.machineType,
+        qemuVersion: this.#version.text, accelerationReason: this.#acceleration.reason,
+      },
+    }
+  }
+
+  async listDomains(): Promise<DomainInfo[]> {
+    return Promise.all(this.#host.store.list().map(async (record) => ({
+      instanceId: record.instanceId, powerState: await this.#host.powerState(record), rescued: record.rescued, layout: structuredClone(record.layout),
+    })))
+  }
+
+  async getDomain(instanceId: string): Promise<DomainInfo | null> {
+    const record = this.#host.store.load(instanceId)
+    if (!record) return null
+    return { instanceId, powerState: await this.#host.powerState(record), rescued: record.rescued, layout: structuredClone(record.layout) }
+  }
+
+  async spawn(spec: InstanceSpec): Promise<void> {
+    const paths = this.#host.store.prepare(spec.instanceId)
+    if (runningPid(paths) !== null) return
+    await this.#host.prepareDisks(spec, paths)
+    const { layout, files } = this.#host.normalLayout(spec, paths)
+    const record = this.#host.newRecord(spec, layout, files)
+    this.#host.store.save(record)
+    await this.#host.start(record, layout, formatsOf(files))
+  }
+
+  async destroy(instanceId: string, options: { deleteDisks: boolean }): Promise<void> {
+    const paths = this.#host.store.paths(instanceId)
+    await this.#host.hardStop(paths)
+    this.#host.store.remove(instanceId, options.deleteDisks)
+  }
+
+  async powerOff(instanceId: string, options: { timeoutSeconds: number }): Promise<void> {
+    const record = this.#host.record(instanceId)
+    await this.#host.shutdown(this.#host.store.paths(instanceId), options.timeoutSeconds)
+    if (record.suspended) this.#forgetSavedState(record)
+  }
+
+  async powerOn(spec: InstanceSpec): Promise<void> {
+    const paths = this.#host.store.prepare(spec.instanceId)
+    if (runningPid(paths) !== null) return
+    const record = this.#host.store.load(spec.instanceId)
+    if (record?.suspended) this.#forgetSavedState(record)
+    await this.#host.bootNormal(spec)
+  }
+
+  /**
+   * SOFT: the ACPI power button, wait up to the timeout, then boot again
+   * (falls back to HARD for a guest that does not go down). HARD: the process
+   * is stopped and started again, picking up disk changes, like Nova's
+   * destroy-and-recreate.
+   */
+  async reboot(spec: InstanceSpec, kind: 'SOFT' | 'HARD', options: { timeoutSeconds: number }): Promise<void> {
+    const paths = this.#host.store.paths(spec.instanceId)
+    if (kind === 'SOFT') await this.#host.shutdown(paths, options.timeoutSeconds || this.#options.shutdownTimeoutSeconds)
+    else await this.#host.hardStop(paths)
+    const record = this.#host.store.load(spec.instanceId)
+    if (record?.suspended) this.#forgetSavedState(record)
+    await this.#host.bootNormal(spec)
+  }
+
+  async pause(instanceId: string): Promise<void> {
+    await this.#qmp(instanceId, 'stop')
+  }
+
+  async unpause(instanceId: string): Promise<void> {
+    await this.#qmp(instanceId, 'cont')
+  }
+
+  async #qmp(instanceId: string, command: string): Promise<void> {
+    this.#host.record(instanceId)
+    const paths = this.#host.store.paths(instanceId)
+    if (runningPid(paths) === null) throw new DriverError(`domain ${instanceId} is not running`, { code: 'LB_DOMAIN_NOT_RUNNING' })
+    await withQmp(paths.qmpSocket, (qmp) => qmp.execute(command))
+  }
+
+  suspend(instanceId: string): Promise<void> {
+    return suspendDomain(this.#host, instanceId)
+  }
+
+  resume(spec: InstanceSpec): Promise<void> {
+    return resumeDomain(this.#host, spec, () => this.#host.bootNormal(spec))
+  }
+
+  async getConsoleOutput(instanceId: string, maxLines?: number): Promise<string> {
+    this.#host.record(instanceId)
+    const file = this.#host.store.paths(instanceId).consoleLog
+    const text = await readTail(file, CONSOLE_TAIL_BYTES)
+    const lines = text.replace(/\r\n?/g, '\n').split('\n')
+    if (lines.at(-1) === '') lines.pop()
+    return (maxLines === undefined ? lines : lines.slice(-Math.max(0, maxLines))).join('\n')
+  }
+
+  /**
+   * Flattens the root disk into `target`. A running guest is paused for the
+   * copy (QEMU flushes its caches when it stops) and continued afterwards.
+   */
+  async snapshot(instanceId: string, target: { path: string; format: DiskFormat }): Promise<void> {
+    const record = this.#host.record(instanceId)
+    const paths = this.#host.store.paths(instanceId)
+    const root = record.spec.disks.find((d) => d.role === 'root')
+    if (!root) throw new DriverError(`domain ${instanceId} has no root disk`, { code: 'LB_NO_ROOT' })
+    const file = this.#host.diskFile(paths, root)
+    const status = await this.#host.status(paths)
+    if (status === 'running') await withQmp(paths.qmpSocket, (qmp) => qmp.execute('stop'))
+    try {
+      fs.mkdirSync(path.dirname(target.path), { recursive: true })
+      await convertImage(file.path, file.format, target.path, target.format, status !== null)
+    } finally {
+      if (status === 'running') await withQmp(paths.qmpSocket, (qmp) => qmp.execute('cont'))
+    }
+  }
+
+  attachVolume(spec: InstanceSpec, disk: DiskSpec): Promise<void> {
+    return attachDisk(this.#host, spec, disk)
+  }
+
+  detachVolume(spec: InstanceSpec, diskName: string): Promise<void> {
+    return detachDisk(this.#host, spec, diskName)
+  }
+
+  rescue(spec: RescueSpec, options: { timeoutSeconds: number }): Promise<void> {
+    return rescueDomain(this.#host, spec, options.timeoutSeconds)
+  }
+
+  unrescue(spec: InstanceSpec, options: { discardChanges: boolean; timeoutSeconds: number }): Promise<void> {
+    return unrescueDomain(this.#host, spec, options)
+  }
+
+  #forgetSavedState(record: { instanceId: string; suspended: boolean }): void {
+    fs.rmSync(this.#host.store.paths(record.instanceId).state, { force: true })
+    const saved = this.#host.store.load(record.instanceId)
+    if (saved) this.#host.store.save({ ...saved, suspended: false })
+  }
+}
+
+async function readTail(file: string, maxBytes: number): Promise<string> {
+  let handle: fs.promises.FileHandle
+  try {
+    handle = await fs.promises.open(file, 'r')
+  } catch {
+    return ''
+  }
+  try {
+    const { size } = await handle.stat()
+    const length = Math.min(size, maxBytes)
+    const buffer = Buffer.alloc(length)
+    await handle.read(buffer, 0, length, size - length)
+    return buffer.toString('utf8')
+  } finally {
+    await handle.close()
+  }
+}
+
+function cpuVendor(): string {
+  try {
+    return /vendor_id\s*:\s*(\S+)/.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown'
+  } catch {
+    return 'unknown'
+  }
+}
+

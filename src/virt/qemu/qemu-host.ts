@@ -1,0 +1,209 @@
+import fs from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { planDomainLayout } from '../disk-layout.js'
+import {
+  DriverError, PowerState, type DiskFormat, type DiskSpec, type DomainLayout, type InstanceSpec, type MachineType,
+} from '../virt-driver.js'
+import { buildConfigDrive } from './config-drive.js'
+import { DomainStore, type DomainPaths, type DomainRecord } from './domain-store.js'
+import { createBlank, createOverlay, ImageCache } from './image-cache.js'
+import { buildQemuArgs, layoutControllers } from './qemu-command-line.js'
+import { killQemu, runningPid, startQemu, waitForExit } from './qemu-process.js'
+import { withQmp } from './qmp-client.js'
+
+/** A file a device reads and its format. */
+export interface DiskFile {
+  path: string
+  format: DiskFormat
+}
+
+const GIB = 1024 ** 3
+// Nova presses the power button again every 10 s (SHUTDOWN_RETRY_INTERVAL); a guest may have missed the first press while booting.
+const POWERDOWN_RETRY_MS = 5000
+
+/** QEMU run states as Nova's power states. */
+export function powerStateOfStatus(status: string): PowerState {
+  switch (status) {
+    case 'running': return PowerState.RUNNING
+    case 'shutdown': return PowerState.SHUTDOWN
+    case 'internal-error': case 'guest-panicked': case 'io-error': case 'watchdog': return PowerState.CRASHED
+    default: return PowerState.PAUSED
+  }
+}
+
+/**
+ * What the QEMU driver's verbs share: the domain store, the base image
+ * cache, and the mechanics of preparing disks, starting QEMU from a planned
+ * layout, reading the real power state and shutting a guest down.
+ */
+export class QemuHost {
+  readonly store: DomainStore
+  readonly images: ImageCache
+  readonly machineType: MachineType
+  acceleration: 'tcg' | 'kvm' = 'tcg'
+
+  constructor(stateDir: string, machineType: MachineType) {
+    this.store = new DomainStore(stateDir)
+    this.images = new ImageCache(`${stateDir}/base-images`)
+    this.machineType = machineType
+  }
+
+  /** The file a disk of the spec reads in the normal layout. */
+  diskFile(paths: DomainPaths, disk: DiskSpec): DiskFile {
+    switch (disk.source.kind) {
+      case 'image': case 'blank': return { path: paths.disk(disk.name), format: 'qcow2' }
+      case 'volume': return { path: disk.source.path, format: disk.source.format }
+      case 'config-drive': return { path: paths.configDrive, format: 'raw' }
+    }
+  }
+
+  /** Creates the local disks that do not exist yet (image overlays, blank disks) and writes the config drive. */
+  async prepareDisks(spec: InstanceSpec, paths: DomainPaths): Promise<void> {
+    for (const disk of spec.disks) {
+      const file = this.diskFile(paths, disk)
+      if (disk.source.kind === 'image' && !fs.existsSync(file.path)) {
+        const base = await this.images.base(disk.source.imageId, disk.source.imagePath, disk.source.format)
+        await createOverlay(file.path, base, disk.source.format === 'qcow2' ? 'qcow2' : 'raw', disk.source.sizeGb * GIB)
+      } else if (disk.source.kind === 'blank' && !fs.existsSync(file.path)) {
+        await createBlank(file.path, disk.source.sizeGb)
+      } else if (disk.source.kind === 'volume' && !fs.existsSync(file.path)) {
+        throw new DriverError(`volume file ${file.path} of ${disk.name} does not exist`, { code: 'LB_VOLUME_MISSING' })
+      }
+    }
+    if (spec.configDrive && spec.disks.some((d) => d.source.kind === 'config-drive')) await buildConfigDrive(spec.configDrive, paths.configDrive)
+  }
+
+  /** Files of the normal layout, by disk name, with `overrides` replacing some (rescue). */
+  files(spec: InstanceSpec, paths: DomainPaths, overrides: Record<string, DiskFile> = {}): Record<string, DiskFile> {
+    const files: Record<string, DiskFile> = {}
+    for (const disk of spec.disks) files[disk.name] = overrides[disk.name] ?? this.diskFile(paths, disk)
+    for (const [name, file] of Object.entries(overrides)) files[name] ??= file
+    return files
+  }
+
+  /** The normal layout of a spec: the same plan the fake driver records, with file paths as sources. */
+  normalLayout(spec: InstanceSpec, paths: DomainPaths): { layout: DomainLayout; files: Record<string, DiskFile> } {
+    const files = this.files(spec, paths)
+    return { layout: planDomainLayout(spec.disks, this.machineType, (disk) => files[disk.name]!.path), files }
+  }
+
+  /** A new record for a spec (not yet running). */
+  newRecord(spec: InstanceSpec, layout: DomainLayout, files: Record<string, DiskFile>): DomainRecord {
+    return { instanceId: spec.instanceId, spec, layout, formats: formatsOf(files), argv: [], controllers: {}, rescued: false, rescue: null, suspended: false }
+  }
+
+  /**
+   * Starts QEMU with `layout` and saves what it runs with in the record.
+   * With `incoming` (resume), the record's own command line is reused as is,
+   * because a saved state loads only into the same device model.
+   */
+  async start(record: DomainRecord, layout: DomainLayout, formats: Record<string, DiskFormat>, incoming?: string): Promise<void> {
+    const paths = this.store.prepare(record.instanceId)
+    if (incoming) {
+      await startQemu([...record.argv, '-S', '-incoming', incoming], paths)
+      return
+    }
+    const spec = record.spec
+    const argv = buildQemuArgs({
+      name: spec.name, instanceId: spec.instanceId, machineType: this.machineType, acceleration: this.acceleration,
+      vcpus: spec.vcpus, memoryMb: spec.memoryMb, pidFile: paths.pidFile, qmpSocket: paths.qmpSocket, consoleLog: paths.consoleLog,
+      layout, formats,
+    })
+    const controllers = Object.fromEntries(layoutControllers(layout).map((c) => [String(c.props.id), String(c.props.addr)]))
+    await startQemu(argv, paths)
+    Object.assign(record, { layout, formats, argv, controllers })
+    this.store.save(record)
+  }
+
+  /** Boots the spec's normal layout, creating missing local disks (the process must not be running). */
+  async bootNormal(spec: InstanceSpec): Promise<void> {
+    const paths = this.store.prepare(spec.instanceId)
+    await this.prepareDisks(spec, paths)
+    const { layout, files } = this.normalLayout(spec, paths)
+    const previous = this.store.load(spec.instanceId)
+    const record: DomainRecord = previous ? { ...previous, spec, rescued: false, rescue: null, suspended: false } : this.newRecord(spec, layout, files)
+    await this.start(record, layout, formatsOf(files))
+  }
+
+  /** The real power state: process and QMP `query-status` for a live QEMU, the record otherwise. */
+  async powerState(record: DomainRecord): Promise<PowerState> {
+    const paths = this.store.paths(record.instanceId)
+    if (runningPid(paths) === null) return record.suspended ? PowerState.SUSPENDED : PowerState.SHUTDOWN
+    try {
+      const status = await withQmp(paths.qmpSocket, (qmp) => qmp.execute<{ status: string }>('query-status'), 2000)
+      return powerStateOfStatus(status.status)
+    } catch {
+      // QEMU serves one QMP client at a time; a busy monitor means an operation is under way on a live guest.
+      return PowerState.RUNNING
+    }
+  }
+
+  /** The QMP `query-status` of a live QEMU, or null when it is not running. */
+  async status(paths: DomainPaths): Promise<string | null> {
+    if (runningPid(paths) === null) return null
+    return (await withQmp(paths.qmpSocket, (qmp) => qmp.execute<{ status: string }>('query-status'))).status
+  }
+
+  /**
+   * Clean shutdown: the ACPI power button (pressed again every few seconds),
+   * waiting up to `timeoutSeconds` for QEMU to exit, then a hard stop. A
+   * guest that is not running (paused) cannot react, so it is stopped hard
+   * at once, as Nova does. Resolves with how it ended.
+   */
+  async shutdown(paths: DomainPaths, timeoutSeconds: number): Promise<'clean' | 'forced' | 'not-running'> {
+    const pid = runningPid(paths)
+    if (pid === null) return 'not-running'
+    if (timeoutSeconds > 0) {
+      const pressed = await withQmp(paths.qmpSocket, async (qmp) => {
+        const { status } = await qmp.execute<{ status: string }>('query-status')
+        if (status !== 'running') return false
+        await qmp.execute('system_powerdown')
+        return true
+      }).catch(() => false)
+      if (pressed) {
+        const deadline = Date.now() + timeoutSeconds * 1000
+        while (Date.now() < deadline) {
+          if (await waitForExit(pid, paths.qmpSocket, Math.min(POWERDOWN_RETRY_MS, deadline - Date.now()))) return 'clean'
+          await withQmp(paths.qmpSocket, (qmp) => qmp.execute('system_powerdown')).catch(() => undefined)
+        }
+      }
+    }
+    await this.hardStop(paths)
+    return 'forced'
+  }
+
+  /** Stops QEMU at once: QMP `quit`, then signals if it does not go. */
+  async hardStop(paths: DomainPaths): Promise<void> {
+    const pid = runningPid(paths)
+    if (pid === null) return
+    await withQmp(paths.qmpSocket, (qmp) => qmp.execute('quit'), 2000).catch(() => undefined)
+    if (!(await waitForExit(pid, paths.qmpSocket, 3000))) await killQemu(pid, paths.qmpSocket)
+    fs.rmSync(paths.pidFile, { force: true })
+  }
+
+  /** Waits until QMP answers after a start (the socket appears just after QEMU daemonizes). */
+  async waitForMonitor(paths: DomainPaths, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      try {
+        await withQmp(paths.qmpSocket, async () => undefined, 1000)
+        return
+      } catch (error) {
+        if (Date.now() >= deadline) throw error
+        await sleep(50)
+      }
+    }
+  }
+
+  /** The record of a domain, or a DriverError when the driver has none. */
+  record(instanceId: string): DomainRecord {
+    const record = this.store.load(instanceId)
+    if (!record) throw new DriverError(`no domain ${instanceId}`, { code: 'LB_DOMAIN_NOT_FOUND' })
+    return record
+  }
+}
+
+/** The format of each file, by disk name. */
+export function formatsOf(files: Record<string, DiskFile>): Record<string, DiskFormat> {
+  return Object.fromEntries(Object.entries(files).map(([name, file]) => [name, file.format]))
+}
