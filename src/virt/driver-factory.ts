@@ -4,8 +4,6 @@ import type { AgentConfig } from '../config.js'
 import type { VirtDriver } from './virt-driver.js'
 import { FakeDriver } from './fake/fake-driver.js'
 
-const QEMU_DRIVER_MODULE = './qemu/qemu-driver.js'
-
 /** Whether an executable is on PATH. */
 export function onPath(command: string): boolean {
   return (process.env.PATH ?? '').split(path.delimiter).some((dir) => {
@@ -23,7 +21,7 @@ export async function createDriver(config: AgentConfig & { shutdownTimeoutSecond
   const wantsQemu = config.driver === 'qemu' || (config.driver === 'auto' && onPath('qemu-system-x86_64'))
   if (wantsQemu) {
     // Loaded lazily: hosts with the fake driver never load QEMU code.
-    const { QemuDriver } = (await import(QEMU_DRIVER_MODULE)) as { QemuDriver: new (options: { stateDir: string; machineType: 'pc' | 'q35'; shutdownTimeoutSeconds?: number }) => VirtDriver }
+    const { QemuDriver } = await import('./qemu/qemu-driver.js')
     const driver = new QemuDriver({ stateDir: path.join(stateDir, 'qemu'), machineType: config.machineType, shutdownTimeoutSeconds: config.shutdownTimeoutSeconds })
     return { driver, reason: config.driver === 'qemu' ? 'QEMU driver (chosen)' : 'QEMU driver (qemu-system-x86_64 found)' }
   }

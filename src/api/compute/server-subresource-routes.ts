@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox'
 import type { ApiContext } from '../context.js'
 import { callOf } from './server-routes.js'
 import { hostId } from './views/server-view.js'
+import { serverSecurityGroupsView } from './views/security-group-view.js'
 import { isAtLeast, type Microversion } from '../common/microversion.js'
 import { InvalidRequest } from '../../services/errors.js'
 import type { BdmRow } from '../../services/compute/instance-store.js'
@@ -136,8 +137,7 @@ export function serverSubresourceRoutes(ctx: ApiContext): FastifyPluginAsyncType
     })
     app.get('/servers/:id/os-security-groups', { schema: { params: IdParams } }, async (req) => {
       const details = await compute().showServer(callOf(req), req.params.id)
-      const groups = await ctx.database.db.selectFrom('security_groups').selectAll().where('project_id', '=', details.row.project_id).where('name', 'in', details.securityGroups.length ? details.securityGroups : ['']).execute()
-      return { security_groups: groups.map((g) => ({ id: g.id, name: g.name, description: g.description, tenant_id: g.project_id, rules: [] })) }
+      return serverSecurityGroupsView(await ctx.services.securityGroups.groupsOfServer(details.row.uuid))
     })
   }
 }
