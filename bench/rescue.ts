@@ -1,8 +1,9 @@
 import { startBenchCloud, uploadRawImage } from './lib/cloud.js'
 import type { BenchClient } from './lib/http.js'
 import { latencyLine, note, rateLine, section } from './lib/report.js'
-import { createServers, serverAction, waitForStatus } from './lib/servers.js'
+import { createServers, serverAction, serverIds, waitForStatus } from './lib/servers.js'
 import { now } from './lib/stats.js'
+import { StatusWatcher } from './lib/watcher.js'
 
 /** Sizes of the rescue bench. */
 export interface RescueBenchOptions {
@@ -50,7 +51,8 @@ export async function runRescueBench(options: RescueBenchOptions = RESCUE_DEFAUL
     const { demo, admin } = cloud
     const imageId = await uploadRawImage(admin, 'bench-image')
     const stableImageId = await uploadRawImage(admin, 'bench-rescue-stable', { hw_rescue_device: 'disk', hw_rescue_bus: 'virtio' })
-    const ids = await createServers(demo, imageId, options.servers, 10, 'rescue')
+    await createServers(demo, imageId, options.servers, 2, 'rescue')
+    const ids = await serverIds(demo)
     note(`${ids.length} ACTIVE servers; legacy rescue with the server's own image unless said`)
 
     const warm = empty()
@@ -78,20 +80,43 @@ export async function runRescueBench(options: RescueBenchOptions = RESCUE_DEFAUL
     latencyLine('stable rescue → RESCUE', stable.toRescue)
 
     const conc = empty()
+    const watcher = new StatusWatcher(demo, 2)
+    watcher.start()
     const deadline = now() + options.cycleSeconds * 1000
     const perWorker = Math.ceil(ids.length / options.concurrency)
     const begin = now()
-    await Promise.all(Array.from({ length: options.concurrency }, async (_, w) => {
-      const mine = ids.slice(w * perWorker, (w + 1) * perWorker)
-      for (let i = 0; now() < deadline; i++) await cycle(demo, mine[i % mine.length]!, conc)
-    }))
+    const cpuBefore = process.cpuUsage()
+    try {
+      await Promise.all(Array.from({ length: options.concurrency }, async (_, w) => {
+        const mine = ids.slice(w * perWorker, (w + 1) * perWorker)
+        for (let i = 0; now() < deadline; i++) {
+          const id = mine[i % mine.length]!
+          const start = now()
+          const rescued = watcher.waitFor(id, 'RESCUE')
+          await serverAction(demo, id, { rescue: {} }, 200)
+          conc.rescueAnswer.push(now() - start)
+          conc.toRescue.push((await rescued) - start)
+          const back = now()
+          const active = watcher.waitFor(id, 'ACTIVE')
+          await serverAction(demo, id, { unrescue: null }, 202)
+          conc.unrescueAnswer.push(now() - back)
+          conc.toActive.push((await active) - back)
+        }
+      }))
+    } finally {
+      await watcher.stop()
+    }
     const elapsed = (now() - begin) / 1000
-    note(`concurrency ${options.concurrency}: each client cycles its own ${perWorker} servers for ${options.cycleSeconds} s (status polled every ~1 ms)`)
+    const cpu = process.cpuUsage(cpuBefore)
+    const cycles = conc.toActive.length
+    note(`concurrency ${options.concurrency}: each client cycles its own ${perWorker} servers for ${options.cycleSeconds} s; one watcher polls`)
+    note(`GET /servers/detail?changes-since every ~2 ms for everyone (${watcher.polls} polls)`)
     latencyLine(`rescue answer (200), concurrency ${options.concurrency}`, conc.rescueAnswer, ANSWER_GOALS)
     latencyLine(`unrescue answer (202), concurrency ${options.concurrency}`, conc.unrescueAnswer)
     latencyLine(`POST rescue → RESCUE, concurrency ${options.concurrency}`, conc.toRescue)
     latencyLine(`POST unrescue → ACTIVE, concurrency ${options.concurrency}`, conc.toActive)
-    rateLine('rescue+unrescue cycles', conc.toActive.length / elapsed, `${conc.toActive.length} cycles over ${ids.length} servers in ${elapsed.toFixed(1)} s`, 200)
+    rateLine('rescue+unrescue cycles', cycles / elapsed, `${cycles} cycles over ${ids.length} servers in ${elapsed.toFixed(1)} s`, 200)
+    note(`process CPU per cycle (server, agent, bench client and watcher together): ${((cpu.user + cpu.system) / 1000 / Math.max(1, cycles)).toFixed(1)} ms`)
   } finally {
     await cloud.close()
   }

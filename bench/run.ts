@@ -24,6 +24,8 @@ if (unknown.length > 0) {
 
 console.log(`Lifeboat bench — node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${os.platform()} ${os.release()}`)
 console.log('Client and server share one process (in-process Lifeboat); figures include the client\'s share.')
+const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ')
+console.log(`load average at start: ${load()} (other work on this machine inflates every figure)`)
 const started = performance.now()
 let failed = false
 for (const name of names) {
@@ -36,5 +38,6 @@ for (const name of names) {
   }
   console.log(`   (${name} took ${((performance.now() - t0) / 1000).toFixed(1)} s)`)
 }
-console.log(`\nbench done in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+console.log(`\nload average at end: ${load()}`)
+console.log(`bench done in ${((performance.now() - started) / 1000).toFixed(1)} s`)
 process.exit(failed ? 1 : 0)

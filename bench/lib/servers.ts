@@ -38,20 +38,34 @@ export async function serverAction(client: BenchClient, id: string, body: unknow
   return (await client.expect(expected, 'POST', `/compute/v2.1/servers/${id}/action`, { body })).body
 }
 
-/** Creates `count` servers with `concurrency` in flight and waits until each is ACTIVE; returns their ids. */
-export async function createServers(client: BenchClient, imageId: string, count: number, concurrency: number, prefix: string): Promise<string[]> {
-  const ids: string[] = []
-  let next = 0
-  const worker = async () => {
-    while (next < count) {
-      const index = next++
-      const id = await postServer(client, imageId, `${prefix}-${index}`)
-      await waitForStatus(client, id, 'ACTIVE', 10, 120_000)
-      ids.push(id)
-    }
+/**
+ * Creates `count` servers fast: `POST /servers` with `max_count` batches,
+ * `concurrency` requests in flight, then waits (polling the list of BUILD
+ * servers every 100 ms, to leave the CPU to the builds) until none is building.
+ * Throws when any went to ERROR.
+ */
+export async function createServers(client: BenchClient, imageId: string, count: number, concurrency: number, prefix: string, batch = 25): Promise<void> {
+  const batches: number[] = []
+  for (let left = count; left > 0; left -= batch) batches.push(Math.min(batch, left))
+  await pool(batches.length, concurrency, async (i) => {
+    await client.expect(202, 'POST', '/compute/v2.1/servers', {
+      body: { server: { name: `${prefix}-${i}`, imageRef: imageId, flavorRef: '1', networks: 'none', min_count: batches[i], max_count: batches[i] } },
+      microversion: '2.37',
+    })
+  })
+  const deadline = now() + 120_000
+  while (now() < deadline) {
+    const building = await client.expect(200, 'GET', '/compute/v2.1/servers?status=BUILD&limit=1')
+    if (building.body.servers.length === 0) break
+    await sleep(100)
   }
-  await Promise.all(Array.from({ length: concurrency }, worker))
-  return ids
+  const errors = await client.expect(200, 'GET', '/compute/v2.1/servers?status=ERROR&limit=1')
+  if (errors.body.servers.length > 0) throw new Error(`a server went to ERROR while filling (${errors.body.servers[0].id})`)
+}
+
+/** The ids of the caller's servers (up to 1,000). */
+export async function serverIds(client: BenchClient): Promise<string[]> {
+  return (await client.expect(200, 'GET', '/compute/v2.1/servers')).body.servers.map((s: { id: string }) => s.id)
 }
 
 /** Runs `count` jobs with `concurrency` workers. */
