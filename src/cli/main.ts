@@ -3,6 +3,7 @@ import { Command, Option } from 'commander'
 import YAML from 'yaml'
 import { configFromEnv, loadConfig, type ConfigInput } from '../config.js'
 import { startLifeboat } from '../server.js'
+import { registerAgentCommands } from './agent-commands.js'
 
 interface ServeFlags {
   host?: string
@@ -33,9 +34,9 @@ function fileConfig(file: string | undefined): ConfigInput {
   return (YAML.parse(fs.readFileSync(path, 'utf8')) ?? {}) as ConfigInput
 }
 
-async function serve(flags: ServeFlags): Promise<void> {
+async function serve(flags: ServeFlags, embeddedAgent = true): Promise<void> {
   const config = loadConfig(fileConfig(flags.config), configFromEnv(), flagsToConfig(flags))
-  const running = await startLifeboat(config, { onDriverChosen: (line) => process.stdout.write(`${line}\n`) })
+  const running = await startLifeboat(config, { embeddedAgent, onDriverChosen: (line) => process.stdout.write(`${line}\n`) })
   const out = (line = '') => process.stdout.write(`${line}\n`)
   out()
   out(`Lifeboat is running at ${running.url}`)
@@ -78,6 +79,8 @@ export async function main(argv: string[]): Promise<void> {
       .addOption(new Option('--driver <driver>', 'virt driver of the embedded agent (LIFEBOAT_DRIVER)').choices(['auto', 'fake', 'qemu']))
       .addOption(new Option('--log-level <level>', 'log level (LIFEBOAT_LOG_LEVEL, default info)'))
       .addOption(new Option('--config <file>', 'YAML config file (LIFEBOAT_CONFIG); flags and env override it'))
-  serveOptions(program.command('serve', { isDefault: true }).description('run the all-in-one cloud: API, database and one embedded compute agent')).action(serve)
+  serveOptions(program.command('serve', { isDefault: true }).description('run the all-in-one cloud: API, database and one embedded compute agent')).action((flags: ServeFlags) => serve(flags))
+  serveOptions(program.command('control').description('run the control plane only (API, scheduler); compute hosts run `lifeboat agent`')).action((flags: ServeFlags) => serve(flags, false))
+  registerAgentCommands(program)
   await program.parseAsync(argv)
 }
