@@ -121,8 +121,6 @@ default_credentials_domain_name = Default
 auth_version = v3
 uri_v3 = ${url}/identity/v3
 region = RegionOne
-[identity-feature-enabled]
-api_v2 = false
 [service_available]
 nova = true
 glance = true
