@@ -1,8 +1,9 @@
 /**
  * The `/init` of the test guest and rescue images (busybox sh). Kernel
  * parameters choose its behaviour:
- * - `lb.role=guest|rescue`: printed in the marker lines; a guest also runs the
- *   config drive's `user_data` as a shell script;
+ * - `lb.role=guest|rescue`: printed in the marker lines and passed to the
+ *   config drive's `user_data` (run as a shell script, after the disks and
+ *   their marker files are listed) as `LB_ROLE`;
  * - `lb.label=LABEL`: the filesystem label of the image's own boot partition;
  *   the init waits (up to `lb.wait` tenths of a second, default 60) until it is
  *   visible, because USB disks show up a second or two after the drivers load.
@@ -98,12 +99,12 @@ for block in /sys/block/*; do
 done
 
 CONFIG_DEV="$(findfs LABEL=config-2 2>/dev/null)"
-if [ "$ROLE" = guest ] && [ -n "$CONFIG_DEV" ]; then
+if [ -n "$CONFIG_DEV" ]; then
   mkdir -p /run/config
   if mount -o ro -t iso9660 "$CONFIG_DEV" /run/config 2>/dev/null; then
     if [ -f /run/config/openstack/latest/user_data ]; then
       echo "LB-USERDATA start"
-      sh /run/config/openstack/latest/user_data
+      LB_ROLE="$ROLE" sh /run/config/openstack/latest/user_data
       echo "LB-USERDATA rc=$?"
       sync
     fi
