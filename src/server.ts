@@ -97,6 +97,7 @@ export async function startLifeboat(config: LifeboatConfig, options: StartOption
     async close() {
       clearInterval(purge)
       clearInterval(periodic)
+      services.compute.tasks.close()
       await agent?.stop()
       await app.close()
       await database.close()

@@ -31,7 +31,7 @@ export async function buildApp(ctx: ApiContext, logger: LoggerOption = { level: 
     genReqId: () => `req-${randomUUID()}`,
     bodyLimit: 1024 * 1024,
     exposeHeadRoutes: false,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false, allowUnionTypes: true } },
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
   }).withTypeProvider<TypeBoxTypeProvider>()
 

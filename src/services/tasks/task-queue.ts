@@ -28,6 +28,7 @@ const MAX_ATTEMPTS = 3
 export class TaskQueue {
   readonly #db: Kysely<Database>
   readonly #events = new EventEmitter()
+  #closed = false
 
   constructor(db: Kysely<Database>) {
     this.#db = db
@@ -59,21 +60,31 @@ export class TaskQueue {
   async lease(host: string, agentSession: string, leaseSeconds: number, max: number, waitMs: number): Promise<LeasedTask[]> {
     const deadline = Date.now() + waitMs
     for (;;) {
+      if (this.#closed) return []
       const leased = await this.#tryLease(host, agentSession, leaseSeconds, max)
       const remaining = deadline - Date.now()
       if (leased.length > 0 || remaining <= 0) return leased
-      await new Promise<void>((resolve) => {
-        const wake = () => {
-          clearTimeout(timer)
-          resolve()
-        }
-        const timer = setTimeout(() => {
-          this.#events.off(`host:${host}`, wake)
-          resolve()
-        }, Math.min(remaining, 5000))
-        this.#events.once(`host:${host}`, wake)
-      })
+      await this.#waitForEvent([`host:${host}`, 'close'], Math.min(remaining, 5000))
     }
+  }
+
+  /** Resolves on the first of `events` or after `ms`, leaving no listener behind. */
+  #waitForEvent(events: string[], ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        for (const event of events) this.#events.off(event, done)
+        resolve()
+      }
+      const timer = setTimeout(done, ms)
+      for (const event of events) this.#events.once(event, done)
+    })
+  }
+
+  /** Ends every long poll at once (the control plane is shutting down). */
+  close(): void {
+    this.#closed = true
+    this.#events.emit('close')
   }
 
   async #tryLease(host: string, agentSession: string, leaseSeconds: number, max: number): Promise<LeasedTask[]> {
@@ -141,17 +152,7 @@ export class TaskQueue {
       if (!row || row.status === 'done' || row.status === 'failed') return row ?? null
       const remaining = deadline - Date.now()
       if (remaining <= 0) return null
-      await new Promise<void>((resolve) => {
-        const wake = () => {
-          clearTimeout(timer)
-          resolve()
-        }
-        const timer = setTimeout(() => {
-          this.#events.off(`task:${taskId}`, wake)
-          resolve()
-        }, Math.min(remaining, 1000))
-        this.#events.once(`task:${taskId}`, wake)
-      })
+      await this.#waitForEvent([`task:${taskId}`, 'close'], Math.min(remaining, 1000))
     }
   }
 
