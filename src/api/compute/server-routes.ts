@@ -141,7 +141,7 @@ export function serverRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       const details = await compute().updateServer(callOf(req), req.params.id, { name: patch.name, description: patch.description, accessIPv4: patch.accessIPv4, accessIPv6: patch.accessIPv6 })
       // Before 2.75 Nova answers update with the reduced view.
       const full = isAtLeast(req.microversion, '2.75')
-      return { server: serverView(details, await viewOptions(ctx, req, full, full)) }
+      return { server: serverView(details, await viewOptions(ctx, req, full, true)) }
     })
 
     app.delete('/servers/:id', { schema: { params: ServerIdParams } }, async (req, reply) => {
