@@ -4,7 +4,7 @@ const FIRST_PCI_SLOT = 4
 const IDE_POSITIONS = ['ide:0:0', 'ide:0:1', 'ide:1:0', 'ide:1:1']
 
 /** Device letters: a…z, then aa, ab… like Linux names disks. */
-function letters(index: number): string {
+export function deviceLetters(index: number): string {
   let out = ''
   let n = index
   do {
@@ -84,8 +84,8 @@ export class AddressAllocator {
     let guestName: string
     if (disk.deviceType === 'floppy') guestName = `fd${this.#floppy++}`
     else if (disk.deviceType === 'cdrom' && bus !== 'virtio') guestName = `sr${this.#cdroms++}`
-    else if (bus === 'virtio') guestName = `vd${letters(this.#virtioDisks++)}`
-    else guestName = `sd${letters(this.#scsiLikeDisks++)}`
+    else if (bus === 'virtio') guestName = `vd${deviceLetters(this.#virtioDisks++)}`
+    else guestName = `sd${deviceLetters(this.#scsiLikeDisks++)}`
     return { bus, address, guestName }
   }
 }

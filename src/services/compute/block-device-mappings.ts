@@ -1,4 +1,5 @@
 import { InvalidRequest } from '../errors.js'
+import { deviceLetters } from '../../virt/disk-layout.js'
 
 /** One `block_device_mapping_v2` entry as the API accepts it (boot_index may be a string, as Tempest sends). */
 export interface BdmRequest {
@@ -105,11 +106,5 @@ export function planBlockDeviceMappings(requests: BdmRequest[], imageRef: string
 
 /** `/dev/vda`, `/dev/vdb`… in order. */
 export function deviceNameAt(index: number): string {
-  let out = ''
-  let n = index
-  do {
-    out = String.fromCharCode(97 + (n % 26)) + out
-    n = Math.floor(n / 26) - 1
-  } while (n >= 0)
-  return `/dev/vd${out}`
+  return `/dev/vd${deviceLetters(index)}`
 }

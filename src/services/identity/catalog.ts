@@ -30,9 +30,8 @@ function stableId(...parts: string[]): string {
   return createHash('sha256').update(parts.join('/')).digest('hex').slice(0, 32)
 }
 
-/** The service catalog for a token, URLs built from the public URL. */
-export function buildCatalog(publicUrl: string, region: string, projectId: string | null): CatalogEntry[] {
-  return SERVICES.filter((s) => projectId !== null || !s.path.includes('{project_id}')).map((service) => ({
+function entries(publicUrl: string, region: string, services: ServiceDefinition[], projectPart: string): CatalogEntry[] {
+  return services.map((service) => ({
     id: stableId('service', service.type),
     type: service.type,
     name: service.name,
@@ -41,23 +40,17 @@ export function buildCatalog(publicUrl: string, region: string, projectId: strin
       interface: iface,
       region,
       region_id: region,
-      url: publicUrl + service.path.replace('{project_id}', projectId ?? ''),
+      url: publicUrl + service.path.replace('{project_id}', projectPart),
     })),
   }))
 }
 
+/** The service catalog for a token, URLs built from the public URL (project-scoped URLs only for scoped tokens). */
+export function buildCatalog(publicUrl: string, region: string, projectId: string | null): CatalogEntry[] {
+  return entries(publicUrl, region, SERVICES.filter((s) => projectId !== null || !s.path.includes('{project_id}')), projectId ?? '')
+}
+
 /** The catalog's services and endpoints as Keystone's `/v3/services` and `/v3/endpoints` list them. */
 export function catalogServices(publicUrl: string, region: string): CatalogEntry[] {
-  return SERVICES.map((service) => ({
-    id: stableId('service', service.type),
-    type: service.type,
-    name: service.name,
-    endpoints: INTERFACES.map((iface) => ({
-      id: stableId('endpoint', service.type, iface),
-      interface: iface,
-      region,
-      region_id: region,
-      url: publicUrl + service.path.replace('{project_id}', '$(project_id)s'),
-    })),
-  }))
+  return entries(publicUrl, region, SERVICES, '$(project_id)s')
 }
