@@ -97,6 +97,14 @@ function report(kind: string, runs: Measured[]): void {
   note(`  first console line was: ${JSON.stringify(runs[0]?.marks.firstLineText.slice(0, 70) ?? '')}`)
 }
 
+/** QEMU processes outlive their agent by design: stop whatever a failed run left behind. */
+async function stopLeftoverGuests(stateDir: string): Promise<void> {
+  if (!fs.existsSync(stateDir)) return
+  const { QemuDriver } = await import('../src/virt/qemu/qemu-driver.js')
+  const driver = new QemuDriver({ stateDir, machineType: 'pc' })
+  for (const domain of await driver.listDomains()) await driver.destroy(domain.instanceId, { deleteDisks: true }).catch(() => undefined)
+}
+
 /**
  * Issue 7: rescue of a running guest on the QEMU driver, split into
  * shutdown, disk preparation, QEMU start and first console line of the
@@ -142,6 +150,6 @@ export async function runQemuRescueBench(): Promise<void> {
     while (now() < deadline && (await demo.request('GET', `/compute/v2.1/servers/${id}`)).status !== 404) await sleep(200)
   } finally {
     timeline.uninstall()
-    await cloud.close()
+    await cloud.close(() => stopLeftoverGuests(path.join(cloud.dataDir, 'agent', 'qemu')))
   }
 }

@@ -14,7 +14,8 @@ export interface BenchCloud {
   dataDir: string
   admin: BenchClient
   demo: BenchClient
-  close(): Promise<void>
+  /** Stops Lifeboat, runs `beforeRemove` (if any), then removes the data dir. */
+  close(beforeRemove?: () => Promise<void>): Promise<void>
 }
 
 async function login(client: BenchClient, user: string, password: string): Promise<string> {
@@ -49,9 +50,10 @@ export async function startBenchCloud(overrides: ConfigInput = {}): Promise<Benc
   const demo = anonymous.withToken(await login(anonymous, 'demo', DEMO_PASSWORD))
   return {
     running, dataDir, admin, demo,
-    async close() {
+    async close(beforeRemove) {
       await running.close()
       anonymous.close()
+      await beforeRemove?.()
       fs.rmSync(dataDir, { recursive: true, force: true })
     },
   }
