@@ -3,6 +3,7 @@ import { Command, Option } from 'commander'
 import YAML from 'yaml'
 import { configFromEnv, loadConfig, type ConfigInput } from '../config.js'
 import { startLifeboat } from '../server.js'
+import { registerImageCommands } from './images-command.js'
 import { registerAgentCommands } from './agent-commands.js'
 
 interface ServeFlags {
@@ -82,5 +83,6 @@ export async function main(argv: string[]): Promise<void> {
   serveOptions(program.command('serve', { isDefault: true }).description('run the all-in-one cloud: API, database and one embedded compute agent')).action((flags: ServeFlags) => serve(flags))
   serveOptions(program.command('control').description('run the control plane only (API, scheduler); compute hosts run `lifeboat agent`')).action((flags: ServeFlags) => serve(flags, false))
   registerAgentCommands(program)
+  registerImageCommands(program)
   await program.parseAsync(argv)
 }

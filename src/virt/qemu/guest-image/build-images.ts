@@ -12,6 +12,8 @@ const BUILDER_VERSION = 1
 
 /** The images `buildImages` made, and what they can do. */
 export interface BuiltImages {
+  /** Hash of the build's inputs; the folder's name. */
+  key: string
   dir: string
   /** Test guest disk (qcow2): prints markers, runs user_data, powers off on the ACPI button. */
   guest: string
@@ -88,7 +90,7 @@ export async function buildImages(options: { dir?: string; force?: boolean } = {
   const key = cacheKey(fast, generic)
   const target = path.join(dir, key)
   const result = (cached: boolean): BuiltImages => ({
-    dir: target, guest: path.join(target, 'guest.qcow2'), rescueDisk: path.join(target, 'rescue.qcow2'),
+    key, dir: target, guest: path.join(target, 'guest.qcow2'), rescueDisk: path.join(target, 'rescue.qcow2'),
     rescueDiskAllBuses: path.join(target, 'rescue-all-buses.qcow2'), rescueIso: path.join(target, 'rescue.iso'),
     guestKernel: fast.version, rescueKernel: fast.version, allBusesKernel: generic.version,
     buses: { rescueDisk: busesOf(fast), allBuses: busesOf(generic) }, cached,
