@@ -61,9 +61,13 @@ describe('QemuDriver with a real guest (image-backed root, data volume, config d
     assert.match(await waitForConsole(driver, id, /LB-POWERDOWN role=guest/, from, 5000), /LB-POWERDOWN role=guest/)
   })
 
-  test('stable rescue over virtio boots the RESCUE image with the root at vda, the volume at vdb and the rescue disk last', async () => {
+  test('stable rescue over virtio boots the RESCUE image with the root at vda, the volume at vdb and the rescue disk last', async (t) => {
     const from = await consoleMark(driver, id)
+    const started = performance.now()
     await driver.rescue(rescueSpec('stable', true, writeMarker('/dev/vda2', 'lifeboat-marker-rescue', 'written-during-rescue')), { timeoutSeconds: 30 })
+    const firstLine = await waitForConsole(driver, id, /\S/, from).then(() => Math.round(performance.now() - started))
+    const booted = await waitForConsole(driver, id, /LB-MARKER-BOOTED role=rescue/, from).then(() => Math.round(performance.now() - started))
+    t.diagnostic(`rescue steps (ms): ${JSON.stringify(driver.lastTimings(id)?.steps)}; first console line after ${firstLine} ms, rescue init after ${booted} ms`)
     const boot = lastBoot(await waitForConsole(driver, id, /LB-MARKER-DONE role=rescue/, from))
     assert.equal(boot.role, 'rescue')
     assert.deepEqual(boot.disks, ['sr0', 'vda', 'vdb', 'vdc'])
@@ -161,6 +165,14 @@ describe('QemuDriver with a real guest (image-backed root, data volume, config d
     await driver.detachVolume(spec, 'volume-vol-2')
     device = (await driver.getDomain(id))?.layout.devices.find((d) => d.name === 'volume-vol-2')
     assert.equal(device, undefined)
+  })
+
+  test('a paused guest cannot hear the power button: powerOff stops it hard at once', async () => {
+    await driver.pause(id)
+    const started = Date.now()
+    await driver.powerOff(id, { timeoutSeconds: 30 })
+    assert.ok(Date.now() - started < 10_000)
+    assert.equal((await driver.getDomain(id))?.powerState, PowerState.SHUTDOWN)
   })
 
   test('destroy stops QEMU and removes local disks but never the volume', async () => {

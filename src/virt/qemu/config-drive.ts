@@ -1,3 +1,4 @@
+import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import type { ConfigDriveSpec } from '../virt-driver.js'
@@ -33,6 +34,10 @@ function isoTool(): { file: string; args: string[] } {
  * and Rock Ridge, like Nova's `genisoimage -J -r -V config-2`).
  */
 export async function buildConfigDrive(spec: ConfigDriveSpec, outFile: string): Promise<void> {
+  // Rebuilding an unchanged drive on every boot would only cost time: a sidecar keeps the content's hash.
+  const hash = crypto.createHash('sha256').update(JSON.stringify([...configDriveFiles(spec)])).digest('hex')
+  const sidecar = `${outFile}.sha256`
+  if (fs.existsSync(outFile) && fs.existsSync(sidecar) && fs.readFileSync(sidecar, 'utf8') === hash) return
   const root = `${outFile}.d`
   fs.rmSync(root, { recursive: true, force: true })
   try {
@@ -44,6 +49,7 @@ export async function buildConfigDrive(spec: ConfigDriveSpec, outFile: string): 
     const tmp = `${outFile}.tmp`
     await runCommand(tool.file, [...tool.args, '-quiet', '-o', tmp, '-V', CONFIG_DRIVE_LABEL, '-J', '-r', '-l', '-allow-lowercase', '-allow-multidot', root])
     fs.renameSync(tmp, outFile)
+    fs.writeFileSync(sidecar, hash)
   } finally {
     fs.rmSync(root, { recursive: true, force: true })
   }

@@ -10,7 +10,7 @@ import { convertImage } from './image-cache.js'
 import { formatsOf, QemuHost } from './qemu-host.js'
 import { qemuVersion, runningPid } from './qemu-process.js'
 import { withQmp } from './qmp-client.js'
-import { rescueDomain, unrescueDomain } from './qemu-rescue.js'
+import { rescueDomain, StepTimer, unrescueDomain } from './qemu-rescue.js'
 import { resumeDomain, suspendDomain } from './qemu-suspend.js'
 import { attachDisk, detachDisk } from './qemu-volumes.js'
 
@@ -52,6 +52,7 @@ export class QemuDriver implements VirtDriver {
   readonly #host: QemuHost
   #acceleration: AccelerationChoice = { acceleration: 'tcg', reason: 'TCG (not probed yet)' }
   #version = { text: '', number: 0 }
+  readonly #timings = new Map<string, { operation: string; steps: Record<string, number> }>()
 
   constructor(options: QemuDriverOptions) {
     this.#options = Object.freeze({ shutdownTimeoutSeconds: 60, ...options, stateDir: path.resolve(options.stateDir) })
@@ -210,12 +211,25 @@ export class QemuDriver implements VirtDriver {
     return detachDisk(this.#host, spec, diskName)
   }
 
-  rescue(spec: RescueSpec, options: { timeoutSeconds: number }): Promise<void> {
-    return rescueDomain(this.#host, spec, options.timeoutSeconds)
+  async rescue(spec: RescueSpec, options: { timeoutSeconds: number }): Promise<void> {
+    const timer = new StepTimer()
+    await rescueDomain(this.#host, spec, options.timeoutSeconds, timer)
+    this.#timings.set(spec.instance.instanceId, { operation: 'rescue', steps: timer.steps })
   }
 
-  unrescue(spec: InstanceSpec, options: { discardChanges: boolean; timeoutSeconds: number }): Promise<void> {
-    return unrescueDomain(this.#host, spec, options)
+  async unrescue(spec: InstanceSpec, options: { discardChanges: boolean; timeoutSeconds: number }): Promise<void> {
+    const timer = new StepTimer()
+    await unrescueDomain(this.#host, spec, options, timer)
+    this.#timings.set(spec.instanceId, { operation: 'unrescue', steps: timer.steps })
+  }
+
+  /**
+   * How long the steps of the last rescue or unrescue of an instance took
+   * (ms): `shutdown` (clean shutdown of the guest), `prepare` (disks, config
+   * drive), `start` (QEMU up and daemonized). For the bench and logs.
+   */
+  lastTimings(instanceId: string): { operation: string; steps: Record<string, number> } | null {
+    return this.#timings.get(instanceId) ?? null
   }
 
   #forgetSavedState(record: { instanceId: string; suspended: boolean }): void {

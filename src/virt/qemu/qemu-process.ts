@@ -55,7 +55,7 @@ export async function waitForExit(pid: number, qmpSocket: string, timeoutMs: num
   const deadline = Date.now() + timeoutMs
   while (isOurQemu(pid, qmpSocket)) {
     if (Date.now() >= deadline) return false
-    await sleep(50)
+    await sleep(25)
   }
   return true
 }

@@ -7,8 +7,7 @@ import { backingFormat, commitOverlay, createOverlay } from './image-cache.js'
 import { formatsOf, type DiskFile, type QemuHost } from './qemu-host.js'
 
 function removeRescueFiles(paths: DomainPaths): void {
-  fs.rmSync(paths.rescueDisk, { force: true })
-  fs.rmSync(paths.rescueConfigDrive, { force: true })
+  for (const file of [paths.rescueDisk, paths.rescueConfigDrive, `${paths.rescueConfigDrive}.sha256`]) fs.rmSync(file, { force: true })
 }
 
 /** The pre-rescue snapshot: a qcow2 overlay over the root (image overlay or volume), which the rescue writes into. */
@@ -28,35 +27,40 @@ async function snapshotRoot(host: QemuHost, spec: RescueSpec, paths: DomainPaths
  * and start QEMU with `planRescueLayout`'s layout. On failure the rescue
  * files go and the record says "not rescued" again.
  */
-export async function rescueDomain(host: QemuHost, spec: RescueSpec, timeoutSeconds: number): Promise<void> {
+export async function rescueDomain(host: QemuHost, spec: RescueSpec, timeoutSeconds: number, steps = new StepTimer()): Promise<void> {
   const instance = spec.instance
   const paths = host.store.prepare(instance.instanceId)
   const previous = host.store.load(instance.instanceId)
   if (previous?.rescued) throw new DriverError(`domain ${instance.instanceId} is already rescued`, { code: 'LB_ALREADY_RESCUED' })
   await host.shutdown(paths, timeoutSeconds)
+  steps.lap('shutdown')
   fs.rmSync(paths.state, { force: true })
   await host.prepareDisks(instance, paths)
 
   const overrides: Record<string, DiskFile> = {}
-  const base = await host.images.base(spec.rescueImage.imageId, spec.rescueImage.path, spec.rescueImage.format)
   removeRescueFiles(paths)
-  await createOverlay(paths.rescueDisk, base, backingFormat(spec.rescueImage.format))
-  overrides.rescue = { path: paths.rescueDisk, format: 'qcow2' }
-  const snapshot = await snapshotRoot(host, spec, paths)
-  if (snapshot) overrides[snapshot.diskName] = { path: snapshot.overlay.path, format: 'qcow2' }
   const config = instance.disks.find((d) => d.source.kind === 'config-drive')
-  if (config && spec.rescueConfigDrive) {
-    await buildConfigDrive(spec.rescueConfigDrive, paths.rescueConfigDrive)
-    overrides[config.name] = { path: paths.rescueConfigDrive, format: 'raw' }
-  }
+  const rescueConfig = config && spec.rescueConfigDrive ? spec.rescueConfigDrive : null
+  // The three preparations are independent: run them side by side (each is a short child process).
+  const [, snapshot] = await Promise.all([
+    host.images.base(spec.rescueImage.imageId, spec.rescueImage.path, spec.rescueImage.format)
+      .then((base) => createOverlay(paths.rescueDisk, base, backingFormat(spec.rescueImage.format))),
+    snapshotRoot(host, spec, paths),
+    rescueConfig ? buildConfigDrive(rescueConfig, paths.rescueConfigDrive) : Promise.resolve(),
+  ])
+  overrides.rescue = { path: paths.rescueDisk, format: 'qcow2' }
+  if (snapshot) overrides[snapshot.diskName] = { path: snapshot.overlay.path, format: 'qcow2' }
+  if (config && rescueConfig) overrides[config.name] = { path: paths.rescueConfigDrive, format: 'raw' }
 
   const files = host.files(instance, paths, overrides)
   const layout = planRescueLayout(spec, host.machineType, (disk) => files[disk.name]!.path)
-  const base0 = previous ?? host.newRecord(instance, layout, files)
-  const record: DomainRecord = { ...base0, spec: instance, rescued: true, rescue: { mode: spec.mode, rootOverlay: snapshot?.overlay ?? null }, suspended: false }
+  const current = previous ?? host.newRecord(instance, layout, files)
+  const record: DomainRecord = { ...current, spec: instance, rescued: true, rescue: { mode: spec.mode, rootOverlay: snapshot?.overlay ?? null }, suspended: false }
   host.store.save(record)
+  steps.lap('prepare')
   try {
     await host.start(record, layout, formatsOf(files))
+    steps.lap('start')
   } catch (error) {
     removeRescueFiles(paths)
     if (snapshot) fs.rmSync(snapshot.overlay.path, { force: true })
@@ -71,10 +75,11 @@ export async function rescueDomain(host: QemuHost, spec: RescueSpec, timeoutSeco
  * into the root (default, as Nova keeps them) or throw them away
  * (`discardChanges`), and boot the normal layout.
  */
-export async function unrescueDomain(host: QemuHost, spec: InstanceSpec, options: { discardChanges: boolean; timeoutSeconds: number }): Promise<void> {
+export async function unrescueDomain(host: QemuHost, spec: InstanceSpec, options: { discardChanges: boolean; timeoutSeconds: number }, steps = new StepTimer()): Promise<void> {
   const record = host.record(spec.instanceId)
   const paths = host.store.paths(spec.instanceId)
   await host.shutdown(paths, options.timeoutSeconds)
+  steps.lap('shutdown')
   removeRescueFiles(paths)
   const overlay = record.rescue?.rootOverlay
   if (overlay && fs.existsSync(overlay.path)) {
@@ -82,5 +87,20 @@ export async function unrescueDomain(host: QemuHost, spec: InstanceSpec, options
     fs.rmSync(overlay.path, { force: true })
   }
   host.store.save({ ...record, rescued: false, rescue: null })
+  steps.lap('prepare')
   await host.bootNormal(spec)
+  steps.lap('start')
+}
+
+/** Durations of the steps of one operation, in milliseconds, in order. */
+export class StepTimer {
+  readonly steps: Record<string, number> = {}
+  #last = performance.now()
+
+  /** Records the time since the previous lap under `name`. */
+  lap(name: string): void {
+    const now = performance.now()
+    this.steps[name] = Math.round((now - this.#last) * 10) / 10
+    this.#last = now
+  }
 }
