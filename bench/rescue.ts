@@ -14,6 +14,7 @@ export interface RescueBenchOptions {
   cycleSeconds: number
 }
 
+/** 50 servers, 100 sequential cycles, then 10 clients for 5 s. */
 export const RESCUE_DEFAULTS: RescueBenchOptions = { servers: 50, sequentialCycles: 100, concurrency: 10, cycleSeconds: 5 }
 
 const ANSWER_GOALS = [{ figure: 'median' as const, atMost: 2 }, { figure: 'p99' as const, atMost: 10 }]
