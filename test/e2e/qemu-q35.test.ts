@@ -3,10 +3,10 @@ import { after, before, describe, test } from 'node:test'
 import type { BuiltImages } from '../../src/virt/qemu/guest-image/build-images.js'
 import type { QemuDriver } from '../../src/virt/qemu/qemu-driver.js'
 import { PowerState, type InstanceSpec } from '../../src/virt/virt-driver.js'
-import { configDrive, consoleMark, disks, instance, lastBoot, makeVolume, qemuSkip, qemuWorld, waitForConsole } from './lib/qemu-guests.js'
+import { configDrive, consoleMark, disks, genericKernelSkip, instance, lastBoot, makeVolume, qemuWorld, waitForConsole } from './lib/qemu-guests.js'
 
 // q35: no IDE (the config drive's "ide" is the ICH9 AHCI), and a rescue disk on USB needs the generic kernel to be seen.
-describe('QemuDriver on q35: soft reboot, rescue disk on USB', { skip: qemuSkip(), timeout: 4 * 60_000 }, () => {
+describe('QemuDriver on q35: soft reboot, rescue disk on USB', { skip: genericKernelSkip(), timeout: 4 * 60_000 }, () => {
   const id = 'e2e-q35-1'
   let driver: QemuDriver
   let images: BuiltImages

@@ -5,6 +5,7 @@ import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { onPath } from '../../../src/virt/driver-factory.js'
 import { buildImages, missingBuildTool, type BuiltImages } from '../../../src/virt/qemu/guest-image/build-images.js'
+import { findHostKernels } from '../../../src/virt/qemu/guest-image/kernels.js'
 import { QemuDriver } from '../../../src/virt/qemu/qemu-driver.js'
 import type { ConfigDriveSpec, DiskSpec, InstanceSpec, MachineType } from '../../../src/virt/virt-driver.js'
 import { skipUnless } from '../../helpers/tiers.js'
@@ -16,6 +17,11 @@ export const QEMU_PACKAGES = 'apt-get install qemu-system-x86 qemu-utils busybox
 export function qemuSkip(): string | false {
   const missing = onPath('qemu-system-x86_64') ? missingBuildTool() : 'qemu-system-x86_64'
   return skipUnless(missing === null, `QEMU (${missing ?? ''})`, QEMU_PACKAGES)
+}
+
+/** The `skip` option of a suite that needs the generic kernel (USB and AHCI drivers) in its rescue images. */
+export function genericKernelSkip(): string | false {
+  return qemuSkip() || skipUnless(findHostKernels().generic !== null, 'the generic Debian kernel (USB and SATA rescue images need its drivers)', 'apt-get install linux-image-amd64')
 }
 
 /** A temporary state folder, a driver on it, the built images, and a cleanup that stops every guest. */

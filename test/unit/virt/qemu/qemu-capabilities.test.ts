@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import { describe, test } from 'node:test'
+import { chooseAcceleration } from '../../../../src/virt/qemu/accel-probe.js'
 import { syslinuxConfig } from '../../../../src/virt/qemu/guest-image/boot-media.js'
 import { INIT_SCRIPT } from '../../../../src/virt/qemu/guest-image/init-script.js'
 import { qemuCapabilities } from '../../../../src/virt/qemu/qemu-driver.js'
@@ -43,5 +44,12 @@ describe('guest image boot files', () => {
   test('the init script is valid busybox sh and prints the markers tests wait for', { skip: fs.existsSync('/bin/busybox') ? false : 'busybox-static is not installed' }, () => {
     execFileSync('/bin/busybox', ['sh', '-n', '-c', INIT_SCRIPT])
     for (const marker of ['LB-MARKER-BOOTED role=$ROLE', 'LB-MARKER-DONE role=$ROLE', 'LB-DISK', 'LB-FILE', 'LB-USERDATA', 'poweroff -f', 'Power Button']) assert.ok(INIT_SCRIPT.includes(marker), marker)
+  })
+})
+
+describe('chooseAcceleration', () => {
+  test('is TCG without probing unless LIFEBOAT_QEMU_TRY_KVM asks for KVM', async () => {
+    const choice = await chooseAcceleration({ cacheFile: '/nonexistent/never-written.json', tryKvm: false, qemuVersion: '7.2.22' })
+    assert.deepEqual(choice, { acceleration: 'tcg', reason: 'TCG (set LIFEBOAT_QEMU_TRY_KVM=1 to probe KVM)' })
   })
 })
