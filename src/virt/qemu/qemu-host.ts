@@ -6,7 +6,7 @@ import {
 } from '../virt-driver.js'
 import { buildConfigDrive } from './config-drive.js'
 import { DomainStore, type DomainPaths, type DomainRecord } from './domain-store.js'
-import { createBlank, createOverlay, ImageCache } from './image-cache.js'
+import { commitOverlay, createBlank, createOverlay, ImageCache } from './image-cache.js'
 import { buildQemuArgs, layoutControllers } from './qemu-command-line.js'
 import { killQemu, runningPid, startQemu, waitForExit } from './qemu-process.js'
 import { withQmp } from './qmp-client.js'
@@ -110,17 +110,28 @@ export class QemuHost {
       layout, formats,
     })
     const controllers = Object.fromEntries(layoutControllers(layout).map((c) => [String(c.props.id), String(c.props.addr)]))
+    await trimConsoleLog(paths.consoleLog)
     await startQemu(argv, paths)
     Object.assign(record, { layout, formats, argv, controllers })
     this.store.save(record)
   }
 
-  /** Boots the spec's normal layout, creating missing local disks (the process must not be running). */
+  /**
+   * Boots the spec's normal layout, creating missing local disks (the process
+   * must not be running). A rescue left behind (a host that rebooted while
+   * rescued) is wound up first, keeping its changes, as a plain unrescue does.
+   */
   async bootNormal(spec: InstanceSpec): Promise<void> {
     const paths = this.store.prepare(spec.instanceId)
+    const previous = this.store.load(spec.instanceId)
+    const overlay = previous?.rescue?.rootOverlay
+    if (overlay && fs.existsSync(overlay.path)) {
+      await commitOverlay(overlay.path)
+      fs.rmSync(overlay.path, { force: true })
+    }
+    for (const file of [paths.rescueDisk, paths.rescueConfigDrive, `${paths.rescueConfigDrive}.sha256`]) fs.rmSync(file, { force: true })
     await this.prepareDisks(spec, paths)
     const { layout, files } = this.normalLayout(spec, paths)
-    const previous = this.store.load(spec.instanceId)
     const record: DomainRecord = previous ? { ...previous, spec, rescued: false, rescue: null, suspended: false } : this.newRecord(spec, layout, files)
     await this.start(record, layout, formatsOf(files))
   }
@@ -201,6 +212,23 @@ export class QemuHost {
     if (!record) throw new DriverError(`no domain ${instanceId}`, { code: 'LB_DOMAIN_NOT_FOUND' })
     return record
   }
+}
+
+const CONSOLE_LOG_LIMIT = 8 * 1024 * 1024
+const CONSOLE_LOG_KEEP = 1024 * 1024
+
+/** The console log is appended across boots; before a boot, a log past 8 MiB keeps only its last MiB. */
+async function trimConsoleLog(file: string): Promise<void> {
+  const size = await fs.promises.stat(file).then((s) => s.size, () => 0)
+  if (size <= CONSOLE_LOG_LIMIT) return
+  const handle = await fs.promises.open(file, 'r')
+  const tail = Buffer.alloc(CONSOLE_LOG_KEEP)
+  try {
+    await handle.read(tail, 0, CONSOLE_LOG_KEEP, size - CONSOLE_LOG_KEEP)
+  } finally {
+    await handle.close()
+  }
+  await fs.promises.writeFile(file, tail)
 }
 
 /** The format of each file, by disk name. */
