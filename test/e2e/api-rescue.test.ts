@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import { startTestCloud, type Session, type TestCloud } from '../helpers/cloud.js'
+import { action, waitForStatus, waitForVolumeStatus } from '../helpers/compute.js'
+import { buildImages, type BuiltImages } from '../../src/virt/qemu/guest-image/build-images.js'
+import { lastBoot, makeVolume, qemuSkip, writeMarker } from './lib/qemu-guests.js'
+
+const BOOT_MS = 120_000
+
+/** Uploads a file as an image through the image API. */
+async function upload(session: Session, file: string, name: string, diskFormat: 'qcow2' | 'raw', properties: Record<string, string> = {}): Promise<string> {
+  const created = await session.request('POST', '/image/v2/images', { body: { name, disk_format: diskFormat, container_format: 'bare', visibility: 'public', ...properties } })
+  assert.equal(created.status, 201, created.text)
+  const put = await session.request('PUT', `/image/v2/images/${created.body.id}/file`, { rawBody: fs.readFileSync(file), contentType: 'application/octet-stream' })
+  assert.equal(put.status, 204, put.text)
+  return created.body.id
+}
+
+async function consoleText(session: Session, id: string): Promise<string> {
+  const res = await action(session, id, { 'os-getConsoleOutput': null })
+  assert.equal(res.status, 200, res.text)
+  return res.body.output as string
+}
+
+/** Waits until the console shows `pattern` after the first `fromLength` characters; returns that part. */
+async function waitForConsole(session: Session, id: string, pattern: RegExp, fromLength: number): Promise<string> {
+  const deadline = Date.now() + BOOT_MS
+  let text = ''
+  while (Date.now() < deadline) {
+    text = (await consoleText(session, id)).slice(fromLength)
+    if (pattern.test(text)) return text
+    await new Promise((resolve) => setTimeout(resolve, 500))
+  }
+  assert.fail(`console of ${id} did not show ${pattern}:\n${text}`)
+}
+
+const userData = (script: string) => Buffer.from(`#!/bin/sh\n${script}\n`).toString('base64')
+
+describe('rescue of real QEMU guests through the API', { skip: qemuSkip(), timeout: 15 * 60_000 }, () => {
+  let cloud: TestCloud
+  let images: BuiltImages
+  let dir: string
+  let guestImage: string
+  let stableRescue: string
+  let legacyRescue: string
+  let dataImage: string
+
+  before(async () => {
+    images = await buildImages()
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lb-e2e-api-'))
+    cloud = await startTestCloud('sqlite', { agent: { driver: 'qemu' }, compute: { shutdownTimeoutSeconds: 30 } })
+    guestImage = await upload(cloud.admin, images.guest, 'lifeboat-guest', 'qcow2')
+    stableRescue = await upload(cloud.admin, images.rescueDisk, 'lifeboat-rescue', 'qcow2', { hw_rescue_device: 'disk', hw_rescue_bus: 'virtio' })
+    legacyRescue = await upload(cloud.admin, images.rescueDisk, 'lifeboat-rescue-legacy', 'qcow2')
+    dataImage = await upload(cloud.admin, makeVolume(dir, 'data', 'data-volume-marker'), 'data-disk', 'raw')
+  })
+  after(async () => {
+    await cloud?.close()
+    // The guests are daemonized: stop what is left.
+    if (cloud) {
+      const { QemuDriver } = await import('../../src/virt/qemu/qemu-driver.js')
+      const driver = new QemuDriver({ stateDir: path.join(cloud.running.config.dataDir, 'agent', 'qemu'), machineType: 'pc' })
+      for (const domain of await driver.listDomains()) await driver.destroy(domain.instanceId, { deleteDisks: true })
+    }
+    if (dir) fs.rmSync(dir, { recursive: true, force: true })
+  })
+
+  test('image-backed: the guest writes a marker; stable rescue boots the rescue image with the root still at vda; unrescue boots the original with its data', async () => {
+    const demo = cloud.demo
+    const created = await demo.request('POST', '/compute/v2.1/servers', {
+      body: { server: { name: 'real-1', imageRef: guestImage, flavorRef: '42', user_data: userData(writeMarker('/dev/vda2', 'lifeboat-marker-userdata', 'root-written-by-guest')) } },
+    })
+    assert.equal(created.status, 202, created.text)
+    const id = created.body.server.id
+    await waitForStatus(demo, id, 'ACTIVE', { timeoutMs: BOOT_MS })
+    const first = lastBoot(await waitForConsole(demo, id, /LB-MARKER-DONE role=guest/, 0))
+    assert.equal(first.role, 'guest')
+    assert.match(first.text, /wrote lifeboat-marker-userdata on \/dev\/vda2/)
+
+    let mark = (await consoleText(demo, id)).length
+    assert.equal((await action(demo, id, { rescue: { rescue_image_ref: stableRescue } })).status, 200)
+    await waitForStatus(demo, id, 'RESCUE', { timeoutMs: BOOT_MS })
+    const rescue = lastBoot(await waitForConsole(demo, id, /LB-MARKER-DONE role=rescue/, mark))
+    assert.equal(rescue.role, 'rescue')
+    assert.ok(rescue.disks.includes('vda') && rescue.disks.includes('vdb'), rescue.disks.join(','))
+    assert.equal(rescue.files.vda2?.['lifeboat-marker-userdata'], 'root-written-by-guest', 'the original root is still vda')
+    assert.equal(rescue.disks.filter((d) => d.startsWith('vd')).at(-1), 'vdb', 'the rescue disk comes last')
+
+    mark = (await consoleText(demo, id)).length
+    assert.equal((await action(demo, id, { unrescue: null })).status, 202)
+    await waitForStatus(demo, id, 'ACTIVE', { timeoutMs: BOOT_MS })
+    const back = lastBoot(await waitForConsole(demo, id, /LB-MARKER-DONE role=guest/, mark))
+    assert.equal(back.files.vda2?.['lifeboat-marker-userdata'], 'root-written-by-guest')
+
+    mark = (await consoleText(demo, id)).length
+    assert.equal((await action(demo, id, { rescue: { rescue_image_ref: legacyRescue } })).status, 200)
+    await waitForStatus(demo, id, 'RESCUE', { timeoutMs: BOOT_MS })
+    const legacy = lastBoot(await waitForConsole(demo, id, /LB-MARKER-DONE role=rescue/, mark))
+    assert.equal(legacy.files.vdb2?.['lifeboat-marker-userdata'], 'root-written-by-guest', 'legacy: the original root is second')
+    assert.notEqual(legacy.files.vda2?.['lifeboat-marker-userdata'], 'root-written-by-guest')
+    await action(demo, id, { unrescue: null })
+    await waitForStatus(demo, id, 'ACTIVE', { timeoutMs: BOOT_MS })
+
+    assert.equal((await action(demo, id, { 'os-stop': null })).status, 202)
+    const stopped = await waitForStatus(demo, id, 'SHUTOFF', { timeoutMs: BOOT_MS })
+    assert.equal(stopped['OS-EXT-STS:power_state'], 4)
+    const actions = await demo.request('GET', `/compute/v2.1/servers/${id}/os-instance-actions`)
+    assert.deepEqual(actions.body.instanceActions.map((a: { action: string }) => a.action), ['stop', 'unrescue', 'rescue', 'unrescue', 'rescue', 'create'])
+    assert.equal((await demo.request('DELETE', `/compute/v2.1/servers/${id}`)).status, 204)
+  })
+
+  test('boot from volume with a data volume: refused below 2.87; at 2.87 the rescue sees the root volume at vda and the data volume at vdb', async () => {
+    const demo = cloud.demo
+    const data = await demo.request('POST', `/volume/v3/${demo.projectId}/volumes`, { body: { volume: { size: 1, imageRef: dataImage, name: 'data' } } })
+    assert.equal(data.status, 202, data.text)
+    await waitForVolumeStatus(demo, data.body.volume.id, 'available', 60_000)
+    const created = await demo.request('POST', '/compute/v2.1/servers', {
+      microversion: '2.87',
+      body: {
+        server: {
+          name: 'real-bfv', flavorRef: '42', networks: 'none',
+          user_data: userData(writeMarker('/dev/vda2', 'lifeboat-marker-userdata', 'bfv-root-written')),
+          block_device_mapping_v2: [
+            { boot_index: 0, source_type: 'image', uuid: guestImage, destination_type: 'volume', volume_size: 1, delete_on_termination: true },
+            { boot_index: -1, source_type: 'volume', uuid: data.body.volume.id, destination_type: 'volume' },
+          ],
+        },
+      },
+    })
+    assert.equal(created.status, 202, created.text)
+    const id = created.body.server.id
+    await waitForStatus(demo, id, 'ACTIVE', { microversion: '2.87', timeoutMs: BOOT_MS })
+    const first = lastBoot(await waitForConsole(demo, id, /LB-MARKER-DONE role=guest/, 0))
+    assert.match(first.text, /wrote lifeboat-marker-userdata on \/dev\/vda2/)
+
+    const refused = await action(demo, id, { rescue: { rescue_image_ref: stableRescue } }, '2.86')
+    assert.equal(refused.status, 400)
+    assert.match(refused.body.badRequest.message, /--os-compute-api-version 2\.87/)
+
+    const mark = (await consoleText(demo, id)).length
+    assert.equal((await action(demo, id, { rescue: { rescue_image_ref: stableRescue } }, '2.87')).status, 200)
+    await waitForStatus(demo, id, 'RESCUE', { microversion: '2.87', timeoutMs: BOOT_MS })
+    const rescue = lastBoot(await waitForConsole(demo, id, /LB-MARKER-DONE role=rescue/, mark))
+    assert.equal(rescue.files.vda2?.['lifeboat-marker-userdata'], 'bfv-root-written', 'the root volume is still vda')
+    assert.equal(rescue.files.vdb?.['lifeboat-marker'], 'data-volume-marker', 'the data volume is still vdb')
+    assert.equal(rescue.disks.filter((d) => d.startsWith('vd')).at(-1), 'vdc', 'the rescue disk comes last')
+    await action(demo, id, { unrescue: null }, '2.87')
+    await waitForStatus(demo, id, 'ACTIVE', { microversion: '2.87', timeoutMs: BOOT_MS })
+    assert.equal((await demo.request('DELETE', `/compute/v2.1/servers/${id}`)).status, 204)
+  })
+})
