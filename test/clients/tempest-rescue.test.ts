@@ -7,8 +7,17 @@ import type { LoggerOption } from '../../src/api/app.js'
 import { COMPUTE_MICROVERSIONS } from '../../src/api/compute/compute-microversions.js'
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js'
 import { createTempestWorkspace, skipWithoutTempest, type TempestWorkspace } from '../helpers/tempest.js'
+import { qemuSkip } from '../e2e/lib/qemu-guests.js'
+import { buildImages } from '../../src/virt/qemu/guest-image/build-images.js'
 
 const MODULE = 'tempest.api.compute.servers.test_server_rescue'
+
+/** QEMU guests are daemonized: stop whatever a run left behind. */
+async function stopLeftoverGuests(cloud: TestCloud): Promise<void> {
+  const { QemuDriver } = await import('../../src/virt/qemu/qemu-driver.js')
+  const driver = new QemuDriver({ stateDir: path.join(cloud.running.config.dataDir, 'agent', 'qemu'), machineType: 'pc' })
+  for (const domain of await driver.listDomains()) await driver.destroy(domain.instanceId, { deleteDisks: true })
+}
 // The trailing `\.` keeps other modules whose names start the same out of the run.
 const REGEX = 'tempest\\.api\\.compute\\.servers\\.test_server_rescue\\.'
 
@@ -28,7 +37,8 @@ const MUST_PASS = [
 /** The one expected skip: floating IPs need a network service (Neutron) that Lifeboat does not have. */
 const EXPECTED_SKIP = `${MODULE}.ServerRescueTestJSONUnderV235.test_rescued_vm_associate_dissociate_floating_ip`
 
-describe('Tempest: tempest.api.compute.servers.test_server_rescue', { skip: skipWithoutTempest() }, () => {
+// Once on the fake driver, and once on real QEMU guests (the test guest image as image_ref).
+for (const driver of ['fake', 'qemu'] as const) describe(`Tempest on the ${driver} driver: tempest.api.compute.servers.test_server_rescue`, { skip: skipWithoutTempest() || (driver === 'qemu' && qemuSkip()) }, () => {
   let cloud: TestCloud
   let workspace: TempestWorkspace
   let logDir: string
@@ -37,11 +47,22 @@ describe('Tempest: tempest.api.compute.servers.test_server_rescue', { skip: skip
     logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-tempest-log-'))
     // Pino's `file` destination: the cloud's own log, kept with Tempest's when the run fails.
     const logger = { level: 'info', file: path.join(logDir, 'lifeboat.log') } as LoggerOption
-    cloud = await startTestCloud('sqlite', {}, { logger })
-    workspace = await createTempestWorkspace(cloud, { maxMicroversion: COMPUTE_MICROVERSIONS.max })
+    if (driver === 'fake') {
+      cloud = await startTestCloud('sqlite', {}, { logger })
+      workspace = await createTempestWorkspace(cloud, { maxMicroversion: COMPUTE_MICROVERSIONS.max })
+    } else {
+      const images = await buildImages()
+      cloud = await startTestCloud('sqlite', { agent: { driver: 'qemu' }, compute: { shutdownTimeoutSeconds: 10 } }, { logger })
+      workspace = await createTempestWorkspace(cloud, {
+        maxMicroversion: COMPUTE_MICROVERSIONS.max,
+        imageFile: { path: images.guest, diskFormat: 'qcow2' },
+        buildTimeout: 300,
+      })
+    }
   })
   after(async () => {
     await cloud?.close()
+    if (driver === 'qemu' && cloud) await stopLeftoverGuests(cloud)
     if (passed) {
       workspace?.remove()
       fs.rmSync(logDir, { recursive: true, force: true })

@@ -63,6 +63,10 @@ export interface TempestWorkspaceOptions {
   maxMicroversion: string
   /** Extra `[section] key = value` lines, appended as is. */
   extraConfig?: string
+  /** `build_timeout` of [compute] and [volume] in seconds (default 60; real guests boot slower). */
+  buildTimeout?: number
+  /** A bootable image file for `image_ref` and `image_ref_alt` (real guests); default: a blank 1 MiB raw file. */
+  imageFile?: { path: string; diskFormat: 'qcow2' | 'raw' }
 }
 
 async function ok<T = any>(session: Session, method: string, urlPath: string, body?: unknown, expected = [200, 201, 204]): Promise<T> {
@@ -82,12 +86,13 @@ async function provisionAccount(admin: Session, name: string, password: string):
   await ok(admin, 'PUT', `/identity/v3/projects/${project.id}/users/${user.id}/roles/${roles[0].id}`)
 }
 
-/** Uploads a small public raw image made with `qemu-img create`, returns its id. */
-async function uploadImage(admin: Session, dir: string, name: string): Promise<string> {
+/** Uploads a public image (`imageFile`, or a small raw file made with `qemu-img create`), returns its id. */
+async function uploadImage(admin: Session, dir: string, name: string, imageFile?: TempestWorkspaceOptions['imageFile']): Promise<string> {
   const file = path.join(dir, `${name}.raw`)
-  execFileSync('qemu-img', ['create', '-f', 'raw', file, '1M'], { stdio: 'ignore' })
+  if (imageFile) fs.copyFileSync(imageFile.path, file)
+  else execFileSync('qemu-img', ['create', '-f', 'raw', file, '1M'], { stdio: 'ignore' })
   const image = await ok(admin, 'POST', '/image/v2/images', {
-    name, disk_format: 'raw', container_format: 'bare', visibility: 'public',
+    name, disk_format: imageFile?.diskFormat ?? 'raw', container_format: 'bare', visibility: 'public',
   })
   const upload = await admin.request('PUT', `/image/v2/images/${image.id}/file`, {
     rawBody: new Uint8Array(fs.readFileSync(file)), contentType: 'application/octet-stream',
@@ -134,7 +139,7 @@ flavor_ref = ${refs.flavor}
 flavor_ref_alt = ${refs.flavorAlt}
 fixed_network_name =
 max_microversion = ${options.maxMicroversion}
-build_timeout = 60
+build_timeout = ${options.buildTimeout ?? 60}
 build_interval = 1
 [compute-feature-enabled]
 rescue = true
@@ -143,7 +148,7 @@ stable_rescue = true
 run_validation = false
 [volume]
 volume_size = 1
-build_timeout = 60
+build_timeout = ${options.buildTimeout ?? 60}
 ${options.extraConfig ?? ''}
 `
 }
@@ -186,8 +191,8 @@ export async function createTempestWorkspace(cloud: TestCloud, options: TempestW
 
   const password = 'tempest-rescue-pw'
   await provisionAccount(cloud.admin, 'tempest-rescue', password)
-  const image = await uploadImage(cloud.admin, root, 'tempest-image')
-  const imageAlt = await uploadImage(cloud.admin, root, 'tempest-image-alt')
+  const image = await uploadImage(cloud.admin, root, 'tempest-image', options.imageFile)
+  const imageAlt = await uploadImage(cloud.admin, root, 'tempest-image-alt', options.imageFile)
   const [flavor, flavorAlt] = await pickFlavors(cloud.admin)
 
   const confPath = path.join(ws, 'etc', 'tempest.conf')

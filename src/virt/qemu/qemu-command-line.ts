@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { AddressAllocator } from '../disk-layout.js'
 import type { DiskFormat, DomainLayout, MachineType, PlannedDevice } from '../virt-driver.js'
 
@@ -25,9 +26,13 @@ export interface QemuLaunch {
   incoming?: string
 }
 
-/** QEMU ids of a planned device: its drive (block backend) and its frontend. */
+// QEMU refuses block node names longer than 31 characters (`volume-<uuid>` is 43).
+const MAX_NODE_NAME = 31
+
+/** QEMU ids of a planned device: its drive (block backend) and its frontend; long names become a stable digest. */
 export function deviceIds(name: string): { drive: string; device: string } {
-  return { drive: `drive-${name}`, device: `disk-${name}` }
+  const short = `drive-${name}`.length <= MAX_NODE_NAME ? name : `h${createHash('sha256').update(name).digest('hex').slice(0, 20)}`
+  return { drive: `drive-${short}`, device: `disk-${short}` }
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i

@@ -149,3 +149,15 @@ describe('layoutControllers', () => {
     assert.throws(() => layoutControllers(layout), /not planned in one pass/)
   })
 })
+
+describe('deviceIds', () => {
+  test('a volume named by its uuid gets ids QEMU accepts as node names (31 characters at most), stable and distinct', async () => {
+    const { deviceIds } = await import('../../../../src/virt/qemu/qemu-command-line.js')
+    const a = deviceIds('volume-50a2ce79-7110-484f-918c-58b77b3d324c')
+    const b = deviceIds('volume-60a2ce79-7110-484f-918c-58b77b3d324c')
+    assert.ok(a.drive.length <= 31, a.drive)
+    assert.notEqual(a.drive, b.drive)
+    assert.deepEqual(deviceIds('volume-50a2ce79-7110-484f-918c-58b77b3d324c'), a)
+    assert.deepEqual(deviceIds('root'), { drive: 'drive-root', device: 'disk-root' })
+  })
+})
