@@ -28,6 +28,30 @@ function sqlitePath(url: string): string {
   return url.startsWith('sqlite:') ? url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '') : url
 }
 
+const STATEMENT_CACHE_SIZE = 500
+
+/**
+ * Kysely prepares every statement anew; preparing costs far more than running
+ * our small queries, so reuse statements by SQL text (least recently used out).
+ * A cached statement is only ever used by one query at a time: better-sqlite3
+ * runs synchronously, and Kysely's SQLite driver never iterates two at once.
+ */
+function cachePreparedStatements(sqlite: SqliteDatabase.Database, max: number): void {
+  const prepare = sqlite.prepare.bind(sqlite)
+  const cache = new Map<string, SqliteDatabase.Statement>()
+  sqlite.prepare = ((source: string) => {
+    let statement = cache.get(source)
+    if (statement) {
+      cache.delete(source)
+    } else {
+      statement = prepare(source)
+      if (cache.size >= max) cache.delete(cache.keys().next().value!)
+    }
+    cache.set(source, statement)
+    return statement
+  }) as typeof sqlite.prepare
+}
+
 /** Opens (and for SQLite creates) the database named by `url`. Does not migrate. */
 export function openDatabase(url: string): DatabaseHandle {
   if (isPostgresUrl(url)) {
@@ -42,6 +66,7 @@ export function openDatabase(url: string): DatabaseHandle {
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('busy_timeout = 5000')
   sqlite.pragma('synchronous = NORMAL')
+  cachePreparedStatements(sqlite, STATEMENT_CACHE_SIZE)
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
   return { db, dialect: 'sqlite', close: () => db.destroy() }
 }
