@@ -37,9 +37,17 @@ export function formatMicroversion(v: Microversion): string {
   return `${v.major}.${v.minor}`
 }
 
+// isAtLeast is called with a handful of literals, many times per server in views.
+const parsedLiterals = new Map<string, Microversion>()
+
 /** True when `v` is at least `atLeast` (`'2.87'`). */
 export function isAtLeast(v: Microversion, atLeast: string): boolean {
-  return compareMicroversions(v, parseMicroversion(atLeast)) >= 0
+  let parsed = parsedLiterals.get(atLeast)
+  if (parsed === undefined) {
+    parsed = parseMicroversion(atLeast)
+    if (parsedLiterals.size < 256) parsedLiterals.set(atLeast, parsed)
+  }
+  return compareMicroversions(v, parsed) >= 0
 }
 
 function headerValue(headers: FastifyRequest['headers'], name: string): string | undefined {
