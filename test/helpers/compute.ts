@@ -96,9 +96,9 @@ export interface FakeDomainRecord {
 
 /** What the fake driver recorded for a domain: its power state, rescue flag and exact disk layout. */
 export function fakeDomain(cloud: TestCloud, id: string): FakeDomainRecord | undefined {
-  const file = path.join(cloud.running.config.dataDir, 'agent', 'fake-domains.json')
-  const domains = JSON.parse(fs.readFileSync(file, 'utf8')) as FakeDomainRecord[]
-  return domains.find((d) => d.instanceId === id)
+  const file = path.join(cloud.running.config.dataDir, 'agent', 'fake-domains', `${id}.json`)
+  if (!fs.existsSync(file)) return undefined
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as FakeDomainRecord
 }
 
 /** The row of an instance, straight from the database. */

@@ -10,7 +10,7 @@ import { planRescueLayout } from '../rescue-layout.js'
 
 /** How the fake hypervisor is set up. */
 export interface FakeDriverOptions {
-  /** Where domains are kept so they survive an agent restart; null keeps them in memory only. */
+  /** Where domains are kept so they survive an agent restart: the folder of this name less `.json`, a file per domain; null keeps them in memory only. */
   stateFile: string | null
   /** Milliseconds each operation takes (0: instant, but still asynchronous). */
   delayMs: number
@@ -49,6 +49,14 @@ function describeSource(disk: DiskSpec): string {
   }
 }
 
+/** A fake domain's console keeps only its last lines, as a real console log is trimmed. */
+const CONSOLE_LINES = 200
+
+/** The folder the fake keeps its domains in (one `<instance id>.json` each), beside `stateFile`. */
+export function fakeDomainsDir(stateFile: string): string {
+  return stateFile.replace(/\.json$/, '')
+}
+
 /**
  * A hypervisor that does nothing, asynchronously, and remembers exactly what
  * it was asked: each domain's disk layout (bus, address, boot order, source)
@@ -74,10 +82,23 @@ export class FakeDriver implements VirtDriver {
   }
 
   async init(): Promise<void> {
-    const file = this.#options.stateFile
-    if (!file || !fs.existsSync(file)) return
-    const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as FakeDomain[]
-    for (const domain of saved) this.#domains.set(domain.instanceId, domain)
+    const dir = this.#stateDir()
+    if (!dir) return
+    const legacy = this.#options.stateFile!
+    if (fs.existsSync(legacy)) {
+      // The single file of older versions: adopt its domains into the per-domain layout.
+      for (const domain of JSON.parse(fs.readFileSync(legacy, 'utf8')) as FakeDomain[]) {
+        this.#domains.set(domain.instanceId, domain)
+        this.#save(domain.instanceId)
+      }
+      fs.rmSync(legacy, { force: true })
+    }
+    if (!fs.existsSync(dir)) return
+    for (const name of fs.readdirSync(dir)) {
+      if (!name.endsWith('.json')) continue
+      const domain = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as FakeDomain
+      this.#domains.set(domain.instanceId, domain)
+    }
   }
 
   async hostInfo(): Promise<HostInfo> {
@@ -105,12 +126,26 @@ export class FakeDriver implements VirtDriver {
     if (this.#options.failOperations?.includes(operation)) throw new DriverError(`fake ${operation} failed on purpose`, { code: 'LB_FAKE_FAILURE' })
   }
 
-  #save(): void {
+  /** Where domains are kept, one file each: the state file's name without `.json`, as a folder. */
+  #stateDir(): string | null {
     const file = this.#options.stateFile
-    if (!file) return
-    fs.mkdirSync(path.dirname(file), { recursive: true })
+    return file ? fakeDomainsDir(file) : null
+  }
+
+  /** Writes (or, when it is gone, removes) one domain's file; the others stay untouched. */
+  #save(instanceId: string): void {
+    const dir = this.#stateDir()
+    if (!dir) return
+    const file = path.join(dir, `${instanceId}.json`)
+    const domain = this.#domains.get(instanceId)
+    if (!domain) {
+      fs.rmSync(file, { force: true })
+      return
+    }
+    if (domain.console.length > CONSOLE_LINES) domain.console.splice(0, domain.console.length - CONSOLE_LINES)
+    fs.mkdirSync(dir, { recursive: true })
     const tmp = `${file}.tmp`
-    fs.writeFileSync(tmp, JSON.stringify([...this.#domains.values()]))
+    fs.writeFileSync(tmp, JSON.stringify(domain))
     fs.renameSync(tmp, file)
   }
 
@@ -136,13 +171,13 @@ export class FakeDriver implements VirtDriver {
     const domain: FakeDomain = { instanceId: spec.instanceId, powerState: PowerState.NOSTATE, rescued: false, spec, layout: this.#normalLayout(spec), console: [], rootSnapshot: false, configDriveKeys: keyNames(spec.configDrive) }
     this.#boot(domain, spec.name)
     this.#domains.set(spec.instanceId, domain)
-    this.#save()
+    this.#save(spec.instanceId)
   }
 
   async destroy(instanceId: string): Promise<void> {
     await this.#step('destroy')
     this.#domains.delete(instanceId)
-    this.#save()
+    this.#save(instanceId)
   }
 
   async powerOff(instanceId: string): Promise<void> {
@@ -150,7 +185,7 @@ export class FakeDriver implements VirtDriver {
     const domain = this.#domain(instanceId)
     domain.powerState = PowerState.SHUTDOWN
     domain.console.push('[fake] powered off')
-    this.#save()
+    this.#save(instanceId)
   }
 
   async powerOn(spec: InstanceSpec): Promise<void> {
@@ -159,7 +194,7 @@ export class FakeDriver implements VirtDriver {
     Object.assign(domain, { spec, layout: this.#normalLayout(spec), rescued: false, configDriveKeys: keyNames(spec.configDrive) })
     this.#boot(domain, spec.name)
     this.#domains.set(spec.instanceId, domain)
-    this.#save()
+    this.#save(spec.instanceId)
   }
 
   async reboot(spec: InstanceSpec, kind: 'SOFT' | 'HARD'): Promise<void> {
@@ -168,13 +203,13 @@ export class FakeDriver implements VirtDriver {
     Object.assign(domain, { spec, layout: this.#normalLayout(spec) })
     domain.console.push(`[fake] ${kind.toLowerCase()} reboot`)
     this.#boot(domain, spec.name)
-    this.#save()
+    this.#save(spec.instanceId)
   }
 
   async #setPower(instanceId: string, operation: string, state: PowerState): Promise<void> {
     await this.#step(operation)
     this.#domain(instanceId).powerState = state
-    this.#save()
+    this.#save(instanceId)
   }
 
   pause(instanceId: string): Promise<void> {
@@ -210,14 +245,14 @@ export class FakeDriver implements VirtDriver {
     await this.#step('attachVolume')
     const domain = this.#domain(spec.instanceId)
     Object.assign(domain, { spec, layout: this.#normalLayout(spec) })
-    this.#save()
+    this.#save(spec.instanceId)
   }
 
   async detachVolume(spec: InstanceSpec): Promise<void> {
     await this.#step('detachVolume')
     const domain = this.#domain(spec.instanceId)
     Object.assign(domain, { spec, layout: this.#normalLayout(spec) })
-    this.#save()
+    this.#save(spec.instanceId)
   }
 
   async rescue(spec: RescueSpec): Promise<void> {
@@ -228,7 +263,7 @@ export class FakeDriver implements VirtDriver {
     const layout = planRescueLayout(spec, this.#options.machineType, describeSource)
     Object.assign(domain, { spec: spec.instance, layout, rescued: true, rootSnapshot: spec.snapshotRoot, configDriveKeys: keyNames(spec.rescueConfigDrive) })
     this.#boot(domain, `rescue image ${spec.rescueImage.imageId} (${spec.mode})`)
-    this.#save()
+    this.#save(spec.instance.instanceId)
   }
 
   async unrescue(spec: InstanceSpec, options: { discardChanges: boolean }): Promise<void> {
@@ -238,6 +273,6 @@ export class FakeDriver implements VirtDriver {
     if (options.discardChanges && domain.rootSnapshot) domain.console.push('[fake] root restored from the pre-rescue snapshot')
     Object.assign(domain, { spec, layout: this.#normalLayout(spec), rescued: false, rootSnapshot: false, configDriveKeys: keyNames(spec.configDrive) })
     this.#boot(domain, spec.name)
-    this.#save()
+    this.#save(spec.instanceId)
   }
 }
