@@ -1,5 +1,7 @@
 import fs from 'node:fs'
-import { Readable } from 'node:stream'
+import http from 'node:http'
+import https from 'node:https'
+import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { AgentImageInfo, AgentTask, FinishTaskRequest, RegisterRequest, RegisterResponse, TaskEventRequest } from './agent-protocol.js'
 
@@ -13,24 +15,69 @@ export class AgentApiError extends Error {
   }
 }
 
-/** The agent's only way to the control plane: the internal HTTP agent API. */
+interface RequestOptions {
+  headers?: Record<string, string>
+  body?: string | Readable
+  signal?: AbortSignal
+}
+
+async function readText(response: http.IncomingMessage): Promise<string> {
+  response.setEncoding('utf8')
+  let text = ''
+  for await (const chunk of response) text += chunk as string
+  return text
+}
+
+/**
+ * The agent's only way to the control plane: the internal HTTP agent API.
+ * Requests go over one keep-alive agent of node:http: a task makes a dozen
+ * small calls, and a new connection (or fetch's machinery) for each costs
+ * more than the call itself.
+ */
 export class AgentApiClient {
-  readonly #base: string
+  readonly #base: URL
   readonly #headers: Record<string, string>
+  readonly #transport: typeof http | typeof https
+  readonly #agent: http.Agent
 
   constructor(controlUrl: string, host: string, credential: string) {
-    this.#base = `${controlUrl.replace(/\/+$/, '')}/agent/v1`
+    this.#base = new URL(`${controlUrl.replace(/\/+$/, '')}/agent/v1`)
     this.#headers = { 'x-lifeboat-agent-host': host, 'x-lifeboat-agent-credential': credential }
+    this.#transport = this.#base.protocol === 'https:' ? https : http
+    this.#agent = new this.#transport.Agent({ keepAlive: true, keepAliveMsecs: 1000 })
+  }
+
+  /**
+   * One request; resolves with the response once its head arrived. A request
+   * that fails on a reused keep-alive connection before any answer (the
+   * server closed it while idle) is sent once more on a fresh one.
+   */
+  #request(method: string, path: string, options: RequestOptions, retried = false): Promise<http.IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const body = options.body
+      const req = this.#transport.request(this.#base.href + path, {
+        method, agent: this.#agent, signal: options.signal,
+        headers: {
+          ...this.#headers, ...options.headers,
+          ...(typeof body === 'string' ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } : {}),
+        },
+      }, resolve)
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        const stale = req.reusedSocket && !retried && typeof body !== 'object' && (error.code === 'ECONNRESET' || error.code === 'EPIPE') && !options.signal?.aborted
+        if (stale) this.#request(method, path, options, true).then(resolve, reject)
+        else reject(error)
+      })
+      if (body === undefined) req.end()
+      else if (typeof body === 'string') req.end(body)
+      else pipeline(body, req).catch(reject)
+    })
   }
 
   async #call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-    const response = await fetch(this.#base + path, {
-      method, signal,
-      headers: { ...this.#headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-    const text = await response.text()
-    if (!response.ok) throw new AgentApiError(response.status, `${method} ${path}: ${response.status} ${text}`)
+    const response = await this.#request(method, path, { body: body === undefined ? undefined : JSON.stringify(body), signal })
+    const text = await readText(response)
+    const status = response.statusCode ?? 0
+    if (status < 200 || status > 299) throw new AgentApiError(status, `${method} ${path}: ${status} ${text}`)
     return (text ? JSON.parse(text) : undefined) as T
   }
 
@@ -65,20 +112,24 @@ export class AgentApiClient {
 
   /** Downloads an image's data to `target`. */
   async downloadImage(imageId: string, target: string): Promise<void> {
-    const response = await fetch(`${this.#base}/images/${imageId}/file`, { headers: this.#headers })
-    if (!response.ok || !response.body) throw new AgentApiError(response.status, `download of image ${imageId} failed`)
-    await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), fs.createWriteStream(target))
+    const response = await this.#request('GET', `/images/${imageId}/file`, {})
+    const status = response.statusCode ?? 0
+    if (status < 200 || status > 299) {
+      response.resume()
+      throw new AgentApiError(status, `download of image ${imageId} failed`)
+    }
+    await pipeline(response, fs.createWriteStream(target))
   }
 
   /** Uploads a snapshot's data as the image's file. */
   async uploadImage(imageId: string, source: string): Promise<void> {
     const size = fs.statSync(source).size
-    const response = await fetch(`${this.#base}/images/${imageId}/file`, {
-      method: 'PUT',
-      headers: { ...this.#headers, 'content-type': 'application/octet-stream', 'content-length': String(size) },
-      body: Readable.toWeb(fs.createReadStream(source)) as unknown as BodyInit,
-      duplex: 'half',
-    } as RequestInit)
-    if (!response.ok) throw new AgentApiError(response.status, `upload of image ${imageId} failed: ${await response.text()}`)
+    const response = await this.#request('PUT', `/images/${imageId}/file`, {
+      headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
+      body: fs.createReadStream(source),
+    })
+    const text = await readText(response)
+    const status = response.statusCode ?? 0
+    if (status < 200 || status > 299) throw new AgentApiError(status, `upload of image ${imageId} failed: ${text}`)
   }
 }
