@@ -4,6 +4,7 @@ import * as image from './2026-11-25-002-image.js'
 import * as volume from './2026-11-25-003-volume.js'
 import * as placement from './2026-11-25-004-placement.js'
 import * as compute from './2026-11-25-005-compute.js'
+import * as performanceIndexes from './2026-11-25-006-performance-indexes.js'
 
 /**
  * Every migration, by name; names sort in the order they run. A landed
@@ -15,6 +16,7 @@ export const migrations: Record<string, Migration> = {
   '2026-11-25-003-volume': volume,
   '2026-11-25-004-placement': placement,
   '2026-11-25-005-compute': compute,
+  '2026-11-25-006-performance-indexes': performanceIndexes,
 }
 
 export const migrationProvider: MigrationProvider = {
