@@ -61,8 +61,17 @@ export async function getInstanceRow(db: Db, auth: AuthContext, id: string): Pro
   return row
 }
 
-/** Loads the related rows of many instances in a few queries. */
-export async function loadInstanceDetails(db: Db, rows: InstanceRow[]): Promise<InstanceDetails[]> {
+/** Related rows a caller may do without; left out, they come back empty. */
+export interface DetailParts {
+  metadata?: boolean
+  tags?: boolean
+  securityGroups?: boolean
+}
+
+const ALL_PARTS: DetailParts = { metadata: true, tags: true, securityGroups: true }
+
+/** Loads the related rows of many instances in a few queries (all of them unless `parts` says otherwise). */
+export async function loadInstanceDetails(db: Db, rows: InstanceRow[], parts: DetailParts = ALL_PARTS): Promise<InstanceDetails[]> {
   if (rows.length === 0) return []
   const ids = rows.map((r) => r.uuid)
   const chunks: string[][] = []
@@ -73,26 +82,38 @@ export async function loadInstanceDetails(db: Db, rows: InstanceRow[]): Promise<
   const faults = new Map<string, FaultRow>()
   const groups = new Map<string, string[]>()
   for (const chunk of chunks) {
-    for (const m of await db.selectFrom('instance_metadata').selectAll().where('instance_uuid', 'in', chunk).execute()) {
+    const metadataRows = parts.metadata ? await db.selectFrom('instance_metadata').select(['instance_uuid', 'key', 'value']).where('instance_uuid', 'in', chunk).execute() : []
+    for (const m of metadataRows) {
       const bucket = metadata.get(m.instance_uuid) ?? {}
       bucket[m.key] = m.value
       metadata.set(m.instance_uuid, bucket)
     }
-    for (const t of await db.selectFrom('instance_tags').selectAll().where('instance_uuid', 'in', chunk).orderBy('tag').execute()) {
-      tags.set(t.instance_uuid, [...(tags.get(t.instance_uuid) ?? []), t.tag])
+    const tagRows = parts.tags ? await db.selectFrom('instance_tags').select(['instance_uuid', 'tag']).where('instance_uuid', 'in', chunk).orderBy('tag').execute() : []
+    for (const t of tagRows) {
+      const bucket = tags.get(t.instance_uuid)
+      if (bucket) bucket.push(t.tag)
+      else tags.set(t.instance_uuid, [t.tag])
     }
     for (const b of await db.selectFrom('block_device_mappings').selectAll().where('instance_uuid', 'in', chunk).orderBy('position').execute()) {
-      bdms.set(b.instance_uuid, [...(bdms.get(b.instance_uuid) ?? []), b])
+      const bucket = bdms.get(b.instance_uuid)
+      if (bucket) bucket.push(b)
+      else bdms.set(b.instance_uuid, [b])
     }
-    const errored = rows.filter((r) => chunk.includes(r.uuid) && (r.vm_state === 'error' || r.deleted === 1)).map((r) => r.uuid)
+    const inChunk = new Set(chunk)
+    const errored = rows.filter((r) => (r.vm_state === 'error' || r.deleted === 1) && inChunk.has(r.uuid)).map((r) => r.uuid)
     if (errored.length > 0) {
       for (const f of await db.selectFrom('instance_faults').selectAll().where('instance_uuid', 'in', errored).orderBy('created_at', 'desc').execute()) {
         if (!faults.has(f.instance_uuid)) faults.set(f.instance_uuid, f)
       }
     }
+    if (!parts.securityGroups) continue
     const sg = await db.selectFrom('instance_security_groups').innerJoin('security_groups', 'security_groups.id', 'instance_security_groups.group_id')
       .select(['instance_security_groups.instance_uuid', 'security_groups.name']).where('instance_security_groups.instance_uuid', 'in', chunk).orderBy('security_groups.name').execute()
-    for (const g of sg) groups.set(g.instance_uuid, [...(groups.get(g.instance_uuid) ?? []), g.name])
+    for (const g of sg) {
+      const bucket = groups.get(g.instance_uuid)
+      if (bucket) bucket.push(g.name)
+      else groups.set(g.instance_uuid, [g.name])
+    }
   }
   return rows.map((row) => ({
     row,
@@ -106,9 +127,9 @@ export async function loadInstanceDetails(db: Db, rows: InstanceRow[]): Promise<
   }))
 }
 
-/** One instance with its details, in the caller's scope. */
-export async function getInstanceDetails(db: Db, auth: AuthContext, id: string): Promise<InstanceDetails> {
+/** One instance with its details, in the caller's scope (all of them unless `parts` says otherwise). */
+export async function getInstanceDetails(db: Db, auth: AuthContext, id: string, parts: DetailParts = ALL_PARTS): Promise<InstanceDetails> {
   const row = await getInstanceRow(db, auth, id)
-  const [details] = await loadInstanceDetails(db, [row])
+  const [details] = await loadInstanceDetails(db, [row], parts)
   return details!
 }
