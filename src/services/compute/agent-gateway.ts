@@ -16,6 +16,9 @@ function hash(credential: string): string {
   return createHash('sha256').update(credential).digest('hex')
 }
 
+/** How long a credential hash read from the database is trusted without reading it again. */
+const CREDENTIAL_CACHE_MS = 1000
+
 /**
  * The control plane's side of the internal agent API: host registration,
  * heartbeats, task leases, events and results. Agents never touch the
@@ -25,6 +28,8 @@ export class AgentGateway {
   readonly #deps: ServiceDeps
   readonly #tasks: TaskQueue
   readonly #openEvents = new Map<string, string>()
+  /** host → credential hash as last read, and when: saves a query on every agent call. */
+  readonly #credentialHashes = new Map<string, { hash: string; readAt: number }>()
 
   constructor(deps: ServiceDeps, tasks: TaskQueue) {
     this.#deps = deps
@@ -44,15 +49,23 @@ export class AgentGateway {
         hypervisor_version: 0, acceleration: 'none', vcpus: 0, memory_mb: 0, local_gb: 0, cpu_info: '{}', traits: '[]', created_at: now, updated_at: now,
       }).execute()
     }
+    this.#credentialHashes.delete(host)
     return credential
   }
 
   /** Checks a host's credential; 401 otherwise. */
   async authenticate(host: string, credential: string): Promise<void> {
+    const actual = Buffer.from(hash(credential), 'hex')
+    const cached = this.#credentialHashes.get(host)
+    // Another process (`lifeboat agent credential`) may rotate it: a miss or an old entry reads it again.
+    if (cached && performance.now() - cached.readAt < CREDENTIAL_CACHE_MS && timingSafeEqual(Buffer.from(cached.hash, 'hex'), actual)) return
     const row = await this.#deps.db.selectFrom('compute_services').select('credential_hash').where('host', '=', host).executeTakeFirst()
     const expected = Buffer.from(row?.credential_hash ?? '0'.repeat(64), 'hex')
-    const actual = Buffer.from(hash(credential), 'hex')
-    if (!row || !timingSafeEqual(expected, actual)) throw new Unauthorized('Unknown agent or bad credential.')
+    if (!row || !timingSafeEqual(expected, actual)) {
+      this.#credentialHashes.delete(host)
+      throw new Unauthorized('Unknown agent or bad credential.')
+    }
+    this.#credentialHashes.set(host, { hash: row.credential_hash, readAt: performance.now() })
   }
 
   /** An agent (re)starts: record the host, report it to placement, release its old leases, reconcile power states. */
