@@ -3,7 +3,7 @@ import type { TaskQueue } from '../tasks/task-queue.js'
 import { actionContext, type CallContext } from './call-context.js'
 import { authorize } from '../policy.js'
 import { Conflict, InvalidRequest } from '../errors.js'
-import { getInstanceDetails, isVolumeBacked, type InstanceDetails, type RescueRecord } from './instance-store.js'
+import { getInstanceDetails, isVolumeBacked, type DetailParts, type InstanceDetails, type RescueRecord } from './instance-store.js'
 import { assertNotLocked, assertVmState, claimTaskState } from './instance-guards.js'
 import { recordAction } from './instance-actions.js'
 import { InstanceNotRescuable, UnsupportedRescueImage } from './compute-errors.js'
@@ -84,12 +84,16 @@ async function resolveRescueImage(deps: ServiceDeps, call: CallContext, details:
   return { imageId: null, properties: {} }
 }
 
+/** The traits placement has for the host's resource provider (its uuid is the compute service's id), in one query. */
 async function hostTraits(deps: ServiceDeps, host: string | null): Promise<string[]> {
   if (!host) return []
-  const service = await deps.db.selectFrom('compute_services').select('id').where('host', '=', host).executeTakeFirst()
-  if (!service) return []
-  return deps.services().placement.getTraits(service.id).catch(() => [])
+  const rows = await deps.db.selectFrom('compute_services').innerJoin('placement_provider_traits', 'placement_provider_traits.provider_uuid', 'compute_services.id')
+    .select('placement_provider_traits.trait').where('compute_services.host', '=', host).orderBy('placement_provider_traits.trait').execute()
+  return rows.map((r) => r.trait)
 }
+
+/** Rescue and unrescue look at the row, flavor and block devices only. */
+const RESCUE_PARTS: DetailParts = { metadata: false, tags: false, securityGroups: false }
 
 /**
  * The seed spec's three conditions for rescuing a volume-backed server:
@@ -128,7 +132,7 @@ function assertRescueBusSupported(properties: Record<string, string>, imageId: s
  */
 export async function rescueServer(deps: ServiceDeps, tasks: TaskQueue, call: CallContext, instanceId: string, request: RescueRequest): Promise<{ adminPass: string }> {
   const auth = authorize(call.auth, 'os_compute_api:os-rescue', 'member')
-  const details = await getInstanceDetails(deps.db, auth, instanceId)
+  const details = await getInstanceDetails(deps.db, auth, instanceId, RESCUE_PARTS)
   const instance = details.row
   assertNoVtpm(details)
   assertNotLocked(auth, instance)
@@ -167,7 +171,7 @@ export async function rescueServer(deps: ServiceDeps, tasks: TaskQueue, call: Ca
 /** `unrescue`: only from RESCUED; `discard` (`lifeboat:discard`) restores the root as it was before the rescue. */
 export async function unrescueServer(deps: ServiceDeps, tasks: TaskQueue, call: CallContext, instanceId: string, discard: boolean): Promise<void> {
   const auth = authorize(call.auth, 'os_compute_api:os-unrescue', 'member')
-  const details = await getInstanceDetails(deps.db, auth, instanceId)
+  const details = await getInstanceDetails(deps.db, auth, instanceId, RESCUE_PARTS)
   assertNotLocked(auth, details.row)
   assertVmState(details.row, 'unrescue', [VmState.RESCUED])
   await queueUnrescue(deps, tasks, details, discard, actionContext(call))
