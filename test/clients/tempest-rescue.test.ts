@@ -61,8 +61,8 @@ for (const driver of ['fake', 'qemu'] as const) describe(`Tempest on the ${drive
     }
   })
   after(async () => {
-    await cloud?.close()
     if (driver === 'qemu' && cloud) await stopLeftoverGuests(cloud)
+    await cloud?.close()
     if (passed) {
       workspace?.remove()
       fs.rmSync(logDir, { recursive: true, force: true })

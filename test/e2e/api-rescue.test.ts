@@ -58,13 +58,13 @@ describe('rescue of real QEMU guests through the API', { skip: qemuSkip(), timeo
     dataImage = await upload(cloud.admin, makeVolume(dir, 'data', 'data-volume-marker'), 'data-disk', 'raw')
   })
   after(async () => {
-    await cloud?.close()
-    // The guests are daemonized: stop what is left.
+    // The guests are daemonized: stop what is left before the cloud (and its data folder) goes.
     if (cloud) {
       const { QemuDriver } = await import('../../src/virt/qemu/qemu-driver.js')
       const driver = new QemuDriver({ stateDir: path.join(cloud.running.config.dataDir, 'agent', 'qemu'), machineType: 'pc' })
       for (const domain of await driver.listDomains()) await driver.destroy(domain.instanceId, { deleteDisks: true })
     }
+    await cloud?.close()
     if (dir) fs.rmSync(dir, { recursive: true, force: true })
   })
 
