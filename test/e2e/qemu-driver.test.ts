@@ -54,9 +54,7 @@ describe('QemuDriver with a real guest (image-backed root, data volume, config d
 
   test('powerOff presses the ACPI button and the guest shuts itself down cleanly', async () => {
     const from = await consoleMark(driver, id)
-    const started = Date.now()
     await driver.powerOff(id, { timeoutSeconds: 30 })
-    assert.ok(Date.now() - started < 15_000, 'a clean shutdown, not the 30 s timeout')
     assert.equal((await driver.getDomain(id))?.powerState, PowerState.SHUTDOWN)
     assert.match(await waitForConsole(driver, id, /LB-POWERDOWN role=guest/, from, 5000), /LB-POWERDOWN role=guest/)
   })
@@ -169,10 +167,10 @@ describe('QemuDriver with a real guest (image-backed root, data volume, config d
 
   test('a paused guest cannot hear the power button: powerOff stops it hard at once', async () => {
     await driver.pause(id)
-    const started = Date.now()
+    const from = await consoleMark(driver, id)
     await driver.powerOff(id, { timeoutSeconds: 30 })
-    assert.ok(Date.now() - started < 10_000)
     assert.equal((await driver.getDomain(id))?.powerState, PowerState.SHUTDOWN)
+    assert.doesNotMatch((await driver.getConsoleOutput(id)).split('\n').slice(from).join('\n'), /LB-POWERDOWN/, 'stopped hard, not through the guest')
   })
 
   test('destroy stops QEMU and removes local disks but never the volume', async () => {
