@@ -32,10 +32,20 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
   return {
     url: url.toString(),
     async drop() {
-      const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL })
-      await client.connect()
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-      await client.end()
+      // Best effort: an autovacuum worker may hold the fresh database for a moment, and a non-superuser cannot
+      // terminate it (DROP … WITH (FORCE) then fails), so retry briefly and leave the database behind if need be.
+      for (let attempt = 0; attempt < 10; attempt++) {
+        const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL })
+        try {
+          await client.connect()
+          await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+          return
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, 200))
+        } finally {
+          await client.end().catch(() => undefined)
+        }
+      }
     },
   }
 }
