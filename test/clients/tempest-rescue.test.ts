@@ -38,12 +38,9 @@ const MUST_PASS = [
 const EXPECTED_SKIP = `${MODULE}.ServerRescueTestJSONUnderV235.test_rescued_vm_associate_dissociate_floating_ip`
 
 // Once on the fake driver, and once on real QEMU guests (the test guest image as image_ref).
-// On QEMU it is opt-in (LIFEBOAT_TEMPEST_QEMU=1): the test guest does not release a hot-unplugged virtio disk, so the
-// volume-attached test's clean-up detach times out there (see the issue note); everything else passed on QEMU.
-const QEMU_TEMPEST = process.env.LIFEBOAT_TEMPEST_QEMU === '1'
 
 for (const driver of ['fake', 'qemu'] as const) describe(`Tempest on the ${driver} driver: tempest.api.compute.servers.test_server_rescue`, {
-  skip: skipWithoutTempest() || (driver === 'qemu' && (QEMU_TEMPEST ? qemuSkip() : 'Tempest on QEMU is opt-in: set LIFEBOAT_TEMPEST_QEMU=1')),
+  skip: skipWithoutTempest() || (driver === 'qemu' && qemuSkip()),
 }, () => {
   let cloud: TestCloud
   let workspace: TempestWorkspace

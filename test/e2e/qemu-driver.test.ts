@@ -165,6 +165,16 @@ describe('QemuDriver with a real guest (image-backed root, data volume, config d
     assert.equal(device, undefined)
   })
 
+  test('a volume detached while the guest is still booting goes once the guest has booted (the unplug request is repeated, as Nova does)', async () => {
+    const from = await consoleMark(driver, id)
+    await driver.reboot(spec, 'HARD', { timeoutSeconds: 30 })
+    const withoutVolume = { ...spec, disks: spec.disks.filter((d) => d.name !== 'volume-vol-1') }
+    await driver.detachVolume(withoutVolume, 'volume-vol-1')
+    assert.match((await driver.getConsoleOutput(id)).split('\n').slice(from).join('\n'), /LB-MARKER-BOOTED role=guest/, 'the guest had to boot to release the disk')
+    assert.equal((await driver.getDomain(id))?.layout.devices.find((d) => d.name === 'volume-vol-1'), undefined)
+    spec = withoutVolume
+  })
+
   test('a paused guest cannot hear the power button: powerOff stops it hard at once', async () => {
     await driver.pause(id)
     const from = await consoleMark(driver, id)

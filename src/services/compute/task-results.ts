@@ -79,6 +79,10 @@ export async function applyTaskResult(
       set.rescue = null
     }
     if (task.kind === 'snapshot') after.push(() => deps.services().images.killImage(task.imageId))
+    if (task.kind === 'detach_volume') {
+      const bdm = await trx.selectFrom('block_device_mappings').select(['volume_id']).where('id', '=', task.bdmId).executeTakeFirst()
+      if (bdm?.volume_id) after.push(() => deps.services().volumes.rollDetaching(bdm.volume_id!))
+    }
     if (task.kind === 'attach_volume') {
       const bdm = await trx.selectFrom('block_device_mappings').select(['attachment_id']).where('id', '=', task.bdmId).executeTakeFirst()
       await trx.deleteFrom('block_device_mappings').where('id', '=', task.bdmId).execute()

@@ -83,9 +83,16 @@ export async function detachVolume(deps: ServiceDeps, tasks: TaskQueue, call: Ca
   const bdm = details.bdms.find((b) => b.volume_id === volumeId)
   if (!bdm) throw new NotFound(`Volume ${volumeId} is not attached to the instance ${instanceId}`)
   if (bdm.boot_index === 0) throw new InvalidRequest('Cannot detach a root device volume')
-  await deps.db.transaction().execute(async (trx) => {
-    const actionId = await recordAction(trx, details.row.uuid, 'detach_volume', actionContext(call))
-    await tasks.enqueue(trx, { instanceUuid: details.row.uuid, host: details.row.host, actionId, task: { kind: 'detach_volume', bdmId: bdm.id } })
-  })
+  const volumes = deps.services().volumes
+  await volumes.beginDetaching(volumeId)
+  try {
+    await deps.db.transaction().execute(async (trx) => {
+      const actionId = await recordAction(trx, details.row.uuid, 'detach_volume', actionContext(call))
+      await tasks.enqueue(trx, { instanceUuid: details.row.uuid, host: details.row.host, actionId, task: { kind: 'detach_volume', bdmId: bdm.id } })
+    })
+  } catch (error) {
+    await volumes.rollDetaching(volumeId).catch(() => undefined)
+    throw error
+  }
   tasks.notify(details.row.host)
 }

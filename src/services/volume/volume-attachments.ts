@@ -221,3 +221,17 @@ export async function deleteForServer(env: VolumeEnv, attachmentId: string): Pro
   if (!attachment) throw attachmentNotFound(attachmentId)
   await db.transaction().execute((tx) => removeAttachmentRow(tx, attachment))
 }
+
+/** Cinder's begin_detaching: in-use and attached → detaching; 400 otherwise. */
+export async function beginDetachingRow(env: VolumeEnv, volumeId: string): Promise<void> {
+  const result = await env.deps.db.updateTable('volumes').set({ status: 'detaching', updated_at: nowIso() })
+    .where('id', '=', volumeId).where('status', '=', 'in-use').where('attach_status', '=', 'attached').executeTakeFirst()
+  if (Number(result.numUpdatedRows) === 0) {
+    throw new InvalidVolume("Unable to detach volume. Volume status must be 'in-use' and attach_status must be 'attached' to detach.")
+  }
+}
+
+/** Cinder's roll_detaching: detaching → in-use; otherwise nothing. */
+export async function rollDetachingRow(env: VolumeEnv, volumeId: string): Promise<void> {
+  await casVolume(env.deps.db, volumeId, ['detaching'], { status: 'in-use' })
+}

@@ -4,7 +4,7 @@ import { authorize } from '../policy.js'
 import { nowIso } from '../time.js'
 import { attachmentNotFound, InvalidVolume } from './volume-errors.js'
 import { casVolume, type VolumeEnv, visibleVolumeRow } from './volume-env.js'
-import { completeAttachmentRow, connectionData, removeAttachmentRow } from './volume-attachments.js'
+import { beginDetachingRow, completeAttachmentRow, connectionData, removeAttachmentRow, rollDetachingRow } from './volume-attachments.js'
 
 /**
  * The legacy attach flow (`os-reserve`, `os-attach`, `os-begin_detaching`,
@@ -47,17 +47,13 @@ export class LegacyAttachApi {
   /** `os-begin_detaching`: in-use and attached → detaching. */
   async beginDetaching(auth: AuthContext, id: string): Promise<void> {
     await this.#volume(auth, id, 'volume_extension:volume_actions:begin_detaching')
-    const result = await this.#env.deps.db.updateTable('volumes').set({ status: 'detaching', updated_at: nowIso() })
-      .where('id', '=', id).where('status', '=', 'in-use').where('attach_status', '=', 'attached').executeTakeFirst()
-    if (Number(result.numUpdatedRows) === 0) {
-      throw new InvalidVolume("Unable to detach volume. Volume status must be 'in-use' and attach_status must be 'attached' to detach.")
-    }
+    await beginDetachingRow(this.#env, id)
   }
 
   /** `os-roll_detaching`: detaching → in-use; otherwise nothing. */
   async rollDetaching(auth: AuthContext, id: string): Promise<void> {
     await this.#volume(auth, id, 'volume_extension:volume_actions:roll_detaching')
-    await casVolume(this.#env.deps.db, id, ['detaching'], { status: 'in-use' })
+    await rollDetachingRow(this.#env, id)
   }
 
   /** `os-attach`: an attachment that is attached at once; the volume goes in-use. */

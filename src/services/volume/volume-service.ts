@@ -7,7 +7,7 @@ import { FileVolumeBackend } from './backend/file-volume-backend.js'
 import { BackgroundTasks, type VolumeEnv, reloadVolume, visibleVolumeRow, volumeDetail, volumeDetails, volumeRow } from './volume-env.js'
 import { createVolume, type CreateVolumeRequest } from './volume-create.js'
 import { VolumeActions } from './volume-actions.js'
-import { AttachmentsApi, completeForServer, deleteForServer, reserveForServer } from './volume-attachments.js'
+import { AttachmentsApi, beginDetachingRow, completeForServer, deleteForServer, reserveForServer, rollDetachingRow } from './volume-attachments.js'
 import { LegacyAttachApi } from './volume-legacy-attach.js'
 import { SnapshotsApi } from './volume-snapshots.js'
 import { paginate, type PageRequest } from './volume-list.js'
@@ -159,6 +159,16 @@ export class VolumeService {
   /** Nova's attach, step 2: the attachment is `attached`, the volume `in-use`. */
   async completeAttachment(attachmentId: string, input: { mountpoint: string; hostName: string }): Promise<VolumeAttachmentRecord> {
     return completeForServer(this.#env, attachmentId, input)
+  }
+
+  /** Nova's detach, step 1 (Cinder's begin_detaching): in-use → detaching; 400 otherwise. */
+  async beginDetaching(volumeId: string): Promise<void> {
+    await beginDetachingRow(this.#env, volumeId)
+  }
+
+  /** A detach that failed (Cinder's roll_detaching): detaching → in-use. */
+  async rollDetaching(volumeId: string): Promise<void> {
+    await rollDetachingRow(this.#env, volumeId)
   }
 
   /** Nova's detach (or a failed attach): the attachment is removed; the volume goes `available` when none remain. */

@@ -7,7 +7,10 @@ import type { QemuHost } from './qemu-host.js'
 import { runningPid } from './qemu-process.js'
 import { withQmp, type QmpClient } from './qmp-client.js'
 
-const UNPLUG_TIMEOUT_MS = 20_000
+// Like Nova's libvirt driver (device_detach_attempts, device_detach_timeout): a guest that is
+// still booting misses the ACPI unplug request, so it is sent again until the guest acts on it.
+const UNPLUG_ATTEMPTS = 8
+const UNPLUG_ATTEMPT_TIMEOUT_MS = 10_000
 const CONTROLLERS: Record<string, { id: string; driver: string }> = { scsi: { id: 'scsi0', driver: 'virtio-scsi-pci' }, usb: { id: 'usb0', driver: 'qemu-xhci' } }
 const MAX_PCI_SLOT = 0x1f
 
@@ -119,8 +122,10 @@ function withoutDevice(argv: string[], name: string): string[] {
 
 /**
  * Detaches a volume. A running guest is asked to release it (QMP
- * `device_del`, which needs the guest's cooperation, as on real hardware);
- * if it does not within 20 s the detach fails and nothing changes.
+ * `device_del`, which needs the guest's cooperation, as on real hardware).
+ * A guest that is still booting misses the request, so it is repeated, up to
+ * UNPLUG_ATTEMPTS times; a guest that never releases the disk makes the
+ * detach fail with nothing changed.
  */
 export async function detachDisk(host: QemuHost, spec: InstanceSpec, diskName: string): Promise<void> {
   const record = host.record(spec.instanceId)
@@ -132,13 +137,8 @@ export async function detachDisk(host: QemuHost, spec: InstanceSpec, diskName: s
   }
   assertHotPluggable(host, device.bus)
   const ids = deviceIds(diskName)
-  await withQmp(paths.qmpSocket, (qmp) => qmp.execute('device_del', { id: ids.device }))
-  const deadline = Date.now() + UNPLUG_TIMEOUT_MS
-  for (;;) {
-    const children = await withQmp(paths.qmpSocket, (qmp) => qmp.execute<Array<{ name: string }>>('qom-list', { path: '/machine/peripheral' }))
-    if (!children.some((c) => c.name === ids.device)) break
-    if (Date.now() > deadline) throw new DriverError(`the guest did not release ${diskName} within ${UNPLUG_TIMEOUT_MS / 1000} s`, { code: 'LB_DETACH_TIMEOUT' })
-    await sleep(100)
+  if (!(await unplugWithRetries(paths.qmpSocket, ids.device))) {
+    throw new DriverError(`the guest did not release ${diskName} after ${UNPLUG_ATTEMPTS} unplug requests ${UNPLUG_ATTEMPT_TIMEOUT_MS / 1000} s apart`, { code: 'LB_DETACH_TIMEOUT' })
   }
   // Drives from -drive go with their device; hot-plugged ones (blockdev-add) must be deleted.
   await withQmp(paths.qmpSocket, (qmp) => qmp.execute('blockdev-del', { 'node-name': ids.drive })).catch(() => undefined)
@@ -148,4 +148,23 @@ export async function detachDisk(host: QemuHost, spec: InstanceSpec, diskName: s
     ...record, spec, formats, argv: withoutDevice(record.argv, diskName),
     layout: { ...record.layout, devices: record.layout.devices.filter((d) => d.name !== diskName) },
   })
+}
+
+async function deviceIsPresent(qmpSocket: string, deviceId: string): Promise<boolean> {
+  const children = await withQmp(qmpSocket, (qmp) => qmp.execute<Array<{ name: string }>>('qom-list', { path: '/machine/peripheral' }))
+  return children.some((c) => c.name === deviceId)
+}
+
+/** Sends `device_del` until the device is gone; false when the guest never let it go. */
+async function unplugWithRetries(qmpSocket: string, deviceId: string): Promise<boolean> {
+  for (let attempt = 0; attempt < UNPLUG_ATTEMPTS; attempt++) {
+    if (!(await deviceIsPresent(qmpSocket, deviceId))) return true
+    await withQmp(qmpSocket, (qmp) => qmp.execute('device_del', { id: deviceId }))
+    const deadline = Date.now() + UNPLUG_ATTEMPT_TIMEOUT_MS
+    while (Date.now() < deadline) {
+      await sleep(100)
+      if (!(await deviceIsPresent(qmpSocket, deviceId))) return true
+    }
+  }
+  return false
 }

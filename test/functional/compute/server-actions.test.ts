@@ -122,3 +122,31 @@ describeEachDialect('compute server actions', (cloud) => {
     assert.equal(await statusOf(), 'available')
   })
 })
+
+describeEachDialect('a volume detach that fails in the driver', (cloud) => {
+  test('the volume is detaching meanwhile, then in-use again and still attached, with the reason in the action', async () => {
+    const imageId = await createImage(cloud().admin)
+    const server = await bootServer(cloud().demo, { imageRef: imageId })
+    const volume = await createVolume(cloud().demo, { name: 'stays' })
+    const volumeUrl = `/volume/v3/${cloud().demo.projectId}/volumes/${volume.id}`
+    const statusOf = async () => (await cloud().demo.request('GET', volumeUrl)).body.volume.status
+    const attach = await cloud().demo.request('POST', `/compute/v2.1/servers/${server.id}/os-volume_attachments`, { body: { volumeAttachment: { volumeId: volume.id } } })
+    assert.equal(attach.status, 200, attach.text)
+    const deadline = Date.now() + 10_000
+    while (Date.now() < deadline && (await statusOf()) !== 'in-use') await new Promise((resolve) => setTimeout(resolve, 20))
+    const detach = await cloud().demo.request('DELETE', `/compute/v2.1/servers/${server.id}/os-volume_attachments/${volume.id}`)
+    assert.equal(detach.status, 202)
+    assert.equal(await statusOf(), 'detaching', 'the agent sleeps 300 ms before it fails')
+    const again = await cloud().demo.request('DELETE', `/compute/v2.1/servers/${server.id}/os-volume_attachments/${volume.id}`)
+    assert.equal(again.status, 400, 'a second detach of a detaching volume is refused, as Cinder refuses begin_detaching')
+    assert.match(again.body.badRequest.message, /Volume status must be 'in-use'/)
+    while (Date.now() < deadline && (await statusOf()) !== 'in-use') await new Promise((resolve) => setTimeout(resolve, 20))
+    assert.equal(await statusOf(), 'in-use')
+    const attachments = await cloud().demo.request('GET', `/compute/v2.1/servers/${server.id}/os-volume_attachments`)
+    assert.deepEqual(attachments.body.volumeAttachments.map((a: { volumeId: string }) => a.volumeId), [volume.id])
+    const actions = await cloud().demo.request('GET', `/compute/v2.1/servers/${server.id}/os-instance-actions`)
+    assert.equal(actions.body.instanceActions[0].action, 'detach_volume')
+    assert.equal(actions.body.instanceActions[0].message, 'Error')
+    assert.equal((await waitForStatus(cloud().demo, server.id, 'ACTIVE')).status, 'ACTIVE')
+  })
+}, { agent: { fakeFailOperations: ['detachVolume'], fakeDelayMs: 300 } })
