@@ -3,7 +3,7 @@ import http from 'node:http'
 import https from 'node:https'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import type { AgentImageInfo, AgentTask, FinishTaskRequest, RegisterRequest, RegisterResponse, TaskEventRequest } from './agent-protocol.js'
+import type { AgentImageInfo, AgentTask, FinishTaskRequest, RegisterRequest, RegisterResponse, TaskEventsRequest } from './agent-protocol.js'
 
 /** An error answer of the control plane's agent API. */
 export class AgentApiError extends Error {
@@ -94,7 +94,7 @@ export class AgentApiClient {
     return (await this.#call<{ tasks: AgentTask[] }>('POST', '/tasks/lease', { session, max, waitMs }, signal)).tasks
   }
 
-  event(taskId: string, request: TaskEventRequest): Promise<void> {
+  events(taskId: string, request: TaskEventsRequest): Promise<void> {
     return this.#call('POST', `/tasks/${taskId}/events`, request)
   }
 

@@ -33,8 +33,8 @@ export interface AgentTask {
   /** Nova's shutdown_timeout, or the image's `os_shutdown_timeout`. */
   shutdownTimeoutSeconds: number
   rescue?: {
-    /** Rescue image candidates in the order `chooseRescueImage()` tries them. */
-    candidates: Array<{ imageId: string; source: 'request' | 'server image' | 'root volume image' | 'operator default' }>
+    /** Rescue image candidates in the order `chooseRescueImage()` tries them, with the image as found (null: none). */
+    candidates: Array<{ imageId: string; source: 'request' | 'server image' | 'root volume image' | 'operator default'; image: AgentImageInfo | null }>
     volumeBacked: boolean
     configDrive: ConfigDriveSpec
   }
@@ -56,19 +56,28 @@ export interface AgentImageInfo {
   checksum: string | null
 }
 
-/** POST /agent/v1/tasks/{id}/events */
-export interface TaskEventRequest {
-  session: string
+/** One step of a task's instance action starting or finishing, timed on the agent (like Nova's compute host). */
+export interface TaskEvent {
   event: string
   phase: 'start' | 'finish'
+  /** ISO time on the agent when it happened. */
+  at: string
   result?: 'Success' | 'Error'
   details?: string
+}
+
+/** POST /agent/v1/tasks/{id}/events: events in the order they happened. */
+export interface TaskEventsRequest {
+  session: string
+  events: TaskEvent[]
 }
 
 /** POST /agent/v1/tasks/{id}/finish */
 export interface FinishTaskRequest {
   session: string
   report: TaskReport
+  /** Events not sent yet, recorded before the result. */
+  events?: TaskEvent[]
   /** For rescue: what the manager chose, recorded on the instance. */
   rescue?: { imageId: string; mode: 'stable' | 'legacy' }
 }

@@ -4,7 +4,8 @@ import type { AgentTask, TaskReport } from '../agent-protocol.js'
 import type { InstanceSpec } from '../../virt/virt-driver.js'
 import { PowerState } from '../../virt/virt-driver.js'
 import { TASK_EVENTS } from '../../services/tasks/task-types.js'
-import { withEvent, type ManagerContext } from './manager-context.js'
+import { withEvent, type ManagerContext, type TaskContext } from './manager-context.js'
+import { TaskEventStream } from '../task-event-stream.js'
 import { rescueInstance, unrescueInstance } from './rescue-instance.js'
 
 /** Image disks of a spec pointed at local files (downloaded when the filesystem is not shared). */
@@ -22,7 +23,7 @@ async function powerStateOf(ctx: ManagerContext, instanceId: string): Promise<nu
 }
 
 /** Does one task through the driver; returns what to report. Throws on failure. */
-async function perform(ctx: ManagerContext, task: AgentTask): Promise<Omit<TaskReport, 'ok'> & { rescue?: { imageId: string; mode: 'stable' | 'legacy' } }> {
+async function perform(ctx: TaskContext, task: AgentTask): Promise<Omit<TaskReport, 'ok'> & { rescue?: { imageId: string; mode: 'stable' | 'legacy' } }> {
   const { driver } = ctx
   const id = task.instanceUuid
   const timeoutSeconds = task.shutdownTimeoutSeconds
@@ -92,17 +93,18 @@ async function perform(ctx: ManagerContext, task: AgentTask): Promise<Omit<TaskR
  * The compute manager: runs one leased task, records its instance-action
  * event, and reports the result. Never throws: a failure is a report.
  */
-export async function runTask(ctx: ManagerContext, task: AgentTask): Promise<void> {
+export async function runTask(base: ManagerContext, task: AgentTask): Promise<void> {
+  const ctx: TaskContext = { ...base, events: new TaskEventStream(base.api, task.id, base.session) }
   let report: TaskReport
   let rescue: { imageId: string; mode: 'stable' | 'legacy' } | undefined
   try {
     const event = TASK_EVENTS[task.task.kind]
-    const result = task.task.kind === 'console_output' ? await perform(ctx, task) : await withEvent(ctx, task, event, () => perform(ctx, task))
+    const result = task.task.kind === 'console_output' ? await perform(ctx, task) : await withEvent(ctx, event, () => perform(ctx, task))
     rescue = result.rescue
     report = { ok: true, powerState: result.powerState, output: result.output }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
     report = { ok: false, error: message, powerState: await powerStateOf(ctx, task.instanceUuid).catch(() => undefined) }
   }
-  await ctx.api.finish(task.id, { session: ctx.session, report, rescue })
+  await ctx.api.finish(task.id, { session: ctx.session, report, rescue, events: await ctx.events.drain() })
 }

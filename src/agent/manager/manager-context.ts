@@ -1,7 +1,7 @@
 import type { AgentApiClient } from '../agent-api-client.js'
 import type { ImageFiles } from '../image-files.js'
 import type { VirtDriver } from '../../virt/virt-driver.js'
-import type { AgentTask } from '../agent-protocol.js'
+import type { TaskEventStream } from '../task-event-stream.js'
 
 /** What the compute manager works with on an agent. */
 export interface ManagerContext {
@@ -13,16 +13,22 @@ export interface ManagerContext {
   workDir: string
 }
 
+/** What the manager works with while it runs one task. */
+export interface TaskContext extends ManagerContext {
+  /** The task's instance-action events. */
+  events: TaskEventStream
+}
+
 /** Records one step of the task's instance action (start, then finish with the result). */
-export async function withEvent<T>(ctx: ManagerContext, task: AgentTask, event: string, step: () => Promise<T>): Promise<T> {
-  await ctx.api.event(task.id, { session: ctx.session, event, phase: 'start' })
+export async function withEvent<T>(ctx: TaskContext, event: string, step: () => Promise<T>): Promise<T> {
+  ctx.events.record({ event, phase: 'start' })
   try {
     const result = await step()
-    await ctx.api.event(task.id, { session: ctx.session, event, phase: 'finish', result: 'Success' })
+    ctx.events.record({ event, phase: 'finish', result: 'Success' })
     return result
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error)
-    await ctx.api.event(task.id, { session: ctx.session, event, phase: 'finish', result: 'Error', details: reason }).catch(() => undefined)
+    ctx.events.record({ event, phase: 'finish', result: 'Error', details: reason })
     throw error
   }
 }

@@ -1,7 +1,7 @@
 import type { AgentImageInfo, AgentTask } from '../agent-protocol.js'
 import type { DeviceType, DiskBus, InstanceSpec, RescueSpec } from '../../virt/virt-driver.js'
 import { DEVICE_TYPES, DISK_BUSES, PowerState } from '../../virt/virt-driver.js'
-import { withEvent, type ManagerContext } from './manager-context.js'
+import { withEvent, type ManagerContext, type TaskContext } from './manager-context.js'
 
 /** Why a rescue could not be done; the message reaches the action event. */
 export class RescueError extends Error {
@@ -17,9 +17,9 @@ export class RescueError extends Error {
  * 4. else the operator's default rescue image;
  * else the rescue is refused.
  */
-export async function chooseRescueImage(ctx: ManagerContext, candidates: NonNullable<AgentTask['rescue']>['candidates']): Promise<{ image: AgentImageInfo; source: string }> {
+export function chooseRescueImage(candidates: NonNullable<AgentTask['rescue']>['candidates']): { image: AgentImageInfo; source: string } {
   for (const candidate of candidates) {
-    const image = await ctx.api.imageInfo(candidate.imageId).catch(() => null)
+    const image = candidate.image
     if (image && image.status === 'active') return { image, source: candidate.source }
     if (candidate.source === 'request') throw new RescueError(`Requested rescue image '${candidate.imageId}' is not supported`)
   }
@@ -46,31 +46,35 @@ export function rescueDeviceAndBus(properties: Record<string, string>): { device
  * rescue layout. Each step is an event. If a step fails, the guest is put back
  * as it was (running again if it ran) before the failure is reported.
  */
-export async function rescueInstance(ctx: ManagerContext, task: AgentTask): Promise<{ imageId: string; mode: 'stable' | 'legacy' }> {
+export async function rescueInstance(ctx: TaskContext, task: AgentTask): Promise<{ imageId: string; mode: 'stable' | 'legacy' }> {
   if (task.task.kind !== 'rescue' || !task.rescue) throw new RescueError('not a rescue task')
   const rescue = task.rescue
   const snapshotRoot = task.task.snapshotRoot
-  const { image, source } = await withEvent(ctx, task, 'lifeboat_rescue_choose_image', () => chooseRescueImage(ctx, rescue.candidates))
+  const { image } = await withEvent(ctx, 'lifeboat_rescue_choose_image', async () => chooseRescueImage(rescue.candidates))
   const mode = rescueMode(image.properties)
   if (mode === 'legacy' && rescue.volumeBacked) throw new RescueError('Cannot rescue a volume-backed instance without hw_rescue_device and hw_rescue_bus on the rescue image')
   const { device, bus } = rescueDeviceAndBus(image.properties)
   const before = await ctx.driver.getDomain(task.instanceUuid)
   const wasRunning = before?.powerState === PowerState.RUNNING
-  await withEvent(ctx, task, 'lifeboat_rescue_shutdown', async () => {
-    if (wasRunning) await ctx.driver.powerOff(task.instanceUuid, { timeoutSeconds: task.shutdownTimeoutSeconds })
-  })
-  const spec: RescueSpec = {
-    instance: task.instance, mode,
-    rescueImage: { imageId: image.id, path: await ctx.images.localPath(image), format: image.diskFormat, properties: image.properties },
-    rescueDevice: device, rescueBus: bus, rescueConfigDrive: rescue.configDrive, snapshotRoot,
-  }
+  // The rescue image is fetched into the agent's cache while the guest shuts down.
+  const rescueImagePath = ctx.images.localPath(image)
+  rescueImagePath.catch(() => undefined)
   try {
-    await withEvent(ctx, task, 'lifeboat_rescue_boot', () => ctx.driver.rescue(spec, { timeoutSeconds: task.shutdownTimeoutSeconds }))
+    await withEvent(ctx, 'lifeboat_rescue_shutdown', async () => {
+      if (wasRunning) await ctx.driver.powerOff(task.instanceUuid, { timeoutSeconds: task.shutdownTimeoutSeconds })
+    })
+    await withEvent(ctx, 'lifeboat_rescue_boot', async () => {
+      const spec: RescueSpec = {
+        instance: task.instance, mode,
+        rescueImage: { imageId: image.id, path: await rescueImagePath, format: image.diskFormat, properties: image.properties },
+        rescueDevice: device, rescueBus: bus, rescueConfigDrive: rescue.configDrive, snapshotRoot,
+      }
+      await ctx.driver.rescue(spec, { timeoutSeconds: task.shutdownTimeoutSeconds })
+    })
   } catch (error) {
     await restoreAfterFailedRescue(ctx, task.instance, wasRunning)
     throw error
   }
-  void source
   return { imageId: image.id, mode }
 }
 
@@ -84,8 +88,8 @@ async function restoreAfterFailedRescue(ctx: ManagerContext, instance: InstanceS
 }
 
 /** The agent's unrescue: the rescue disk goes, the original layout boots (root restored first with `discard`). */
-export async function unrescueInstance(ctx: ManagerContext, task: AgentTask): Promise<void> {
+export async function unrescueInstance(ctx: TaskContext, task: AgentTask): Promise<void> {
   if (task.task.kind !== 'unrescue') throw new RescueError('not an unrescue task')
   const discard = task.task.discard
-  await withEvent(ctx, task, 'lifeboat_unrescue_boot', () => ctx.driver.unrescue(task.instance, { discardChanges: discard, timeoutSeconds: task.shutdownTimeoutSeconds }))
+  await withEvent(ctx, 'lifeboat_unrescue_boot', () => ctx.driver.unrescue(task.instance, { discardChanges: discard, timeoutSeconds: task.shutdownTimeoutSeconds }))
 }

@@ -8,7 +8,7 @@ import type { ApiContext } from '../context.js'
 import { installErrorHandling } from '../common/error-handling.js'
 import { keystoneEnvelope } from '../common/envelopes.js'
 import { Unauthorized } from '../../services/errors.js'
-import type { FinishTaskRequest, RegisterRequest, TaskEventRequest } from '../../agent/agent-protocol.js'
+import type { FinishTaskRequest, RegisterRequest } from '../../agent/agent-protocol.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -21,6 +21,14 @@ const IdParams = Type.Object({ id: Type.String() })
 const LeaseBody = Type.Object({ session: Type.String(), max: Type.Integer({ minimum: 1, maximum: 64 }), waitMs: Type.Integer({ minimum: 0, maximum: 30000 }) })
 const SessionBody = Type.Object({ session: Type.String() })
 const PowerBody = Type.Object({ powerState: Type.Integer() })
+const TaskEventSchema = Type.Object({
+  event: Type.String({ minLength: 1, maxLength: 255 }),
+  phase: Type.Union([Type.Literal('start'), Type.Literal('finish')]),
+  at: Type.String({ maxLength: 64 }),
+  result: Type.Optional(Type.Union([Type.Literal('Success'), Type.Literal('Error')])),
+  details: Type.Optional(Type.String()),
+})
+const EventsBody = Type.Object({ session: Type.String(), events: Type.Array(TaskEventSchema, { maxItems: 1000 }) })
 
 /**
  * `/agent/v1`: the internal API compute agents use — the embedded one over
@@ -49,12 +57,12 @@ export function agentPlugin(ctx: ApiContext): FastifyPluginAsyncTypebox {
     app.post('/tasks/lease', { schema: { body: LeaseBody } }, async (req) => ({
       tasks: await gateway().lease(req.agentHost, req.body.session, req.body.max, req.body.waitMs),
     }))
-    app.post('/tasks/:id/events', { schema: { params: IdParams } }, async (req, reply) => {
-      await gateway().recordEvent(req.params.id, req.body as TaskEventRequest, req.agentHost)
+    app.post('/tasks/:id/events', { schema: { params: IdParams, body: EventsBody } }, async (req, reply) => {
+      await gateway().recordEvents(req.params.id, req.body.events, req.agentHost)
       reply.status(204).send()
     })
     app.post('/tasks/:id/finish', { schema: { params: IdParams } }, async (req, reply) => {
-      await gateway().finish(req.params.id, req.body as FinishTaskRequest)
+      await gateway().finish(req.params.id, req.body as FinishTaskRequest, req.agentHost)
       reply.status(204).send()
     })
     app.post('/instances/:id/power-state', { schema: { params: IdParams, body: PowerBody } }, async (req, reply) => {

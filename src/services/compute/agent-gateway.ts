@@ -1,13 +1,13 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
 import type { ServiceDeps } from '../service-deps.js'
 import type { TaskQueue, LeasedTask } from '../tasks/task-queue.js'
-import type { AgentImageInfo, AgentTask, FinishTaskRequest, RegisterRequest, RegisterResponse, TaskEventRequest } from '../../agent/agent-protocol.js'
+import type { AgentImageInfo, AgentTask, FinishTaskRequest, RegisterRequest, RegisterResponse, TaskEvent } from '../../agent/agent-protocol.js'
 import { capabilityTraitsUnion } from './host-traits.js'
 import { Unauthorized, NotFound } from '../errors.js'
 import { loadInstanceDetails, isVolumeBacked } from './instance-store.js'
 import { buildInstanceSpec, configDriveFor, ownKeys } from './instance-spec.js'
 import { applyTaskResult, type AfterCommit } from './task-results.js'
-import { startActionEvent, finishActionEvent } from './instance-actions.js'
+import { recordActionEvents } from './instance-actions.js'
 import { VmState } from './instance-states.js'
 import { nowIso } from '../time.js'
 import { PowerState } from '../../virt/virt-driver.js'
@@ -27,7 +27,6 @@ const CREDENTIAL_CACHE_MS = 1000
 export class AgentGateway {
   readonly #deps: ServiceDeps
   readonly #tasks: TaskQueue
-  readonly #openEvents = new Map<string, string>()
   /** host → credential hash as last read, and when: saves a query on every agent call. */
   readonly #credentialHashes = new Map<string, { hash: string; readAt: number }>()
 
@@ -138,7 +137,7 @@ export class AgentGateway {
   }
 
   async #rescueContext(details: Awaited<ReturnType<typeof loadInstanceDetails>>[number], requested: string | null, keyName: string | null): Promise<NonNullable<AgentTask['rescue']>> {
-    const candidates: NonNullable<AgentTask['rescue']>['candidates'] = []
+    const candidates: Array<Omit<NonNullable<AgentTask['rescue']>['candidates'][number], 'image'>> = []
     if (requested) candidates.push({ imageId: requested, source: 'request' })
     const system = JSON.parse(details.row.system_metadata) as Record<string, string>
     const own = system.image_base_image_ref || details.row.image_ref
@@ -150,31 +149,24 @@ export class AgentGateway {
       if (imageId) candidates.push({ imageId, source: 'root volume image' })
     }
     if (this.#deps.config.compute.defaultRescueImage) candidates.push({ imageId: this.#deps.config.compute.defaultRescueImage, source: 'operator default' })
+    const found = await Promise.all(candidates.map((c) => this.imageInfo(c.imageId).catch(() => null)))
     let keys = ownKeys(details)
     if (keyName) {
       const keypair = await this.#deps.services().keypairs.findKeypair(details.row.user_id, keyName)
       if (keypair) keys = [{ name: keypair.name, publicKey: keypair.publicKey }]
     }
-    return { candidates, volumeBacked: isVolumeBacked(details.bdms), configDrive: configDriveFor(details, keys) }
+    return { candidates: candidates.map((c, i) => ({ ...c, image: found[i] ?? null })), volumeBacked: isVolumeBacked(details.bdms), configDrive: configDriveFor(details, keys) }
   }
 
-  /** An event of the task's instance action starts or finishes. */
-  async recordEvent(taskId: string, request: TaskEventRequest, host: string): Promise<void> {
-    const task = await this.#deps.db.selectFrom('tasks').select(['action_id', 'leased_by']).where('id', '=', taskId).executeTakeFirst()
+  /** Events of the task's instance action, as the agent saw them, in order. */
+  async recordEvents(taskId: string, events: TaskEvent[], host: string): Promise<void> {
+    const task = await this.#deps.db.selectFrom('tasks').select(['action_id']).where('id', '=', taskId).executeTakeFirst()
     if (!task) throw new NotFound(`Task ${taskId} could not be found.`)
-    if (!task.action_id) return
-    const key = `${taskId}:${request.event}`
-    if (request.phase === 'start') {
-      this.#openEvents.set(key, await startActionEvent(this.#deps.db, task.action_id, request.event, host, request.details))
-    } else {
-      const eventId = this.#openEvents.get(key)
-      this.#openEvents.delete(key)
-      if (eventId) await finishActionEvent(this.#deps.db, eventId, request.result ?? 'Success', request.details)
-    }
+    if (task.action_id) await recordActionEvents(this.#deps.db, task.action_id, host, events)
   }
 
   /** The task ended: apply the result to the instance in one transaction, then the volume/image follow-ups. */
-  async finish(taskId: string, request: FinishTaskRequest): Promise<void> {
+  async finish(taskId: string, request: FinishTaskRequest, host: string): Promise<void> {
     const after: AfterCommit = []
     let announced = false
     await this.#deps.db.transaction().execute(async (trx) => {
@@ -182,13 +174,13 @@ export class AgentGateway {
       if (!task) throw new NotFound(`Task ${taskId} could not be found.`)
       if (!(await this.#tasks.finish(trx, taskId, request.session, request.report))) return
       announced = true
+      if (task.action_id) await recordActionEvents(trx, task.action_id, host, request.events ?? [])
       const instance = await trx.selectFrom('instances').selectAll().where('uuid', '=', task.instance_uuid).executeTakeFirst()
       if (!instance) return
       await applyTaskResult(trx, this.#deps, instance, JSON.parse(task.payload), task.action_id, request.report, { rescue: request.rescue }, after)
     })
     for (const step of after) await step()
     if (announced) this.#tasks.announceFinished(taskId)
-    for (const key of [...this.#openEvents.keys()]) if (key.startsWith(`${taskId}:`)) this.#openEvents.delete(key)
   }
 
   /** What an agent needs to know of an image to use it. */

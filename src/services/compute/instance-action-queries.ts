@@ -25,6 +25,8 @@ export async function showInstanceAction(deps: ServiceDeps, call: CallContext, i
   await instanceInScope(deps, call, id, 'os_compute_api:os-instance-actions:show')
   const action = await deps.db.selectFrom('instance_actions').selectAll().where('instance_uuid', '=', id).where('request_id', '=', requestId).orderBy('start_time', 'desc').executeTakeFirst()
   if (!action) throw new NotFound(`Action for request_id ${requestId} on instance ${id} not found`)
-  const events = await deps.db.selectFrom('instance_action_events').selectAll().where('action_id', '=', action.id).orderBy('start_time').orderBy('id').execute()
+  const events = await deps.db.selectFrom('instance_action_events').selectAll().where('action_id', '=', action.id)
+    // Nova's order (action_events_get): newest first; ids are time-ordered UUIDs, so events started in the same millisecond keep their order.
+    .orderBy('start_time', 'desc').orderBy('id', 'desc').execute()
   return { action, events }
 }

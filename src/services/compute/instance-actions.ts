@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { v7 as timeOrderedUuid } from 'uuid'
 import type { Kysely, Transaction } from 'kysely'
 import type { Database } from '../../db/schema.js'
 import type { InstanceActionEventsTable, InstanceActionsTable } from '../../db/tables/compute-tables.js'
@@ -15,7 +15,8 @@ export interface ActionContext {
 
 /** Records an instance action (`GET /servers/{id}/os-instance-actions`) inside `trx`; returns its id. */
 export async function recordAction(trx: Db, instanceUuid: string, action: string, ctx: ActionContext): Promise<string> {
-  const id = randomUUID()
+  // Time-ordered: actions started in the same millisecond still list newest first.
+  const id = timeOrderedUuid()
   const now = nowIso()
   await trx.insertInto('instance_actions').values({
     id, instance_uuid: instanceUuid, action, request_id: ctx.requestId, project_id: ctx.projectId, user_id: ctx.userId,
@@ -26,7 +27,7 @@ export async function recordAction(trx: Db, instanceUuid: string, action: string
 
 /** Starts an event of an action (e.g. `compute_rescue_instance`); returns its id. */
 export async function startActionEvent(db: Db, actionId: string, event: string, host: string | null, details?: string): Promise<string> {
-  const id = randomUUID()
+  const id = timeOrderedUuid()
   await db.insertInto('instance_action_events').values({
     id, action_id: actionId, event, start_time: nowIso(), finish_time: null, result: null, traceback: null, details: details ?? null, host,
   }).execute()
@@ -44,6 +45,55 @@ export async function finishActionEvent(db: Db, eventId: string, result: 'Succes
     await db.updateTable('instance_actions').set({ updated_at: now, ...(result === 'Error' ? { message: 'Error' } : {}) })
       .where('id', '=', event.action_id).execute()
   }
+}
+
+/** A step of an action as a compute host reports it (see `TaskEvent` of the agent protocol). */
+export interface ReportedActionEvent {
+  event: string
+  phase: 'start' | 'finish'
+  at: string
+  result?: 'Success' | 'Error'
+  details?: string
+}
+
+/**
+ * Records events a host reported, in order: a start adds an event row, a
+ * finish completes the open row of the same name (a start and finish in
+ * one batch make one finished row). An `Error` marks the action too.
+ */
+export async function recordActionEvents(db: Db, actionId: string, host: string, events: ReportedActionEvent[]): Promise<void> {
+  if (events.length === 0) return
+  const inserts: InstanceActionEventsTable[] = []
+  const open = new Map<string, InstanceActionEventsTable>()
+  let failed = false
+  for (const e of events) {
+    const at = validTime(e.at)
+    if (e.phase === 'start') {
+      const row: InstanceActionEventsTable = { id: timeOrderedUuid(), action_id: actionId, event: e.event, start_time: at, finish_time: null, result: null, traceback: null, details: e.details ?? null, host }
+      inserts.push(row)
+      open.set(e.event, row)
+      continue
+    }
+    const result = e.result ?? 'Success'
+    failed ||= result === 'Error'
+    const reason = e.details ? { traceback: e.details, details: e.details } : {}
+    const row = open.get(e.event)
+    if (row) {
+      Object.assign(row, { finish_time: at, result, ...reason })
+      open.delete(e.event)
+    } else {
+      await db.updateTable('instance_action_events').set({ finish_time: at, result, ...reason })
+        .where('action_id', '=', actionId).where('event', '=', e.event).where('finish_time', 'is', null).execute()
+    }
+  }
+  if (inserts.length > 0) await db.insertInto('instance_action_events').values(inserts).execute()
+  await db.updateTable('instance_actions').set({ updated_at: nowIso(), ...(failed ? { message: 'Error' } : {}) }).where('id', '=', actionId).execute()
+}
+
+/** A reported time as stored (ISO 8601 UTC), or now when it is not a time. */
+function validTime(at: string): string {
+  const time = new Date(at)
+  return Number.isNaN(time.getTime()) ? nowIso() : time.toISOString()
 }
 
 /** Finishes every open event of an action and the action itself. */

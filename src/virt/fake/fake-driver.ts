@@ -68,6 +68,8 @@ export class FakeDriver implements VirtDriver {
   readonly capabilities: DriverCapabilities
   readonly #options: FakeDriverOptions
   readonly #domains = new Map<string, FakeDomain>()
+  #stateDirMade = false
+  #saves = 0
 
   constructor(options: FakeDriverOptions) {
     this.#options = Object.freeze({ ...options })
@@ -89,7 +91,7 @@ export class FakeDriver implements VirtDriver {
       // The single file of older versions: adopt its domains into the per-domain layout.
       for (const domain of JSON.parse(fs.readFileSync(legacy, 'utf8')) as FakeDomain[]) {
         this.#domains.set(domain.instanceId, domain)
-        this.#save(domain.instanceId)
+        await this.#save(domain.instanceId)
       }
       fs.rmSync(legacy, { force: true })
     }
@@ -132,21 +134,28 @@ export class FakeDriver implements VirtDriver {
     return file ? fakeDomainsDir(file) : null
   }
 
-  /** Writes (or, when it is gone, removes) one domain's file; the others stay untouched. */
-  #save(instanceId: string): void {
+  /**
+   * Writes (or, when it is gone, removes) one domain's file; the others stay
+   * untouched. Asynchronous (the file system work runs off the event loop),
+   * and atomic: a temporary file renamed over the old one.
+   */
+  async #save(instanceId: string): Promise<void> {
     const dir = this.#stateDir()
     if (!dir) return
     const file = path.join(dir, `${instanceId}.json`)
     const domain = this.#domains.get(instanceId)
     if (!domain) {
-      fs.rmSync(file, { force: true })
+      await fs.promises.rm(file, { force: true })
       return
     }
     if (domain.console.length > CONSOLE_LINES) domain.console.splice(0, domain.console.length - CONSOLE_LINES)
-    fs.mkdirSync(dir, { recursive: true })
-    const tmp = `${file}.tmp`
-    fs.writeFileSync(tmp, JSON.stringify(domain))
-    fs.renameSync(tmp, file)
+    if (!this.#stateDirMade) {
+      await fs.promises.mkdir(dir, { recursive: true })
+      this.#stateDirMade = true
+    }
+    const tmp = `${file}.${++this.#saves}.tmp`
+    await fs.promises.writeFile(tmp, JSON.stringify(domain))
+    await fs.promises.rename(tmp, file)
   }
 
   #domain(instanceId: string): FakeDomain {
@@ -171,13 +180,13 @@ export class FakeDriver implements VirtDriver {
     const domain: FakeDomain = { instanceId: spec.instanceId, powerState: PowerState.NOSTATE, rescued: false, spec, layout: this.#normalLayout(spec), console: [], rootSnapshot: false, configDriveKeys: keyNames(spec.configDrive) }
     this.#boot(domain, spec.name)
     this.#domains.set(spec.instanceId, domain)
-    this.#save(spec.instanceId)
+    await this.#save(spec.instanceId)
   }
 
   async destroy(instanceId: string): Promise<void> {
     await this.#step('destroy')
     this.#domains.delete(instanceId)
-    this.#save(instanceId)
+    await this.#save(instanceId)
   }
 
   async powerOff(instanceId: string): Promise<void> {
@@ -185,7 +194,7 @@ export class FakeDriver implements VirtDriver {
     const domain = this.#domain(instanceId)
     domain.powerState = PowerState.SHUTDOWN
     domain.console.push('[fake] powered off')
-    this.#save(instanceId)
+    await this.#save(instanceId)
   }
 
   async powerOn(spec: InstanceSpec): Promise<void> {
@@ -194,7 +203,7 @@ export class FakeDriver implements VirtDriver {
     Object.assign(domain, { spec, layout: this.#normalLayout(spec), rescued: false, configDriveKeys: keyNames(spec.configDrive) })
     this.#boot(domain, spec.name)
     this.#domains.set(spec.instanceId, domain)
-    this.#save(spec.instanceId)
+    await this.#save(spec.instanceId)
   }
 
   async reboot(spec: InstanceSpec, kind: 'SOFT' | 'HARD'): Promise<void> {
@@ -203,13 +212,13 @@ export class FakeDriver implements VirtDriver {
     Object.assign(domain, { spec, layout: this.#normalLayout(spec) })
     domain.console.push(`[fake] ${kind.toLowerCase()} reboot`)
     this.#boot(domain, spec.name)
-    this.#save(spec.instanceId)
+    await this.#save(spec.instanceId)
   }
 
   async #setPower(instanceId: string, operation: string, state: PowerState): Promise<void> {
     await this.#step(operation)
     this.#domain(instanceId).powerState = state
-    this.#save(instanceId)
+    await this.#save(instanceId)
   }
 
   pause(instanceId: string): Promise<void> {
@@ -245,14 +254,14 @@ export class FakeDriver implements VirtDriver {
     await this.#step('attachVolume')
     const domain = this.#domain(spec.instanceId)
     Object.assign(domain, { spec, layout: this.#normalLayout(spec) })
-    this.#save(spec.instanceId)
+    await this.#save(spec.instanceId)
   }
 
   async detachVolume(spec: InstanceSpec): Promise<void> {
     await this.#step('detachVolume')
     const domain = this.#domain(spec.instanceId)
     Object.assign(domain, { spec, layout: this.#normalLayout(spec) })
-    this.#save(spec.instanceId)
+    await this.#save(spec.instanceId)
   }
 
   async rescue(spec: RescueSpec): Promise<void> {
@@ -263,7 +272,7 @@ export class FakeDriver implements VirtDriver {
     const layout = planRescueLayout(spec, this.#options.machineType, describeSource)
     Object.assign(domain, { spec: spec.instance, layout, rescued: true, rootSnapshot: spec.snapshotRoot, configDriveKeys: keyNames(spec.rescueConfigDrive) })
     this.#boot(domain, `rescue image ${spec.rescueImage.imageId} (${spec.mode})`)
-    this.#save(spec.instance.instanceId)
+    await this.#save(spec.instance.instanceId)
   }
 
   async unrescue(spec: InstanceSpec, options: { discardChanges: boolean }): Promise<void> {
@@ -273,6 +282,6 @@ export class FakeDriver implements VirtDriver {
     if (options.discardChanges && domain.rootSnapshot) domain.console.push('[fake] root restored from the pre-rescue snapshot')
     Object.assign(domain, { spec, layout: this.#normalLayout(spec), rescued: false, rootSnapshot: false, configDriveKeys: keyNames(spec.configDrive) })
     this.#boot(domain, spec.name)
-    this.#save(spec.instanceId)
+    await this.#save(spec.instanceId)
   }
 }

@@ -21,12 +21,16 @@ export function configDriveFiles(spec: ConfigDriveSpec): Map<string, string> {
   return files
 }
 
-/** The first of xorriso / genisoimage found on PATH, as Nova would call it. */
+/**
+ * genisoimage (Nova's default `mkisofs_cmd`, and about ten times quicker to
+ * start than xorriso) when it is on PATH, else xorriso's mkisofs emulation.
+ */
 function isoTool(): { file: string; args: string[] } {
-  for (const dir of (process.env.PATH ?? '/usr/bin').split(path.delimiter)) {
-    if (fs.existsSync(path.join(dir, 'xorriso'))) return { file: path.join(dir, 'xorriso'), args: ['-as', 'mkisofs'] }
-  }
-  return { file: 'genisoimage', args: [] }
+  const dirs = (process.env.PATH ?? '/usr/bin').split(path.delimiter)
+  const found = (name: string) => dirs.map((dir) => path.join(dir, name)).find((file) => fs.existsSync(file))
+  const genisoimage = found('genisoimage')
+  if (genisoimage) return { file: genisoimage, args: [] }
+  return { file: found('xorriso') ?? 'xorriso', args: ['-as', 'mkisofs'] }
 }
 
 /**

@@ -32,22 +32,33 @@ export async function rescueDomain(host: QemuHost, spec: RescueSpec, timeoutSeco
   const paths = host.store.prepare(instance.instanceId)
   const previous = host.store.load(instance.instanceId)
   if (previous?.rescued) throw new DriverError(`domain ${instance.instanceId} is already rescued`, { code: 'LB_ALREADY_RESCUED' })
-  await host.shutdown(paths, timeoutSeconds)
+  removeRescueFiles(paths)
+  const config = instance.disks.find((d) => d.source.kind === 'config-drive')
+  const rescueConfig = config && spec.rescueConfigDrive ? spec.rescueConfigDrive : null
+  // The rescue disk and config drive do not touch the guest's disks: they are made while the guest shuts down.
+  const rescueFiles = Promise.all([
+    host.images.base(spec.rescueImage.imageId, spec.rescueImage.path, spec.rescueImage.format)
+      .then((base) => createOverlay(paths.rescueDisk, base, backingFormat(spec.rescueImage.format))),
+    rescueConfig ? buildConfigDrive(rescueConfig, paths.rescueConfigDrive) : Promise.resolve(),
+  ])
+  rescueFiles.catch(() => undefined)
+  try {
+    await host.shutdown(paths, timeoutSeconds)
+  } catch (error) {
+    await rescueFiles.catch(() => undefined)
+    removeRescueFiles(paths)
+    throw error
+  }
   steps.lap('shutdown')
   fs.rmSync(paths.state, { force: true })
   await host.prepareDisks(instance, paths)
 
   const overrides: Record<string, DiskFile> = {}
-  removeRescueFiles(paths)
-  const config = instance.disks.find((d) => d.source.kind === 'config-drive')
-  const rescueConfig = config && spec.rescueConfigDrive ? spec.rescueConfigDrive : null
-  // The three preparations are independent: run them side by side (each is a short child process).
-  const [, snapshot] = await Promise.all([
-    host.images.base(spec.rescueImage.imageId, spec.rescueImage.path, spec.rescueImage.format)
-      .then((base) => createOverlay(paths.rescueDisk, base, backingFormat(spec.rescueImage.format))),
-    snapshotRoot(host, spec, paths),
-    rescueConfig ? buildConfigDrive(rescueConfig, paths.rescueConfigDrive) : Promise.resolve(),
-  ])
+  const [, snapshot] = await Promise.all([rescueFiles, snapshotRoot(host, spec, paths)]).catch((error: unknown) => {
+    removeRescueFiles(paths)
+    fs.rmSync(paths.rescueRootOverlay, { force: true })
+    throw error
+  })
   overrides.rescue = { path: paths.rescueDisk, format: 'qcow2' }
   if (snapshot) overrides[snapshot.diskName] = { path: snapshot.overlay.path, format: 'qcow2' }
   if (config && rescueConfig) overrides[config.name] = { path: paths.rescueConfigDrive, format: 'raw' }

@@ -27,6 +27,14 @@ test('a control plane without an embedded agent schedules to a separately starte
       const server = await bootServer(admin, { imageRef: await createImage(admin) })
       assert.equal(server['OS-EXT-SRV-ATTR:host'], 'far-host')
       assert.equal((await driver.getDomain(server.id))?.powerState, 1)
+      const post = (taskId: string, body: unknown) => fetch(`${running.url}/agent/v1/tasks/${taskId}/events`, {
+        method: 'POST', body: JSON.stringify(body),
+        headers: { 'content-type': 'application/json', 'x-lifeboat-agent-host': 'far-host', 'x-lifeboat-agent-credential': credential },
+      })
+      const malformed = await post('any', { session: agent.session, events: [{ event: 'x', phase: 'halfway', at: 'now' }] })
+      assert.equal(malformed.status, 400, 'an event batch is validated')
+      const unknown = await post('no-such-task', { session: agent.session, events: [{ event: 'x', phase: 'start', at: new Date().toISOString() }] })
+      assert.equal(unknown.status, 404)
     } finally {
       await agent.stop()
     }

@@ -117,12 +117,15 @@ describeEachDialect('rescue and unrescue (Nova part A)', (cloud) => {
     const rescue = list.body.instanceActions[1]
     const show = await cloud().demo.request('GET', `/compute/v2.1/servers/${server.id}/os-instance-actions/${rescue.request_id}`, { microversion: '2.84' })
     const events = show.body.instanceAction.events.map((e: { event: string; result: string; finish_time: string | null }) => [e.event, e.result, e.finish_time !== null])
+    // Newest first, as Nova lists them.
     assert.deepEqual(events, [
-      ['compute_rescue_instance', 'Success', true],
-      ['lifeboat_rescue_choose_image', 'Success', true],
-      ['lifeboat_rescue_shutdown', 'Success', true],
       ['lifeboat_rescue_boot', 'Success', true],
+      ['lifeboat_rescue_shutdown', 'Success', true],
+      ['lifeboat_rescue_choose_image', 'Success', true],
+      ['compute_rescue_instance', 'Success', true],
     ])
+    const times = show.body.instanceAction.events.map((e: { start_time: string }) => e.start_time)
+    assert.deepEqual([...times].sort().reverse(), times, 'start times descend')
   })
 
   test('policy: a reader may not rescue (403)', async () => {
