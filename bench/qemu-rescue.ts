@@ -123,11 +123,20 @@ export async function runQemuRescueBench(): Promise<void> {
   note(`guest images ${images.cached ? 'reused from the cache' : 'built'} in ${ms(now() - buildStart)} (${images.dir})`)
 
   const timeline = await QemuTimeline.install()
-  const cloud = await startBenchCloud({ agent: { driver: 'qemu' }, compute: { shutdownTimeoutSeconds: 30 } })
+  const cloud = await startBenchCloud({ agent: { driver: 'qemu' }, compute: { shutdownTimeoutSeconds: 30 } }, { embeddedAgent: false })
+  // The agent runs in this thread (as a remote agent would, over the agent API) so that the timeline's hooks see its driver.
+  const { startComputeAgent } = await import('../src/agent/compute-agent.js')
+  const { QemuDriver } = await import('../src/virt/qemu/qemu-driver.js')
+  const { config, services } = cloud.running
+  const stateDir = path.join(cloud.dataDir, 'agent')
+  const agent = await startComputeAgent({
+    controlUrl: cloud.running.url, host: config.agent.hostName, credential: await services.agents.issueCredential(config.agent.hostName),
+    driver: new QemuDriver({ stateDir: path.join(stateDir, 'qemu'), machineType: config.agent.machineType, shutdownTimeoutSeconds: 30 }),
+    stateDir, log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+  })
   try {
     const { admin, demo } = cloud
-    const agent = cloud.running.agent
-    note(`embedded agent on the QEMU driver (shutdown timeout 30 s)${agent ? '' : ' — no agent!'}; kernel ${images.guestKernel}, ${process.env.LIFEBOAT_QEMU_TRY_KVM === '1' ? 'KVM if its probe boots, else TCG' : 'TCG'}`)
+    note(`agent on the QEMU driver in the bench's thread (shutdown timeout 30 s); kernel ${images.guestKernel}, ${process.env.LIFEBOAT_QEMU_TRY_KVM === '1' ? 'KVM if its probe boots, else TCG' : 'TCG'}`)
     const guestImage = await uploadFile(admin, 'bench-guest', images.guest, 'qcow2')
     const rescueImage = await uploadFile(admin, 'bench-rescue', images.rescueDisk, 'qcow2', { hw_rescue_device: 'disk', hw_rescue_bus: 'virtio' })
 
@@ -150,6 +159,7 @@ export async function runQemuRescueBench(): Promise<void> {
     while (now() < deadline && (await demo.request('GET', `/compute/v2.1/servers/${id}`)).status !== 404) await sleep(200)
   } finally {
     timeline.uninstall()
+    await agent.stop()
     await cloud.close(() => stopLeftoverGuests(path.join(cloud.dataDir, 'agent', 'qemu')))
   }
 }

@@ -3,7 +3,8 @@ import type { BenchClient } from './lib/http.js'
 import { latencyLine, note, rateLine, section } from './lib/report.js'
 import { createServers, serverAction, serverIds, waitForStatus } from './lib/servers.js'
 import { now } from './lib/stats.js'
-import { StatusWatcher } from './lib/watcher.js'
+import { emptySamples, type ConcurrentCyclesInput, type CycleSamples, type runConcurrentCycles } from './lib/rescue-load.js'
+import { runInThread } from './lib/in-thread.js'
 
 /** Sizes of the rescue bench. */
 export interface RescueBenchOptions {
@@ -19,12 +20,6 @@ export const RESCUE_DEFAULTS: RescueBenchOptions = { servers: 50, sequentialCycl
 
 const ANSWER_GOALS = [{ figure: 'median' as const, atMost: 2 }, { figure: 'p99' as const, atMost: 10 }]
 
-interface CycleSamples {
-  rescueAnswer: number[]
-  unrescueAnswer: number[]
-  toRescue: number[]
-  toActive: number[]
-}
 
 /** One rescue + unrescue of `id`, timed. */
 async function cycle(client: BenchClient, id: string, into: CycleSamples): Promise<void> {
@@ -39,7 +34,7 @@ async function cycle(client: BenchClient, id: string, into: CycleSamples): Promi
   into.toActive.push((await waitForStatus(client, id, 'ACTIVE', 1)) - back)
 }
 
-const empty = (): CycleSamples => ({ rescueAnswer: [], unrescueAnswer: [], toRescue: [], toActive: [] })
+const empty = emptySamples
 
 /**
  * Issue 6: rescue answer latency at concurrency 1 and 10, POST rescue →
@@ -80,44 +75,24 @@ export async function runRescueBench(options: RescueBenchOptions = RESCUE_DEFAUL
     latencyLine('stable rescue (hw_rescue_*) answer, conc. 1', stable.rescueAnswer)
     latencyLine('stable rescue → RESCUE', stable.toRescue)
 
-    const conc = empty()
-    const watcher = new StatusWatcher(demo, 2)
-    watcher.start()
-    const deadline = now() + options.cycleSeconds * 1000
-    const perWorker = Math.ceil(ids.length / options.concurrency)
-    const begin = now()
     const cpuBefore = process.cpuUsage()
-    try {
-      await Promise.all(Array.from({ length: options.concurrency }, async (_, w) => {
-        const mine = ids.slice(w * perWorker, (w + 1) * perWorker)
-        for (let i = 0; now() < deadline; i++) {
-          const id = mine[i % mine.length]!
-          const start = now()
-          const rescued = watcher.waitFor(id, 'RESCUE')
-          await serverAction(demo, id, { rescue: {} }, 200)
-          conc.rescueAnswer.push(now() - start)
-          conc.toRescue.push((await rescued) - start)
-          const back = now()
-          const active = watcher.waitFor(id, 'ACTIVE')
-          await serverAction(demo, id, { unrescue: null }, 202)
-          conc.unrescueAnswer.push(now() - back)
-          conc.toActive.push((await active) - back)
-        }
-      }))
-    } finally {
-      await watcher.stop()
-    }
-    const elapsed = (now() - begin) / 1000
+    const load = await runInThread<ConcurrentCyclesInput, Awaited<ReturnType<typeof runConcurrentCycles>>>(
+      new URL('./lib/rescue-load.ts', import.meta.url), 'runConcurrentCycles',
+      { url: cloud.running.url, token: demo.token!, ids, concurrency: options.concurrency, seconds: options.cycleSeconds },
+    )
     const cpu = process.cpuUsage(cpuBefore)
+    const conc = load.samples
+    const elapsed = load.seconds
     const cycles = conc.toActive.length
-    note(`concurrency ${options.concurrency}: each client cycles its own ${perWorker} servers for ${options.cycleSeconds} s; one watcher polls`)
-    note(`GET /servers/detail?changes-since every ~2 ms for everyone (${watcher.polls} polls)`)
+    const perWorker = Math.ceil(ids.length / options.concurrency)
+    note(`concurrency ${options.concurrency}: each client cycles its own ${perWorker} servers for ${options.cycleSeconds} s; one watcher polls; the clients run in their own thread`)
+    note(`GET /servers/detail?changes-since every ~2 ms for everyone (${load.polls} polls)`)
     latencyLine(`rescue answer (200), concurrency ${options.concurrency}`, conc.rescueAnswer, ANSWER_GOALS)
     latencyLine(`unrescue answer (202), concurrency ${options.concurrency}`, conc.unrescueAnswer)
     latencyLine(`POST rescue → RESCUE, concurrency ${options.concurrency}`, conc.toRescue)
     latencyLine(`POST unrescue → ACTIVE, concurrency ${options.concurrency}`, conc.toActive)
     rateLine('rescue+unrescue cycles', cycles / elapsed, `${cycles} cycles over ${ids.length} servers in ${elapsed.toFixed(1)} s`, 200)
-    note(`process CPU per cycle (server, agent, bench client and watcher together): ${((cpu.user + cpu.system) / 1000 / Math.max(1, cycles)).toFixed(1)} ms`)
+    note(`process CPU per cycle (server, agent thread, clients' thread and watcher together): ${((cpu.user + cpu.system) / 1000 / Math.max(1, cycles)).toFixed(1)} ms`)
   } finally {
     await cloud.close()
   }

@@ -8,8 +8,8 @@ import { buildApp, type LoggerOption } from './api/app.js'
 import type { ApiContext } from './api/context.js'
 import { createServices, type Services } from './services/services.js'
 import { bootstrapIdentity, type BootstrapAccount } from './services/identity/bootstrap.js'
-import { startComputeAgent, type ComputeAgent } from './agent/compute-agent.js'
-import { createDriver } from './virt/driver-factory.js'
+import type { ComputeAgent } from './agent/compute-agent.js'
+import { launchEmbeddedAgent } from './agent/embedded-agent.js'
 
 /** A running Lifeboat: its URL, what it created at first start, and how to stop it. */
 export interface RunningLifeboat {
@@ -71,7 +71,17 @@ export async function startLifeboat(config: LifeboatConfig, options: StartOption
   let publicUrl = config.publicUrl
   const ctx: ApiContext = { config, database, services, publicUrl: () => publicUrl }
   const app = await buildApp(ctx, options.logger)
-  const address = await app.listen({ host: config.host, port: config.port })
+  const launched = options.embeddedAgent === false ? null : launchEmbeddedAgent(
+    { agent: { ...config.agent, shutdownTimeoutSeconds: config.compute.shutdownTimeoutSeconds }, stateDir: path.join(config.dataDir, 'agent') },
+    app.log, (reason) => options.onDriverChosen?.(`Embedded compute agent ${config.agent.hostName}: ${reason}`),
+  )
+  let address: string
+  try {
+    address = await app.listen({ host: config.host, port: config.port })
+  } catch (error) {
+    await launched?.stop()
+    throw error
+  }
   if (!publicUrl) {
     const port = new URL(address).port
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
@@ -85,12 +95,18 @@ export async function startLifeboat(config: LifeboatConfig, options: StartOption
   periodic.unref()
   await services.compute.conductor.resumePendingBuilds()
   let agent: ComputeAgent | null = null
-  if (options.embeddedAgent !== false) {
-    const stateDir = path.join(config.dataDir, 'agent')
-    const { driver, reason } = await createDriver({ ...config.agent, shutdownTimeoutSeconds: config.compute.shutdownTimeoutSeconds }, stateDir)
-    options.onDriverChosen?.(`Embedded compute agent ${config.agent.hostName}: ${reason}`)
-    const credential = await services.agents.issueCredential(config.agent.hostName)
-    agent = await startComputeAgent({ controlUrl: `http://127.0.0.1:${new URL(address).port}`, host: config.agent.hostName, credential, driver, stateDir, log: app.log })
+  if (launched) {
+    try {
+      const credential = await services.agents.issueCredential(config.agent.hostName)
+      agent = await launched.start({ controlUrl: `http://127.0.0.1:${new URL(address).port}`, credential })
+    } catch (error) {
+      clearInterval(purge)
+      clearInterval(periodic)
+      await launched.stop()
+      await app.close()
+      await database.close()
+      throw error
+    }
   }
   return {
     url: publicUrl, app, database, services, config, bootstrapped, cloudsYamlPath, agent,

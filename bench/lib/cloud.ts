@@ -35,7 +35,7 @@ async function login(client: BenchClient, user: string, password: string): Promi
  * fake driver with zero delay unless `overrides` say otherwise. The host is
  * sized so that placement never runs out during a bench.
  */
-export async function startBenchCloud(overrides: ConfigInput = {}): Promise<BenchCloud> {
+export async function startBenchCloud(overrides: ConfigInput = {}, options: { embeddedAgent?: boolean } = {}): Promise<BenchCloud> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-bench-'))
   const config = loadConfig(
     {
@@ -44,7 +44,7 @@ export async function startBenchCloud(overrides: ConfigInput = {}): Promise<Benc
     },
     overrides,
   )
-  const running = await startLifeboat(config, { logger: false, bootstrapPasswords: { admin: ADMIN_PASSWORD, demo: DEMO_PASSWORD } })
+  const running = await startLifeboat(config, { logger: false, embeddedAgent: options.embeddedAgent, bootstrapPasswords: { admin: ADMIN_PASSWORD, demo: DEMO_PASSWORD } })
   const anonymous = new BenchClient(running.url)
   const admin = anonymous.withToken(await login(anonymous, 'admin', ADMIN_PASSWORD))
   const demo = anonymous.withToken(await login(anonymous, 'demo', DEMO_PASSWORD))

@@ -1,12 +1,18 @@
 import { randomUUID } from 'node:crypto'
 import path from 'node:path'
-import type { Logger } from 'pino'
 import type { VirtDriver } from '../virt/virt-driver.js'
 import { capabilityTraits } from '../virt/virt-driver.js'
 import { AgentApiClient } from './agent-api-client.js'
 import { ImageFiles } from './image-files.js'
 import { runTask } from './manager/compute-manager.js'
 import type { ManagerContext } from './manager/manager-context.js'
+
+/** Where an agent logs (a pino logger fits). */
+export interface AgentLog {
+  info(fields: Record<string, unknown>, message: string): void
+  warn(fields: Record<string, unknown>, message: string): void
+  error(fields: Record<string, unknown>, message: string): void
+}
 
 export interface ComputeAgentOptions {
   controlUrl: string
@@ -15,7 +21,7 @@ export interface ComputeAgentOptions {
   driver: VirtDriver
   /** The agent's own folder (image cache, scratch space). */
   stateDir: string
-  log: Pick<Logger, 'info' | 'warn' | 'error'>
+  log: AgentLog
   heartbeatSeconds?: number
   /** Tasks run at once (for different instances). */
   concurrency?: number

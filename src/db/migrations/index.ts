@@ -5,6 +5,7 @@ import * as volume from './2026-11-25-003-volume.js'
 import * as placement from './2026-11-25-004-placement.js'
 import * as compute from './2026-11-25-005-compute.js'
 import * as performanceIndexes from './2026-11-25-006-performance-indexes.js'
+import * as changesSinceIndex from './2026-11-25-007-changes-since-index.js'
 
 /**
  * Every migration, by name; names sort in the order they run. A landed
@@ -17,6 +18,7 @@ export const migrations: Record<string, Migration> = {
   '2026-11-25-004-placement': placement,
   '2026-11-25-005-compute': compute,
   '2026-11-25-006-performance-indexes': performanceIndexes,
+  '2026-11-25-007-changes-since-index': changesSinceIndex,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -23,8 +23,13 @@ import { AgentGateway } from './agent-gateway.js'
  * in its own module, under one name per verb. Routes call these; nothing
  * here reads an HTTP request.
  */
+/** Finished tasks are kept this long, then purged (checked every TASK_PURGE_INTERVAL_MS). */
+const FINISHED_TASK_KEEP_MS = 60 * 60 * 1000
+const TASK_PURGE_INTERVAL_MS = 60 * 1000
+
 export class ComputeService {
   readonly #deps: ServiceDeps
+  #lastTaskPurge = 0
   readonly tasks: TaskQueue
   readonly conductor: Conductor
   readonly agents: AgentGateway
@@ -139,6 +144,11 @@ export class ComputeService {
    */
   async runPeriodicTasks(): Promise<void> {
     await this.agents.expireLeases()
+    if (Date.now() - this.#lastTaskPurge > TASK_PURGE_INTERVAL_MS) {
+      this.#lastTaskPurge = Date.now()
+      // A finished task is only read by whoever waits for its result; the instance action keeps the history.
+      await this.tasks.purgeFinished(new Date(Date.now() - FINISHED_TASK_KEEP_MS).toISOString())
+    }
     const rescued = await this.#deps.db.selectFrom('instances').selectAll().where('deleted', '=', 0).where('vm_state', '=', VmState.RESCUED).where('task_state', 'is', null).execute()
     const now = Date.now()
     for (const details of await loadInstanceDetails(this.#deps.db, rescued)) {

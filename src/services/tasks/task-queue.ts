@@ -187,6 +187,12 @@ export class TaskQueue {
     return count
   }
 
+  /** Deletes finished (done or failed) tasks last changed before `before` (ISO time); their actions stay. */
+  async purgeFinished(before: string): Promise<number> {
+    const result = await this.#db.deleteFrom('tasks').where('status', 'in', ['done', 'failed']).where('updated_at', '<', before).executeTakeFirst()
+    return Number(result.numDeletedRows)
+  }
+
   /** Forces a task that can never run (its instance is gone) to failed. */
   async abandon(trx: Db, taskId: string, reason: string): Promise<void> {
     await trx.updateTable('tasks').set({ status: 'failed', result: JSON.stringify({ ok: false, error: reason }), lease_expires_at: null, updated_at: nowIso() })

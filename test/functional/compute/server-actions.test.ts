@@ -150,3 +150,23 @@ describeEachDialect('a volume detach that fails in the driver', (cloud) => {
     assert.equal((await waitForStatus(cloud().demo, server.id, 'ACTIVE')).status, 'ACTIVE')
   })
 }, { agent: { fakeFailOperations: ['detachVolume'], fakeDelayMs: 300 } })
+
+describeEachDialect('finished tasks', (cloud) => {
+  test('are purged by age while queued work and the instance actions stay', async () => {
+    const imageId = await createImage(cloud().admin)
+    const server = await bootServer(cloud().demo, { imageRef: imageId })
+    assert.equal((await action(cloud().demo, server.id, { 'os-stop': null })).status, 202)
+    await waitForStatus(cloud().demo, server.id, 'SHUTOFF')
+    const db = cloud().running.database.db
+    const tasks = cloud().running.services.compute.tasks
+    const finished = await db.selectFrom('tasks').select('id').where('instance_uuid', '=', server.id).where('status', 'in', ['done', 'failed']).execute()
+    assert.ok(finished.length >= 2, 'the build and the stop are finished tasks')
+    assert.equal(await tasks.purgeFinished(new Date(Date.now() - 60_000).toISOString()), 0, 'recent ones are kept')
+    assert.ok(await tasks.purgeFinished(new Date(Date.now() + 1000).toISOString()) >= 2)
+    assert.deepEqual(await db.selectFrom('tasks').select('id').where('instance_uuid', '=', server.id).execute(), [])
+    const actions = await cloud().demo.request('GET', `/compute/v2.1/servers/${server.id}/os-instance-actions`)
+    assert.deepEqual(actions.body.instanceActions.map((a: { action: string }) => a.action), ['stop', 'create'])
+    assert.equal((await action(cloud().demo, server.id, { 'os-start': null })).status, 202, 'the server works on')
+    await waitForStatus(cloud().demo, server.id, 'ACTIVE')
+  })
+})
