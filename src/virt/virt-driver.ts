@@ -179,8 +179,12 @@ export interface VirtDriver {
   attachVolume(spec: InstanceSpec, disk: DiskSpec): Promise<void>
   /** Detaches the disk named `diskName` (`spec.disks` no longer lists it). */
   detachVolume(spec: InstanceSpec, diskName: string): Promise<void>
-  /** Shuts the instance down if running and boots it from the rescue disk (see RescueSpec.mode). */
-  rescue(spec: RescueSpec, options: { timeoutSeconds: number }): Promise<void>
+  /**
+   * Shuts the instance down cleanly if it runs (a driver may prepare the
+   * rescue disks meanwhile), calls `onShutDown` once it is down, and boots it
+   * from the rescue disk (see RescueSpec.mode).
+   */
+  rescue(spec: RescueSpec, options: { timeoutSeconds: number; onShutDown?: () => void }): Promise<void>
   /** Removes the rescue disk and boots the original layout; `discardChanges` restores the root snapshot. */
   unrescue(spec: InstanceSpec, options: { discardChanges: boolean; timeoutSeconds: number }): Promise<void>
 }

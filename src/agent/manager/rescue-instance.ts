@@ -56,22 +56,28 @@ export async function rescueInstance(ctx: TaskContext, task: AgentTask): Promise
   const { device, bus } = rescueDeviceAndBus(image.properties)
   const before = await ctx.driver.getDomain(task.instanceUuid)
   const wasRunning = before?.powerState === PowerState.RUNNING
-  // The rescue image is fetched into the agent's cache while the guest shuts down.
-  const rescueImagePath = ctx.images.localPath(image)
-  rescueImagePath.catch(() => undefined)
+  // Fetched while the guest still runs: the time it is down is only shutdown and boot.
+  const rescueImagePath = await ctx.images.localPath(image)
+  const spec: RescueSpec = {
+    instance: task.instance, mode,
+    rescueImage: { imageId: image.id, path: rescueImagePath, format: image.diskFormat, properties: image.properties },
+    rescueDevice: device, rescueBus: bus, rescueConfigDrive: rescue.configDrive, snapshotRoot,
+  }
+  // The driver shuts the guest down itself (preparing the rescue disks meanwhile) and says when it is down.
+  let step = 'lifeboat_rescue_shutdown'
+  ctx.events.record({ event: step, phase: 'start' })
   try {
-    await withEvent(ctx, 'lifeboat_rescue_shutdown', async () => {
-      if (wasRunning) await ctx.driver.powerOff(task.instanceUuid, { timeoutSeconds: task.shutdownTimeoutSeconds })
+    await ctx.driver.rescue(spec, {
+      timeoutSeconds: task.shutdownTimeoutSeconds,
+      onShutDown: () => {
+        ctx.events.record({ event: step, phase: 'finish', result: 'Success' })
+        step = 'lifeboat_rescue_boot'
+        ctx.events.record({ event: step, phase: 'start' })
+      },
     })
-    await withEvent(ctx, 'lifeboat_rescue_boot', async () => {
-      const spec: RescueSpec = {
-        instance: task.instance, mode,
-        rescueImage: { imageId: image.id, path: await rescueImagePath, format: image.diskFormat, properties: image.properties },
-        rescueDevice: device, rescueBus: bus, rescueConfigDrive: rescue.configDrive, snapshotRoot,
-      }
-      await ctx.driver.rescue(spec, { timeoutSeconds: task.shutdownTimeoutSeconds })
-    })
+    ctx.events.record({ event: step, phase: 'finish', result: 'Success' })
   } catch (error) {
+    ctx.events.record({ event: step, phase: 'finish', result: 'Error', details: error instanceof Error ? error.message : String(error) })
     await restoreAfterFailedRescue(ctx, task.instance, wasRunning)
     throw error
   }

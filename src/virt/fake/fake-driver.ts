@@ -264,11 +264,13 @@ export class FakeDriver implements VirtDriver {
     await this.#save(spec.instanceId)
   }
 
-  async rescue(spec: RescueSpec): Promise<void> {
-    await this.#step('rescue')
+  async rescue(spec: RescueSpec, options: { onShutDown?: () => void } = {}): Promise<void> {
     const domain = this.#domain(spec.instance.instanceId)
     if (domain.powerState !== PowerState.SHUTDOWN) domain.console.push('[fake] clean shutdown before rescue')
     domain.powerState = PowerState.SHUTDOWN
+    await this.#save(spec.instance.instanceId)
+    options.onShutDown?.()
+    await this.#step('rescue')
     const layout = planRescueLayout(spec, this.#options.machineType, describeSource)
     Object.assign(domain, { spec: spec.instance, layout, rescued: true, rootSnapshot: spec.snapshotRoot, configDriveKeys: keyNames(spec.rescueConfigDrive) })
     this.#boot(domain, `rescue image ${spec.rescueImage.imageId} (${spec.mode})`)

@@ -211,9 +211,9 @@ export class QemuDriver implements VirtDriver {
     return detachDisk(this.#host, spec, diskName)
   }
 
-  async rescue(spec: RescueSpec, options: { timeoutSeconds: number }): Promise<void> {
+  async rescue(spec: RescueSpec, options: { timeoutSeconds: number; onShutDown?: () => void }): Promise<void> {
     const timer = new StepTimer()
-    await rescueDomain(this.#host, spec, options.timeoutSeconds, timer)
+    await rescueDomain(this.#host, spec, { timeoutSeconds: options.timeoutSeconds, onShutDown: options.onShutDown }, timer)
     this.#timings.set(spec.instance.instanceId, { operation: 'rescue', steps: timer.steps })
   }
 

@@ -27,12 +27,14 @@ async function snapshotRoot(host: QemuHost, spec: RescueSpec, paths: DomainPaths
  * and start QEMU with `planRescueLayout`'s layout. On failure the rescue
  * files go and the record says "not rescued" again.
  */
-export async function rescueDomain(host: QemuHost, spec: RescueSpec, timeoutSeconds: number, steps = new StepTimer()): Promise<void> {
+export async function rescueDomain(host: QemuHost, spec: RescueSpec, options: { timeoutSeconds: number; onShutDown?: () => void }, steps = new StepTimer()): Promise<void> {
   const instance = spec.instance
   const paths = host.store.prepare(instance.instanceId)
   const previous = host.store.load(instance.instanceId)
   if (previous?.rescued) throw new DriverError(`domain ${instance.instanceId} is already rescued`, { code: 'LB_ALREADY_RESCUED' })
   removeRescueFiles(paths)
+  const shutdown = host.shutdown(paths, options.timeoutSeconds)
+  shutdown.catch(() => undefined)
   const config = instance.disks.find((d) => d.source.kind === 'config-drive')
   const rescueConfig = config && spec.rescueConfigDrive ? spec.rescueConfigDrive : null
   // The rescue disk and config drive do not touch the guest's disks: they are made while the guest shuts down.
@@ -43,13 +45,14 @@ export async function rescueDomain(host: QemuHost, spec: RescueSpec, timeoutSeco
   ])
   rescueFiles.catch(() => undefined)
   try {
-    await host.shutdown(paths, timeoutSeconds)
+    await shutdown
   } catch (error) {
     await rescueFiles.catch(() => undefined)
     removeRescueFiles(paths)
     throw error
   }
   steps.lap('shutdown')
+  options.onShutDown?.()
   fs.rmSync(paths.state, { force: true })
   await host.prepareDisks(instance, paths)
 
