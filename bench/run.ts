@@ -23,7 +23,7 @@ if (unknown.length > 0) {
 }
 
 console.log(`Lifeboat bench — node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${os.platform()} ${os.release()}`)
-console.log('Client and server share one process (in-process Lifeboat); figures include the client\'s share.')
+console.log('Lifeboat runs in this process (its compute agent in a worker thread); the clients share its thread except where a section says otherwise, so figures include their share.')
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ')
 console.log(`load average at start: ${load()} (other work on this machine inflates every figure)`)
 const started = performance.now()
