@@ -2,10 +2,10 @@
  * The internal agent API's messages: what the control plane and an agent
  * (embedded or remote) say to each other over HTTP. Types only.
  */
-import type { Task, TaskReport } from '../services/tasks/task-types.js'
+import type { Task, TaskEvent, TaskReport } from '../services/tasks/task-types.js'
 import type { ConfigDriveSpec, DiskFormat, DiskSpec, HostInfo, InstanceSpec } from '../virt/virt-driver.js'
 
-export type { Task, TaskReport }
+export type { Task, TaskEvent, TaskReport }
 
 /** POST /agent/v1/register */
 export interface RegisterRequest {
@@ -54,16 +54,6 @@ export interface AgentImageInfo {
   path: string
   size: number | null
   checksum: string | null
-}
-
-/** One step of a task's instance action starting or finishing, timed on the agent (like Nova's compute host). */
-export interface TaskEvent {
-  event: string
-  phase: 'start' | 'finish'
-  /** ISO time on the agent when it happened. */
-  at: string
-  result?: 'Success' | 'Error'
-  details?: string
 }
 
 /** POST /agent/v1/tasks/{id}/events: events in the order they happened. */

@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads'
+import pino from 'pino'
 import { createDriver } from '../virt/driver-factory.js'
 import { startComputeAgent, type AgentLog, type ComputeAgent } from './compute-agent.js'
 import type { EmbeddedAgentData, FromAgentThread, LogLevel, ToAgentThread } from './embedded-agent-messages.js'
@@ -7,13 +8,9 @@ const port = parentPort!
 const data = workerData as EmbeddedAgentData
 const send = (message: FromAgentThread) => port.postMessage(message)
 
-/** Errors cross threads as plain fields (pino's `err` shape). */
+/** Errors cross threads as plain fields, serialized the way pino logs them. */
 function plain(fields: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(fields)) {
-    out[key] = value instanceof Error ? { type: value.name, message: value.message, stack: value.stack } : value
-  }
-  return out
+  return Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, value instanceof Error ? pino.stdSerializers.err(value) : value]))
 }
 
 const logAt = (level: LogLevel) => (fields: Record<string, unknown>, message: string) => send({ type: 'log', level, fields: plain(fields), message })

@@ -3,6 +3,7 @@ import type { Kysely, Transaction } from 'kysely'
 import type { Database } from '../../db/schema.js'
 import type { InstanceActionEventsTable, InstanceActionsTable } from '../../db/tables/compute-tables.js'
 import { nowIso } from '../time.js'
+import type { TaskEvent } from '../tasks/task-types.js'
 
 type Db = Kysely<Database> | Transaction<Database>
 
@@ -47,21 +48,12 @@ export async function finishActionEvent(db: Db, eventId: string, result: 'Succes
   }
 }
 
-/** A step of an action as a compute host reports it (see `TaskEvent` of the agent protocol). */
-export interface ReportedActionEvent {
-  event: string
-  phase: 'start' | 'finish'
-  at: string
-  result?: 'Success' | 'Error'
-  details?: string
-}
-
 /**
  * Records events a host reported, in order: a start adds an event row, a
  * finish completes the open row of the same name (a start and finish in
  * one batch make one finished row). An `Error` marks the action too.
  */
-export async function recordActionEvents(db: Db, actionId: string, host: string, events: ReportedActionEvent[]): Promise<void> {
+export async function recordActionEvents(db: Db, actionId: string, host: string, events: TaskEvent[]): Promise<void> {
   if (events.length === 0) return
   const inserts: InstanceActionEventsTable[] = []
   const open = new Map<string, InstanceActionEventsTable>()

@@ -61,11 +61,7 @@ export async function applyTaskResult(
       after.push(() => finalizeDeletion(deps, instance.uuid))
     }
     if (task.kind === 'attach_volume') after.push(() => completeVolumeAttach(deps, task.bdmId, instance))
-    if (task.kind === 'detach_volume') {
-      const bdm = await trx.selectFrom('block_device_mappings').select(['attachment_id']).where('id', '=', task.bdmId).executeTakeFirst()
-      await trx.deleteFrom('block_device_mappings').where('id', '=', task.bdmId).execute()
-      if (bdm?.attachment_id) after.push(() => deps.services().volumes.deleteAttachment(bdm.attachment_id!))
-    }
+    if (task.kind === 'detach_volume') await dropMapping(trx, deps, task.bdmId, after)
   } else {
     set.task_state = null
     const reason = report.error ?? 'unknown error'
@@ -83,14 +79,17 @@ export async function applyTaskResult(
       const bdm = await trx.selectFrom('block_device_mappings').select(['volume_id']).where('id', '=', task.bdmId).executeTakeFirst()
       if (bdm?.volume_id) after.push(() => deps.services().volumes.rollDetaching(bdm.volume_id!))
     }
-    if (task.kind === 'attach_volume') {
-      const bdm = await trx.selectFrom('block_device_mappings').select(['attachment_id']).where('id', '=', task.bdmId).executeTakeFirst()
-      await trx.deleteFrom('block_device_mappings').where('id', '=', task.bdmId).execute()
-      if (bdm?.attachment_id) after.push(() => deps.services().volumes.deleteAttachment(bdm.attachment_id!))
-    }
+    if (task.kind === 'attach_volume') await dropMapping(trx, deps, task.bdmId, after)
   }
   await trx.updateTable('instances').set(set).where('uuid', '=', instance.uuid).execute()
   if (actionId) await finishAction(trx, actionId, report.ok ? 'Success' : 'Error', report.ok ? undefined : report.error)
+}
+
+/** Removes a block device mapping and, after the commit, its volume attachment (a detach done, or an attach that failed). */
+async function dropMapping(trx: Trx, deps: ServiceDeps, bdmId: string, after: AfterCommit): Promise<void> {
+  const bdm = await trx.selectFrom('block_device_mappings').select(['attachment_id']).where('id', '=', bdmId).executeTakeFirst()
+  await trx.deleteFrom('block_device_mappings').where('id', '=', bdmId).execute()
+  if (bdm?.attachment_id) after.push(() => deps.services().volumes.deleteAttachment(bdm.attachment_id!))
 }
 
 async function completeVolumeAttach(deps: ServiceDeps, bdmId: string, instance: InstanceRow): Promise<void> {

@@ -54,6 +54,16 @@ export interface TaskReport {
   output?: Record<string, unknown>
 }
 
+/** One step of a task's instance action starting or finishing, timed on the agent (like Nova's compute host). */
+export interface TaskEvent {
+  event: string
+  phase: 'start' | 'finish'
+  /** ISO time on the agent when it happened. */
+  at: string
+  result?: 'Success' | 'Error'
+  details?: string
+}
+
 /** The instance event each task kind records, named like Nova's `compute_<method>`. */
 export const TASK_EVENTS: Record<TaskKind, string> = {
   spawn: 'compute__do_build_and_run_instance',

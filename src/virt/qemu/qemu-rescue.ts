@@ -44,41 +44,32 @@ export async function rescueDomain(host: QemuHost, spec: RescueSpec, options: { 
     rescueConfig ? buildConfigDrive(rescueConfig, paths.rescueConfigDrive) : Promise.resolve(),
   ])
   rescueFiles.catch(() => undefined)
+  let saved: DomainRecord | null = null
   try {
     await shutdown
+    steps.lap('shutdown')
+    options.onShutDown?.()
+    fs.rmSync(paths.state, { force: true })
+    await host.prepareDisks(instance, paths)
+
+    const [, snapshot] = await Promise.all([rescueFiles, snapshotRoot(host, spec, paths)])
+    const overrides: Record<string, DiskFile> = { rescue: { path: paths.rescueDisk, format: 'qcow2' } }
+    if (snapshot) overrides[snapshot.diskName] = { path: snapshot.overlay.path, format: 'qcow2' }
+    if (config && rescueConfig) overrides[config.name] = { path: paths.rescueConfigDrive, format: 'raw' }
+
+    const files = host.files(instance, paths, overrides)
+    const layout = planRescueLayout(spec, host.machineType, (disk) => files[disk.name]!.path)
+    const current = previous ?? host.newRecord(instance, layout, files)
+    saved = { ...current, spec: instance, rescued: true, rescue: { mode: spec.mode, rootOverlay: snapshot?.overlay ?? null }, suspended: false }
+    host.store.save(saved)
+    steps.lap('prepare')
+    await host.start(saved, layout, formatsOf(files))
+    steps.lap('start')
   } catch (error) {
     await rescueFiles.catch(() => undefined)
     removeRescueFiles(paths)
-    throw error
-  }
-  steps.lap('shutdown')
-  options.onShutDown?.()
-  fs.rmSync(paths.state, { force: true })
-  await host.prepareDisks(instance, paths)
-
-  const overrides: Record<string, DiskFile> = {}
-  const [, snapshot] = await Promise.all([rescueFiles, snapshotRoot(host, spec, paths)]).catch((error: unknown) => {
-    removeRescueFiles(paths)
     fs.rmSync(paths.rescueRootOverlay, { force: true })
-    throw error
-  })
-  overrides.rescue = { path: paths.rescueDisk, format: 'qcow2' }
-  if (snapshot) overrides[snapshot.diskName] = { path: snapshot.overlay.path, format: 'qcow2' }
-  if (config && rescueConfig) overrides[config.name] = { path: paths.rescueConfigDrive, format: 'raw' }
-
-  const files = host.files(instance, paths, overrides)
-  const layout = planRescueLayout(spec, host.machineType, (disk) => files[disk.name]!.path)
-  const current = previous ?? host.newRecord(instance, layout, files)
-  const record: DomainRecord = { ...current, spec: instance, rescued: true, rescue: { mode: spec.mode, rootOverlay: snapshot?.overlay ?? null }, suspended: false }
-  host.store.save(record)
-  steps.lap('prepare')
-  try {
-    await host.start(record, layout, formatsOf(files))
-    steps.lap('start')
-  } catch (error) {
-    removeRescueFiles(paths)
-    if (snapshot) fs.rmSync(snapshot.overlay.path, { force: true })
-    host.store.save({ ...record, rescued: false, rescue: null })
+    if (saved) host.store.save({ ...saved, rescued: false, rescue: null })
     throw error
   }
 }
