@@ -3,7 +3,7 @@ import http from 'node:http'
 import https from 'node:https'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import type { AgentImageInfo, AgentTask, FinishTaskRequest, RegisterRequest, RegisterResponse, TaskEventsRequest } from './agent-protocol.js'
+import type { AgentImageInfo, AgentTask, FinishTaskRequest, RegisterRequest, RegisterResponse, TaskEventsRequest } from '../agent-api/index.js'
 
 /** An error answer of the control plane's agent API. */
 export class AgentApiError extends Error {

@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { AgentApiClient } from './agent-api-client.js'
-import type { AgentImageInfo } from './agent-protocol.js'
+import type { AgentImageInfo } from '../agent-api/index.js'
 
 /**
  * Finds an image's data on this host: the control plane's own file when the

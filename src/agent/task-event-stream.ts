@@ -1,5 +1,5 @@
 import type { AgentApiClient } from './agent-api-client.js'
-import type { TaskEvent } from './agent-protocol.js'
+import type { TaskEvent } from '../agent-api/index.js'
 
 /** How long an event may wait for others to share its request. */
 const FLUSH_DELAY_MS = 20

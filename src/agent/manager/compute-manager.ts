@@ -1,9 +1,9 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import type { AgentTask, TaskReport } from '../agent-protocol.js'
+import type { AgentTask, TaskReport } from '../../agent-api/index.js'
 import type { InstanceSpec } from '../../virt/virt-driver.js'
 import { PowerState } from '../../virt/virt-driver.js'
-import { TASK_EVENTS } from '../../services/tasks/task-types.js'
+import { TASK_EVENTS } from '../../agent-api/index.js'
 import { withEvent, type ManagerContext, type TaskContext } from './manager-context.js'
 import { TaskEventStream } from '../task-event-stream.js'
 import { rescueInstance, unrescueInstance } from './rescue-instance.js'
@@ -23,7 +23,7 @@ async function powerStateOf(ctx: ManagerContext, instanceId: string): Promise<nu
 }
 
 /** Does one task through the driver; returns what to report. Throws on failure. */
-async function perform(ctx: TaskContext, task: AgentTask): Promise<Omit<TaskReport, 'ok'> & { rescue?: { imageId: string; mode: 'stable' | 'legacy' } }> {
+async function perform(ctx: TaskContext, task: AgentTask): Promise<Omit<TaskReport, 'ok'>> {
   const { driver } = ctx
   const id = task.instanceUuid
   const timeoutSeconds = task.shutdownTimeoutSeconds
@@ -72,11 +72,9 @@ async function perform(ctx: TaskContext, task: AgentTask): Promise<Omit<TaskRepo
       if (!task.detach) throw new Error('nothing to detach')
       await driver.detachVolume(task.instance, task.detach.diskName)
       break
-    case 'rescue': {
-      const localized = { ...task, instance: await localizeSpec(ctx, task.instance) }
-      const rescue = await rescueInstance(ctx, localized)
-      return { powerState: await powerStateOf(ctx, id), rescue }
-    }
+    case 'rescue':
+      await rescueInstance(ctx, { ...task, instance: await localizeSpec(ctx, task.instance) })
+      break
     case 'unrescue':
       await unrescueInstance(ctx, { ...task, instance: await localizeSpec(ctx, task.instance) })
       break
@@ -96,15 +94,13 @@ async function perform(ctx: TaskContext, task: AgentTask): Promise<Omit<TaskRepo
 export async function runTask(base: ManagerContext, task: AgentTask): Promise<void> {
   const ctx: TaskContext = { ...base, events: new TaskEventStream(base.api, task.id, base.session) }
   let report: TaskReport
-  let rescue: { imageId: string; mode: 'stable' | 'legacy' } | undefined
   try {
     const event = TASK_EVENTS[task.task.kind]
     const result = task.task.kind === 'console_output' ? await perform(ctx, task) : await withEvent(ctx, event, () => perform(ctx, task))
-    rescue = result.rescue
     report = { ok: true, powerState: result.powerState, output: result.output }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
     report = { ok: false, error: message, powerState: await powerStateOf(ctx, task.instanceUuid).catch(() => undefined) }
   }
-  await ctx.api.finish(task.id, { session: ctx.session, report, rescue, events: await ctx.events.drain() })
+  await ctx.api.finish(task.id, { session: ctx.session, report, events: await ctx.events.drain() })
 }

@@ -1,6 +1,6 @@
-import type { AgentImageInfo, AgentTask } from '../agent-protocol.js'
-import type { DeviceType, DiskBus, InstanceSpec, RescueSpec } from '../../virt/virt-driver.js'
-import { DEVICE_TYPES, DISK_BUSES, PowerState } from '../../virt/virt-driver.js'
+import type { AgentImageInfo, AgentTask } from '../../agent-api/index.js'
+import type { InstanceSpec, RescueSpec } from '../../virt/virt-driver.js'
+import { PowerState } from '../../virt/virt-driver.js'
 import { withEvent, type ManagerContext, type TaskContext } from './manager-context.js'
 
 /** Why a rescue could not be done; the message reaches the action event. */
@@ -9,51 +9,27 @@ export class RescueError extends Error {
 }
 
 /**
- * The image a rescue boots (Nova's `_get_rescue_image`, extended):
- * 1. `rescue_image_ref` from the request;
- * 2. else the image the server was built from;
- * 3. else, for a volume-backed server, the image recorded in the root
- *    volume's `volume_image_metadata`;
- * 4. else the operator's default rescue image;
- * else the rescue is refused.
+ * The image the control plane decided on, if it can still be booted. It is
+ * never replaced by another: a rescue image deleted (or deactivated) since
+ * the request was accepted fails the rescue, and the server goes back.
  */
-export function chooseRescueImage(candidates: NonNullable<AgentTask['rescue']>['candidates']): { image: AgentImageInfo; source: string } {
-  for (const candidate of candidates) {
-    const image = candidate.image
-    if (image && image.status === 'active') return { image, source: candidate.source }
-    if (candidate.source === 'request') throw new RescueError(`Requested rescue image '${candidate.imageId}' is not supported`)
-  }
-  throw new RescueError('no rescue image: the request names none, the server has no image, and there is no default rescue image')
-}
-
-/** Stable device rescue when the image sets `hw_rescue_device` or `hw_rescue_bus`; legacy otherwise. */
-export function rescueMode(properties: Record<string, string>): 'stable' | 'legacy' {
-  return properties.hw_rescue_device !== undefined || properties.hw_rescue_bus !== undefined ? 'stable' : 'legacy'
-}
-
-/** Device and bus of the rescue disk, with Nova's defaults (disk; virtio for disks, ide for cdroms, fdc for floppies). */
-export function rescueDeviceAndBus(properties: Record<string, string>): { device: DeviceType; bus: DiskBus } {
-  const device = (properties.hw_rescue_device ?? 'disk') as DeviceType
-  if (!DEVICE_TYPES.includes(device)) throw new RescueError(`unknown hw_rescue_device ${device}`)
-  const fallback: DiskBus = device === 'cdrom' ? 'ide' : device === 'floppy' ? 'fdc' : 'virtio'
-  const bus = (properties.hw_rescue_bus ?? fallback) as DiskBus
-  if (!DISK_BUSES.includes(bus)) throw new RescueError(`unknown hw_rescue_bus ${bus}`)
-  return { device, bus }
+function decidedImage(imageId: string, image: AgentImageInfo | null): AgentImageInfo {
+  if (!image) throw new RescueError(`rescue image ${imageId} is no longer available (deleted after the rescue was accepted)`)
+  if (image.status !== 'active') throw new RescueError(`rescue image ${imageId} is no longer available (status ${image.status})`)
+  return image
 }
 
 /**
- * The agent's rescue: choose the image, shut the guest down cleanly, boot the
+ * The agent's rescue, as the control plane decided it (image, mode, device,
+ * bus): check the image is still there, shut the guest down cleanly, boot the
  * rescue layout. Each step is an event. If a step fails, the guest is put back
  * as it was (running again if it ran) before the failure is reported.
  */
-export async function rescueInstance(ctx: TaskContext, task: AgentTask): Promise<{ imageId: string; mode: 'stable' | 'legacy' }> {
+export async function rescueInstance(ctx: TaskContext, task: AgentTask): Promise<void> {
   if (task.task.kind !== 'rescue' || !task.rescue) throw new RescueError('not a rescue task')
   const rescue = task.rescue
-  const snapshotRoot = task.task.snapshotRoot
-  const { image } = await withEvent(ctx, 'lifeboat_rescue_choose_image', async () => chooseRescueImage(rescue.candidates))
-  const mode = rescueMode(image.properties)
-  if (mode === 'legacy' && rescue.volumeBacked) throw new RescueError('Cannot rescue a volume-backed instance without hw_rescue_device and hw_rescue_bus on the rescue image')
-  const { device, bus } = rescueDeviceAndBus(image.properties)
+  const { imageId, mode, device, bus, snapshotRoot } = task.task
+  const image = await withEvent(ctx, 'lifeboat_rescue_choose_image', async () => decidedImage(imageId, rescue.image))
   const before = await ctx.driver.getDomain(task.instanceUuid)
   const wasRunning = before?.powerState === PowerState.RUNNING
   // Fetched while the guest still runs: the time it is down is only shutdown and boot.
@@ -81,7 +57,6 @@ export async function rescueInstance(ctx: TaskContext, task: AgentTask): Promise
     await restoreAfterFailedRescue(ctx, task.instance, wasRunning)
     throw error
   }
-  return { imageId: image.id, mode }
 }
 
 async function restoreAfterFailedRescue(ctx: ManagerContext, instance: InstanceSpec, wasRunning: boolean): Promise<void> {

@@ -1,10 +1,10 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
 import type { ServiceDeps } from '../service-deps.js'
 import type { TaskQueue, LeasedTask } from '../tasks/task-queue.js'
-import type { AgentImageInfo, AgentTask, FinishTaskRequest, RegisterRequest, RegisterResponse, TaskEvent } from '../../agent/agent-protocol.js'
+import type { AgentImageInfo, AgentTask, FinishTaskRequest, RegisterRequest, RegisterResponse, RescueTask, TaskEvent } from '../../agent-api/index.js'
 import { capabilityTraitsUnion } from './host-traits.js'
 import { Unauthorized, NotFound } from '../errors.js'
-import { loadInstanceDetails, isVolumeBacked } from './instance-store.js'
+import { loadInstanceDetails } from './instance-store.js'
 import { buildInstanceSpec, configDriveFor, ownKeys } from './instance-spec.js'
 import { applyTaskResult, type AfterCommit } from './task-results.js'
 import { recordActionEvents } from './instance-actions.js'
@@ -68,10 +68,10 @@ export class AgentGateway {
   }
 
   /** An agent (re)starts: record the host, report it to placement, release its old leases, reconcile power states. */
-  async register(request: RegisterRequest): Promise<RegisterResponse> {
+  async register(host: string, request: RegisterRequest): Promise<RegisterResponse> {
     const { db, config } = this.#deps
     const info = request.hostInfo
-    const row = await db.selectFrom('compute_services').select('id').where('host', '=', request.host).executeTakeFirstOrThrow()
+    const row = await db.selectFrom('compute_services').select('id').where('host', '=', host).executeTakeFirstOrThrow()
     const traits = capabilityTraitsUnion(request.traits)
     await db.updateTable('compute_services').set({
       agent_session: request.session, last_seen_at: nowIso(), driver: request.driver, hypervisor_type: info.hypervisorType,
@@ -79,15 +79,15 @@ export class AgentGateway {
       local_gb: info.diskGb, cpu_info: JSON.stringify(info.cpuInfo), traits: JSON.stringify(traits), updated_at: nowIso(),
     }).where('id', '=', row.id).execute()
     const placement = this.#deps.services().placement
-    await placement.ensureResourceProvider(row.id, request.host)
+    await placement.ensureResourceProvider(row.id, host)
     await placement.setInventories(row.id, {
       VCPU: { total: info.vcpus, allocation_ratio: 16, max_unit: info.vcpus },
       MEMORY_MB: { total: info.memoryMb, reserved: 0, allocation_ratio: 1.5, max_unit: info.memoryMb },
       DISK_GB: { total: info.diskGb, allocation_ratio: 1, max_unit: info.diskGb },
     })
     await placement.setTraits(row.id, traits)
-    await this.#tasks.releaseStaleSessions(request.host, request.session)
-    for (const domain of request.domains) await this.syncPowerState(request.host, domain.instanceId, domain.powerState)
+    await this.#tasks.releaseStaleSessions(host, request.session)
+    for (const domain of request.domains) await this.syncPowerState(host, domain.instanceId, domain.powerState)
     return { serviceId: row.id, leaseSeconds: config.agent.leaseSeconds }
   }
 
@@ -121,7 +121,7 @@ export class AgentGateway {
     }
     const task = item.task
     if (task.kind === 'rescue') {
-      rendered.rescue = await this.#rescueContext(details!, task.requestedImageRef, task.keyName)
+      rendered.rescue = await this.#rescueContext(details!, task)
     } else if (task.kind === 'attach_volume' || task.kind === 'detach_volume') {
       const bdm = details!.bdms.find((b) => b.id === task.bdmId)
       const disk = instance.disks.find((d) => bdm?.volume_id && d.name === `volume-${bdm.volume_id}`)
@@ -136,26 +136,23 @@ export class AgentGateway {
     return rendered
   }
 
-  async #rescueContext(details: Awaited<ReturnType<typeof loadInstanceDetails>>[number], requested: string | null, keyName: string | null): Promise<NonNullable<AgentTask['rescue']>> {
-    const candidates: Array<Omit<NonNullable<AgentTask['rescue']>['candidates'][number], 'image'>> = []
-    if (requested) candidates.push({ imageId: requested, source: 'request' })
-    const system = JSON.parse(details.row.system_metadata) as Record<string, string>
-    const own = system.image_base_image_ref || details.row.image_ref
-    if (own) candidates.push({ imageId: own, source: 'server image' })
-    const rootVolume = details.bdms.find((b) => b.boot_index === 0 && b.destination_type === 'volume')
-    if (rootVolume?.volume_id) {
-      const volume = await this.#deps.services().volumes.findVolume(rootVolume.volume_id)
-      const imageId = volume?.imageMetadata.image_id
-      if (imageId) candidates.push({ imageId, source: 'root volume image' })
-    }
-    if (this.#deps.config.compute.defaultRescueImage) candidates.push({ imageId: this.#deps.config.compute.defaultRescueImage, source: 'operator default' })
-    const found = await Promise.all(candidates.map((c) => this.imageInfo(c.imageId).catch(() => null)))
+  /**
+   * What the agent needs to execute the rescue decided at acceptance: that
+   * one image as it is now (null when it is gone: the agent then fails the
+   * task, and the server goes back to where it was) and the rescue's config
+   * drive, with the `lifeboat:key_name` key when one was asked for.
+   */
+  async #rescueContext(details: Awaited<ReturnType<typeof loadInstanceDetails>>[number], task: RescueTask): Promise<NonNullable<AgentTask['rescue']>> {
+    const image = await this.imageInfo(task.imageId).catch((error: unknown) => {
+      if (error instanceof NotFound) return null
+      throw error
+    })
     let keys = ownKeys(details)
-    if (keyName) {
-      const keypair = await this.#deps.services().keypairs.findKeypair(details.row.user_id, keyName)
+    if (task.keyName) {
+      const keypair = await this.#deps.services().keypairs.findKeypair(details.row.user_id, task.keyName)
       if (keypair) keys = [{ name: keypair.name, publicKey: keypair.publicKey }]
     }
-    return { candidates: candidates.map((c, i) => ({ ...c, image: found[i] ?? null })), volumeBacked: isVolumeBacked(details.bdms), configDrive: configDriveFor(details, keys) }
+    return { image, configDrive: configDriveFor(details, keys) }
   }
 
   /** Events of the task's instance action, as the agent saw them, in order. */
@@ -177,7 +174,7 @@ export class AgentGateway {
       if (task.action_id) await recordActionEvents(trx, task.action_id, host, request.events ?? [])
       const instance = await trx.selectFrom('instances').selectAll().where('uuid', '=', task.instance_uuid).executeTakeFirst()
       if (!instance) return
-      await applyTaskResult(trx, this.#deps, instance, JSON.parse(task.payload), task.action_id, request.report, { rescue: request.rescue }, after)
+      await applyTaskResult(trx, this.#deps, instance, JSON.parse(task.payload), task.action_id, request.report, after)
     })
     for (const step of after) await step()
     if (announced) this.#tasks.announceFinished(taskId)
@@ -214,7 +211,7 @@ export class AgentGateway {
       await this.#deps.db.transaction().execute(async (trx) => {
         await this.#tasks.abandon(trx, task.id, 'the agent did not finish the task in time')
         const instance = await trx.selectFrom('instances').selectAll().where('uuid', '=', task.instanceUuid).executeTakeFirst()
-        if (instance) await applyTaskResult(trx, this.#deps, instance, task.task, task.actionId, { ok: false, error: 'The compute agent did not finish the task in time.' }, {}, after)
+        if (instance) await applyTaskResult(trx, this.#deps, instance, task.task, task.actionId, { ok: false, error: 'The compute agent did not finish the task in time.' }, after)
       })
       for (const step of after) await step()
       this.#tasks.announceFinished(task.id)

@@ -3,7 +3,7 @@ import type { Kysely, Transaction } from 'kysely'
 import type { Database } from '../../db/schema.js'
 import type { InstanceActionEventsTable, InstanceActionsTable } from '../../db/tables/compute-tables.js'
 import { nowIso } from '../time.js'
-import type { TaskEvent } from '../tasks/task-types.js'
+import type { TaskEvent } from '../../agent-api/index.js'
 
 type Db = Kysely<Database> | Transaction<Database>
 

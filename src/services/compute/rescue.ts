@@ -2,11 +2,12 @@ import type { ServiceDeps } from '../service-deps.js'
 import type { TaskQueue } from '../tasks/task-queue.js'
 import { actionContext, type CallContext } from './call-context.js'
 import { authorize } from '../policy.js'
-import { Conflict, InvalidRequest } from '../errors.js'
+import { InvalidRequest, NotFound } from '../errors.js'
 import { getInstanceDetails, isVolumeBacked, type DetailParts, type InstanceDetails, type RescueRecord } from './instance-store.js'
 import { assertNotLocked, assertVmState, claimTaskState } from './instance-guards.js'
 import { recordAction } from './instance-actions.js'
-import { InstanceNotRescuable, UnsupportedRescueImage } from './compute-errors.js'
+import { InstanceNotRescuable } from './compute-errors.js'
+import { decideRescue, type RescueFacts, type RescueImageFacts } from './rescue-decision.js'
 import { RESCUABLE_STATES, TaskState, VmState } from './instance-states.js'
 import { generateAdminPass } from './server-create.js'
 import { instanceImageProperties } from './instance-spec.js'
@@ -26,8 +27,6 @@ export interface RescueRequest {
   timeoutSeconds?: number
 }
 
-const BFV_MICROVERSION = '2.87'
-
 class OperationNotSupportedForVTPM extends InvalidRequest {
   constructor(instanceId: string) {
     super(`Operation 'rescue' not supported for vTPM-enabled instance (${instanceId}).`, 'LB_VTPM_NOT_SUPPORTED')
@@ -40,48 +39,43 @@ function assertNoVtpm(details: InstanceDetails): void {
   if (details.flavor.extraSpecs['hw:tpm_version'] || imageProperties.hw_tpm_version) throw new OperationNotSupportedForVTPM(details.row.uuid)
 }
 
-/** Nova's `_check_volume_status`: every attached volume must be `in-use` (409 otherwise). */
-async function assertVolumesInUse(deps: ServiceDeps, details: InstanceDetails): Promise<void> {
-  for (const bdm of details.bdms) {
-    if (!bdm.volume_id) continue
-    const volume = await deps.services().volumes.findVolume(bdm.volume_id)
-    const status = volume?.status ?? 'deleted'
-    if (status !== 'in-use') throw new Conflict(`Invalid volume: volume '${bdm.volume_id}' status must be 'in-use'. Currently in '${status}' status`, 'LB_INVALID_VOLUME')
+/** The image `rescue_image_ref` names, as the caller may see it; null when there is none (any other error is not the image's fault). */
+async function requestedImage(deps: ServiceDeps, call: CallContext, ref: string | undefined): Promise<RescueImageFacts | null> {
+  if (!ref) return null
+  try {
+    const image = await deps.services().images.getImage(call.auth, ref)
+    return { id: image.id, status: image.status, properties: image.properties }
+  } catch (error) {
+    if (error instanceof NotFound) return null
+    throw error
   }
 }
 
-/**
- * The properties of the image the rescue will boot, chosen in the order the
- * agent's `chooseRescueImage()` uses: the requested image (400 when it can't
- * be a rescue image), else the server's image (for a volume-backed server,
- * the root volume's image metadata), else the operator's default.
- */
-async function resolveRescueImage(deps: ServiceDeps, call: CallContext, details: InstanceDetails, requested: string | undefined): Promise<{ imageId: string | null; properties: Record<string, string> }> {
-  const images = deps.services().images
-  if (requested) {
-    const image = await images.getImage(call.auth, requested).catch(() => null)
-    if (!image || image.status !== 'active') throw new UnsupportedRescueImage(requested)
-    // Nova bug 1876330: images made from volume snapshots can't be rescue images.
-    if (image.properties.block_device_mapping || image.properties.img_block_device_mapping) throw new UnsupportedRescueImage(requested)
-    return { imageId: image.id, properties: image.properties }
+/** Loads what the rescue rule looks at (`rescue-decision.ts`); nothing is decided here. */
+async function loadRescueFacts(deps: ServiceDeps, call: CallContext, details: InstanceDetails, request: RescueRequest): Promise<RescueFacts> {
+  const services = deps.services()
+  const instance = details.row
+  const attachedVolumes: RescueFacts['attachedVolumes'] = []
+  for (const bdm of details.bdms) {
+    if (!bdm.volume_id) continue
+    const volume = await services.volumes.findVolume(bdm.volume_id)
+    attachedVolumes.push({ id: bdm.volume_id, status: volume?.status ?? 'deleted' })
   }
-  const own = instanceImageProperties(details)
-  if (details.row.image_ref) return { imageId: details.row.image_ref, properties: Object.fromEntries(Object.entries(own).filter(([k]) => k !== 'base_image_ref' && k !== 'name')) }
   const root = details.bdms.find((b) => b.boot_index === 0 && b.volume_id)
-  if (root?.volume_id) {
-    const volume = await deps.services().volumes.findVolume(root.volume_id)
-    const meta = volume?.imageMetadata ?? {}
-    if (meta.image_id) {
-      const { image_id: imageId, image_name: _name, checksum: _c, container_format: _cf, disk_format: _df, min_disk: _md, min_ram: _mr, size: _s, ...properties } = meta
-      return { imageId: imageId!, properties }
-    }
+  const rootVolume = root?.volume_id ? await services.volumes.findVolume(root.volume_id) : null
+  const defaultRef = deps.config.compute.defaultRescueImage
+  const fallback = defaultRef ? await services.images.findImage(defaultRef) : null
+  return {
+    instanceId: instance.uuid, host: instance.host,
+    requestedImageRef: request.rescueImageRef ?? null,
+    requestedImage: await requestedImage(deps, call, request.rescueImageRef),
+    ownImage: instance.image_ref ? { id: instance.image_ref, properties: instanceImageProperties(details) } : null,
+    rootVolumeImageMetadata: rootVolume?.imageMetadata ?? null,
+    defaultImage: fallback ? { id: fallback.id, status: fallback.status, properties: fallback.properties } : null,
+    volumeBacked: isVolumeBacked(details.bdms), attachedVolumes,
+    hostTraits: await hostTraits(deps, instance.host),
+    allowBfvRescue: request.allowBfvRescue, microversion: request.microversion,
   }
-  const fallback = deps.config.compute.defaultRescueImage
-  if (fallback) {
-    const image = await deps.services().images.findImage(fallback)
-    if (image) return { imageId: image.id, properties: image.properties }
-  }
-  return { imageId: null, properties: {} }
 }
 
 /** The traits placement has for the host's resource provider (its uuid is the compute service's id), in one query. */
@@ -96,38 +90,9 @@ async function hostTraits(deps: ServiceDeps, host: string | null): Promise<strin
 const RESCUE_PARTS: DetailParts = { metadata: false, tags: false, securityGroups: false }
 
 /**
- * The seed spec's three conditions for rescuing a volume-backed server:
- * microversion 2.87+, both `hw_rescue_device` and `hw_rescue_bus` on the
- * rescue image, and `COMPUTE_RESCUE_BFV` on the host. Refusals keep Nova's
- * words and then name every condition that failed.
- */
-function assertBfvRescueAllowed(details: InstanceDetails, request: RescueRequest, properties: Record<string, string>, imageId: string | null, traits: string[]): void {
-  const missing: string[] = []
-  if (!request.allowBfvRescue) missing.push(`this request used compute API microversion ${request.microversion}; rescuing a volume-backed server needs ${BFV_MICROVERSION} or later (openstack CLI: --os-compute-api-version ${BFV_MICROVERSION})`)
-  const absent = ['hw_rescue_device', 'hw_rescue_bus'].filter((p) => properties[p] === undefined)
-  if (absent.length > 0) missing.push(`the rescue image ${imageId ?? '(none)'} lacks ${absent.join(' and ')}`)
-  if (!traits.includes('COMPUTE_RESCUE_BFV')) missing.push(`host ${details.row.host ?? '(none)'} does not report trait COMPUTE_RESCUE_BFV`)
-  if (missing.length === 0) return
-  const novaReason = request.allowBfvRescue && absent.length === 0 ? 'Host unable to rescue a volume-backed instance' : 'Cannot rescue a volume-backed instance'
-  throw new InstanceNotRescuable(details.row.uuid, `${novaReason}. Missing: ${missing.join('; ')}.`)
-}
-
-/** Lifeboat checks the rescue bus against the host's storage-bus traits before anything changes. */
-function assertRescueBusSupported(properties: Record<string, string>, imageId: string | null, traits: string[]): void {
-  if (properties.hw_rescue_device === undefined && properties.hw_rescue_bus === undefined) return
-  const device = properties.hw_rescue_device ?? 'disk'
-  if (!['disk', 'cdrom', 'floppy'].includes(device)) throw new UnsupportedRescueImage(imageId ?? '', `hw_rescue_device ${device} is not one of disk, cdrom, floppy`)
-  const bus = properties.hw_rescue_bus ?? (device === 'cdrom' ? 'ide' : device === 'floppy' ? 'fdc' : 'virtio')
-  if (device === 'floppy' || bus === 'fdc') throw new UnsupportedRescueImage(imageId ?? '', 'floppy rescue devices are not supported (a floppy cannot hold a rescue system)')
-  if (!['virtio', 'scsi', 'ide', 'sata', 'usb'].includes(bus)) throw new UnsupportedRescueImage(imageId ?? '', `hw_rescue_bus ${bus} is not one of virtio, scsi, ide, sata, usb`)
-  if (traits.length > 0 && !traits.includes(`COMPUTE_STORAGE_BUS_${bus.toUpperCase()}`)) {
-    throw new UnsupportedRescueImage(imageId ?? '', `the host has no ${bus} bus (trait COMPUTE_STORAGE_BUS_${bus.toUpperCase()})`)
-  }
-}
-
-/**
- * `rescue`: Nova's checks top to bottom (vTPM, lock, state, image, volumes,
- * volume-backed rules), then one transaction: task_state `rescuing` where
+ * `rescue`: Nova's checks top to bottom (vTPM, lock, state, then the rescue
+ * rule of `rescue-decision.ts`: image, volumes, volume-backed rules, device
+ * and bus), then one transaction: task_state `rescuing` where
  * none, the `rescue` action, and the task. Answers the admin password.
  */
 export async function rescueServer(deps: ServiceDeps, tasks: TaskQueue, call: CallContext, instanceId: string, request: RescueRequest): Promise<{ adminPass: string }> {
@@ -144,16 +109,11 @@ export async function rescueServer(deps: ServiceDeps, tasks: TaskQueue, call: Ca
     if (!keypair) throw new InvalidRequest(`Invalid lifeboat:key_name provided: keypair ${request.keyName} not found.`)
     keyName = keypair.name
   }
-  const { imageId, properties } = await resolveRescueImage(deps, call, details, request.rescueImageRef)
-  await assertVolumesInUse(deps, details)
-  const traits = await hostTraits(deps, instance.host)
-  if (isVolumeBacked(details.bdms)) assertBfvRescueAllowed(details, request, properties, imageId, traits)
-  if (imageId === null) throw new InstanceNotRescuable(instance.uuid, 'no rescue image: the request names none and the server has no image')
-  assertRescueBusSupported(properties, imageId, traits)
+  const decision = decideRescue(await loadRescueFacts(deps, call, details, request))
   const adminPass = request.adminPass ?? generateAdminPass()
   const globalTimeout = deps.config.compute.rescueTimeoutSeconds
   const record: RescueRecord = {
-    previousVmState: instance.vm_state, imageId, mode: null, startedAt: nowIso(),
+    previousVmState: instance.vm_state, imageId: decision.imageId, mode: decision.mode, startedAt: nowIso(),
     timeoutSeconds: request.timeoutSeconds ?? (globalTimeout > 0 ? globalTimeout : null), rootSnapshot: true, keyName,
   }
   await deps.db.transaction().execute(async (trx) => {
@@ -161,7 +121,7 @@ export async function rescueServer(deps: ServiceDeps, tasks: TaskQueue, call: Ca
     const actionId = await recordAction(trx, instance.uuid, 'rescue', actionContext(call))
     await tasks.enqueue(trx, {
       instanceUuid: instance.uuid, host: instance.host, actionId,
-      task: { kind: 'rescue', requestedImageRef: request.rescueImageRef ?? null, allowBfvRescue: request.allowBfvRescue, keyName, snapshotRoot: true, previousVmState: instance.vm_state, adminPass },
+      task: { kind: 'rescue', ...decision, keyName, snapshotRoot: true, previousVmState: instance.vm_state, adminPass },
     })
   })
   tasks.notify(instance.host)

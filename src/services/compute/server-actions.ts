@@ -1,6 +1,6 @@
 import type { ServiceDeps } from '../service-deps.js'
 import type { TaskQueue } from '../tasks/task-queue.js'
-import type { Task } from '../tasks/task-types.js'
+import type { Task } from '../../agent-api/index.js'
 import { actionContext, type CallContext } from './call-context.js'
 import { authorize, PolicyNotAuthorized } from '../policy.js'
 import { getInstanceRow } from './instance-store.js'

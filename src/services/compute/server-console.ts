@@ -4,7 +4,7 @@ import type { CallContext } from './call-context.js'
 import { authorize } from '../policy.js'
 import { Conflict, LifeboatError } from '../errors.js'
 import { getInstanceRow } from './instance-store.js'
-import type { TaskReport } from '../tasks/task-types.js'
+import type { TaskReport } from '../../agent-api/index.js'
 
 const CONSOLE_WAIT_MS = 15_000
 

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Transaction } from 'kysely'
 import type { Database } from '../../db/schema.js'
 import type { ServiceDeps } from '../service-deps.js'
-import type { Task, TaskReport } from '../tasks/task-types.js'
-export { TASK_EVENTS } from '../tasks/task-types.js'
+import type { Task, TaskReport } from '../../agent-api/index.js'
 import type { InstanceRow, RescueRecord } from './instance-store.js'
 import { TaskState, VmState } from './instance-states.js'
 import { finishAction } from './instance-actions.js'
@@ -33,8 +32,7 @@ async function addFault(trx: Trx, instanceUuid: string, message: string, code = 
  * other failures only clear the task_state, like Nova's `reverts_task_state`.
  */
 export async function applyTaskResult(
-  trx: Trx, deps: ServiceDeps, instance: InstanceRow, task: Task, actionId: string | null, report: TaskReport,
-  extra: { rescue?: { imageId: string; mode: 'stable' | 'legacy' } }, after: AfterCommit,
+  trx: Trx, deps: ServiceDeps, instance: InstanceRow, task: Task, actionId: string | null, report: TaskReport, after: AfterCommit,
 ): Promise<void> {
   const now = nowIso()
   const set: Partial<InstanceRow> = { updated_at: now }
@@ -53,7 +51,8 @@ export async function applyTaskResult(
     if (task.kind === 'spawn') set.launched_at = now
     if (task.kind === 'rescue') {
       const previous = instance.rescue ? (JSON.parse(instance.rescue) as RescueRecord) : null
-      if (previous) set.rescue = JSON.stringify({ ...previous, imageId: extra.rescue?.imageId ?? previous.imageId, mode: extra.rescue?.mode ?? previous.mode, startedAt: now })
+      // The image and mode were recorded when the rescue was accepted; the rescue starts now.
+      if (previous) set.rescue = JSON.stringify({ ...previous, startedAt: now })
     }
     if (task.kind === 'unrescue') set.rescue = null
     if (task.kind === 'destroy') {

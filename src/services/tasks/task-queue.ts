@@ -3,8 +3,11 @@ import { EventEmitter } from 'node:events'
 import { sql, type Kysely, type Transaction } from 'kysely'
 import type { Database } from '../../db/schema.js'
 import type { TasksTable } from '../../db/tables/compute-tables.js'
-import type { Task, TaskReport } from './task-types.js'
+import type { Task, TaskReport } from '../../agent-api/index.js'
 import { nowIso } from '../time.js'
+
+/** Task row statuses: queued → leased → done | failed. */
+export type TaskStatus = 'queued' | 'leased' | 'done' | 'failed'
 
 /** A task row with its payload parsed. */
 export interface LeasedTask {

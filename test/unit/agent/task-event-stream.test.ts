@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { AgentApiClient } from '../../../src/agent/agent-api-client.js'
-import type { TaskEventsRequest } from '../../../src/agent/agent-protocol.js'
+import type { TaskEventsRequest } from '../../../src/agent-api/index.js'
 import { TaskEventStream } from '../../../src/agent/task-event-stream.js'
 
 /** An agent API whose event posts stay open until released, recording what was sent. */

@@ -1,0 +1,90 @@
+/**
+ * The work an agent does for the control plane, one documented union (like
+ * Firecracker's VmmAction). Each task is queued in the same transaction that
+ * changes the instance row; the agent leases it, acts, and reports.
+ */
+import { Type, type Static } from '@sinclair/typebox'
+import { DeviceTypeSchema, DiskBusSchema, RescueModeSchema } from './values.js'
+
+const task = <K extends string, P extends Parameters<typeof Type.Object>[0]>(kind: K, properties: P, description: string) =>
+  Type.Object({ kind: Type.Literal(kind), ...properties }, { description })
+
+/**
+ * A rescue as the control plane decided it when it accepted the request
+ * (`src/services/compute/rescue-decision.ts`): the agent boots exactly this
+ * image, in this mode, as this device on this bus, and never chooses again.
+ */
+export const RescueTaskSchema = task('rescue', {
+  imageId: Type.String(),
+  mode: RescueModeSchema,
+  device: DeviceTypeSchema,
+  bus: DiskBusSchema,
+  keyName: Type.Union([Type.String(), Type.Null()]),
+  snapshotRoot: Type.Boolean(),
+  previousVmState: Type.String(),
+  adminPass: Type.Union([Type.String(), Type.Null()]),
+}, 'Boot from the decided rescue image, keeping the server\'s disks.')
+export type RescueTask = Static<typeof RescueTaskSchema>
+
+export const TaskSchema = Type.Union([
+  task('spawn', {}, 'Create the disks and boot a scheduled instance (vm_state building).'),
+  task('power_off', {}, 'Clean shutdown (stop).'),
+  task('power_on', {}, 'Boot a stopped instance.'),
+  task('reboot', { rebootType: Type.Union([Type.Literal('SOFT'), Type.Literal('HARD')]) }, 'Soft or hard reboot.'),
+  task('pause', {}, 'Pause the guest.'),
+  task('unpause', {}, 'Unpause the guest.'),
+  task('suspend', {}, 'Suspend the guest.'),
+  task('resume', {}, 'Resume a suspended guest.'),
+  task('snapshot', { imageId: Type.String() }, 'Snapshot the root disk into the queued image `imageId` (image-backed createImage).'),
+  task('attach_volume', { bdmId: Type.String() }, 'Attach the volume of a block device mapping.'),
+  task('detach_volume', { bdmId: Type.String() }, 'Detach the volume of a block device mapping.'),
+  RescueTaskSchema,
+  task('unrescue', { discard: Type.Boolean() }, 'Boot the server\'s own root again (restored first with `discard`).'),
+  task('destroy', {}, 'Remove the domain and its local disks.'),
+  task('console_output', { length: Type.Union([Type.Integer(), Type.Null()]) }, 'Read the serial console (a call: the API waits for the result).'),
+])
+/** One task; `kind` tells which. */
+export type Task = Static<typeof TaskSchema>
+export type TaskKind = Task['kind']
+
+/** What the agent reports when a task ends. */
+export const TaskReportSchema = Type.Object({
+  ok: Type.Boolean(),
+  /** Nova power state seen after the work. */
+  powerState: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** A short reason shown in faults and action events when `ok` is false. */
+  error: Type.Optional(Type.String()),
+  /** Kind-specific output, e.g. `{ output }` for console_output. */
+  output: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+})
+export type TaskReport = Static<typeof TaskReportSchema>
+
+/** One step of a task's instance action starting or finishing, timed on the agent (like Nova's compute host). */
+export const TaskEventSchema = Type.Object({
+  event: Type.String({ minLength: 1, maxLength: 255 }),
+  phase: Type.Union([Type.Literal('start'), Type.Literal('finish')]),
+  /** ISO time on the agent when it happened. */
+  at: Type.String({ maxLength: 64 }),
+  result: Type.Optional(Type.Union([Type.Literal('Success'), Type.Literal('Error')])),
+  details: Type.Optional(Type.String()),
+})
+export type TaskEvent = Static<typeof TaskEventSchema>
+
+/** The instance event each task kind records, named like Nova's `compute_<method>`. */
+export const TASK_EVENTS: Record<TaskKind, string> = {
+  spawn: 'compute__do_build_and_run_instance',
+  power_off: 'compute_stop_instance',
+  power_on: 'compute_start_instance',
+  reboot: 'compute_reboot_instance',
+  pause: 'compute_pause_instance',
+  unpause: 'compute_unpause_instance',
+  suspend: 'compute_suspend_instance',
+  resume: 'compute_resume_instance',
+  snapshot: 'compute_snapshot_instance',
+  attach_volume: 'compute_attach_volume',
+  detach_volume: 'compute_detach_volume',
+  rescue: 'compute_rescue_instance',
+  unrescue: 'compute_unrescue_instance',
+  destroy: 'compute_terminate_instance',
+  console_output: 'compute_get_console_output',
+}

@@ -1,0 +1,80 @@
+/**
+ * Value types the agent API carries: the instance and the host as the
+ * control plane and an agent describe them to each other. They mirror the
+ * driver's value types in `src/virt/virt-driver.ts` field for field; the
+ * compiler checks that where the agent hands them to its driver and where
+ * the control plane builds them, so the two cannot drift apart.
+ */
+import { Type, type Static } from '@sinclair/typebox'
+
+/** A string-keyed map of strings (image properties, metadata). */
+export const StringMap = Type.Record(Type.String(), Type.String())
+
+/** Buses a disk can sit on (Nova's `hw_disk_bus` / `hw_rescue_bus` values, plus `fdc` for floppies). */
+export const DiskBusSchema = Type.Union([
+  Type.Literal('virtio'), Type.Literal('scsi'), Type.Literal('ide'), Type.Literal('sata'), Type.Literal('usb'), Type.Literal('fdc'),
+])
+export type DiskBus = Static<typeof DiskBusSchema>
+
+/** Device types (Nova's `hw_rescue_device` values). */
+export const DeviceTypeSchema = Type.Union([Type.Literal('disk'), Type.Literal('cdrom'), Type.Literal('floppy')])
+export type DeviceType = Static<typeof DeviceTypeSchema>
+
+export const DiskFormatSchema = Type.Union([Type.Literal('raw'), Type.Literal('qcow2')])
+export type DiskFormat = Static<typeof DiskFormatSchema>
+
+/** `stable` keeps every original disk at its address; `legacy` puts the rescue disk first and the root second. */
+export const RescueModeSchema = Type.Union([Type.Literal('stable'), Type.Literal('legacy')])
+export type RescueMode = Static<typeof RescueModeSchema>
+
+/** Where a disk's data comes from (see `DiskSource` in the driver). */
+export const DiskSourceSchema = Type.Union([
+  Type.Object({ kind: Type.Literal('image'), imageId: Type.String(), imagePath: Type.String(), format: DiskFormatSchema, sizeGb: Type.Number() }),
+  Type.Object({ kind: Type.Literal('blank'), sizeGb: Type.Number() }),
+  Type.Object({ kind: Type.Literal('volume'), volumeId: Type.String(), path: Type.String(), format: DiskFormatSchema }),
+  Type.Object({ kind: Type.Literal('config-drive') }),
+])
+
+/** One disk of a domain, in the instance's original order. */
+export const DiskSpecSchema = Type.Object({
+  name: Type.String(),
+  role: Type.Union([Type.Literal('root'), Type.Literal('ephemeral'), Type.Literal('swap'), Type.Literal('volume'), Type.Literal('config-drive'), Type.Literal('rescue')]),
+  source: DiskSourceSchema,
+  deviceType: DeviceTypeSchema,
+  bus: DiskBusSchema,
+  deviceName: Type.String(),
+  bootIndex: Type.Union([Type.Integer(), Type.Null()]),
+})
+export type DiskSpec = Static<typeof DiskSpecSchema>
+
+/** What the config drive (ISO 9660, label `config-2`) carries. */
+export const ConfigDriveSpecSchema = Type.Object({
+  metaData: Type.Record(Type.String(), Type.Unknown()),
+  userData: Type.Union([Type.String(), Type.Null()]),
+  networkData: Type.Record(Type.String(), Type.Unknown()),
+})
+export type ConfigDriveSpec = Static<typeof ConfigDriveSpecSchema>
+
+/** Everything a driver needs to run an instance. */
+export const InstanceSpecSchema = Type.Object({
+  instanceId: Type.String(),
+  name: Type.String(),
+  vcpus: Type.Integer(),
+  memoryMb: Type.Integer(),
+  disks: Type.Array(DiskSpecSchema),
+  configDrive: Type.Union([ConfigDriveSpecSchema, Type.Null()]),
+  imageProperties: StringMap,
+})
+export type InstanceSpec = Static<typeof InstanceSpecSchema>
+
+/** The host, as the agent reports it (hypervisor view and placement inventory). */
+export const HostInfoSchema = Type.Object({
+  hypervisorType: Type.String({ maxLength: 255 }),
+  hypervisorVersion: Type.Integer({ minimum: 0 }),
+  acceleration: Type.String({ maxLength: 64 }),
+  vcpus: Type.Integer({ minimum: 0 }),
+  memoryMb: Type.Integer({ minimum: 0 }),
+  diskGb: Type.Integer({ minimum: 0 }),
+  cpuInfo: Type.Record(Type.String(), Type.Unknown()),
+})
+export type HostInfo = Static<typeof HostInfoSchema>
