@@ -5,4 +5,5 @@
  */
 export * from './values.js'
 export * from './tasks.js'
+export * from './task-events.js'
 export * from './messages.js'

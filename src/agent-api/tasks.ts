@@ -69,22 +69,3 @@ export const TaskEventSchema = Type.Object({
   details: Type.Optional(Type.String()),
 })
 export type TaskEvent = Static<typeof TaskEventSchema>
-
-/** The instance event each task kind records, named like Nova's `compute_<method>`. */
-export const TASK_EVENTS: Record<TaskKind, string> = {
-  spawn: 'compute__do_build_and_run_instance',
-  power_off: 'compute_stop_instance',
-  power_on: 'compute_start_instance',
-  reboot: 'compute_reboot_instance',
-  pause: 'compute_pause_instance',
-  unpause: 'compute_unpause_instance',
-  suspend: 'compute_suspend_instance',
-  resume: 'compute_resume_instance',
-  snapshot: 'compute_snapshot_instance',
-  attach_volume: 'compute_attach_volume',
-  detach_volume: 'compute_detach_volume',
-  rescue: 'compute_rescue_instance',
-  unrescue: 'compute_unrescue_instance',
-  destroy: 'compute_terminate_instance',
-  console_output: 'compute_get_console_output',
-}

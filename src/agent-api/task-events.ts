@@ -1,0 +1,24 @@
+import type { TaskKind } from './tasks.js'
+
+/**
+ * The instance event each task kind records, named like Nova's
+ * `compute_<method>`. In its own file without TypeBox: the agent needs only
+ * this value at run time, and its thread starts faster without the schemas.
+ */
+export const TASK_EVENTS: Record<TaskKind, string> = {
+  spawn: 'compute__do_build_and_run_instance',
+  power_off: 'compute_stop_instance',
+  power_on: 'compute_start_instance',
+  reboot: 'compute_reboot_instance',
+  pause: 'compute_pause_instance',
+  unpause: 'compute_unpause_instance',
+  suspend: 'compute_suspend_instance',
+  resume: 'compute_resume_instance',
+  snapshot: 'compute_snapshot_instance',
+  attach_volume: 'compute_attach_volume',
+  detach_volume: 'compute_detach_volume',
+  rescue: 'compute_rescue_instance',
+  unrescue: 'compute_unrescue_instance',
+  destroy: 'compute_terminate_instance',
+  console_output: 'compute_get_console_output',
+}
