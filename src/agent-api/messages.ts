@@ -25,6 +25,7 @@ export const RegisterRequestSchema = Type.Object({
 })
 export type RegisterRequest = Static<typeof RegisterRequestSchema>
 
+/** The answer to a register: the host's compute service id and how long a lease lasts. */
 export const RegisterResponseSchema = Type.Object({ serviceId: Type.String(), leaseSeconds: Type.Integer() })
 export type RegisterResponse = Static<typeof RegisterResponseSchema>
 

@@ -6,6 +6,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { DeviceTypeSchema, DiskBusSchema, RescueModeSchema } from './values.js'
 
+/** One member of the union: `kind` plus its fields. */
 const task = <K extends string, P extends Parameters<typeof Type.Object>[0]>(kind: K, properties: P, description: string) =>
   Type.Object({ kind: Type.Literal(kind), ...properties }, { description })
 
@@ -26,6 +27,7 @@ export const RescueTaskSchema = task('rescue', {
 }, 'Boot from the decided rescue image, keeping the server\'s disks.')
 export type RescueTask = Static<typeof RescueTaskSchema>
 
+/** Every task kind, each described in its schema. */
 export const TaskSchema = Type.Union([
   task('spawn', {}, 'Create the disks and boot a scheduled instance (vm_state building).'),
   task('power_off', {}, 'Clean shutdown (stop).'),

@@ -20,6 +20,7 @@ export type DiskBus = Static<typeof DiskBusSchema>
 export const DeviceTypeSchema = Type.Union([Type.Literal('disk'), Type.Literal('cdrom'), Type.Literal('floppy')])
 export type DeviceType = Static<typeof DeviceTypeSchema>
 
+/** Formats of disk files (images, volumes, snapshots). */
 export const DiskFormatSchema = Type.Union([Type.Literal('raw'), Type.Literal('qcow2')])
 export type DiskFormat = Static<typeof DiskFormatSchema>
 

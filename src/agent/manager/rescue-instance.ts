@@ -29,6 +29,7 @@ export async function rescueInstance(ctx: TaskContext, task: AgentTask): Promise
   if (task.task.kind !== 'rescue' || !task.rescue) throw new RescueError('not a rescue task')
   const rescue = task.rescue
   const { imageId, mode, device, bus, snapshotRoot } = task.task
+  // The event keeps its name: the step is still where the rescue image is settled (now: checked, not chosen).
   const image = await withEvent(ctx, 'lifeboat_rescue_choose_image', async () => decidedImage(imageId, rescue.image))
   const before = await ctx.driver.getDomain(task.instanceUuid)
   const wasRunning = before?.powerState === PowerState.RUNNING
