@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
-import type { ServiceDeps } from '../service-deps.js'
+import type { AgentGatewayDeps } from './ports.js'
 import type { TaskQueue, LeasedTask } from '../tasks/task-queue.js'
 import type { AgentImageInfo, AgentTask, FinishTaskRequest, RegisterRequest, RegisterResponse, TaskEvent } from '../../agent/agent-protocol.js'
 import { capabilityTraitsUnion } from './host-traits.js'
@@ -25,12 +25,12 @@ const CREDENTIAL_CACHE_MS = 1000
  * database; everything they learn or report passes through here.
  */
 export class AgentGateway {
-  readonly #deps: ServiceDeps
+  readonly #deps: AgentGatewayDeps
   readonly #tasks: TaskQueue
   /** host → credential hash as last read, and when: saves a query on every agent call. */
   readonly #credentialHashes = new Map<string, { hash: string; readAt: number }>()
 
-  constructor(deps: ServiceDeps, tasks: TaskQueue) {
+  constructor(deps: AgentGatewayDeps, tasks: TaskQueue) {
     this.#deps = deps
     this.#tasks = tasks
   }
@@ -78,7 +78,7 @@ export class AgentGateway {
       hypervisor_version: info.hypervisorVersion, acceleration: info.acceleration, vcpus: info.vcpus, memory_mb: info.memoryMb,
       local_gb: info.diskGb, cpu_info: JSON.stringify(info.cpuInfo), traits: JSON.stringify(traits), updated_at: nowIso(),
     }).where('id', '=', row.id).execute()
-    const placement = this.#deps.services().placement
+    const placement = this.#deps.placement
     await placement.ensureResourceProvider(row.id, request.host)
     await placement.setInventories(row.id, {
       VCPU: { total: info.vcpus, allocation_ratio: 16, max_unit: info.vcpus },
@@ -144,7 +144,7 @@ export class AgentGateway {
     if (own) candidates.push({ imageId: own, source: 'server image' })
     const rootVolume = details.bdms.find((b) => b.boot_index === 0 && b.destination_type === 'volume')
     if (rootVolume?.volume_id) {
-      const volume = await this.#deps.services().volumes.findVolume(rootVolume.volume_id)
+      const volume = await this.#deps.volumes.findVolume(rootVolume.volume_id)
       const imageId = volume?.imageMetadata.image_id
       if (imageId) candidates.push({ imageId, source: 'root volume image' })
     }
@@ -152,7 +152,7 @@ export class AgentGateway {
     const found = await Promise.all(candidates.map((c) => this.imageInfo(c.imageId).catch(() => null)))
     let keys = ownKeys(details)
     if (keyName) {
-      const keypair = await this.#deps.services().keypairs.findKeypair(details.row.user_id, keyName)
+      const keypair = await this.#deps.keypairs.findKeypair(details.row.user_id, keyName)
       if (keypair) keys = [{ name: keypair.name, publicKey: keypair.publicKey }]
     }
     return { candidates: candidates.map((c, i) => ({ ...c, image: found[i] ?? null })), volumeBacked: isVolumeBacked(details.bdms), configDrive: configDriveFor(details, keys) }
@@ -185,7 +185,7 @@ export class AgentGateway {
 
   /** What an agent needs to know of an image to use it. */
   async imageInfo(imageId: string): Promise<AgentImageInfo> {
-    const images = this.#deps.services().images
+    const images = this.#deps.images
     const image = await images.findImage(imageId)
     if (!image) throw new NotFound(`Image ${imageId} could not be found.`)
     return {

@@ -1,4 +1,4 @@
-import type { ServiceDeps } from '../service-deps.js'
+import type { RescueDeps, Store } from './ports.js'
 import type { TaskQueue } from '../tasks/task-queue.js'
 import { actionContext, type CallContext } from './call-context.js'
 import { authorize } from '../policy.js'
@@ -41,10 +41,10 @@ function assertNoVtpm(details: InstanceDetails): void {
 }
 
 /** Nova's `_check_volume_status`: every attached volume must be `in-use` (409 otherwise). */
-async function assertVolumesInUse(deps: ServiceDeps, details: InstanceDetails): Promise<void> {
+async function assertVolumesInUse(deps: RescueDeps, details: InstanceDetails): Promise<void> {
   for (const bdm of details.bdms) {
     if (!bdm.volume_id) continue
-    const volume = await deps.services().volumes.findVolume(bdm.volume_id)
+    const volume = await deps.volumes.findVolume(bdm.volume_id)
     const status = volume?.status ?? 'deleted'
     if (status !== 'in-use') throw new Conflict(`Invalid volume: volume '${bdm.volume_id}' status must be 'in-use'. Currently in '${status}' status`, 'LB_INVALID_VOLUME')
   }
@@ -56,8 +56,8 @@ async function assertVolumesInUse(deps: ServiceDeps, details: InstanceDetails): 
  * be a rescue image), else the server's image (for a volume-backed server,
  * the root volume's image metadata), else the operator's default.
  */
-async function resolveRescueImage(deps: ServiceDeps, call: CallContext, details: InstanceDetails, requested: string | undefined): Promise<{ imageId: string | null; properties: Record<string, string> }> {
-  const images = deps.services().images
+async function resolveRescueImage(deps: RescueDeps, call: CallContext, details: InstanceDetails, requested: string | undefined): Promise<{ imageId: string | null; properties: Record<string, string> }> {
+  const images = deps.images
   if (requested) {
     const image = await images.getImage(call.auth, requested).catch(() => null)
     if (!image || image.status !== 'active') throw new UnsupportedRescueImage(requested)
@@ -69,7 +69,7 @@ async function resolveRescueImage(deps: ServiceDeps, call: CallContext, details:
   if (details.row.image_ref) return { imageId: details.row.image_ref, properties: Object.fromEntries(Object.entries(own).filter(([k]) => k !== 'base_image_ref' && k !== 'name')) }
   const root = details.bdms.find((b) => b.boot_index === 0 && b.volume_id)
   if (root?.volume_id) {
-    const volume = await deps.services().volumes.findVolume(root.volume_id)
+    const volume = await deps.volumes.findVolume(root.volume_id)
     const meta = volume?.imageMetadata ?? {}
     if (meta.image_id) {
       const { image_id: imageId, image_name: _name, checksum: _c, container_format: _cf, disk_format: _df, min_disk: _md, min_ram: _mr, size: _s, ...properties } = meta
@@ -78,14 +78,14 @@ async function resolveRescueImage(deps: ServiceDeps, call: CallContext, details:
   }
   const fallback = deps.config.compute.defaultRescueImage
   if (fallback) {
-    const image = await deps.services().images.findImage(fallback)
+    const image = await deps.images.findImage(fallback)
     if (image) return { imageId: image.id, properties: image.properties }
   }
   return { imageId: null, properties: {} }
 }
 
 /** The traits placement has for the host's resource provider (its uuid is the compute service's id), in one query. */
-async function hostTraits(deps: ServiceDeps, host: string | null): Promise<string[]> {
+async function hostTraits(deps: Store, host: string | null): Promise<string[]> {
   if (!host) return []
   const rows = await deps.db.selectFrom('compute_services').innerJoin('placement_provider_traits', 'placement_provider_traits.provider_uuid', 'compute_services.id')
     .select('placement_provider_traits.trait').where('compute_services.host', '=', host).orderBy('placement_provider_traits.trait').execute()
@@ -130,7 +130,7 @@ function assertRescueBusSupported(properties: Record<string, string>, imageId: s
  * volume-backed rules), then one transaction: task_state `rescuing` where
  * none, the `rescue` action, and the task. Answers the admin password.
  */
-export async function rescueServer(deps: ServiceDeps, tasks: TaskQueue, call: CallContext, instanceId: string, request: RescueRequest): Promise<{ adminPass: string }> {
+export async function rescueServer(deps: RescueDeps, tasks: TaskQueue, call: CallContext, instanceId: string, request: RescueRequest): Promise<{ adminPass: string }> {
   const auth = authorize(call.auth, 'os_compute_api:os-rescue', 'member')
   const details = await getInstanceDetails(deps.db, auth, instanceId, RESCUE_PARTS)
   const instance = details.row
@@ -140,7 +140,7 @@ export async function rescueServer(deps: ServiceDeps, tasks: TaskQueue, call: Ca
   if (!instance.host) throw new InstanceNotRescuable(instance.uuid, 'the server was never scheduled to a host')
   let keyName: string | null = null
   if (request.keyName !== undefined) {
-    const keypair = await deps.services().keypairs.findKeypair(auth.userId, request.keyName)
+    const keypair = await deps.keypairs.findKeypair(auth.userId, request.keyName)
     if (!keypair) throw new InvalidRequest(`Invalid lifeboat:key_name provided: keypair ${request.keyName} not found.`)
     keyName = keypair.name
   }
@@ -169,7 +169,7 @@ export async function rescueServer(deps: ServiceDeps, tasks: TaskQueue, call: Ca
 }
 
 /** `unrescue`: only from RESCUED; `discard` (`lifeboat:discard`) restores the root as it was before the rescue. */
-export async function unrescueServer(deps: ServiceDeps, tasks: TaskQueue, call: CallContext, instanceId: string, discard: boolean): Promise<void> {
+export async function unrescueServer(deps: Store, tasks: TaskQueue, call: CallContext, instanceId: string, discard: boolean): Promise<void> {
   const auth = authorize(call.auth, 'os_compute_api:os-unrescue', 'member')
   const details = await getInstanceDetails(deps.db, auth, instanceId, RESCUE_PARTS)
   assertNotLocked(auth, details.row)
@@ -178,7 +178,7 @@ export async function unrescueServer(deps: ServiceDeps, tasks: TaskQueue, call: 
 }
 
 /** Queues an unrescue (also used by the rescue timeout, which acts for the owner). */
-export async function queueUnrescue(deps: ServiceDeps, tasks: TaskQueue, details: InstanceDetails, discard: boolean, ctx: Parameters<typeof recordAction>[3]): Promise<void> {
+export async function queueUnrescue(deps: Store, tasks: TaskQueue, details: InstanceDetails, discard: boolean, ctx: Parameters<typeof recordAction>[3]): Promise<void> {
   await deps.db.transaction().execute(async (trx) => {
     await claimTaskState(trx, details.row, 'unrescue', TaskState.UNRESCUING)
     const actionId = await recordAction(trx, details.row.uuid, 'unrescue', ctx)
