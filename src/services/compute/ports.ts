@@ -1,7 +1,8 @@
 import type { LifeboatConfig } from '../../config.js'
 import type { Store } from '../store.js'
 import type { AuthContext } from '../identity/auth-context.js'
-import type { ImageRecord, NewImage } from '../image/image-service.js'
+import type { ImageRecord } from '../image/image-records.js'
+import type { NewImage } from '../image/image-service.js'
 import type { VolumeAttachmentRecord, VolumeRecord, VolumeSnapshotRecord } from '../volume/volume-records.js'
 import type { InventoryRecord } from '../placement/placement-service.js'
 import type { HostClaims, SchedulerDeps } from '../scheduler/scheduler.js'
@@ -12,7 +13,7 @@ import type { KeypairRecord } from './keypair-service.js'
  * What the compute service needs of the other services, each as the few
  * methods it calls (Nova's `volume.cinder.API`, `image.glance.API`,
  * `scheduler.client.report`…). The services implement them; `createServices`
- * hands them in. Nothing here imports a service class.
+ * hands them in. Only record types come from the services' modules.
  */
 
 export type { Store }
@@ -142,7 +143,7 @@ export interface VolumeAttachmentDeps extends Store {
   readonly volumes: Pick<ServerVolumes, 'getVolume'> & VolumeAttacher
 }
 
-/** Everything the compute service is built with: the union of its modules' needs. */
+/** What the compute service is built with: the union of its modules' needs (the conductor and gateway come built). */
 export interface ComputeDeps extends Store {
   readonly config: LifeboatConfig
   readonly volumes: ServerVolumes
@@ -150,5 +151,5 @@ export interface ComputeDeps extends Store {
   readonly keypairs: KeypairLookup
   readonly flavors: FlavorLookup
   readonly securityGroups: ServerSecurityGroups
-  readonly placement: HostReporter & HostClaims & AllocationRelease
+  readonly placement: AllocationRelease
 }
