@@ -69,7 +69,7 @@ export async function startLifeboat(config: LifeboatConfig, options: StartOption
   const bootstrapped = await bootstrapIdentity(services.directory, options.bootstrapPasswords)
   await services.flavors.ensureDefaultFlavors()
   let publicUrl = config.publicUrl
-  const ctx: ApiContext = { config, database, services, publicUrl: () => publicUrl }
+  const ctx: ApiContext = { config, services, publicUrl: () => publicUrl }
   const app = await buildApp(ctx, options.logger)
   const launched = options.embeddedAgent === false ? null : launchEmbeddedAgent(
     { agent: { ...config.agent, shutdownTimeoutSeconds: config.compute.shutdownTimeoutSeconds }, stateDir: path.join(config.dataDir, 'agent') },

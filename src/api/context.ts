@@ -1,11 +1,9 @@
 import type { LifeboatConfig } from '../config.js'
-import type { DatabaseHandle } from '../db/database.js'
 import type { Services } from '../services/services.js'
 
-/** What every API plugin is given: configuration, the database and the services. */
+/** What every API plugin is given: configuration and the services (never the database: the services own it). */
 export interface ApiContext {
   readonly config: LifeboatConfig
-  readonly database: DatabaseHandle
   readonly services: Services
   /** The base URL clients reach us at, e.g. `http://127.0.0.1:8774` (known after listen). */
   publicUrl(): string

@@ -8,9 +8,12 @@ import { PlacementService } from './placement/placement-service.js'
 import { FlavorService } from './compute/flavor-service.js'
 import { KeypairService } from './compute/keypair-service.js'
 import { SecurityGroupService } from './compute/security-group-service.js'
+import { ComputeHostService } from './compute/compute-hosts.js'
+import { LimitsService } from './compute/project-limits.js'
+import { TaskQueue } from './tasks/task-queue.js'
+import { Conductor } from './compute/conductor.js'
+import { AgentGateway } from './compute/agent-gateway.js'
 import { ComputeService } from './compute/compute-service.js'
-import type { AgentGateway } from './compute/agent-gateway.js'
-import type { ServiceDeps } from './service-deps.js'
 
 /** Every service of the control plane, built once per process over one database. */
 export interface Services {
@@ -22,29 +25,35 @@ export interface Services {
   flavors: FlavorService
   keypairs: KeypairService
   securityGroups: SecurityGroupService
+  /** Compute hosts for the admin APIs and a server's host status. */
+  computeHosts: ComputeHostService
+  /** A project's compute quotas and usage (`GET /limits`). */
+  limits: LimitsService
   compute: ComputeService
   /** The internal agent API's service side (the same object as `compute.agents`). */
   agents: AgentGateway
 }
 
-/** Wires the services together over the database. */
+/**
+ * Wires the services together over the database, each given only what it
+ * uses, in dependency order: a service is built after those it calls.
+ * This is the whole dependency graph between services.
+ */
 export function createServices(config: LifeboatConfig, database: DatabaseHandle): Services {
-  const tokens = new TokenService(database.db, config.tokenTtlSeconds)
-  const directory = new IdentityDirectory(database.db, () => tokens.invalidateCache())
-  const deps: ServiceDeps = { config, db: database.db, dialect: database.dialect, services: () => services }
-  const services: Services = {
-    tokens,
-    directory,
-    images: new ImageService(deps),
-    volumes: new VolumeService(deps),
-    placement: new PlacementService(deps),
-    flavors: new FlavorService(deps),
-    keypairs: new KeypairService(deps),
-    securityGroups: new SecurityGroupService(deps),
-    compute: undefined as unknown as ComputeService,
-    agents: undefined as unknown as AgentGateway,
-  }
-  services.compute = new ComputeService(deps)
-  services.agents = services.compute.agents
-  return services
+  const { db } = database
+  const tokens = new TokenService(db, config.tokenTtlSeconds)
+  const directory = new IdentityDirectory(db, () => tokens.invalidateCache())
+  const images = new ImageService({ db, config })
+  const volumes = new VolumeService({ db, config, images })
+  const placement = new PlacementService({ db })
+  const flavors = new FlavorService({ db })
+  const keypairs = new KeypairService({ db })
+  const securityGroups = new SecurityGroupService({ db })
+  const computeHosts = new ComputeHostService({ db })
+  const limits = new LimitsService({ db })
+  const tasks = new TaskQueue(db)
+  const conductor = new Conductor({ db, volumes, placement }, tasks)
+  const agents = new AgentGateway({ db, config, volumes, images, keypairs, placement }, tasks)
+  const compute = new ComputeService({ db, config, volumes, images, keypairs, flavors, securityGroups, placement }, { tasks, conductor, agents })
+  return { tokens, directory, images, volumes, placement, flavors, keypairs, securityGroups, computeHosts, limits, compute, agents }
 }

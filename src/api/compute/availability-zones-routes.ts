@@ -1,20 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { ApiContext } from '../context.js'
 import { authorize } from '../../services/policy.js'
-import { listComputeHosts } from '../../services/compute/compute-hosts.js'
 import { serviceUpdatedAt } from './views/service-view.js'
-
-/** The zone every Lifeboat host is in unless its service says otherwise (Nova's default_availability_zone). */
-const DEFAULT_ZONE = 'nova'
 
 /** Compute routes: `os-availability-zone` (everyone) and its detail with hosts (admin). */
 export function availabilityZonesRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
-  const db = ctx.database.db
-
-  async function zoneNames(): Promise<string[]> {
-    const hosts = await listComputeHosts(db)
-    return [...new Set([DEFAULT_ZONE, ...hosts.filter((h) => !h.row.disabled).map((h) => h.row.zone)])]
-  }
+  const computeHosts = () => ctx.services.computeHosts
+  const zoneNames = () => computeHosts().zoneNames()
 
   return async (app) => {
     app.get('/os-availability-zone', async (req) => {
@@ -23,7 +15,7 @@ export function availabilityZonesRoutes(ctx: ApiContext): FastifyPluginAsyncType
     })
     app.get('/os-availability-zone/detail', async (req) => {
       authorize(req.auth, 'os_compute_api:os-availability-zone:detail', 'admin')
-      const hosts = (await listComputeHosts(db)).filter((h) => !h.row.disabled)
+      const hosts = (await computeHosts().list()).filter((h) => !h.row.disabled)
       return {
         availabilityZoneInfo: (await zoneNames()).map((zoneName) => {
           const inZone: Record<string, Record<string, { available: boolean; active: boolean; updated_at: string | null }>> = {}

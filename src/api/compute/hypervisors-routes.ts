@@ -6,8 +6,7 @@ import type { ApiContext } from '../context.js'
 import { isAtLeast } from '../common/microversion.js'
 import { authorize } from '../../services/policy.js'
 import { InvalidRequest, NotFound } from '../../services/errors.js'
-import { hostUsages, listComputeHosts, type ComputeHost } from '../../services/compute/compute-hosts.js'
-import { hypervisorStatisticsView, hypervisorView, type HostedServer } from './views/hypervisor-view.js'
+import { hypervisorStatisticsView, hypervisorView } from './views/hypervisor-view.js'
 import { collectionLinks } from './views/resource-links.js'
 import { firstValue, limitAndMarker, type QueryValue } from './paging.js'
 import { strictBool } from './query-checks.js'
@@ -27,17 +26,9 @@ function withServersOf(req: FastifyRequest, query: Record<string, QueryValue>): 
 
 /** Compute routes: `os-hypervisors` (admin), one hypervisor per compute service. */
 export function hypervisorsRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
-  const db = ctx.database.db
+  const computeHosts = () => ctx.services.computeHosts
   const base = () => `${ctx.publicUrl()}/compute`
   const hostIp = () => (isIP(ctx.config.host) && ctx.config.host !== '0.0.0.0' && ctx.config.host !== '::' ? ctx.config.host : '127.0.0.1')
-
-  async function serversOn(hosts: ComputeHost[]): Promise<Map<string, HostedServer[]>> {
-    const rows = await db.selectFrom('instances').select(['uuid', 'display_name', 'host']).where('deleted', '=', 0)
-      .where('host', 'in', hosts.length ? hosts.map((h) => h.row.host) : ['']).orderBy('created_at').execute()
-    const byHost = new Map<string, HostedServer[]>()
-    for (const r of rows) byHost.set(r.host!, [...(byHost.get(r.host!) ?? []), { uuid: r.uuid, name: r.display_name }])
-    return byHost
-  }
 
   async function list(req: FastifyRequest, query: Record<string, QueryValue>, detail: boolean) {
     authorize(req.auth, `os_compute_api:os-hypervisors:${detail ? 'list-detail' : 'list'}`, 'admin')
@@ -45,7 +36,7 @@ export function hypervisorsRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
     const paged = isAtLeast(mv, '2.33')
     const pattern = isAtLeast(mv, '2.53') ? firstValue(query.hypervisor_hostname_pattern) : undefined
     const withServers = withServersOf(req, query)
-    let hosts = await listComputeHosts(db)
+    let hosts = await computeHosts().list()
     let links
     if (pattern !== undefined) {
       if (query.limit !== undefined || query.marker !== undefined) {
@@ -65,8 +56,8 @@ export function hypervisorsRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       const lastId = last === undefined ? undefined : isAtLeast(mv, '2.53') ? last.row.id : String(last.legacyId)
       links = collectionLinks(base(), detail ? 'os-hypervisors/detail' : 'os-hypervisors', query, hosts.length, limit, lastId)
     }
-    const usages = detail ? await hostUsages(db) : undefined
-    const servers = withServers ? await serversOn(hosts) : undefined
+    const usages = detail ? await computeHosts().usages() : undefined
+    const servers = withServers ? await computeHosts().serversOn(hosts) : undefined
     const hypervisors = hosts.map((h) => hypervisorView(h, mv, {
       detail, usage: usages?.get(h.row.host), hostIp: hostIp(), servers: servers ? servers.get(h.row.host) ?? [] : undefined,
     }))
@@ -78,17 +69,17 @@ export function hypervisorsRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
     app.get('/os-hypervisors/detail', { schema: { querystring: Query } }, (req) => list(req, req.query, true))
     app.get('/os-hypervisors/statistics', async (req) => {
       authorize(req.auth, 'os_compute_api:os-hypervisors:statistics', 'admin')
-      return hypervisorStatisticsView(await listComputeHosts(db), await hostUsages(db))
+      return hypervisorStatisticsView(await computeHosts().list(), await computeHosts().usages())
     })
     app.get('/os-hypervisors/:id', { schema: { params: IdParams, querystring: Query } }, async (req) => {
       authorize(req.auth, 'os_compute_api:os-hypervisors:show', 'admin')
       const id = req.params.id
       const uuids = isAtLeast(req.microversion, '2.53')
       if (uuids && !UUID_RE.test(id)) throw new InvalidRequest(`Invalid uuid ${id}`)
-      const host = (await listComputeHosts(db)).find((h) => (uuids ? h.row.id === id : String(h.legacyId) === id))
+      const host = (await computeHosts().list()).find((h) => (uuids ? h.row.id === id : String(h.legacyId) === id))
       if (!host) throw new NotFound(`Hypervisor with ID '${id}' could not be found.`)
-      const servers = withServersOf(req, req.query) ? (await serversOn([host])).get(host.row.host) ?? [] : undefined
-      const usage = (await hostUsages(db)).get(host.row.host)
+      const servers = withServersOf(req, req.query) ? (await computeHosts().serversOn([host])).get(host.row.host) ?? [] : undefined
+      const usage = (await computeHosts().usages()).get(host.row.host)
       return { hypervisor: hypervisorView(host, req.microversion, { detail: true, usage, hostIp: hostIp(), servers }) }
     })
     // Before 2.53: search by hostname substring, and the same with each host's servers.
@@ -96,9 +87,9 @@ export function hypervisorsRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       app.get(`/os-hypervisors/:id/${suffix}`, { schema: { params: IdParams } }, async (req) => {
         if (isAtLeast(req.microversion, '2.53')) throw new NotFound('The resource could not be found.')
         authorize(req.auth, `os_compute_api:os-hypervisors:${suffix}`, 'admin')
-        const hosts = (await listComputeHosts(db)).filter((h) => h.row.host.includes(req.params.id))
+        const hosts = (await computeHosts().list()).filter((h) => h.row.host.includes(req.params.id))
         if (!hosts.length) throw new NotFound(`No hypervisor matching '${req.params.id}' could be found.`)
-        const servers = suffix === 'servers' ? await serversOn(hosts) : undefined
+        const servers = suffix === 'servers' ? await computeHosts().serversOn(hosts) : undefined
         return { hypervisors: hosts.map((h) => hypervisorView(h, req.microversion, { detail: false, hostIp: hostIp(), servers: servers?.get(h.row.host) })) }
       })
     }

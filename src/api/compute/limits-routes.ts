@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox'
 import type { ApiContext } from '../context.js'
 import { isAtLeast, type Microversion } from '../common/microversion.js'
 import { authorize, scopedProjectId } from '../../services/policy.js'
-import { projectLimits, type ProjectLimits } from '../../services/compute/project-limits.js'
+import type { ProjectLimits } from '../../services/compute/project-limits.js'
 import { firstValue } from './paging.js'
 import { rejectUnknownQuery } from './query-checks.js'
 
@@ -45,7 +45,7 @@ export function limitsRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
         authorize(req.auth, 'os_compute_api:limits:other_project', 'admin')
         projectId = other
       }
-      return { limits: { rate: [], absolute: absoluteView(await projectLimits(ctx.database.db, projectId), req.microversion) } }
+      return { limits: { rate: [], absolute: absoluteView(await ctx.services.limits.forProject(projectId), req.microversion) } }
     })
   }
 }

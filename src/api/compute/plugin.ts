@@ -14,6 +14,8 @@ import { limitsRoutes } from './limits-routes.js'
 import { servicesRoutes } from './os-services-routes.js'
 import { securityGroupsRoutes } from './security-groups-routes.js'
 import { serverRoutes } from './server-routes.js'
+import { serverActionRoutes } from './server-actions-routes.js'
+import { serverSubresourceRoutes } from './server-subresource-routes.js'
 
 function versionDocument(base: string, id: 'v2.0' | 'v2.1') {
   const current = id === 'v2.1'
@@ -47,6 +49,8 @@ export function computePlugin(ctx: ApiContext): FastifyPluginAsyncTypebox {
       await v21.register(securityGroupsRoutes(ctx))
       await v21.register(imagesRoutes(ctx))
       await v21.register(serverRoutes(ctx))
+      await v21.register(serverActionRoutes(ctx))
+      await v21.register(serverSubresourceRoutes(ctx))
     }, { prefix: '/v2.1' })
   }
 }

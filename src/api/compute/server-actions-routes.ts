@@ -4,7 +4,7 @@ import { Type, type TSchema } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import type { ApiContext } from '../context.js'
 import { ServerIdParams } from './schemas/servers.js'
-import { callOf, computeBase } from './server-routes.js'
+import { callOf } from './server-route-helpers.js'
 import { formatMicroversion, isAtLeast } from '../common/microversion.js'
 import { InvalidRequest } from '../../services/errors.js'
 
@@ -113,6 +113,5 @@ export function serverActionRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       }
       return handlers[name]!(req as FastifyRequest<{ Params: { id: string } }>, reply, normalized as Record<string, unknown> | null)
     })
-    void computeBase
   }
 }

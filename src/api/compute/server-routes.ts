@@ -1,41 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyRequest } from 'fastify'
 import type { ApiContext } from '../context.js'
 import { CreateServerBody, ServerIdParams, UpdateServerBody } from './schemas/servers.js'
-import { serverSummaryView, serverView, type ServerViewOptions } from './views/server-view.js'
+import { serverSummaryView, serverView } from './views/server-view.js'
+import { callOf, computeBase, viewOptions } from './server-route-helpers.js'
 import { isAtLeast } from '../common/microversion.js'
-import { InvalidRequest, NotFound } from '../../services/errors.js'
-import type { CallContext } from '../../services/compute/call-context.js'
+import { InvalidRequest } from '../../services/errors.js'
 import type { ServerListQuery } from '../../services/compute/server-queries.js'
-import { serverActionRoutes } from './server-actions-routes.js'
-import { serverSubresourceRoutes } from './server-subresource-routes.js'
-
-/** The caller of a compute route, for the services. */
-export function callOf(req: FastifyRequest): CallContext {
-  return { auth: req.auth, requestId: req.id }
-}
-
-/** The compute API's base URL (`http://h/compute`). */
-export function computeBase(ctx: ApiContext): string {
-  return `${ctx.publicUrl()}/compute`
-}
-
-/** View options for a request; `extended` and `serverGroups` per route. */
-export async function viewOptions(ctx: ApiContext, req: FastifyRequest, extended: boolean, serverGroups: boolean): Promise<ServerViewOptions> {
-  let hostStatus: ServerViewOptions['hostStatus']
-  if (req.auth.isAdmin && isAtLeast(req.microversion, '2.16')) {
-    const services = await ctx.database.db.selectFrom('compute_services').select(['host', 'disabled', 'last_seen_at', 'forced_down']).execute()
-    const byHost = new Map(services.map((s) => [s.host, s]))
-    hostStatus = (host) => {
-      if (!host) return ''
-      const s = byHost.get(host)
-      if (!s) return 'UNKNOWN'
-      if (s.forced_down || !s.last_seen_at || Date.now() - Date.parse(s.last_seen_at) > 60_000) return 'DOWN'
-      return s.disabled ? 'MAINTENANCE' : 'UP'
-    }
-  }
-  return { base: computeBase(ctx), microversion: req.microversion, isAdmin: req.auth.isAdmin, extended, serverGroups, hostStatus }
-}
 
 function one(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[value.length - 1] : value
@@ -76,7 +46,7 @@ function nextLink(ctx: ApiContext, path: string, query: Record<string, string | 
   return [{ rel: 'next', href: `${computeBase(ctx)}/v2.1/${path}?${params.toString()}` }]
 }
 
-/** Servers: create, list, detail, show, update, delete, plus actions and sub-resources. */
+/** Servers: create, list, detail, show, update, delete (actions and sub-resources have their own routes). */
 export function serverRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
   const compute = () => ctx.services.compute
   return async (app) => {
@@ -148,10 +118,5 @@ export function serverRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       await compute().deleteServer(callOf(req), req.params.id)
       reply.status(204).send()
     })
-
-    await app.register(serverActionRoutes(ctx))
-    await app.register(serverSubresourceRoutes(ctx))
   }
 }
-
-export { NotFound }

@@ -1,13 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { ApiContext } from '../context.js'
-import { callOf } from './server-routes.js'
-import { hostId } from './views/server-view.js'
+import { callOf } from './server-route-helpers.js'
 import { serverSecurityGroupsView } from './views/security-group-view.js'
-import { isAtLeast, type Microversion } from '../common/microversion.js'
+import { actionView, eventView } from './views/instance-action-view.js'
+import { attachmentView } from './views/volume-attachment-view.js'
+import { isAtLeast } from '../common/microversion.js'
 import { InvalidRequest } from '../../services/errors.js'
-import type { BdmRow } from '../../services/compute/instance-store.js'
-import type { ActionEventRow, ActionRow } from '../../services/compute/instance-actions.js'
 
 const IdParams = Type.Object({ id: Type.String() })
 const VolumeParams = Type.Object({ id: Type.String(), volumeId: Type.String() })
@@ -23,36 +22,6 @@ const AttachBody = Type.Object({
     delete_on_termination: Type.Optional(Type.Boolean()),
   }, { additionalProperties: false }),
 }, { additionalProperties: false })
-
-/** Nova's action/event time format: microseconds, no zone designator. */
-function actionTime(iso: string | null): string | null {
-  return iso === null ? null : iso.replace(/\.(\d{3})Z$/, '.$1000')
-}
-
-function attachmentView(bdm: BdmRow, serverId: string, v: Microversion) {
-  return {
-    id: bdm.volume_id!, serverId, volumeId: bdm.volume_id!, device: bdm.device_name,
-    ...(isAtLeast(v, '2.70') ? { tag: bdm.tag } : {}),
-    ...(isAtLeast(v, '2.79') ? { delete_on_termination: bdm.delete_on_termination === 1 } : {}),
-  }
-}
-
-function actionView(action: ActionRow, v: Microversion) {
-  return {
-    action: action.action, instance_uuid: action.instance_uuid, message: action.message, project_id: action.project_id,
-    request_id: action.request_id, start_time: actionTime(action.start_time), user_id: action.user_id,
-    ...(isAtLeast(v, '2.58') ? { updated_at: actionTime(action.updated_at) } : {}),
-  }
-}
-
-function eventView(event: ActionEventRow, v: Microversion, isAdmin: boolean, projectId: string) {
-  return {
-    event: event.event, start_time: actionTime(event.start_time), finish_time: actionTime(event.finish_time), result: event.result,
-    ...(isAdmin ? { traceback: event.traceback } : {}),
-    ...(isAtLeast(v, '2.62') ? { hostId: hostId(projectId, event.host), ...(isAdmin ? { host: event.host ?? '' } : {}) } : {}),
-    ...(isAtLeast(v, '2.84') ? { details: event.details } : {}),
-  }
-}
 
 /** Everything under /servers/{id}/: actions log, volume attachments, metadata, tags, ips, security groups. */
 export function serverSubresourceRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
@@ -87,46 +56,46 @@ export function serverSubresourceRoutes(ctx: ApiContext): FastifyPluginAsyncType
       reply.status(202).send()
     })
 
-    app.get('/servers/:id/metadata', { schema: { params: IdParams } }, async (req) => ({ metadata: await compute().metadata.list(compute().deps, callOf(req), req.params.id) }))
+    app.get('/servers/:id/metadata', { schema: { params: IdParams } }, async (req) => ({ metadata: await compute().metadata.list(callOf(req), req.params.id) }))
     app.put('/servers/:id/metadata', { schema: { params: IdParams, body: Type.Object({ metadata: Metadata }, { additionalProperties: false }) } }, async (req) => ({
-      metadata: await compute().metadata.set(compute().deps, callOf(req), req.params.id, req.body.metadata, true),
+      metadata: await compute().metadata.set(callOf(req), req.params.id, req.body.metadata, true),
     }))
     app.post('/servers/:id/metadata', { schema: { params: IdParams, body: Type.Object({ metadata: Metadata }, { additionalProperties: false }) } }, async (req) => ({
-      metadata: await compute().metadata.set(compute().deps, callOf(req), req.params.id, req.body.metadata, false),
+      metadata: await compute().metadata.set(callOf(req), req.params.id, req.body.metadata, false),
     }))
     app.get('/servers/:id/metadata/:key', { schema: { params: KeyParams } }, async (req) => ({
-      meta: { [req.params.key]: await compute().metadata.show(compute().deps, callOf(req), req.params.id, req.params.key) },
+      meta: { [req.params.key]: await compute().metadata.show(callOf(req), req.params.id, req.params.key) },
     }))
     app.put('/servers/:id/metadata/:key', { schema: { params: KeyParams, body: Type.Object({ meta: Metadata }, { additionalProperties: false }) } }, async (req) => {
       const entries = Object.entries(req.body.meta)
       if (entries.length !== 1 || entries[0]![0] !== req.params.key) throw new InvalidRequest('Request body and URI mismatch')
-      await compute().metadata.set(compute().deps, callOf(req), req.params.id, req.body.meta, false)
+      await compute().metadata.set(callOf(req), req.params.id, req.body.meta, false)
       return { meta: req.body.meta }
     })
     app.delete('/servers/:id/metadata/:key', { schema: { params: KeyParams } }, async (req, reply) => {
-      await compute().metadata.remove(compute().deps, callOf(req), req.params.id, req.params.key)
+      await compute().metadata.remove(callOf(req), req.params.id, req.params.key)
       reply.status(204).send()
     })
 
-    app.get('/servers/:id/tags', { schema: { params: IdParams } }, async (req) => ({ tags: await compute().tags.list(compute().deps, callOf(req), req.params.id) }))
+    app.get('/servers/:id/tags', { schema: { params: IdParams } }, async (req) => ({ tags: await compute().tags.list(callOf(req), req.params.id) }))
     app.put('/servers/:id/tags', { schema: { params: IdParams, body: Type.Object({ tags: Type.Array(Type.String({ minLength: 1, maxLength: 60, pattern: '^[^,/]*$' })) }, { additionalProperties: false }) } }, async (req) => ({
-      tags: await compute().tags.replace(compute().deps, callOf(req), req.params.id, req.body.tags),
+      tags: await compute().tags.replace(callOf(req), req.params.id, req.body.tags),
     }))
     app.delete('/servers/:id/tags', { schema: { params: IdParams } }, async (req, reply) => {
-      await compute().tags.remove(compute().deps, callOf(req), req.params.id, null)
+      await compute().tags.remove(callOf(req), req.params.id, null)
       reply.status(204).send()
     })
     app.get('/servers/:id/tags/:tag', { schema: { params: TagParams } }, async (req, reply) => {
-      await compute().tags.has(compute().deps, callOf(req), req.params.id, req.params.tag)
+      await compute().tags.has(callOf(req), req.params.id, req.params.tag)
       reply.status(204).send()
     })
     app.put('/servers/:id/tags/:tag', { schema: { params: TagParams } }, async (req, reply) => {
       if (req.params.tag.length > 60 || /[,/]/.test(req.params.tag)) throw new InvalidRequest(`Tag '${req.params.tag}' is invalid.`)
-      const created = await compute().tags.add(compute().deps, callOf(req), req.params.id, req.params.tag)
+      const created = await compute().tags.add(callOf(req), req.params.id, req.params.tag)
       reply.status(created ? 201 : 204).header('Location', `${ctx.publicUrl()}/compute/v2.1/servers/${req.params.id}/tags/${req.params.tag}`).send()
     })
     app.delete('/servers/:id/tags/:tag', { schema: { params: TagParams } }, async (req, reply) => {
-      await compute().tags.remove(compute().deps, callOf(req), req.params.id, req.params.tag)
+      await compute().tags.remove(callOf(req), req.params.id, req.params.tag)
       reply.status(204).send()
     })
 

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
-import type { ServiceDeps } from '../service-deps.js'
+import type { AgentGatewayDeps } from './ports.js'
 import type { TaskQueue, LeasedTask } from '../tasks/task-queue.js'
 import type { AgentImageInfo, AgentTask, FinishTaskRequest, RegisterRequest, RegisterResponse, RescueTask, TaskEvent } from '../../agent-api/index.js'
 import { capabilityTraitsUnion } from './host-traits.js'
@@ -25,12 +25,12 @@ const CREDENTIAL_CACHE_MS = 1000
  * database; everything they learn or report passes through here.
  */
 export class AgentGateway {
-  readonly #deps: ServiceDeps
+  readonly #deps: AgentGatewayDeps
   readonly #tasks: TaskQueue
   /** host → credential hash as last read, and when: saves a query on every agent call. */
   readonly #credentialHashes = new Map<string, { hash: string; readAt: number }>()
 
-  constructor(deps: ServiceDeps, tasks: TaskQueue) {
+  constructor(deps: AgentGatewayDeps, tasks: TaskQueue) {
     this.#deps = deps
     this.#tasks = tasks
   }
@@ -78,7 +78,7 @@ export class AgentGateway {
       hypervisor_version: info.hypervisorVersion, acceleration: info.acceleration, vcpus: info.vcpus, memory_mb: info.memoryMb,
       local_gb: info.diskGb, cpu_info: JSON.stringify(info.cpuInfo), traits: JSON.stringify(traits), updated_at: nowIso(),
     }).where('id', '=', row.id).execute()
-    const placement = this.#deps.services().placement
+    const placement = this.#deps.placement
     await placement.ensureResourceProvider(row.id, host)
     await placement.setInventories(row.id, {
       VCPU: { total: info.vcpus, allocation_ratio: 16, max_unit: info.vcpus },
@@ -149,7 +149,7 @@ export class AgentGateway {
     })
     let keys = ownKeys(details)
     if (task.keyName) {
-      const keypair = await this.#deps.services().keypairs.findKeypair(details.row.user_id, task.keyName)
+      const keypair = await this.#deps.keypairs.findKeypair(details.row.user_id, task.keyName)
       if (keypair) keys = [{ name: keypair.name, publicKey: keypair.publicKey }]
     }
     return { image, configDrive: configDriveFor(details, keys) }
@@ -182,7 +182,7 @@ export class AgentGateway {
 
   /** What an agent needs to know of an image to use it. */
   async imageInfo(imageId: string): Promise<AgentImageInfo> {
-    const images = this.#deps.services().images
+    const images = this.#deps.images
     const image = await images.findImage(imageId)
     if (!image) throw new NotFound(`Image ${imageId} could not be found.`)
     return {

@@ -1,13 +1,21 @@
 import type { Kysely } from 'kysely'
 import type { AuthContext } from '../identity/auth-context.js'
 import type { Database } from '../../db/schema.js'
+import type { Store } from '../store.js'
 import type { ComputeServicesTable } from '../../db/tables/compute-tables.js'
 import { authorize } from '../policy.js'
 import { InvalidRequest, NotFound } from '../errors.js'
 import { nowIso } from '../time.js'
 
-/** Nova's `service_down_time`: a service not heard from for this long is down. */
+/**
+ * Nova's `service_down_time`: a service not heard from for this long is down.
+ * The one rule for "up": `os-services`, `os-hypervisors`, zones and a
+ * server's `host_status` all read it through `serviceIsUp`.
+ */
 export const SERVICE_DOWN_SECONDS = 60
+
+/** The zone every Lifeboat host is in unless its service says otherwise (Nova's default_availability_zone). */
+export const DEFAULT_ZONE = 'nova'
 
 /** A compute service (one per hypervisor host) with what the API shows of it. */
 export interface ComputeHost {
@@ -17,6 +25,15 @@ export interface ComputeHost {
   /** Heartbeat within SERVICE_DOWN_SECONDS and not forced down. */
   up: boolean
 }
+
+/** A server on a host (`os-hypervisors` `with_servers`, `/servers`). */
+export interface HostedServer {
+  uuid: string
+  name: string
+}
+
+/** A server's `host_status` (2.16, admins): '' when it has no host. */
+export type HostStatus = 'UP' | 'DOWN' | 'MAINTENANCE' | 'UNKNOWN' | ''
 
 /** What the host's instances use, for `os-hypervisors`. */
 export interface HostUsage {
@@ -105,4 +122,72 @@ export async function findByHostAndBinary(db: Kysely<Database>, host: string, bi
   const found = (await listComputeHosts(db, { host, binary }))[0]
   if (!found) throw new NotFound(`Could not find binary ${binary} on host ${host}.`)
   return found
+}
+
+/**
+ * The compute hosts as the admin APIs see them (`os-services`,
+ * `os-hypervisors`, `os-availability-zone`) and each server's `host_status`.
+ */
+export class ComputeHostService {
+  readonly #deps: Store
+
+  constructor(deps: Store) {
+    this.#deps = deps
+  }
+
+  /** Every compute service, oldest first, optionally filtered by host and binary. */
+  list(filter: { host?: string; binary?: string } = {}): Promise<ComputeHost[]> {
+    return listComputeHosts(this.#deps.db, filter)
+  }
+
+  /** One compute service by its uuid (2.53+) or its legacy integer id; undefined otherwise. */
+  find(id: string, byUuid: boolean): Promise<ComputeHost | undefined> {
+    return findComputeHost(this.#deps.db, id, byUuid)
+  }
+
+  /** See `findByHostAndBinary`. */
+  findByHostAndBinary(host: string, binary: string): Promise<ComputeHost> {
+    return findByHostAndBinary(this.#deps.db, host, binary)
+  }
+
+  /** See `updateComputeHost`. */
+  update(auth: AuthContext, host: ComputeHost, change: ServiceChange): Promise<ComputeHost> {
+    return updateComputeHost(this.#deps.db, auth, host, change)
+  }
+
+  /** What the live instances on each host use. */
+  usages(): Promise<Map<string, HostUsage>> {
+    return hostUsages(this.#deps.db)
+  }
+
+  /** The live servers on each of these hosts, oldest first. */
+  async serversOn(hosts: ComputeHost[]): Promise<Map<string, HostedServer[]>> {
+    const rows = await this.#deps.db.selectFrom('instances').select(['uuid', 'display_name', 'host']).where('deleted', '=', 0)
+      .where('host', 'in', hosts.length ? hosts.map((h) => h.row.host) : ['']).orderBy('created_at').execute()
+    const byHost = new Map<string, HostedServer[]>()
+    for (const r of rows) byHost.set(r.host!, [...(byHost.get(r.host!) ?? []), { uuid: r.uuid, name: r.display_name }])
+    return byHost
+  }
+
+  /**
+   * Nova's `host_status` of a server's host, read once per request:
+   * UNKNOWN without a service, DOWN when not up, MAINTENANCE when disabled.
+   */
+  async hostStatus(): Promise<(host: string | null) => HostStatus> {
+    const services = await this.#deps.db.selectFrom('compute_services').select(['host', 'disabled', 'last_seen_at', 'forced_down']).execute()
+    const byHost = new Map(services.map((s) => [s.host, s]))
+    return (host) => {
+      if (!host) return ''
+      const s = byHost.get(host)
+      if (!s) return 'UNKNOWN'
+      if (!serviceIsUp(s)) return 'DOWN'
+      return s.disabled ? 'MAINTENANCE' : 'UP'
+    }
+  }
+
+  /** The zone names: the default one, then those of enabled hosts. */
+  async zoneNames(): Promise<string[]> {
+    const hosts = await this.list()
+    return [...new Set([DEFAULT_ZONE, ...hosts.filter((h) => !h.row.disabled).map((h) => h.row.zone)])]
+  }
 }

@@ -1,8 +1,8 @@
-import type { ServiceDeps } from '../service-deps.js'
-import { TaskQueue } from '../tasks/task-queue.js'
+import type { ComputeDeps } from './ports.js'
+import type { TaskQueue } from '../tasks/task-queue.js'
 import type { CallContext } from './call-context.js'
 import { ownerAuth } from './call-context.js'
-import { Conductor } from './conductor.js'
+import type { Conductor } from './conductor.js'
 import { createServer, type CreateServerInput, type CreatedServer } from './server-create.js'
 import { listServers, showServer, updateServer, type ServerListQuery } from './server-queries.js'
 import { deleteServer } from './server-delete.js'
@@ -12,11 +12,11 @@ import { attachVolume, detachVolume, getVolumeAttachment, listVolumeAttachments 
 import { createServerImage } from './server-snapshot.js'
 import { getConsoleOutput } from './server-console.js'
 import { listInstanceActions, showInstanceAction } from './instance-action-queries.js'
-import { serverMetadata, serverTags } from './server-metadata.js'
+import { ServerMetadata, ServerTags } from './server-metadata.js'
 import { loadInstanceDetails, getInstanceRow, type RescueRecord } from './instance-store.js'
 import { VmState } from './instance-states.js'
 import { authorize } from '../policy.js'
-import { AgentGateway } from './agent-gateway.js'
+import type { AgentGateway } from './agent-gateway.js'
 
 /**
  * The compute service (Nova's `compute.API`): every server operation, each
@@ -28,17 +28,24 @@ const FINISHED_TASK_KEEP_MS = 60 * 60 * 1000
 const TASK_PURGE_INTERVAL_MS = 60 * 1000
 
 export class ComputeService {
-  readonly #deps: ServiceDeps
+  readonly #deps: ComputeDeps
   #lastTaskPurge = 0
   readonly tasks: TaskQueue
   readonly conductor: Conductor
   readonly agents: AgentGateway
+  /** Server metadata (`/servers/{id}/metadata`). */
+  readonly metadata: ServerMetadata
+  /** Server tags (`/servers/{id}/tags`). */
+  readonly tags: ServerTags
 
-  constructor(deps: ServiceDeps) {
+  /** Built by `createServices` over the task queue, conductor and agent gateway it made. */
+  constructor(deps: ComputeDeps, parts: { tasks: TaskQueue; conductor: Conductor; agents: AgentGateway }) {
     this.#deps = deps
-    this.tasks = new TaskQueue(deps.db)
-    this.conductor = new Conductor(deps, this.tasks)
-    this.agents = new AgentGateway(deps, this.tasks)
+    this.tasks = parts.tasks
+    this.conductor = parts.conductor
+    this.agents = parts.agents
+    this.metadata = new ServerMetadata(deps)
+    this.tags = new ServerTags(deps)
   }
 
   async createServer(call: CallContext, input: CreateServerInput): Promise<CreatedServer[]> {
@@ -120,21 +127,13 @@ export class ComputeService {
     return showInstanceAction(this.#deps, call, id, requestId)
   }
 
-  readonly metadata = serverMetadata
-  readonly tags = serverTags
-
   /** addSecurityGroup / removeSecurityGroup actions (no task; Nova answers 202). */
   async changeSecurityGroup(call: CallContext, id: string, groupName: string, add: boolean): Promise<void> {
     const auth = authorize(call.auth, add ? 'os_compute_api:os-security-groups:add' : 'os_compute_api:os-security-groups:remove', 'member')
     const row = await getInstanceRow(this.#deps.db, auth, id)
-    const groups = this.#deps.services().securityGroups
+    const groups = this.#deps.securityGroups
     if (add) await groups.addToServer(auth, row.uuid, groupName)
     else await groups.removeFromServer(auth, row.uuid, groupName)
-  }
-
-  /** The deps, for modules that take them (routes never touch the database). */
-  get deps(): ServiceDeps {
-    return this.#deps
   }
 
   /**

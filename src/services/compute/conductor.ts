@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { ServiceDeps } from '../service-deps.js'
+import type { ConductorDeps } from './ports.js'
 import type { TaskQueue } from '../tasks/task-queue.js'
 import { loadInstanceDetails, isVolumeBacked, type InstanceDetails } from './instance-store.js'
 import { TaskState, VmState } from './instance-states.js'
@@ -17,11 +17,11 @@ const VOLUME_WAIT_MS = 10 * 60 * 1000
  * where it stopped.
  */
 export class Conductor {
-  readonly #deps: ServiceDeps
+  readonly #deps: ConductorDeps
   readonly #tasks: TaskQueue
   readonly #running = new Set<string>()
 
-  constructor(deps: ServiceDeps, tasks: TaskQueue) {
+  constructor(deps: ConductorDeps, tasks: TaskQueue) {
     this.#deps = deps
     this.#tasks = tasks
   }
@@ -70,7 +70,7 @@ export class Conductor {
           .where('uuid', '=', uuid).where('task_state', '=', TaskState.SCHEDULING).where('deleted', '=', 0).executeTakeFirst()
         if (eventId) await finishActionEvent(this.#deps.db, eventId, 'Success')
         if (Number(moved.numUpdatedRows) !== 1) {
-          await this.#deps.services().placement.deleteAllocations(uuid)
+          await this.#deps.placement.deleteAllocations(uuid)
           return
         }
         instance = await this.#load(uuid)
@@ -94,7 +94,7 @@ export class Conductor {
 
   /** Creates the volumes the mappings ask for and attaches them all (Nova's `_prep_block_device`). */
   async #prepareVolumes(instance: InstanceDetails): Promise<void> {
-    const volumes = this.#deps.services().volumes
+    const volumes = this.#deps.volumes
     const auth = ownerAuth(instance.row.project_id, instance.row.user_id)
     for (const bdm of instance.bdms) {
       if (bdm.destination_type !== 'volume') continue

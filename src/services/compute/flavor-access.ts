@@ -1,10 +1,12 @@
-import type { ServiceDeps } from '../service-deps.js'
+import type { Store } from '../store.js'
 import type { AuthContext } from '../identity/auth-context.js'
 import { authorize } from '../policy.js'
 import { Conflict, InvalidRequest, NotFound } from '../errors.js'
-import type { FlavorRecord } from './flavor-service.js'
 import { validateExtraSpec } from './flavor-extra-specs.js'
 import { isUniqueViolation } from './unique-violation.js'
+
+/** What the access rules read of a flavor: the flavor service's `getFlavor` (404 when the caller can't see it). */
+type FlavorReader = (auth: AuthContext, id: string) => Promise<{ isPublic: boolean; extraSpecs: Record<string, string> }>
 
 /** One project's access to a private flavor. */
 export interface FlavorAccessEntry {
@@ -14,10 +16,10 @@ export interface FlavorAccessEntry {
 
 /** Nova's flavor extra specs (`os-extra_specs`) and flavor access (`os-flavor-access`) rules. */
 export class FlavorAccessRules {
-  readonly #deps: ServiceDeps
-  readonly #getFlavor: (auth: AuthContext, id: string) => Promise<FlavorRecord>
+  readonly #deps: Store
+  readonly #getFlavor: FlavorReader
 
-  constructor(deps: ServiceDeps, getFlavor: (auth: AuthContext, id: string) => Promise<FlavorRecord>) {
+  constructor(deps: Store, getFlavor: FlavorReader) {
     this.#deps = deps
     this.#getFlavor = getFlavor
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
-import type { ServiceDeps } from '../service-deps.js'
+import type { Store } from '../store.js'
 import type { AuthContext } from '../identity/auth-context.js'
 import type { Database } from '../../db/schema.js'
 import type { FlavorsTable } from '../../db/tables/compute-tables.js'
@@ -105,11 +105,11 @@ function compare(a: unknown, b: unknown): number {
 
 /** Nova flavors: public and project-access flavors, extra specs, admin create/delete. */
 export class FlavorService {
-  readonly #deps: ServiceDeps
+  readonly #deps: Store
   /** Flavor access lists and extra specs. */
   readonly access: FlavorAccessRules
 
-  constructor(deps: ServiceDeps) {
+  constructor(deps: Store) {
     this.#deps = deps
     this.access = new FlavorAccessRules(deps, (auth, id) => this.getFlavor(auth, id))
   }

@@ -1,4 +1,4 @@
-import type { ServiceDeps } from '../service-deps.js'
+import type { InstanceSpecDeps } from './ports.js'
 import type { ConfigDriveSpec, DiskBus, DiskFormat, DiskSpec, DeviceType, InstanceSpec } from '../../virt/virt-driver.js'
 import type { InstanceDetails } from './instance-store.js'
 import { deviceNameAt } from './block-device-mappings.js'
@@ -38,8 +38,7 @@ export function ownKeys(details: InstanceDetails): Array<{ name: string; publicK
  * moment a task is leased: disks in their original order (root first), with
  * image and volume files resolved, and the config drive last.
  */
-export async function buildInstanceSpec(deps: ServiceDeps, details: InstanceDetails): Promise<InstanceSpec> {
-  const services = deps.services()
+export async function buildInstanceSpec(deps: InstanceSpecDeps, details: InstanceDetails): Promise<InstanceSpec> {
   const disks: DiskSpec[] = []
   const ordered = [...details.bdms].sort((a, b) => (a.boot_index === 0 ? -1 : b.boot_index === 0 ? 1 : a.position - b.position))
   let ephemeralIndex = 0
@@ -49,17 +48,17 @@ export async function buildInstanceSpec(deps: ServiceDeps, details: InstanceDeta
     const isRoot = bdm.boot_index === 0
     if (bdm.destination_type === 'volume') {
       if (!bdm.volume_id) continue
-      const volume = await services.volumes.findVolume(bdm.volume_id)
+      const volume = await deps.volumes.findVolume(bdm.volume_id)
       if (!volume) continue
       disks.push({
         name: `volume-${bdm.volume_id}`, role: isRoot ? 'root' : 'volume', deviceType, bus, deviceName: bdm.device_name, bootIndex: isRoot ? 0 : null,
         source: { kind: 'volume', volumeId: volume.id, path: volume.backingPath, format: volume.backingFormat },
       })
     } else if (bdm.source_type === 'image' && bdm.image_id) {
-      const image = await services.images.findImage(bdm.image_id)
+      const image = await deps.images.findImage(bdm.image_id)
       disks.push({
         name: 'root', role: 'root', deviceType, bus, deviceName: bdm.device_name, bootIndex: 0,
-        source: { kind: 'image', imageId: bdm.image_id, imagePath: image ? services.images.imageFilePath(bdm.image_id) : '', format: diskFormatOf(image?.diskFormat), sizeGb: details.flavor.disk },
+        source: { kind: 'image', imageId: bdm.image_id, imagePath: image ? deps.images.imageFilePath(bdm.image_id) : '', format: diskFormatOf(image?.diskFormat), sizeGb: details.flavor.disk },
       })
     } else if (bdm.source_type === 'blank') {
       const swap = bdm.guest_format === 'swap'

@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import type { ServiceDeps } from '../service-deps.js'
+import type { Store } from '../store.js'
 import type { AuthContext } from '../identity/auth-context.js'
 import type { KeypairsTable } from '../../db/tables/compute-tables.js'
 import { PolicyNotAuthorized, authorize } from '../policy.js'
@@ -39,9 +39,9 @@ function recordOf(row: KeypairsTable): KeypairRecord {
 
 /** Nova keypairs: per user, generated (private key returned once) or imported. */
 export class KeypairService {
-  readonly #deps: ServiceDeps
+  readonly #deps: Store
 
-  constructor(deps: ServiceDeps) {
+  constructor(deps: Store) {
     this.#deps = deps
   }
 

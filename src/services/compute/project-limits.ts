@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
+import type { Store } from '../store.js'
 import { DEFAULT_QUOTAS } from './compute-quotas.js'
 
 /** A project's quotas (limits) and what it uses of them, in Nova's quota names. */
@@ -22,5 +23,19 @@ export async function projectLimits(db: Kysely<Database>, projectId: string): Pr
   return {
     limits: { ...DEFAULT_QUOTAS },
     inUse: { instances: instances.length, cores, ram, security_groups: Number(groups.n), floating_ips: 0, server_groups: 0 },
+  }
+}
+
+/** `GET /limits`: a project's quotas and usage. */
+export class LimitsService {
+  readonly #deps: Store
+
+  constructor(deps: Store) {
+    this.#deps = deps
+  }
+
+  /** Quotas and usage of a project (see `projectLimits`). */
+  forProject(projectId: string): Promise<ProjectLimits> {
+    return projectLimits(this.#deps.db, projectId)
   }
 }

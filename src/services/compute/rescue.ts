@@ -1,4 +1,4 @@
-import type { ServiceDeps } from '../service-deps.js'
+import type { RescueDeps, Store } from './ports.js'
 import type { TaskQueue } from '../tasks/task-queue.js'
 import { actionContext, type CallContext } from './call-context.js'
 import { authorize } from '../policy.js'
@@ -40,10 +40,10 @@ function assertNoVtpm(details: InstanceDetails): void {
 }
 
 /** The image `rescue_image_ref` names, as the caller may see it; null when there is none (any other error is not the image's fault). */
-async function requestedImage(deps: ServiceDeps, call: CallContext, ref: string | undefined): Promise<RescueImageFacts | null> {
+async function requestedImage(deps: RescueDeps, call: CallContext, ref: string | undefined): Promise<RescueImageFacts | null> {
   if (!ref) return null
   try {
-    const image = await deps.services().images.getImage(call.auth, ref)
+    const image = await deps.images.getImage(call.auth, ref)
     return { id: image.id, status: image.status, properties: image.properties }
   } catch (error) {
     if (error instanceof NotFound) return null
@@ -52,19 +52,18 @@ async function requestedImage(deps: ServiceDeps, call: CallContext, ref: string 
 }
 
 /** Loads what the rescue rule looks at (`rescue-decision.ts`); nothing is decided here. */
-async function loadRescueFacts(deps: ServiceDeps, call: CallContext, details: InstanceDetails, request: RescueRequest): Promise<RescueFacts> {
-  const services = deps.services()
+async function loadRescueFacts(deps: RescueDeps, call: CallContext, details: InstanceDetails, request: RescueRequest): Promise<RescueFacts> {
   const instance = details.row
   const attachedVolumes: RescueFacts['attachedVolumes'] = []
   for (const bdm of details.bdms) {
     if (!bdm.volume_id) continue
-    const volume = await services.volumes.findVolume(bdm.volume_id)
+    const volume = await deps.volumes.findVolume(bdm.volume_id)
     attachedVolumes.push({ id: bdm.volume_id, status: volume?.status ?? 'deleted' })
   }
   const root = details.bdms.find((b) => b.boot_index === 0 && b.volume_id)
-  const rootVolume = root?.volume_id ? await services.volumes.findVolume(root.volume_id) : null
+  const rootVolume = root?.volume_id ? await deps.volumes.findVolume(root.volume_id) : null
   const defaultRef = deps.config.compute.defaultRescueImage
-  const fallback = defaultRef ? await services.images.findImage(defaultRef) : null
+  const fallback = defaultRef ? await deps.images.findImage(defaultRef) : null
   return {
     instanceId: instance.uuid, host: instance.host,
     requestedImageRef: request.rescueImageRef ?? null,
@@ -79,7 +78,7 @@ async function loadRescueFacts(deps: ServiceDeps, call: CallContext, details: In
 }
 
 /** The traits placement has for the host's resource provider (its uuid is the compute service's id), in one query. */
-async function hostTraits(deps: ServiceDeps, host: string | null): Promise<string[]> {
+async function hostTraits(deps: Store, host: string | null): Promise<string[]> {
   if (!host) return []
   const rows = await deps.db.selectFrom('compute_services').innerJoin('placement_provider_traits', 'placement_provider_traits.provider_uuid', 'compute_services.id')
     .select('placement_provider_traits.trait').where('compute_services.host', '=', host).orderBy('placement_provider_traits.trait').execute()
@@ -95,7 +94,7 @@ const RESCUE_PARTS: DetailParts = { metadata: false, tags: false, securityGroups
  * and bus), then one transaction: task_state `rescuing` where
  * none, the `rescue` action, and the task. Answers the admin password.
  */
-export async function rescueServer(deps: ServiceDeps, tasks: TaskQueue, call: CallContext, instanceId: string, request: RescueRequest): Promise<{ adminPass: string }> {
+export async function rescueServer(deps: RescueDeps, tasks: TaskQueue, call: CallContext, instanceId: string, request: RescueRequest): Promise<{ adminPass: string }> {
   const auth = authorize(call.auth, 'os_compute_api:os-rescue', 'member')
   const details = await getInstanceDetails(deps.db, auth, instanceId, RESCUE_PARTS)
   const instance = details.row
@@ -105,7 +104,7 @@ export async function rescueServer(deps: ServiceDeps, tasks: TaskQueue, call: Ca
   if (!instance.host) throw new InstanceNotRescuable(instance.uuid, 'the server was never scheduled to a host')
   let keyName: string | null = null
   if (request.keyName !== undefined) {
-    const keypair = await deps.services().keypairs.findKeypair(auth.userId, request.keyName)
+    const keypair = await deps.keypairs.findKeypair(auth.userId, request.keyName)
     if (!keypair) throw new InvalidRequest(`Invalid lifeboat:key_name provided: keypair ${request.keyName} not found.`)
     keyName = keypair.name
   }
@@ -129,7 +128,7 @@ export async function rescueServer(deps: ServiceDeps, tasks: TaskQueue, call: Ca
 }
 
 /** `unrescue`: only from RESCUED; `discard` (`lifeboat:discard`) restores the root as it was before the rescue. */
-export async function unrescueServer(deps: ServiceDeps, tasks: TaskQueue, call: CallContext, instanceId: string, discard: boolean): Promise<void> {
+export async function unrescueServer(deps: Store, tasks: TaskQueue, call: CallContext, instanceId: string, discard: boolean): Promise<void> {
   const auth = authorize(call.auth, 'os_compute_api:os-unrescue', 'member')
   const details = await getInstanceDetails(deps.db, auth, instanceId, RESCUE_PARTS)
   assertNotLocked(auth, details.row)
@@ -138,7 +137,7 @@ export async function unrescueServer(deps: ServiceDeps, tasks: TaskQueue, call: 
 }
 
 /** Queues an unrescue (also used by the rescue timeout, which acts for the owner). */
-export async function queueUnrescue(deps: ServiceDeps, tasks: TaskQueue, details: InstanceDetails, discard: boolean, ctx: Parameters<typeof recordAction>[3]): Promise<void> {
+export async function queueUnrescue(deps: Store, tasks: TaskQueue, details: InstanceDetails, discard: boolean, ctx: Parameters<typeof recordAction>[3]): Promise<void> {
   await deps.db.transaction().execute(async (trx) => {
     await claimTaskState(trx, details.row, 'unrescue', TaskState.UNRESCUING)
     const actionId = await recordAction(trx, details.row.uuid, 'unrescue', ctx)

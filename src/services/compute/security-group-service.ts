@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { ServiceDeps } from '../service-deps.js'
+import type { Store } from '../store.js'
 import type { AuthContext } from '../identity/auth-context.js'
 import type { SecurityGroupRulesTable, SecurityGroupsTable } from '../../db/tables/compute-tables.js'
 import { authorize, scopedProjectId } from '../policy.js'
@@ -35,9 +35,9 @@ const NO_GROUP = (id: string) => new NotFound(`Security group ${id} not found.`,
  * without a network service: groups, rules, and their association to servers.
  */
 export class SecurityGroupService {
-  readonly #deps: ServiceDeps
+  readonly #deps: Store
 
-  constructor(deps: ServiceDeps) {
+  constructor(deps: Store) {
     this.#deps = deps
   }
 

@@ -1,4 +1,4 @@
-import type { ServiceDeps } from '../service-deps.js'
+import type { Store } from './ports.js'
 import type { TaskQueue } from '../tasks/task-queue.js'
 import type { Task } from '../../agent-api/index.js'
 import { actionContext, type CallContext } from './call-context.js'
@@ -26,7 +26,7 @@ export interface InstanceTaskSpec {
  * one transaction with the task_state compare-and-set, the instance action
  * and the queued task.
  */
-export async function startInstanceTask(deps: ServiceDeps, tasks: TaskQueue, call: CallContext, instanceId: string, spec: InstanceTaskSpec): Promise<void> {
+export async function startInstanceTask(deps: Store, tasks: TaskQueue, call: CallContext, instanceId: string, spec: InstanceTaskSpec): Promise<void> {
   const auth = authorize(call.auth, spec.policy, 'member')
   const instance = await getInstanceRow(deps.db, auth, instanceId)
   assertNotLocked(auth, instance)
@@ -64,7 +64,7 @@ export function rebootSpec(type: 'SOFT' | 'HARD'): InstanceTaskSpec {
 }
 
 /** lock (2.73: with a reason): recorded as an instance action, no task. */
-export async function lockServer(deps: ServiceDeps, call: CallContext, instanceId: string, reason: string | null): Promise<void> {
+export async function lockServer(deps: Store, call: CallContext, instanceId: string, reason: string | null): Promise<void> {
   const auth = authorize(call.auth, 'os_compute_api:os-lock-server:lock', 'member')
   const instance = await getInstanceRow(deps.db, auth, instanceId)
   const lockedBy = auth.projectId === instance.project_id ? 'owner' : 'admin'
@@ -76,7 +76,7 @@ export async function lockServer(deps: ServiceDeps, call: CallContext, instanceI
 }
 
 /** unlock: an admin's lock can only be lifted by an admin (`unlock_override`). */
-export async function unlockServer(deps: ServiceDeps, call: CallContext, instanceId: string): Promise<void> {
+export async function unlockServer(deps: Store, call: CallContext, instanceId: string): Promise<void> {
   const auth = authorize(call.auth, 'os_compute_api:os-lock-server:unlock', 'member')
   const instance = await getInstanceRow(deps.db, auth, instanceId)
   if (instance.locked && instance.locked_by === 'admin' && !auth.isAdmin) throw new PolicyNotAuthorized('os_compute_api:os-lock-server:unlock:unlock_override')

@@ -1,4 +1,4 @@
-import type { ServiceDeps } from '../service-deps.js'
+import type { Store } from './ports.js'
 import type { TaskQueue } from '../tasks/task-queue.js'
 import type { CallContext } from './call-context.js'
 import { authorize } from '../policy.js'
@@ -12,7 +12,7 @@ const CONSOLE_WAIT_MS = 15_000
  * `os-getConsoleOutput`: a call to the instance's agent (a task the API waits
  * for). Works in any state with a host, rescued included.
  */
-export async function getConsoleOutput(deps: ServiceDeps, tasks: TaskQueue, call: CallContext, id: string, length: number | null): Promise<string> {
+export async function getConsoleOutput(deps: Store, tasks: TaskQueue, call: CallContext, id: string, length: number | null): Promise<string> {
   const auth = authorize(call.auth, 'os_compute_api:os-console-output', 'member')
   const row = await getInstanceRow(deps.db, auth, id)
   if (!row.host || row.vm_state === 'building') throw new Conflict(`Instance ${id} is not ready`, 'LB_INSTANCE_NOT_READY')

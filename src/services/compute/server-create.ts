@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto'
-import type { ServiceDeps } from '../service-deps.js'
+import type { CreateServerDeps } from './ports.js'
 import type { CallContext } from './call-context.js'
 import { actionContext } from './call-context.js'
 import { InvalidRequest, NotFound } from '../errors.js'
@@ -64,11 +64,10 @@ function extractFlavorId(flavorRef: string): string {
  * tags, groups and the `create` action in one transaction. Scheduling and
  * building happen after the answer (the conductor).
  */
-export async function createServer(deps: ServiceDeps, call: CallContext, input: CreateServerInput): Promise<CreatedServer[]> {
+export async function createServer(deps: CreateServerDeps, call: CallContext, input: CreateServerInput): Promise<CreatedServer[]> {
   const auth = authorize(call.auth, 'os_compute_api:servers:create', 'member')
   const projectId = scopedProjectId(auth, 'os_compute_api:servers:create')
-  const services = deps.services()
-  const flavor = await services.flavors.getFlavor(auth, extractFlavorId(input.flavorRef)).catch((error: unknown) => {
+  const flavor = await deps.flavors.getFlavor(auth, extractFlavorId(input.flavorRef)).catch((error: unknown) => {
     if (error instanceof NotFound) throw new InvalidRequest(`Flavor ${input.flavorRef} could not be found.`)
     throw error
   })
@@ -84,7 +83,7 @@ export async function createServer(deps: ServiceDeps, call: CallContext, input: 
   let imageProperties: Record<string, string> = {}
   let imageMinDisk = 0
   if (imageId) {
-    const image = await services.images.getImage(auth, imageId).catch((error: unknown) => {
+    const image = await deps.images.getImage(auth, imageId).catch((error: unknown) => {
       if (error instanceof NotFound) throw new InvalidRequest(`Image ${imageId} could not be found.`)
       throw error
     })
@@ -100,13 +99,13 @@ export async function createServer(deps: ServiceDeps, call: CallContext, input: 
   }
   for (const bdm of bdms) {
     if (bdm.sourceType === 'image' && bdm.imageId && bdm.imageId !== imageId) {
-      const image = await services.images.getImage(auth, bdm.imageId).catch(() => {
+      const image = await deps.images.getImage(auth, bdm.imageId).catch(() => {
         throw new InvalidRequest(`Image ${bdm.imageId} could not be found.`)
       })
       if (image.status !== 'active') throw new InvalidRequest(`Image ${bdm.imageId} is not active.`)
     }
     if (bdm.sourceType === 'volume' && bdm.volumeId) {
-      const volume = await services.volumes.getVolume(auth, bdm.volumeId).catch(() => {
+      const volume = await deps.volumes.getVolume(auth, bdm.volumeId).catch(() => {
         throw new InvalidRequest(`Block Device Mapping is Invalid: failed to get volume ${bdm.volumeId}.`)
       })
       if (volume.status !== 'available') throw new InvalidRequest(`Block Device Mapping is Invalid: Volume ${bdm.volumeId} status must be available`)
@@ -117,7 +116,7 @@ export async function createServer(deps: ServiceDeps, call: CallContext, input: 
   }
   let keyData: string | null = null
   if (input.keyName) {
-    const keypair = await services.keypairs.findKeypair(auth.userId, input.keyName)
+    const keypair = await deps.keypairs.findKeypair(auth.userId, input.keyName)
     if (!keypair) throw new InvalidRequest(`Invalid key_name provided.`)
     keyData = keypair.publicKey
   }
@@ -125,7 +124,7 @@ export async function createServer(deps: ServiceDeps, call: CallContext, input: 
     if (!/^[A-Za-z0-9+/=\s]*$/.test(input.userData)) throw new InvalidRequest('User data needs to be valid base 64.')
   }
   const groupNames = input.securityGroups && input.securityGroups.length > 0 ? [...new Set(input.securityGroups)] : ['default']
-  const defaultGroupId = await services.securityGroups.ensureDefaultGroup(projectId)
+  const defaultGroupId = await deps.securityGroups.ensureDefaultGroup(projectId)
   const groups = await deps.db.selectFrom('security_groups').select(['id', 'name']).where('project_id', '=', projectId).where('name', 'in', groupNames).execute()
   for (const name of groupNames) {
     if (!groups.some((g) => g.name === name)) throw new InvalidRequest(`Security group ${name} not found for project ${projectId}.`)

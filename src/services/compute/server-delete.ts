@@ -1,4 +1,4 @@
-import type { ServiceDeps } from '../service-deps.js'
+import type { TaskResultDeps } from './ports.js'
 import type { TaskQueue } from '../tasks/task-queue.js'
 import { actionContext, type CallContext } from './call-context.js'
 import { authorize } from '../policy.js'
@@ -14,7 +14,7 @@ import { nowIso } from '../time.js'
  * locked. A server that never reached a host is deleted at once; otherwise its
  * pending tasks are dropped and `destroy` is queued for the host.
  */
-export async function deleteServer(deps: ServiceDeps, tasks: TaskQueue, call: CallContext, instanceId: string): Promise<void> {
+export async function deleteServer(deps: TaskResultDeps, tasks: TaskQueue, call: CallContext, instanceId: string): Promise<void> {
   const auth = authorize(call.auth, 'os_compute_api:servers:delete', 'member')
   const instance = await getInstanceRow(deps.db, auth, instanceId)
   assertNotLocked(auth, instance)

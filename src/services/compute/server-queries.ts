@@ -1,4 +1,4 @@
-import type { ServiceDeps } from '../service-deps.js'
+import type { Store } from './ports.js'
 import type { CallContext } from './call-context.js'
 import { authorize } from '../policy.js'
 import { InvalidRequest } from '../errors.js'
@@ -48,7 +48,7 @@ function parseTime(value: string, field: string): string {
  * `all_tenants`), filtered, sorted and paged like Nova. With `changes-since`
  * deleted servers are included, as Nova does.
  */
-export async function listServers(deps: ServiceDeps, call: CallContext, query: ServerListQuery): Promise<{ servers: InstanceDetails[]; hasMore: boolean }> {
+export async function listServers(deps: Store, call: CallContext, query: ServerListQuery): Promise<{ servers: InstanceDetails[]; hasMore: boolean }> {
   const auth = authorize(call.auth, 'os_compute_api:servers:index', 'reader')
   let q = deps.db.selectFrom('instances').selectAll()
   if (!(auth.isAdmin && query.allTenants)) q = q.where('project_id', '=', auth.projectId ?? '')
@@ -98,13 +98,13 @@ export async function listServers(deps: ServiceDeps, call: CallContext, query: S
 }
 
 /** One server in the caller's scope. */
-export async function showServer(deps: ServiceDeps, call: CallContext, id: string): Promise<InstanceDetails> {
+export async function showServer(deps: Store, call: CallContext, id: string): Promise<InstanceDetails> {
   const auth = authorize(call.auth, 'os_compute_api:servers:show', 'reader')
   return getInstanceDetails(deps.db, auth, id)
 }
 
 /** `PUT /servers/{id}`: name, description (2.19), hostname; access IPs. */
-export async function updateServer(deps: ServiceDeps, call: CallContext, id: string, patch: { name?: string; description?: string | null; accessIPv4?: string | null; accessIPv6?: string | null; hostname?: string }): Promise<InstanceDetails> {
+export async function updateServer(deps: Store, call: CallContext, id: string, patch: { name?: string; description?: string | null; accessIPv4?: string | null; accessIPv6?: string | null; hostname?: string }): Promise<InstanceDetails> {
   const auth = authorize(call.auth, 'os_compute_api:servers:update', 'member')
   const row = await getInstanceRow(deps.db, auth, id)
   const set: Record<string, string | null> = { updated_at: nowIso() }

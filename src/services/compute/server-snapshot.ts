@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type { ServiceDeps } from '../service-deps.js'
+import type { SnapshotDeps } from './ports.js'
 import type { TaskQueue } from '../tasks/task-queue.js'
 import { actionContext, type CallContext } from './call-context.js'
 import { authorize } from '../policy.js'
@@ -26,13 +26,13 @@ function inheritedProperties(details: InstanceDetails): Record<string, string> {
  * `snapshot_volume_backed`): a snapshot of each volume and an image with no
  * data whose `block_device_mapping` property points at them.
  */
-export async function createServerImage(deps: ServiceDeps, tasks: TaskQueue, call: CallContext, instanceId: string, input: { name: string; metadata: Record<string, string> }): Promise<string> {
+export async function createServerImage(deps: SnapshotDeps, tasks: TaskQueue, call: CallContext, instanceId: string, input: { name: string; metadata: Record<string, string> }): Promise<string> {
   const auth = authorize(call.auth, 'os_compute_api:servers:create_image', 'member')
   const details = await getInstanceDetails(deps.db, auth, instanceId)
   const instance = details.row
   assertNotLocked(auth, instance)
   assertVmState(instance, 'createImage', SNAPSHOT_STATES)
-  const images = deps.services().images
+  const images = deps.images
   const base = { ...inheritedProperties(details), ...input.metadata, instance_uuid: instance.uuid, user_id: auth.userId, image_type: 'snapshot', base_image_ref: instance.image_ref ?? '' }
   if (isVolumeBacked(details.bdms)) return snapshotVolumeBacked(deps, call, details, input.name, base)
   const image = await images.createImageRecord({ name: input.name, owner: instance.project_id, diskFormat: 'qcow2', containerFormat: 'bare', minDisk: details.flavor.disk, minRam: 0, properties: base })
@@ -50,18 +50,17 @@ export async function createServerImage(deps: ServiceDeps, tasks: TaskQueue, cal
   return image.id
 }
 
-async function snapshotVolumeBacked(deps: ServiceDeps, call: CallContext, details: InstanceDetails, name: string, properties: Record<string, string>): Promise<string> {
-  const services = deps.services()
+async function snapshotVolumeBacked(deps: SnapshotDeps, call: CallContext, details: InstanceDetails, name: string, properties: Record<string, string>): Promise<string> {
   const mappings: Array<Record<string, unknown>> = []
   for (const bdm of details.bdms) {
     if (bdm.destination_type !== 'volume' || !bdm.volume_id) continue
-    const snapshot = await services.volumes.createSnapshotInternal(bdm.volume_id, { name: `snapshot for ${name}`, force: true, projectId: details.row.project_id })
+    const snapshot = await deps.volumes.createSnapshotInternal(bdm.volume_id, { name: `snapshot for ${name}`, force: true, projectId: details.row.project_id })
     mappings.push({
       source_type: 'snapshot', destination_type: 'volume', snapshot_id: snapshot.id, volume_size: snapshot.size, boot_index: bdm.boot_index,
       device_name: bdm.device_name, delete_on_termination: false, disk_bus: bdm.disk_bus, device_type: bdm.device_type, tag: bdm.tag, volume_id: null, image_id: null, no_device: null,
     })
   }
-  const image = await services.images.createImageRecord({
+  const image = await deps.images.createImageRecord({
     name, owner: details.row.project_id, diskFormat: 'raw', containerFormat: 'bare',
     properties: { ...properties, bdm_v2: 'True', block_device_mapping: JSON.stringify(mappings), root_device_name: details.row.root_device_name ?? '/dev/vda' },
   })
@@ -69,7 +68,7 @@ async function snapshotVolumeBacked(deps: ServiceDeps, call: CallContext, detail
   try {
     const empty = path.join(dir, 'empty')
     fs.writeFileSync(empty, '')
-    await services.images.importImageFile(image.id, empty)
+    await deps.images.importImageFile(image.id, empty)
   } finally {
     fs.rmSync(dir, { recursive: true, force: true })
   }

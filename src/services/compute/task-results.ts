@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Transaction } from 'kysely'
 import type { Database } from '../../db/schema.js'
-import type { ServiceDeps } from '../service-deps.js'
+import type { TaskResultDeps } from './ports.js'
 import type { Task, TaskReport } from '../../agent-api/index.js'
 import type { InstanceRow, RescueRecord } from './instance-store.js'
 import { TaskState, VmState } from './instance-states.js'
@@ -32,7 +32,7 @@ async function addFault(trx: Trx, instanceUuid: string, message: string, code = 
  * other failures only clear the task_state, like Nova's `reverts_task_state`.
  */
 export async function applyTaskResult(
-  trx: Trx, deps: ServiceDeps, instance: InstanceRow, task: Task, actionId: string | null, report: TaskReport, after: AfterCommit,
+  trx: Trx, deps: TaskResultDeps, instance: InstanceRow, task: Task, actionId: string | null, report: TaskReport, after: AfterCommit,
 ): Promise<void> {
   const now = nowIso()
   const set: Partial<InstanceRow> = { updated_at: now }
@@ -73,10 +73,10 @@ export async function applyTaskResult(
       set.vm_state = task.previousVmState
       set.rescue = null
     }
-    if (task.kind === 'snapshot') after.push(() => deps.services().images.killImage(task.imageId))
+    if (task.kind === 'snapshot') after.push(() => deps.images.killImage(task.imageId))
     if (task.kind === 'detach_volume') {
       const bdm = await trx.selectFrom('block_device_mappings').select(['volume_id']).where('id', '=', task.bdmId).executeTakeFirst()
-      if (bdm?.volume_id) after.push(() => deps.services().volumes.rollDetaching(bdm.volume_id!))
+      if (bdm?.volume_id) after.push(() => deps.volumes.rollDetaching(bdm.volume_id!))
     }
     if (task.kind === 'attach_volume') await dropMapping(trx, deps, task.bdmId, after)
   }
@@ -85,28 +85,27 @@ export async function applyTaskResult(
 }
 
 /** Removes a block device mapping and, after the commit, its volume attachment (a detach done, or an attach that failed). */
-async function dropMapping(trx: Trx, deps: ServiceDeps, bdmId: string, after: AfterCommit): Promise<void> {
+async function dropMapping(trx: Trx, deps: TaskResultDeps, bdmId: string, after: AfterCommit): Promise<void> {
   const bdm = await trx.selectFrom('block_device_mappings').select(['attachment_id']).where('id', '=', bdmId).executeTakeFirst()
   await trx.deleteFrom('block_device_mappings').where('id', '=', bdmId).execute()
-  if (bdm?.attachment_id) after.push(() => deps.services().volumes.deleteAttachment(bdm.attachment_id!))
+  if (bdm?.attachment_id) after.push(() => deps.volumes.deleteAttachment(bdm.attachment_id!))
 }
 
-async function completeVolumeAttach(deps: ServiceDeps, bdmId: string, instance: InstanceRow): Promise<void> {
+async function completeVolumeAttach(deps: TaskResultDeps, bdmId: string, instance: InstanceRow): Promise<void> {
   const bdm = await deps.db.selectFrom('block_device_mappings').select(['attachment_id', 'device_name']).where('id', '=', bdmId).executeTakeFirst()
-  if (bdm?.attachment_id) await deps.services().volumes.completeAttachment(bdm.attachment_id, { mountpoint: bdm.device_name, hostName: instance.host ?? '' })
+  if (bdm?.attachment_id) await deps.volumes.completeAttachment(bdm.attachment_id, { mountpoint: bdm.device_name, hostName: instance.host ?? '' })
 }
 
 /**
  * After an instance is gone: free its allocation, detach its volumes and
  * delete those marked delete_on_termination.
  */
-export async function finalizeDeletion(deps: ServiceDeps, instanceUuid: string): Promise<void> {
-  const services = deps.services()
-  await services.placement.deleteAllocations(instanceUuid)
+export async function finalizeDeletion(deps: TaskResultDeps, instanceUuid: string): Promise<void> {
+  await deps.placement.deleteAllocations(instanceUuid)
   const bdms = await deps.db.selectFrom('block_device_mappings').selectAll().where('instance_uuid', '=', instanceUuid).execute()
   for (const bdm of bdms) {
-    if (bdm.attachment_id) await services.volumes.deleteAttachment(bdm.attachment_id).catch(() => undefined)
-    if (bdm.volume_id && bdm.delete_on_termination) await services.volumes.deleteVolumeInternal(bdm.volume_id).catch(() => undefined)
+    if (bdm.attachment_id) await deps.volumes.deleteAttachment(bdm.attachment_id).catch(() => undefined)
+    if (bdm.volume_id && bdm.delete_on_termination) await deps.volumes.deleteVolumeInternal(bdm.volume_id).catch(() => undefined)
   }
   await deps.db.deleteFrom('block_device_mappings').where('instance_uuid', '=', instanceUuid).execute()
 }

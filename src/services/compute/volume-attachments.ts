@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { ServiceDeps } from '../service-deps.js'
+import type { Store, VolumeAttachmentDeps } from './ports.js'
 import type { TaskQueue } from '../tasks/task-queue.js'
 import { actionContext, type CallContext } from './call-context.js'
 import { authorize } from '../policy.js'
@@ -21,14 +21,14 @@ export interface VolumeAttachmentView {
 }
 
 /** The volume mappings of a server (everything but the image root and local disks). */
-export async function listVolumeAttachments(deps: ServiceDeps, call: CallContext, instanceId: string): Promise<BdmRow[]> {
+export async function listVolumeAttachments(deps: Store, call: CallContext, instanceId: string): Promise<BdmRow[]> {
   const auth = authorize(call.auth, 'os_compute_api:os-volumes-attachments:index', 'reader')
   const details = await getInstanceDetails(deps.db, auth, instanceId)
   return details.bdms.filter((b) => b.destination_type === 'volume' && b.volume_id)
 }
 
 /** One volume mapping of a server; 404 when that volume is not attached to it. */
-export async function getVolumeAttachment(deps: ServiceDeps, call: CallContext, instanceId: string, volumeId: string): Promise<BdmRow> {
+export async function getVolumeAttachment(deps: Store, call: CallContext, instanceId: string, volumeId: string): Promise<BdmRow> {
   const bdm = (await listVolumeAttachments(deps, call, instanceId)).find((b) => b.volume_id === volumeId)
   if (!bdm) throw new NotFound(`Volume ${volumeId} is not attached to the instance ${instanceId}`)
   return bdm
@@ -39,12 +39,12 @@ export async function getVolumeAttachment(deps: ServiceDeps, call: CallContext, 
  * volume service's attachments, record the mapping at the next device name,
  * and queue the attach for the host.
  */
-export async function attachVolume(deps: ServiceDeps, tasks: TaskQueue, call: CallContext, instanceId: string, input: { volumeId: string; device?: string | null; tag?: string | null; deleteOnTermination?: boolean }): Promise<BdmRow> {
+export async function attachVolume(deps: VolumeAttachmentDeps, tasks: TaskQueue, call: CallContext, instanceId: string, input: { volumeId: string; device?: string | null; tag?: string | null; deleteOnTermination?: boolean }): Promise<BdmRow> {
   const auth = authorize(call.auth, 'os_compute_api:os-volumes-attachments:create', 'member')
   const details = await getInstanceDetails(deps.db, auth, instanceId)
   assertNotLocked(auth, details.row)
   assertVmState(details.row, 'attach_volume', ATTACHABLE_STATES)
-  const volumes = deps.services().volumes
+  const volumes = deps.volumes
   const volume = await volumes.getVolume(auth, input.volumeId).catch(() => {
     throw new NotFound(`Volume ${input.volumeId} could not be found.`)
   })
@@ -75,7 +75,7 @@ export async function attachVolume(deps: ServiceDeps, tasks: TaskQueue, call: Ca
 }
 
 /** `DELETE /servers/{id}/os-volume_attachments/{volume}`: the root volume can't be detached. */
-export async function detachVolume(deps: ServiceDeps, tasks: TaskQueue, call: CallContext, instanceId: string, volumeId: string): Promise<void> {
+export async function detachVolume(deps: VolumeAttachmentDeps, tasks: TaskQueue, call: CallContext, instanceId: string, volumeId: string): Promise<void> {
   const auth = authorize(call.auth, 'os_compute_api:os-volumes-attachments:delete', 'member')
   const details = await getInstanceDetails(deps.db, auth, instanceId)
   assertNotLocked(auth, details.row)
@@ -83,7 +83,7 @@ export async function detachVolume(deps: ServiceDeps, tasks: TaskQueue, call: Ca
   const bdm = details.bdms.find((b) => b.volume_id === volumeId)
   if (!bdm) throw new NotFound(`Volume ${volumeId} is not attached to the instance ${instanceId}`)
   if (bdm.boot_index === 0) throw new InvalidRequest('Cannot detach a root device volume')
-  const volumes = deps.services().volumes
+  const volumes = deps.volumes
   await volumes.beginDetaching(volumeId)
   try {
     await deps.db.transaction().execute(async (trx) => {

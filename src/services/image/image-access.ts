@@ -3,7 +3,7 @@ import type { Database } from '../../db/schema.js'
 import type { AuthContext } from '../identity/auth-context.js'
 import { authorize } from '../policy.js'
 import { Forbidden, NotFound } from '../errors.js'
-import type { ImageRecord } from './image-service.js'
+import type { ImageRecord } from './image-records.js'
 import { noImageMessage } from './image-records.js'
 
 /** The caller's membership status on an image (`pending`/`accepted`/`rejected`), null when none. */

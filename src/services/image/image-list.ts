@@ -2,7 +2,7 @@ import { sql, type ExpressionBuilder, type Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
 import type { AuthContext } from '../identity/auth-context.js'
 import { InvalidRequest } from '../errors.js'
-import type { ImageRecord } from './image-service.js'
+import type { ImageRecord } from './image-records.js'
 import { toRecords } from './image-records.js'
 
 /** Glance's `limit_param_default` and `api_limit_max`. */

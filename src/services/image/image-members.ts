@@ -5,7 +5,7 @@ import type { AuthContext } from '../identity/auth-context.js'
 import { authorize } from '../policy.js'
 import { Conflict, Forbidden, InvalidRequest, NotFound } from '../errors.js'
 import { nowIso } from '../time.js'
-import type { ImageRecord } from './image-service.js'
+import type { ImageRecord } from './image-records.js'
 import { ownsImage } from './image-access.js'
 
 /** An `image_members` row. */

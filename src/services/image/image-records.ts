@@ -1,7 +1,32 @@
 import type { Kysely, Selectable } from 'kysely'
 import type { Database } from '../../db/schema.js'
 import type { ImagesTable } from '../../db/tables/image-tables.js'
-import type { ImageRecord } from './image-service.js'
+
+/** An image as the other services see it (Glance's view, minus HTTP). */
+export interface ImageRecord {
+  id: string
+  name: string | null
+  status: 'queued' | 'saving' | 'active' | 'killed' | 'deleted' | 'pending_delete' | 'importing' | 'uploading' | 'deactivated'
+  visibility: 'public' | 'private' | 'shared' | 'community'
+  owner: string
+  diskFormat: string | null
+  containerFormat: string | null
+  size: number | null
+  virtualSize: number | null
+  minDisk: number
+  minRam: number
+  protected: boolean
+  /** Glance's `os_hidden`: left out of default image lists. */
+  osHidden: boolean
+  checksum: string | null
+  osHashAlgo: string | null
+  osHashValue: string | null
+  /** Custom properties (`hw_rescue_device`, `block_device_mapping`, …), all as Glance stores them. */
+  properties: Record<string, string>
+  tags: string[]
+  createdAt: string
+  updatedAt: string
+}
 
 /** An `images` row as read. */
 export type ImageRow = Selectable<ImagesTable>

@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { Readable } from 'node:stream'
-import type { ServiceDeps } from '../service-deps.js'
+import type { ConfiguredStore } from '../store.js'
 import type { AuthContext } from '../identity/auth-context.js'
 import { authorize, scopedProjectId } from '../policy.js'
 import { Conflict, Forbidden, NotFound } from '../errors.js'
@@ -13,35 +13,11 @@ import { hashFile, imagesDir, moveFile, removeQuietly } from './image-data.js'
 import { listImages, parseImageListQuery, type RawQuery } from './image-list.js'
 import * as members from './image-members.js'
 import { applyImageChanges, parseImagePatch, patchDraftOf, type ImageDraft } from './image-patch.js'
-import { loadImage, noImageMessage } from './image-records.js'
+import { loadImage, noImageMessage, type ImageRecord } from './image-records.js'
 import { insertImage, moveStatus, removeImageRow, saveDraft } from './image-store.js'
 import { receiveImageData } from './image-upload.js'
 
-/** An image as the other services see it (Glance's view, minus HTTP). */
-export interface ImageRecord {
-  id: string
-  name: string | null
-  status: 'queued' | 'saving' | 'active' | 'killed' | 'deleted' | 'pending_delete' | 'importing' | 'uploading' | 'deactivated'
-  visibility: 'public' | 'private' | 'shared' | 'community'
-  owner: string
-  diskFormat: string | null
-  containerFormat: string | null
-  size: number | null
-  virtualSize: number | null
-  minDisk: number
-  minRam: number
-  protected: boolean
-  /** Glance's `os_hidden`: left out of default image lists. */
-  osHidden: boolean
-  checksum: string | null
-  osHashAlgo: string | null
-  osHashValue: string | null
-  /** Custom properties (`hw_rescue_device`, `block_device_mapping`, …), all as Glance stores them. */
-  properties: Record<string, string>
-  tags: string[]
-  createdAt: string
-  updatedAt: string
-}
+export type { ImageRecord } from './image-records.js'
 
 /** Input for an image made by another service (compute's createImage). */
 export interface NewImage {
@@ -64,9 +40,9 @@ export interface ImageData {
 
 /** Glance v2: image records, their data files under the data folder, visibility rules. */
 export class ImageService {
-  readonly #deps: ServiceDeps
+  readonly #deps: ConfiguredStore
 
-  constructor(deps: ServiceDeps) {
+  constructor(deps: ConfiguredStore) {
     this.#deps = deps
   }
 

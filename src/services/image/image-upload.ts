@@ -5,7 +5,7 @@ import { Conflict, InvalidRequest, LifeboatError } from '../errors.js'
 import { checkDiskData } from './disk-inspector.js'
 import { moveFile, partialPath, removeQuietly, writeHashed } from './image-data.js'
 import { moveStatus } from './image-store.js'
-import type { ImageRecord } from './image-service.js'
+import type { ImageRecord } from './image-records.js'
 
 /** 410: the image was deleted while its data was arriving (Glance's `HTTPGone`). */
 export class ImageGoneDuringUpload extends LifeboatError {

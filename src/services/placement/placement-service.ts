@@ -1,4 +1,4 @@
-import type { ServiceDeps } from '../service-deps.js'
+import type { Store } from '../store.js'
 import type { Db, InventoryFields, ProviderRow } from './db-types.js'
 import { withInventoryDefaults } from './db-types.js'
 import { seedStandardNames } from './seed.js'
@@ -48,10 +48,10 @@ const CLAIM_ATTEMPTS = 5
  * The standard resource classes and traits are seeded before first use.
  */
 export class PlacementService {
-  readonly #deps: ServiceDeps
+  readonly #deps: Store
   #seeded: Promise<void> | undefined
 
-  constructor(deps: ServiceDeps) {
+  constructor(deps: Store) {
     this.#deps = deps
   }
 

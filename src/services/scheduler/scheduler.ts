@@ -1,7 +1,18 @@
-import type { ServiceDeps } from '../service-deps.js'
+import type { Store } from '../store.js'
 import type { FlavorSnapshot } from '../compute/instance-store.js'
-import type { Resources } from '../placement/placement-service.js'
+import type { AllocationCandidate, Resources } from '../placement/placement-service.js'
 import { InvalidRequest } from '../errors.js'
+
+/** Placement as the scheduler uses it: candidates for a request, then a claim on one. */
+export interface HostClaims {
+  getAllocationCandidates(request: { resources: Resources; required?: string[]; forbidden?: string[]; limit?: number }): Promise<AllocationCandidate[]>
+  claimAllocation(consumerUuid: string, providerUuid: string, resources: Resources, projectId: string, userId: string): Promise<boolean>
+}
+
+/** What the scheduler is given: placement, and the database for the compute services' enabled flags. */
+export interface SchedulerDeps extends Store {
+  readonly placement: HostClaims
+}
 
 /** What a server asks of a host. */
 export interface ScheduleRequest {
@@ -53,8 +64,8 @@ export function placementRequest(request: Pick<ScheduleRequest, 'flavor' | 'volu
  * compute service is enabled (and the forced one, if any), and claims the
  * first that still fits. Null when nothing fits: "No valid host was found".
  */
-export async function selectHost(deps: ServiceDeps, request: ScheduleRequest): Promise<HostSelection | null> {
-  const placement = deps.services().placement
+export async function selectHost(deps: SchedulerDeps, request: ScheduleRequest): Promise<HostSelection | null> {
+  const placement = deps.placement
   const { resources, required, forbidden } = placementRequest(request)
   // Placement refuses a trait it has never heard of (400); to the scheduler that simply means no host has it.
   const candidates = await placement.getAllocationCandidates({ resources, required, forbidden, limit: 50 }).catch((error: unknown) => {

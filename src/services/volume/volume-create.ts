@@ -131,7 +131,7 @@ async function resolveSource(env: VolumeEnv, auth: AuthContext, request: CreateV
   }
   if (request.imageRef !== undefined && request.imageRef !== null) {
     const image = await resolveImage(env, auth, request.imageRef)
-    return { kind: 'image', image, path: env.deps.services().images.imageFilePath(image.id) }
+    return { kind: 'image', image, path: env.deps.images.imageFilePath(image.id) }
   }
   return { kind: 'blank' }
 }
@@ -140,7 +140,7 @@ async function resolveSource(env: VolumeEnv, auth: AuthContext, request: CreateV
 async function resolveImage(env: VolumeEnv, auth: AuthContext, imageRef: string): Promise<ImageRecord> {
   const imageId = imageRef.split('/').pop() ?? ''
   try {
-    if (imageId !== '') return await env.deps.services().images.getImage(auth, imageId)
+    if (imageId !== '') return await env.deps.images.getImage(auth, imageId)
   } catch (error) {
     if (!(error instanceof NotFound)) throw error
   }

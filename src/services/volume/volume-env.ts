@@ -2,7 +2,8 @@ import type { Kysely, Transaction } from 'kysely'
 import type { Database } from '../../db/schema.js'
 import type { VolumeAttachmentsTable, VolumesTable } from '../../db/tables/volume-tables.js'
 import type { AuthContext } from '../identity/auth-context.js'
-import type { ServiceDeps } from '../service-deps.js'
+import type { ConfiguredStore } from '../store.js'
+import type { ImageRecord } from '../image/image-service.js'
 import type { VolumeBackend } from './backend/volume-backend.js'
 import { volumeFromRow, type VolumeDetail } from './volume-records.js'
 import { volumeNotFound } from './volume-errors.js'
@@ -27,9 +28,20 @@ export class BackgroundTasks {
   }
 }
 
+/** Images as the volume service reads them (the image service): volumes made from an image. */
+export interface ImageSource {
+  getImage(auth: AuthContext, id: string): Promise<ImageRecord>
+  imageFilePath(id: string): string
+}
+
+/** What the volume service is built with. */
+export interface VolumeDeps extends ConfiguredStore {
+  readonly images: ImageSource
+}
+
 /** What the volume modules share: the deps, the backend and the background tasks. */
 export interface VolumeEnv {
-  readonly deps: ServiceDeps
+  readonly deps: VolumeDeps
   readonly backend: VolumeBackend
   readonly tasks: BackgroundTasks
 }

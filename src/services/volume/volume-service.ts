@@ -1,10 +1,9 @@
-import type { ServiceDeps } from '../service-deps.js'
 import type { AuthContext } from '../identity/auth-context.js'
 import type { VolumesTable } from '../../db/tables/volume-tables.js'
 import { authorize } from '../policy.js'
 import type { VolumeBackend } from './backend/volume-backend.js'
 import { FileVolumeBackend } from './backend/file-volume-backend.js'
-import { BackgroundTasks, type VolumeEnv, reloadVolume, visibleVolumeRow, volumeDetail, volumeDetails, volumeRow } from './volume-env.js'
+import { BackgroundTasks, type VolumeDeps, type VolumeEnv, reloadVolume, visibleVolumeRow, volumeDetail, volumeDetails, volumeRow } from './volume-env.js'
 import { createVolume, type CreateVolumeRequest } from './volume-create.js'
 import { VolumeActions } from './volume-actions.js'
 import { AttachmentsApi, beginDetachingRow, completeForServer, deleteForServer, reserveForServer, rollDetachingRow } from './volume-attachments.js'
@@ -48,7 +47,7 @@ function sortField(row: VolumesTable, key: string): unknown {
 
 /** Cinder v3: volumes, snapshots and attachments over a volume backend. */
 export class VolumeService {
-  readonly #deps: ServiceDeps
+  readonly #deps: VolumeDeps
   readonly #env: VolumeEnv
   /** Update, metadata, delete, extend, bootable, reset status, force delete. */
   readonly actions: VolumeActions
@@ -59,7 +58,7 @@ export class VolumeService {
   /** Volume snapshots. */
   readonly snapshots: SnapshotsApi
 
-  constructor(deps: ServiceDeps, backend: VolumeBackend = new FileVolumeBackend(deps.config.dataDir)) {
+  constructor(deps: VolumeDeps, backend: VolumeBackend = new FileVolumeBackend(deps.config.dataDir)) {
     this.#deps = deps
     this.#env = { deps, backend, tasks: new BackgroundTasks() }
     this.actions = new VolumeActions(this.#env)

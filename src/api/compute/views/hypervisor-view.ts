@@ -1,11 +1,5 @@
 import { isAtLeast, type Microversion } from '../../common/microversion.js'
-import type { ComputeHost, HostUsage } from '../../../services/compute/compute-hosts.js'
-
-/** A server on a hypervisor (`with_servers`, `/servers`). */
-export interface HostedServer {
-  uuid: string
-  name: string
-}
+import type { ComputeHost, HostedServer, HostUsage } from '../../../services/compute/compute-hosts.js'
 
 const NO_USAGE: HostUsage = { vcpusUsed: 0, memoryMbUsed: 0, localGbUsed: 0, runningVms: 0, currentWorkload: 0 }
 

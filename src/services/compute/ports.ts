@@ -1,0 +1,155 @@
+import type { LifeboatConfig } from '../../config.js'
+import type { Store } from '../store.js'
+import type { AuthContext } from '../identity/auth-context.js'
+import type { ImageRecord } from '../image/image-records.js'
+import type { NewImage } from '../image/image-service.js'
+import type { VolumeAttachmentRecord, VolumeRecord, VolumeSnapshotRecord } from '../volume/volume-records.js'
+import type { InventoryRecord } from '../placement/placement-service.js'
+import type { HostClaims, SchedulerDeps } from '../scheduler/scheduler.js'
+import type { FlavorRecord } from './flavor-service.js'
+import type { KeypairRecord } from './keypair-service.js'
+
+/*
+ * What the compute service needs of the other services, each as the few
+ * methods it calls (Nova's `volume.cinder.API`, `image.glance.API`,
+ * `scheduler.client.report`…). The services implement them; `createServices`
+ * hands them in. Only record types come from the services' modules.
+ */
+
+export type { Store }
+
+/** Any volume by id, no visibility check (the volume service). */
+export interface VolumeLookup {
+  findVolume(id: string): Promise<VolumeRecord | null>
+}
+
+/** A server's volume attachments, as Nova drives Cinder's attachments API. */
+export interface VolumeAttacher {
+  reserveAttachment(volumeId: string, instanceId: string): Promise<VolumeAttachmentRecord>
+  completeAttachment(attachmentId: string, input: { mountpoint: string; hostName: string }): Promise<VolumeAttachmentRecord>
+  beginDetaching(volumeId: string): Promise<void>
+  rollDetaching(volumeId: string): Promise<void>
+  deleteAttachment(attachmentId: string): Promise<void>
+}
+
+/** Every volume call compute makes: look up, check, create for a build, attach, snapshot, delete on termination. */
+export interface ServerVolumes extends VolumeLookup, VolumeAttacher {
+  getVolume(auth: AuthContext, id: string): Promise<VolumeRecord>
+  createVolume(auth: AuthContext, input: { size: number; name?: string | null; imageRef?: string; snapshotId?: string; availabilityZone?: string }): Promise<VolumeRecord>
+  waitForVolume(id: string, timeoutMs: number): Promise<VolumeRecord>
+  deleteVolumeInternal(id: string): Promise<void>
+  createSnapshotInternal(volumeId: string, input: { name: string; force: boolean; projectId: string }): Promise<VolumeSnapshotRecord>
+}
+
+/** Images by id (any, or as the caller may see them) and where their data lives (the image service). */
+export interface ImageLookup {
+  findImage(id: string): Promise<ImageRecord | null>
+  getImage(auth: AuthContext, id: string): Promise<ImageRecord>
+  imageFilePath(id: string): string
+}
+
+/** Every image call compute makes: look up, and the snapshot image's life (created, filled, killed or removed). */
+export interface ServerImages extends ImageLookup {
+  createImageRecord(input: NewImage): Promise<ImageRecord>
+  importImageFile(id: string, sourcePath: string): Promise<ImageRecord>
+  killImage(id: string): Promise<void>
+  deleteImageInternal(id: string): Promise<void>
+}
+
+/** A user's keypair by name (the keypair service). */
+export interface KeypairLookup {
+  findKeypair(userId: string, name: string): Promise<KeypairRecord | null>
+}
+
+/** A flavor the caller may see (the flavor service). */
+export interface FlavorLookup {
+  getFlavor(auth: AuthContext, id: string): Promise<FlavorRecord>
+}
+
+/** A server's security groups (the security group service). */
+export interface ServerSecurityGroups {
+  ensureDefaultGroup(projectId: string): Promise<string>
+  addToServer(auth: AuthContext, instanceUuid: string, groupName: string): Promise<void>
+  removeFromServer(auth: AuthContext, instanceUuid: string, groupName: string): Promise<void>
+}
+
+/** What a registering host reports to placement (Nova's report client). */
+export interface HostReporter {
+  ensureResourceProvider(uuid: string, name: string): Promise<number>
+  setInventories(uuid: string, wanted: Record<string, Partial<InventoryRecord> & { total: number }>): Promise<void>
+  setTraits(uuid: string, wanted: string[]): Promise<void>
+}
+
+/** Frees what a server holds in placement. */
+export interface AllocationRelease {
+  deleteAllocations(consumerUuid: string): Promise<void>
+}
+
+// ---- what each compute module is given ----
+
+/** `buildInstanceSpec`: volume and image files of the disks. */
+export interface InstanceSpecDeps {
+  readonly volumes: VolumeLookup
+  readonly images: Pick<ImageLookup, 'findImage' | 'imageFilePath'>
+}
+
+/** `applyTaskResult` / `finalizeDeletion`: the follow-ups of a finished task. */
+export interface TaskResultDeps extends Store {
+  readonly volumes: VolumeAttacher & Pick<ServerVolumes, 'deleteVolumeInternal'>
+  readonly images: Pick<ServerImages, 'killImage'>
+  readonly placement: AllocationRelease
+}
+
+/** The agent gateway: registration, task rendering (rescue context included) and results. */
+export interface AgentGatewayDeps extends TaskResultDeps, InstanceSpecDeps {
+  readonly config: LifeboatConfig
+  readonly volumes: VolumeLookup & TaskResultDeps['volumes']
+  readonly images: Pick<ImageLookup, 'findImage' | 'imageFilePath'> & TaskResultDeps['images']
+  readonly keypairs: KeypairLookup
+  readonly placement: HostReporter & AllocationRelease
+}
+
+/** The conductor: scheduling, then the volumes of a build. */
+export interface ConductorDeps extends SchedulerDeps {
+  readonly volumes: Pick<ServerVolumes, 'createVolume' | 'waitForVolume' | 'reserveAttachment' | 'completeAttachment'>
+  readonly placement: HostClaims & AllocationRelease
+}
+
+/** `rescueServer`: the rescue image, volume statuses and the rescue keypair. */
+export interface RescueDeps extends Store {
+  readonly config: LifeboatConfig
+  readonly volumes: VolumeLookup
+  readonly images: Pick<ImageLookup, 'findImage' | 'getImage'>
+  readonly keypairs: KeypairLookup
+}
+
+/** `createServer`: everything a boot request names. */
+export interface CreateServerDeps extends Store {
+  readonly flavors: FlavorLookup
+  readonly images: Pick<ImageLookup, 'getImage'>
+  readonly volumes: Pick<ServerVolumes, 'getVolume'>
+  readonly keypairs: KeypairLookup
+  readonly securityGroups: Pick<ServerSecurityGroups, 'ensureDefaultGroup'>
+}
+
+/** `createServerImage`: the snapshot image, and volume snapshots for a volume-backed server. */
+export interface SnapshotDeps extends Store {
+  readonly images: Pick<ServerImages, 'createImageRecord' | 'importImageFile' | 'deleteImageInternal'>
+  readonly volumes: Pick<ServerVolumes, 'createSnapshotInternal'>
+}
+
+/** `attachVolume` / `detachVolume`. */
+export interface VolumeAttachmentDeps extends Store {
+  readonly volumes: Pick<ServerVolumes, 'getVolume'> & VolumeAttacher
+}
+
+/** What the compute service is built with: the union of its modules' needs (the conductor and gateway come built). */
+export interface ComputeDeps extends Store {
+  readonly config: LifeboatConfig
+  readonly volumes: ServerVolumes
+  readonly images: ServerImages
+  readonly keypairs: KeypairLookup
+  readonly flavors: FlavorLookup
+  readonly securityGroups: ServerSecurityGroups
+  readonly placement: AllocationRelease
+}
