@@ -7,8 +7,7 @@ import { InvalidRequest, NotFound } from '../../services/errors.js'
 import { findByHostAndBinary, findComputeHost, listComputeHosts, updateComputeHost } from '../../services/compute/compute-hosts.js'
 import { serviceView } from './views/service-view.js'
 import { firstValue } from './paging.js'
-
-const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i
+import { isUuidLike } from '../../util/uuid.js'
 
 /** `PUT /os-services/{uuid}` (2.53) and, before it, `PUT /os-services/{action}` with `host` and `binary`. */
 const ServiceUpdate = Type.Object({
@@ -37,7 +36,7 @@ export function servicesRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       const id = req.params.id
       if (isAtLeast(req.microversion, '2.53')) {
         if (body.host !== undefined || body.binary !== undefined) throw new InvalidRequest("Invalid input for field/attribute body. Additional properties are not allowed ('host', 'binary' were unexpected)")
-        if (!UUID_RE.test(id)) throw new InvalidRequest(`Invalid uuid ${id}`)
+        if (!isUuidLike(id)) throw new InvalidRequest(`Invalid uuid ${id}`)
         authorize(req.auth, 'os_compute_api:os-services:update', 'admin')
         const host = await findComputeHost(db, id, true)
         if (!host) throw new NotFound(`Service ${id} could not be found.`)

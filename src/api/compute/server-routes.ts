@@ -9,6 +9,7 @@ import type { CallContext } from '../../services/compute/call-context.js'
 import type { ServerListQuery } from '../../services/compute/server-queries.js'
 import { serverActionRoutes } from './server-actions-routes.js'
 import { serverSubresourceRoutes } from './server-subresource-routes.js'
+import { isTrueString } from '../../util/bool-string.js'
 
 /** The caller of a compute route, for the services. */
 export function callOf(req: FastifyRequest): CallContext {
@@ -43,7 +44,7 @@ function one(value: string | string[] | undefined): string | undefined {
 
 function bool(value: string | undefined): boolean | undefined {
   if (value === undefined) return undefined
-  return ['1', 't', 'true', 'on', 'y', 'yes'].includes(value.toLowerCase())
+  return isTrueString(value)
 }
 
 function csv(value: string | undefined): string[] | undefined {

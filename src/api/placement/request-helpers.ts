@@ -84,16 +84,3 @@ export function methodNotAllowed(app: FastifyInstance, url: string, allowed: str
     },
   })
 }
-
-const UUID_RE = /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/
-
-/** oslo's is_uuid_like, loosely: 32 hex digits with or without dashes. */
-export function isUuidLike(value: string): boolean {
-  return UUID_RE.test(value)
-}
-
-/** The canonical dashed lower-case form of a uuid-like string. */
-export function canonicalUuid(value: string): string {
-  const hex = value.replace(/-/g, '').toLowerCase()
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
-}

@@ -3,6 +3,7 @@ import type { ApiContext } from '../context.js'
 import { InvalidRequest, NotFound } from '../../services/errors.js'
 import { isAtLeast } from '../common/microversion.js'
 import type { ViewContext } from './views.js'
+import { strictBoolString } from '../../util/bool-string.js'
 
 /** The first value of a query parameter. */
 export function queryParam(req: FastifyRequest, name: string): string | undefined {
@@ -17,15 +18,11 @@ export function queryParams(req: FastifyRequest): Record<string, string> {
   return out
 }
 
-const TRUE = ['1', 't', 'true', 'on', 'y', 'yes']
-const FALSE = ['0', 'f', 'false', 'off', 'n', 'no']
-
 /** oslo's `bool_from_string(strict=True)`; undefined stays undefined. */
 export function strictBool(value: boolean | string | undefined, name: string): boolean | undefined {
   if (value === undefined || typeof value === 'boolean') return value
-  const text = value.trim().toLowerCase()
-  if (TRUE.includes(text)) return true
-  if (FALSE.includes(text)) return false
+  const parsed = strictBoolString(value)
+  if (parsed !== undefined) return parsed
   throw new InvalidRequest(`Invalid value '${value}' for ${name}: Unrecognized value '${value}', acceptable values are: '0', '1', 'f', 'false', 'n', 'no', 'off', 'on', 't', 'true', 'y', 'yes'`)
 }
 
