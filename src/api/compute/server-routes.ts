@@ -10,6 +10,7 @@ import type { ServerListQuery } from '../../services/compute/server-queries.js'
 import { serverActionRoutes } from './server-actions-routes.js'
 import { serverSubresourceRoutes } from './server-subresource-routes.js'
 import { isTrueString } from '../../util/bool-string.js'
+import { lastValue as one } from '../../util/query-values.js'
 
 /** The caller of a compute route, for the services. */
 export function callOf(req: FastifyRequest): CallContext {
@@ -36,10 +37,6 @@ export async function viewOptions(ctx: ApiContext, req: FastifyRequest, extended
     }
   }
   return { base: computeBase(ctx), microversion: req.microversion, isAdmin: req.auth.isAdmin, extended, serverGroups, hostStatus }
-}
-
-function one(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[value.length - 1] : value
 }
 
 function bool(value: string | undefined): boolean | undefined {

@@ -3,6 +3,7 @@ import type { TSchema, Static } from '@sinclair/typebox'
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import { InvalidRequest, LifeboatError, NotFound, UnsupportedMediaType } from '../../services/errors.js'
 import { isAtLeast } from '../common/microversion.js'
+import { allValues, lastValue } from '../../util/query-values.js'
 
 /** True when the request's placement microversion is at least `version`. */
 export function atLeast(req: FastifyRequest, version: string): boolean {
@@ -52,14 +53,12 @@ type Query = Record<string, string | string[] | undefined>
 
 /** Every value of a repeated query parameter, in order. */
 export function queryAll(req: FastifyRequest, key: string): string[] {
-  const value = (req.query as Query)[key]
-  return value === undefined ? [] : Array.isArray(value) ? value : [value]
+  return allValues((req.query as Query)[key])
 }
 
 /** webob's `req.GET[key]`: the last value. */
 export function queryLast(req: FastifyRequest, key: string): string | undefined {
-  const all = queryAll(req, key)
-  return all[all.length - 1]
+  return lastValue((req.query as Query)[key])
 }
 
 /**

@@ -4,17 +4,17 @@ import { InvalidRequest, NotFound } from '../../services/errors.js'
 import { isAtLeast } from '../common/microversion.js'
 import type { ViewContext } from './views.js'
 import { strictBoolString } from '../../util/bool-string.js'
+import { firstValue } from '../../util/query-values.js'
 
 /** The first value of a query parameter. */
 export function queryParam(req: FastifyRequest, name: string): string | undefined {
-  const value = (req.query as Record<string, string | string[] | undefined> | undefined)?.[name]
-  return Array.isArray(value) ? value[0] : value
+  return firstValue((req.query as Record<string, string | string[] | undefined> | undefined)?.[name])
 }
 
 /** Every query parameter, first values only. */
 export function queryParams(req: FastifyRequest): Record<string, string> {
   const out: Record<string, string> = {}
-  for (const [key, value] of Object.entries((req.query ?? {}) as Record<string, string | string[]>)) out[key] = Array.isArray(value) ? value[0]! : value
+  for (const [key, value] of Object.entries((req.query ?? {}) as Record<string, string | string[]>)) out[key] = firstValue(value)!
   return out
 }
 
