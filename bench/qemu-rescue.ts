@@ -7,6 +7,7 @@ import { note, section } from './lib/report.js'
 import { postServer, serverAction, sleep, waitForStatus } from './lib/servers.js'
 import { ms, now, summarize } from './lib/stats.js'
 import { QemuTimeline, type PhaseMarks } from './lib/qemu-timeline.js'
+import { waitUntil } from '../test/helpers/wait-until.js'
 
 const ROOT = path.resolve(import.meta.dirname, '..')
 const CYCLES = Number(process.env.LIFEBOAT_BENCH_QEMU_CYCLES ?? 3)
@@ -40,12 +41,8 @@ async function consoleText(client: BenchClient, id: string): Promise<string> {
 
 /** Polls the console (through the API) until `pattern` shows. */
 async function waitForConsole(client: BenchClient, id: string, pattern: RegExp): Promise<void> {
-  const deadline = now() + BOOT_TIMEOUT_MS
-  while (now() < deadline) {
-    if (pattern.test(await consoleText(client, id))) return
-    await sleep(200)
-  }
-  throw new Error(`console of ${id} never showed ${pattern}`)
+  await waitUntil(async () => pattern.test(await consoleText(client, id)),
+    { timeoutMs: BOOT_TIMEOUT_MS, intervalMs: 200, what: `console of ${id} never showed ${pattern}` })
 }
 
 /** One timed rescue or unrescue of a running guest. */

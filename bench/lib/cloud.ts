@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { loadConfig, type ConfigInput } from '../../src/config.js'
 import { startLifeboat, type RunningLifeboat } from '../../src/server.js'
+import { keystoneLogin } from '../../src/util/keystone-login.js'
 import { BenchClient } from './http.js'
 
 const ADMIN_PASSWORD = 'bench-admin-pw'
@@ -18,16 +19,8 @@ export interface BenchCloud {
   close(beforeRemove?: () => Promise<void>): Promise<void>
 }
 
-async function login(client: BenchClient, user: string, password: string): Promise<string> {
-  const res = await client.expect(201, 'POST', '/identity/v3/auth/tokens', {
-    body: {
-      auth: {
-        identity: { methods: ['password'], password: { user: { name: user, domain: { id: 'default' }, password } } },
-        scope: { project: { name: user, domain: { id: 'default' } } },
-      },
-    },
-  })
-  return res.headers['x-subject-token'] as string
+async function login(url: string, user: string, password: string): Promise<string> {
+  return (await keystoneLogin(`${url}/identity`, { userName: user, password, projectName: user })).token
 }
 
 /**
@@ -46,8 +39,8 @@ export async function startBenchCloud(overrides: ConfigInput = {}, options: { em
   )
   const running = await startLifeboat(config, { logger: false, embeddedAgent: options.embeddedAgent, bootstrapPasswords: { admin: ADMIN_PASSWORD, demo: DEMO_PASSWORD } })
   const anonymous = new BenchClient(running.url)
-  const admin = anonymous.withToken(await login(anonymous, 'admin', ADMIN_PASSWORD))
-  const demo = anonymous.withToken(await login(anonymous, 'demo', DEMO_PASSWORD))
+  const admin = anonymous.withToken(await login(running.url, 'admin', ADMIN_PASSWORD))
+  const demo = anonymous.withToken(await login(running.url, 'demo', DEMO_PASSWORD))
   return {
     running, dataDir, admin, demo,
     async close(beforeRemove) {

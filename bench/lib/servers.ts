@@ -1,5 +1,6 @@
 import type { BenchClient } from './http.js'
 import { now } from './stats.js'
+import { waitUntil } from '../../test/helpers/wait-until.js'
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
@@ -18,9 +19,8 @@ export async function postServer(client: BenchClient, imageId: string, name: str
  * Throws on ERROR or after `timeoutMs`.
  */
 export async function waitForStatus(client: BenchClient, id: string, status: string, pollMs = 1, timeoutMs = 30_000): Promise<number> {
-  const deadline = now() + timeoutMs
   let last: any
-  while (now() < deadline) {
+  return waitUntil(async () => {
     const res = await client.request('GET', `/compute/v2.1/servers/${id}`)
     const arrived = now()
     last = res.body?.server
@@ -28,9 +28,8 @@ export async function waitForStatus(client: BenchClient, id: string, status: str
     if (res.status !== 200 || (last.status === 'ERROR' && status !== 'ERROR')) {
       throw new Error(`server ${id} while waiting for ${status}: ${res.status} ${JSON.stringify(last?.fault ?? res.body)}`)
     }
-    if (pollMs > 0) await sleep(pollMs)
-  }
-  throw new Error(`server ${id} did not reach ${status}; last ${last?.status}/${last?.['OS-EXT-STS:task_state']}`)
+    return undefined
+  }, { timeoutMs, intervalMs: pollMs, what: () => `server ${id} did not reach ${status}; last ${last?.status}/${last?.['OS-EXT-STS:task_state']}` })
 }
 
 /** Sends a server action; throws unless answered with `expected`. Returns the answer's body. */

@@ -1,3 +1,4 @@
+import type { Kysely, Transaction } from 'kysely'
 import type { IdentityTables } from './tables/identity-tables.js'
 import type { ImageTables } from './tables/image-tables.js'
 import type { VolumeTables } from './tables/volume-tables.js'
@@ -9,3 +10,9 @@ import type { ComputeTables } from './tables/compute-tables.js'
  * each in `tables/<service>-tables.ts`.
  */
 export interface Database extends IdentityTables, ImageTables, VolumeTables, PlacementTables, ComputeTables {}
+
+/**
+ * A database handle or an open transaction: what store functions take, so one
+ * function serves both inside and outside `db.transaction()`.
+ */
+export type Db = Kysely<Database> | Transaction<Database>

@@ -6,18 +6,16 @@ import path from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js'
 import { openstack, openstackJson, skipWithoutOpenstackCli } from '../helpers/openstack-cli.js'
+import { waitUntil } from '../helpers/wait-until.js'
 
 const ADMIN = 'lifeboat-admin'
 
 async function waitCli(cloud: TestCloud, server: string, status: string, extra: string[] = []): Promise<any> {
-  const deadline = Date.now() + 60_000
   let last: any
-  while (Date.now() < deadline) {
+  return waitUntil(async () => {
     last = await openstackJson(cloud, ADMIN, [...extra, 'server', 'show', server])
-    if (last.status === status && !last['OS-EXT-STS:task_state']) return last
-    await new Promise((resolve) => setTimeout(resolve, 300))
-  }
-  assert.fail(`${server} did not reach ${status}: ${JSON.stringify(last)}`)
+    return last.status === status && !last['OS-EXT-STS:task_state'] ? last : undefined
+  }, { timeoutMs: 60_000, intervalMs: 300, what: () => `${server} did not reach ${status}: ${JSON.stringify(last)}` })
 }
 
 describe('openstack CLI: servers, volumes and rescue', { skip: skipWithoutOpenstackCli() }, () => {

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test'
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js'
 import { openstack, openstackJson, skipWithoutOpenstackCli } from '../helpers/openstack-cli.js'
 import { createImage, makeQcow2 } from '../functional/volume/volume-helpers.js'
+import { waitUntil } from '../helpers/wait-until.js'
 
 describe('openstack CLI: volume', { skip: skipWithoutOpenstackCli() }, () => {
   let cloud: TestCloud
@@ -16,13 +17,11 @@ describe('openstack CLI: volume', { skip: skipWithoutOpenstackCli() }, () => {
 
   /** `openstack volume show` until the status is one of `statuses`. */
   async function showUntil(name: string, statuses: string[]): Promise<any> {
-    const deadline = Date.now() + 60_000
-    for (;;) {
-      const shown = await openstackJson(cloud, 'lifeboat-demo', ['volume', 'show', name])
-      if (statuses.includes(shown.status)) return shown
-      if (Date.now() > deadline) throw new Error(`${name} stayed ${shown.status}`)
-      await new Promise((resolve) => setTimeout(resolve, 250))
-    }
+    let shown: any
+    return waitUntil(async () => {
+      shown = await openstackJson(cloud, 'lifeboat-demo', ['volume', 'show', name])
+      return statuses.includes(shown.status) ? shown : undefined
+    }, { timeoutMs: 60_000, intervalMs: 250, what: () => `${name} stayed ${shown.status}` })
   }
 
   test('volume create --size 1 v0 becomes available; show and list find it by name', async () => {

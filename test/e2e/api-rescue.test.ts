@@ -7,6 +7,7 @@ import { startTestCloud, type Session, type TestCloud } from '../helpers/cloud.j
 import { action, waitForStatus, waitForVolumeStatus } from '../helpers/compute.js'
 import { buildImages, type BuiltImages } from '../../src/virt/qemu/guest-image/build-images.js'
 import { lastBoot, makeVolume, qemuSkip, writeMarker } from './lib/qemu-guests.js'
+import { waitUntil } from '../helpers/wait-until.js'
 
 const BOOT_MS = 120_000
 
@@ -27,14 +28,11 @@ async function consoleText(session: Session, id: string): Promise<string> {
 
 /** Waits until the console shows `pattern` after the first `fromLength` characters; returns that part. */
 async function waitForConsole(session: Session, id: string, pattern: RegExp, fromLength: number): Promise<string> {
-  const deadline = Date.now() + BOOT_MS
   let text = ''
-  while (Date.now() < deadline) {
+  return waitUntil(async () => {
     text = (await consoleText(session, id)).slice(fromLength)
-    if (pattern.test(text)) return text
-    await new Promise((resolve) => setTimeout(resolve, 500))
-  }
-  assert.fail(`console of ${id} did not show ${pattern}:\n${text}`)
+    return pattern.test(text) ? text : undefined
+  }, { timeoutMs: BOOT_MS, intervalMs: 500, what: () => `console of ${id} did not show ${pattern}:\n${text}` })
 }
 
 const userData = (script: string) => Buffer.from(`#!/bin/sh\n${script}\n`).toString('base64')

@@ -8,6 +8,7 @@ import type { LoggerOption } from '../../src/api/app.js'
 import type { DialectName } from '../../src/db/database.js'
 import { POSTGRES_AVAILABLE, createTestDatabase } from './postgres.js'
 import { skipUnless } from './tiers.js'
+import { keystoneLogin } from '../../src/util/keystone-login.js'
 
 export const ADMIN_PASSWORD = 'admin-secret-pw'
 export const DEMO_PASSWORD = 'demo-secret-pw'
@@ -81,20 +82,11 @@ async function send<T>(base: string, method: string, urlPath: string, options: R
 
 /** Logs in with a password, scoped to a project in the default domain. */
 export async function login(base: string, userName: string, password: string, projectName: string): Promise<Session> {
-  const response = await send<any>(base, 'POST', '/identity/v3/auth/tokens', {
-    body: {
-      auth: {
-        identity: { methods: ['password'], password: { user: { name: userName, domain: { id: 'default' }, password } } },
-        scope: { project: { name: projectName, domain: { id: 'default' } } },
-      },
-    },
-  })
-  if (response.status !== 201) throw new Error(`login of ${userName} failed: ${response.status} ${response.text}`)
-  const token = response.headers.get('x-subject-token')!
+  const { token, body } = await keystoneLogin(`${base}/identity`, { userName, password, projectName })
   return {
     token,
-    userId: response.body.token.user.id,
-    projectId: response.body.token.project.id,
+    userId: body.token.user.id,
+    projectId: body.token.project!.id,
     request: (method, urlPath, options = {}) => send(base, method, urlPath, { token, ...options }),
   }
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
 import type { Session, TestCloud } from './cloud.js'
+import { waitUntil } from './wait-until.js'
 import type { DomainLayout } from '../../src/virt/virt-driver.js'
 
 /** Uploads a small raw image (public unless said otherwise) and returns its id. */
@@ -17,26 +18,20 @@ export async function createImage(session: Session, options: { name?: string; pr
 
 /** Polls a server until its status is `status` (or ERROR, which fails the test). */
 export async function waitForStatus(session: Session, id: string, status: string, options: { microversion?: string; timeoutMs?: number } = {}): Promise<any> {
-  const deadline = Date.now() + (options.timeoutMs ?? 10_000)
   let last: any
-  while (Date.now() < deadline) {
+  return waitUntil(async () => {
     const res = await session.request('GET', `/compute/v2.1/servers/${id}`, { microversion: options.microversion })
     last = res.body.server
     if (res.status === 200 && last.status === status && last['OS-EXT-STS:task_state'] === null) return last
     if (res.status === 200 && last.status === 'ERROR' && status !== 'ERROR') assert.fail(`server ${id} went to ERROR: ${JSON.stringify(last.fault)}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-  assert.fail(`server ${id} did not reach ${status}; last seen ${JSON.stringify(last)}`)
+    return undefined
+  }, { timeoutMs: options.timeoutMs ?? 10_000, intervalMs: 20, what: () => `server ${id} did not reach ${status}; last seen ${JSON.stringify(last)}` })
 }
 
 /** Polls until the server is gone (404). */
 export async function waitForDeleted(session: Session, id: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if ((await session.request('GET', `/compute/v2.1/servers/${id}`)).status === 404) return
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-  assert.fail(`server ${id} was not deleted`)
+  await waitUntil(async () => (await session.request('GET', `/compute/v2.1/servers/${id}`)).status === 404,
+    { timeoutMs, intervalMs: 20, what: `server ${id} was not deleted` })
 }
 
 /** Creates a server and waits until it is ACTIVE. */
@@ -50,26 +45,21 @@ export async function bootServer(session: Session, body: Record<string, unknown>
 export async function createVolume(session: Session, body: Record<string, unknown>): Promise<any> {
   const res = await session.request('POST', `/volume/v3/${session.projectId}/volumes`, { body: { volume: { size: 1, ...body } } })
   assert.equal(res.status, 202, res.text)
-  const deadline = Date.now() + 10_000
-  while (Date.now() < deadline) {
+  return waitUntil(async () => {
     const show = await session.request('GET', `/volume/v3/${session.projectId}/volumes/${res.body.volume.id}`)
     if (show.body.volume.status === 'available') return show.body.volume
     if (show.body.volume.status === 'error') assert.fail(`volume ${res.body.volume.id} went to error`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-  assert.fail('volume did not become available')
+    return undefined
+  }, { timeoutMs: 10_000, intervalMs: 20, what: 'volume did not become available' })
 }
 
 /** Polls a volume until its status is `status`. */
 export async function waitForVolumeStatus(session: Session, volumeId: string, status: string, timeoutMs = 10_000): Promise<any> {
-  const deadline = Date.now() + timeoutMs
   let last: any
-  while (Date.now() < deadline) {
+  return waitUntil(async () => {
     last = (await session.request('GET', `/volume/v3/${session.projectId}/volumes/${volumeId}`)).body.volume
-    if (last?.status === status) return last
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-  assert.fail(`volume ${volumeId} did not reach ${status}; last seen ${JSON.stringify(last)}`)
+    return last?.status === status ? last : undefined
+  }, { timeoutMs, intervalMs: 20, what: () => `volume ${volumeId} did not reach ${status}; last seen ${JSON.stringify(last)}` })
 }
 
 /** Attaches a volume to a server and waits until the volume is in-use. */

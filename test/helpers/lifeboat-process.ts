@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import net from 'node:net'
 import path from 'node:path'
+import { waitUntil } from './wait-until.js'
 
 const root = path.resolve(import.meta.dirname, '../..')
 
@@ -21,14 +22,11 @@ export async function startLifeboatProcess(env: Record<string, string>, port: nu
   })
   child.stdout!.resume()
   child.stderr!.resume()
-  const deadline = Date.now() + 30_000
-  while (Date.now() < deadline) {
+  return waitUntil(async () => {
     if (child.exitCode !== null) throw new Error(`lifeboat exited with ${child.exitCode}`)
     const ok = await fetch(`http://127.0.0.1:${port}/compute/v2.1`).then((r) => r.ok).catch(() => false)
-    if (ok) return child
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  throw new Error('lifeboat did not start')
+    return ok ? child : undefined
+  }, { timeoutMs: 30_000, intervalMs: 100, what: 'lifeboat did not start' })
 }
 
 /** kill -9, and wait until the process is gone. */

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { AuthContext } from '../../services/identity/auth-context.js'
 import { Unauthorized } from '../../services/errors.js'
 import type { TokenService } from '../../services/identity/tokens.js'
+import { firstValue } from '../../util/query-values.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -12,8 +13,7 @@ declare module 'fastify' {
 
 /** The token a request carries in `X-Auth-Token`. */
 export function requestToken(headers: Record<string, string | string[] | undefined>): string | undefined {
-  const value = headers['x-auth-token']
-  return Array.isArray(value) ? value[0] : value
+  return firstValue(headers['x-auth-token'])
 }
 
 /**

@@ -8,7 +8,8 @@ import { ExtraSpecParams, ExtraSpecUpdate, ExtraSpecsCreate, FlavorAction, Flavo
 import { flavorAccessView, flavorSummaryView, flavorView } from './views/flavor-view.js'
 import { collectionLinks } from './views/resource-links.js'
 import { firstValue, limitAndMarker, type QueryValue } from './paging.js'
-import { enumQuery, rejectUnknownQuery, strictBool } from './query-checks.js'
+import { enumQuery, rejectUnknownQuery } from './query-checks.js'
+import { strictBoolString } from '../../util/bool-string.js'
 
 const LIST_PARAMS = ['limit', 'marker', 'is_public', 'minRam', 'minDisk', 'sort_key', 'sort_dir']
 
@@ -29,7 +30,7 @@ function listQuery(req: FastifyRequest, query: Record<string, QueryValue>): Serv
   if (req.auth.isAdmin && isPublic !== undefined) {
     if (isPublic.toLowerCase() === 'none') result.isPublic = null
     else {
-      const parsed = strictBool(isPublic)
+      const parsed = strictBoolString(isPublic)
       if (parsed === undefined) throw new InvalidRequest(`Invalid is_public filter [${isPublic}]`)
       result.isPublic = parsed
     }

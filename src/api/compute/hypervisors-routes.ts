@@ -9,9 +9,9 @@ import { InvalidRequest, NotFound } from '../../services/errors.js'
 import { hypervisorStatisticsView, hypervisorView } from './views/hypervisor-view.js'
 import { collectionLinks } from './views/resource-links.js'
 import { firstValue, limitAndMarker, type QueryValue } from './paging.js'
-import { strictBool } from './query-checks.js'
+import { strictBoolString } from '../../util/bool-string.js'
+import { isUuidLike } from '../../util/uuid.js'
 
-const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i
 const Query = Type.Record(Type.String(), Type.Union([Type.String(), Type.Array(Type.String())]))
 const IdParams = Type.Object({ id: Type.String() })
 
@@ -19,7 +19,7 @@ function withServersOf(req: FastifyRequest, query: Record<string, QueryValue>): 
   if (!isAtLeast(req.microversion, '2.53')) return false
   const raw = firstValue(query.with_servers)
   if (raw === undefined) return false
-  const parsed = strictBool(raw)
+  const parsed = strictBoolString(raw)
   if (parsed === undefined) throw new InvalidRequest(`Invalid input for query parameters with_servers. Value: ${raw}.`)
   return parsed
 }
@@ -75,7 +75,7 @@ export function hypervisorsRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       authorize(req.auth, 'os_compute_api:os-hypervisors:show', 'admin')
       const id = req.params.id
       const uuids = isAtLeast(req.microversion, '2.53')
-      if (uuids && !UUID_RE.test(id)) throw new InvalidRequest(`Invalid uuid ${id}`)
+      if (uuids && !isUuidLike(id)) throw new InvalidRequest(`Invalid uuid ${id}`)
       const host = (await computeHosts().list()).find((h) => (uuids ? h.row.id === id : String(h.legacyId) === id))
       if (!host) throw new NotFound(`Hypervisor with ID '${id}' could not be found.`)
       const servers = withServersOf(req, req.query) ? (await computeHosts().serversOn([host])).get(host.row.host) ?? [] : undefined

@@ -6,8 +6,7 @@ import { authorize } from '../../services/policy.js'
 import { InvalidRequest, NotFound } from '../../services/errors.js'
 import { serviceView } from './views/service-view.js'
 import { firstValue } from './paging.js'
-
-const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i
+import { isUuidLike } from '../../util/uuid.js'
 
 /** `PUT /os-services/{uuid}` (2.53) and, before it, `PUT /os-services/{action}` with `host` and `binary`. */
 const ServiceUpdate = Type.Object({
@@ -36,7 +35,7 @@ export function servicesRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       const id = req.params.id
       if (isAtLeast(req.microversion, '2.53')) {
         if (body.host !== undefined || body.binary !== undefined) throw new InvalidRequest("Invalid input for field/attribute body. Additional properties are not allowed ('host', 'binary' were unexpected)")
-        if (!UUID_RE.test(id)) throw new InvalidRequest(`Invalid uuid ${id}`)
+        if (!isUuidLike(id)) throw new InvalidRequest(`Invalid uuid ${id}`)
         authorize(req.auth, 'os_compute_api:os-services:update', 'admin')
         const host = await computeHosts().find(id, true)
         if (!host) throw new NotFound(`Service ${id} could not be found.`)

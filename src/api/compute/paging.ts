@@ -1,13 +1,9 @@
 import { InvalidRequest } from '../../services/errors.js'
 import { MAX_LIMIT } from './views/resource-links.js'
+import { firstValue, type QueryValue } from '../../util/query-values.js'
 
-/** A query value as Fastify hands it over (repeated keys become arrays). */
-export type QueryValue = string | string[] | undefined
-
-/** The first value of a possibly repeated query parameter. */
-export function firstValue(value: QueryValue): string | undefined {
-  return Array.isArray(value) ? value[0] : value
-}
+// The compute routes take their query helpers from here, with the paging ones.
+export { firstValue, type QueryValue }
 
 /** Nova's `limit`/`marker` (common.get_limit_and_marker): 400 on a bad limit; 0 or none means `max_limit`. */
 export function limitAndMarker(query: Record<string, QueryValue>): { limit: number | undefined; marker: string | undefined } {

@@ -10,14 +10,6 @@ export function rejectUnknownQuery(query: Record<string, QueryValue>, allowed: r
   }
 }
 
-/** oslo's bool_from_string(strict=True): undefined for an unknown word. */
-export function strictBool(value: string): boolean | undefined {
-  const v = value.trim().toLowerCase()
-  if (['1', 't', 'true', 'on', 'y', 'yes'].includes(v)) return true
-  if (['0', 'f', 'false', 'off', 'n', 'no'].includes(v)) return false
-  return undefined
-}
-
 /** A query value that must be one of `values` (Nova's enum query schemas). */
 export function enumQuery(query: Record<string, QueryValue>, name: string, values: readonly string[]): string | undefined {
   const value = firstValue(query[name])

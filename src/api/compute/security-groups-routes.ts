@@ -6,7 +6,7 @@ import { InvalidRequest, NotFound } from '../../services/errors.js'
 import { SecurityGroupBody, SecurityGroupIdParams, SecurityGroupQuery, SecurityGroupRuleBody } from './schemas/security-groups.js'
 import { securityGroupRuleView, securityGroupView } from './views/security-group-view.js'
 import { firstValue, type QueryValue } from './paging.js'
-import { strictBool } from './query-checks.js'
+import { strictBoolString } from '../../util/bool-string.js'
 
 /** The proxy APIs end at 2.35 (MAX_PROXY_API_SUPPORT_VERSION); later versions are a plain 404, as Nova. */
 function assertProxyVersion(req: FastifyRequest): void {
@@ -29,7 +29,7 @@ export function securityGroupsRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox
       assertProxyVersion(req)
       const allTenants = firstValue(req.query.all_tenants)
       const list = await groups.listGroups(req.auth, {
-        allTenants: allTenants !== undefined && strictBool(allTenants) !== false,
+        allTenants: allTenants !== undefined && strictBoolString(allTenants) !== false,
         limit: nonNegative(req.query, 'limit'),
         offset: nonNegative(req.query, 'offset'),
       })

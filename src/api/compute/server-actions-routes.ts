@@ -7,6 +7,7 @@ import { ServerIdParams } from './schemas/servers.js'
 import { callOf } from './server-route-helpers.js'
 import { formatMicroversion, isAtLeast } from '../common/microversion.js'
 import { InvalidRequest } from '../../services/errors.js'
+import { isUuidLike } from '../../util/uuid.js'
 
 const Null = Type.Null()
 const NoBody = Type.Union([Type.Null(), Type.Object({}, { additionalProperties: false })])
@@ -39,7 +40,6 @@ const ACTION_SCHEMAS: Record<string, TSchema> = {
 }
 
 const CHECKERS = Object.fromEntries(Object.entries(ACTION_SCHEMAS).map(([name, schema]) => [name, TypeCompiler.Compile(schema)]))
-const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i
 
 type Handler = (req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply, body: Record<string, unknown> | null) => Promise<unknown>
 
@@ -108,7 +108,7 @@ export function serverActionRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
         const error = checker.Errors(normalized).First()
         throw new InvalidRequest(`Invalid input for field/attribute ${name}. Value: ${JSON.stringify(normalized)}. ${error?.message ?? 'is invalid'}`)
       }
-      if (name === 'rescue' && normalized && typeof (normalized as Record<string, unknown>).rescue_image_ref === 'string' && !UUID_RE.test((normalized as Record<string, string>).rescue_image_ref!)) {
+      if (name === 'rescue' && normalized && typeof (normalized as Record<string, unknown>).rescue_image_ref === 'string' && !isUuidLike((normalized as Record<string, string>).rescue_image_ref!)) {
         throw new InvalidRequest(`Invalid input for field/attribute rescue_image_ref. Value: ${(normalized as Record<string, string>).rescue_image_ref}. is not a 'uuid'`)
       }
       return handlers[name]!(req as FastifyRequest<{ Params: { id: string } }>, reply, normalized as Record<string, unknown> | null)

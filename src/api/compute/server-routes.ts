@@ -6,14 +6,12 @@ import { callOf, computeBase, viewOptions } from './server-route-helpers.js'
 import { isAtLeast } from '../common/microversion.js'
 import { InvalidRequest } from '../../services/errors.js'
 import type { ServerListQuery } from '../../services/compute/server-queries.js'
-
-function one(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[value.length - 1] : value
-}
+import { isTrueString } from '../../util/bool-string.js'
+import { lastValue as one } from '../../util/query-values.js'
 
 function bool(value: string | undefined): boolean | undefined {
   if (value === undefined) return undefined
-  return ['1', 't', 'true', 'on', 'y', 'yes'].includes(value.toLowerCase())
+  return isTrueString(value)
 }
 
 function csv(value: string | undefined): string[] | undefined {

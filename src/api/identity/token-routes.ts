@@ -7,6 +7,7 @@ import { buildCatalog } from '../../services/identity/catalog.js'
 import { requestToken } from '../common/auth.js'
 import { authorize } from '../../services/policy.js'
 import { tokenView, projectView, listLinks } from './views.js'
+import { firstValue } from '../../util/query-values.js'
 
 function readIdentity(body: TokenRequest): TokenIdentity {
   const { identity } = body.auth
@@ -47,8 +48,7 @@ export function tokenRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
   }
 
   function subjectToken(headers: Record<string, string | string[] | undefined>): string {
-    const value = headers['x-subject-token']
-    const token = Array.isArray(value) ? value[0] : value
+    const token = firstValue(headers['x-subject-token'])
     if (!token) throw new InvalidRequest('The request you have made requires a X-Subject-Token header.')
     return token
   }

@@ -1,6 +1,5 @@
 import { CONTAINER_FORMATS, DISK_FORMATS } from '../../services/image/image-records.js'
-
-const UUID_PATTERN = '^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$'
+import { UUID_PATTERN } from '../../util/uuid.js'
 
 function nullable(type: string) {
   return ['null', type]

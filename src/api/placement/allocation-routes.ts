@@ -9,7 +9,8 @@ import {
   AllocationDict112, AllocationDict128, AllocationDict134, AllocationDict138, AllocationList10, AllocationList18,
   AllocationsPost113, AllocationsPost128, AllocationsPost134, AllocationsPost138,
 } from './schemas.js'
-import { atLeast, canonicalUuid, isUuidLike, methodNotAllowed, parseBody, requireVersion } from './request-helpers.js'
+import { atLeast, methodNotAllowed, parseBody, requireVersion } from './request-helpers.js'
+import { canonicalUuid, isUuidLike } from '../../util/uuid.js'
 
 const ConsumerParams = Type.Object({ consumer: Type.String() })
 const UuidParams = Type.Object({ uuid: Type.String() })

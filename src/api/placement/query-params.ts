@@ -2,7 +2,8 @@ import type { FastifyRequest } from 'fastify'
 import { InvalidRequest, LifeboatError } from '../../services/errors.js'
 import { PlacementCode } from '../../services/placement/placement-errors.js'
 import type { RequestGroup } from '../../services/placement/placement-service.js'
-import { atLeast, isUuidLike, queryAll } from './request-helpers.js'
+import { atLeast, queryAll } from './request-helpers.js'
+import { isUuidLike } from '../../util/uuid.js'
 
 function badQuery(message: string, code?: string): LifeboatError {
   return code ? new LifeboatError(message, code, 400) : new InvalidRequest(message)

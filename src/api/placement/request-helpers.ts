@@ -3,6 +3,7 @@ import type { TSchema, Static } from '@sinclair/typebox'
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import { InvalidRequest, LifeboatError, NotFound, UnsupportedMediaType } from '../../services/errors.js'
 import { isAtLeast } from '../common/microversion.js'
+import { allValues, lastValue } from '../../util/query-values.js'
 
 /** True when the request's placement microversion is at least `version`. */
 export function atLeast(req: FastifyRequest, version: string): boolean {
@@ -52,14 +53,12 @@ type Query = Record<string, string | string[] | undefined>
 
 /** Every value of a repeated query parameter, in order. */
 export function queryAll(req: FastifyRequest, key: string): string[] {
-  const value = (req.query as Query)[key]
-  return value === undefined ? [] : Array.isArray(value) ? value : [value]
+  return allValues((req.query as Query)[key])
 }
 
 /** webob's `req.GET[key]`: the last value. */
 export function queryLast(req: FastifyRequest, key: string): string | undefined {
-  const all = queryAll(req, key)
-  return all[all.length - 1]
+  return lastValue((req.query as Query)[key])
 }
 
 /**
@@ -83,17 +82,4 @@ export function methodNotAllowed(app: FastifyInstance, url: string, allowed: str
       throw new LifeboatError('The method specified is not allowed for this resource.', 'LB_METHOD_NOT_ALLOWED', 405, { headers: { allow: allowed.join(', ') } })
     },
   })
-}
-
-const UUID_RE = /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/
-
-/** oslo's is_uuid_like, loosely: 32 hex digits with or without dashes. */
-export function isUuidLike(value: string): boolean {
-  return UUID_RE.test(value)
-}
-
-/** The canonical dashed lower-case form of a uuid-like string. */
-export function canonicalUuid(value: string): string {
-  const hex = value.replace(/-/g, '').toLowerCase()
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
 }

@@ -3,7 +3,8 @@ import type { ApiContext } from '../context.js'
 import { authorize } from '../../services/policy.js'
 import { withInventoryDefaults } from '../../services/placement/db-types.js'
 import { Reshape130, Reshape134, Reshape138 } from './schemas.js'
-import { atLeast, canonicalUuid, methodNotAllowed, parseBody, requireVersion } from './request-helpers.js'
+import { atLeast, methodNotAllowed, parseBody, requireVersion } from './request-helpers.js'
+import { canonicalUuid } from '../../util/uuid.js'
 
 /** `POST /reshaper` (1.30+): inventories and allocations moved in one transaction. */
 export function reshaperRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {

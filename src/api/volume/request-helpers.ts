@@ -3,29 +3,26 @@ import type { ApiContext } from '../context.js'
 import { InvalidRequest, NotFound } from '../../services/errors.js'
 import { isAtLeast } from '../common/microversion.js'
 import type { ViewContext } from './views.js'
+import { strictBoolString } from '../../util/bool-string.js'
+import { firstValue } from '../../util/query-values.js'
 
 /** The first value of a query parameter. */
 export function queryParam(req: FastifyRequest, name: string): string | undefined {
-  const value = (req.query as Record<string, string | string[] | undefined> | undefined)?.[name]
-  return Array.isArray(value) ? value[0] : value
+  return firstValue((req.query as Record<string, string | string[] | undefined> | undefined)?.[name])
 }
 
 /** Every query parameter, first values only. */
 export function queryParams(req: FastifyRequest): Record<string, string> {
   const out: Record<string, string> = {}
-  for (const [key, value] of Object.entries((req.query ?? {}) as Record<string, string | string[]>)) out[key] = Array.isArray(value) ? value[0]! : value
+  for (const [key, value] of Object.entries((req.query ?? {}) as Record<string, string | string[]>)) out[key] = firstValue(value)!
   return out
 }
-
-const TRUE = ['1', 't', 'true', 'on', 'y', 'yes']
-const FALSE = ['0', 'f', 'false', 'off', 'n', 'no']
 
 /** oslo's `bool_from_string(strict=True)`; undefined stays undefined. */
 export function strictBool(value: boolean | string | undefined, name: string): boolean | undefined {
   if (value === undefined || typeof value === 'boolean') return value
-  const text = value.trim().toLowerCase()
-  if (TRUE.includes(text)) return true
-  if (FALSE.includes(text)) return false
+  const parsed = strictBoolString(value)
+  if (parsed !== undefined) return parsed
   throw new InvalidRequest(`Invalid value '${value}' for ${name}: Unrecognized value '${value}', acceptable values are: '0', '1', 'f', 'false', 'n', 'no', 'off', 'on', 't', 'true', 'y', 'yes'`)
 }
 

@@ -1,5 +1,6 @@
 import { InvalidRequest } from '../errors.js'
 import { deviceLetters } from '../../virt/disk-layout.js'
+import { isTrueString } from '../../util/bool-string.js'
 
 /** One `block_device_mapping_v2` entry as the API accepts it (boot_index may be a string, as Tempest sends). */
 export interface BdmRequest {
@@ -44,7 +45,7 @@ function parseBootIndex(value: BdmRequest['boot_index']): number | null {
 function parseBool(value: boolean | string | undefined): boolean {
   if (typeof value === 'boolean') return value
   if (value === undefined) return false
-  return ['1', 'true', 'yes', 'on', 't', 'y'].includes(value.toLowerCase())
+  return isTrueString(value)
 }
 
 function parseSize(value: BdmRequest['volume_size']): number | null {

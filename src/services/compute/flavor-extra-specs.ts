@@ -1,5 +1,6 @@
 import { STANDARD_RESOURCE_CLASSES, STANDARD_TRAITS } from '../placement/standard-traits.js'
 import { InvalidRequest } from '../errors.js'
+import { strictBoolString } from '../../util/bool-string.js'
 
 type ValueRule =
   | { type: 'bool' }
@@ -58,7 +59,7 @@ function checkValue(rule: ValueRule, value: string): void {
     if (rule.max !== undefined && rule.max < n) throw new InvalidRequest(`Validation failed; '${value}' is greater than the max value of '${rule.max}'.`)
     if (rule.min !== undefined && rule.min > n) throw new InvalidRequest(`Validation failed; '${value}' is less than the min value of '${rule.min}'.`)
   } else if (rule.type === 'bool') {
-    if (!['1', '0', 't', 'f', 'true', 'false', 'on', 'off', 'y', 'n', 'yes', 'no'].includes(value.trim().toLowerCase())) {
+    if (strictBoolString(value) === undefined) {
       throw new InvalidRequest(`Validation failed; '${value}' is not a valid boolean-like value.`)
     }
   } else if (rule.pattern !== undefined) {

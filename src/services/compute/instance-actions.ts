@@ -1,11 +1,8 @@
 import { v7 as timeOrderedUuid } from 'uuid'
-import type { Kysely, Transaction } from 'kysely'
-import type { Database } from '../../db/schema.js'
+import type { Db } from '../../db/schema.js'
 import type { InstanceActionEventsTable, InstanceActionsTable } from '../../db/tables/compute-tables.js'
 import { nowIso } from '../time.js'
 import type { TaskEvent } from '../../agent-api/index.js'
-
-type Db = Kysely<Database> | Transaction<Database>
 
 /** Who started an action: the request and the caller. */
 export interface ActionContext {

@@ -1,11 +1,8 @@
-import type { Kysely, Transaction } from 'kysely'
-import type { Database } from '../../db/schema.js'
+import type { Db } from '../../db/schema.js'
 import type { AuthContext } from '../identity/auth-context.js'
 import type { InstanceRow } from './instance-store.js'
 import { InstanceInvalidState, InstanceIsLocked } from './compute-errors.js'
 import { nowIso } from '../time.js'
-
-type Db = Kysely<Database> | Transaction<Database>
 
 /** Nova's `check_instance_lock`: a locked server refuses non-admins (409). */
 export function assertNotLocked(auth: AuthContext, instance: InstanceRow): void {

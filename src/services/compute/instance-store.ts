@@ -1,10 +1,7 @@
-import type { Kysely, Transaction } from 'kysely'
-import type { Database } from '../../db/schema.js'
+import type { Db } from '../../db/schema.js'
 import type { BlockDeviceMappingsTable, InstanceFaultsTable, InstancesTable } from '../../db/tables/compute-tables.js'
 import type { AuthContext } from '../identity/auth-context.js'
 import { InstanceNotFound } from './compute-errors.js'
-
-type Db = Kysely<Database> | Transaction<Database>
 
 /** The flavor as it was when the server was built (Nova keeps a copy on the instance). */
 export interface FlavorSnapshot {

@@ -1,8 +1,5 @@
-import { execFile } from 'node:child_process'
-import { promisify } from 'node:util'
 import { InvalidRequest } from '../errors.js'
-
-const execFileAsync = promisify(execFile)
+import { qemuImgInfo, QemuImgError } from '../../util/qemu-img.js'
 
 /** What `qemu-img info` says about a file. */
 export interface DiskInfo {
@@ -27,19 +24,11 @@ let qemuImgPresent: boolean | undefined
 export async function inspectDiskFile(file: string): Promise<DiskInfo | null> {
   if (qemuImgPresent === false) return null
   try {
-    const { stdout } = await execFileAsync('qemu-img', ['info', '--output=json', file], { timeout: 60_000, maxBuffer: 4 * 1024 * 1024 })
+    const info = await qemuImgInfo(file, { timeoutMs: 60_000 })
     qemuImgPresent = true
-    const info = JSON.parse(stdout) as Record<string, unknown>
-    const format = String(info.format ?? 'unknown')
-    const dataFile = (info['format-specific'] as { data?: { 'data-file'?: string } } | undefined)?.data?.['data-file'] ?? null
-    return {
-      format: QEMU_TO_GLANCE[format] ?? format,
-      virtualSize: Number(info['virtual-size'] ?? 0),
-      backingFile: typeof info['backing-filename'] === 'string' ? info['backing-filename'] : null,
-      dataFile,
-    }
+    return { format: QEMU_TO_GLANCE[info.format] ?? info.format, virtualSize: info.virtualSize, backingFile: info.backingFile, dataFile: info.dataFile }
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+    if (error instanceof QemuImgError && error.notInstalled) {
       qemuImgPresent = false
       return null
     }

@@ -2,8 +2,7 @@ import { Forbidden, InvalidRequest } from '../errors.js'
 import {
   BASE_ATTRIBUTES, CONTAINER_FORMATS, DISK_FORMATS, READONLY_ATTRIBUTES, RESERVED_ATTRIBUTES, RESERVED_NAMESPACE, VISIBILITIES,
 } from './image-records.js'
-
-const UUID_RE = /^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$/
+import { isUuid, UUID_PATTERN } from '../../util/uuid.js'
 
 function py(value: unknown): string {
   if (typeof value === 'string') return `'${value}'`
@@ -26,7 +25,7 @@ export function schemaProblem(key: string, value: unknown): string | null {
   switch (key) {
     case 'id':
       if (typeof value !== 'string') return typeError(value, "'string'")
-      return UUID_RE.test(value) ? null : `${py(value)} does not match '${UUID_RE.source}'`
+      return isUuid(value) ? null : `${py(value)} does not match '${UUID_PATTERN}'`
     case 'name':
     case 'owner':
       if (value !== null && typeof value !== 'string') return typeError(value, "'null', 'string'")

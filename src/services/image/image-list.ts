@@ -4,6 +4,7 @@ import type { AuthContext } from '../identity/auth-context.js'
 import { InvalidRequest } from '../errors.js'
 import type { ImageRecord } from './image-records.js'
 import { toRecords } from './image-records.js'
+import { allValues, lastValue, type RawQuery } from '../../util/query-values.js'
 
 /** Glance's `limit_param_default` and `api_limit_max`. */
 export const DEFAULT_LIMIT = 25
@@ -30,17 +31,7 @@ export interface ImageListQuery {
   sort: Array<{ key: SortKey; dir: 'asc' | 'desc' }>
 }
 
-/** The query string as Fastify gives it: repeated keys are arrays. */
-export type RawQuery = Record<string, string | string[] | undefined>
-
-function all(value: string | string[] | undefined): string[] {
-  return value === undefined ? [] : Array.isArray(value) ? value : [value]
-}
-
-function one(query: RawQuery, key: string): string | undefined {
-  const values = all(query[key])
-  return values[values.length - 1]
-}
+export type { RawQuery }
 
 function bad(message: string): never {
   throw new InvalidRequest(message, 'LB_IMAGE_BAD_QUERY')
@@ -57,9 +48,9 @@ function sortDir(dir: string): 'asc' | 'desc' {
 }
 
 function parseSort(query: RawQuery): ImageListQuery['sort'] {
-  const sort = one(query, 'sort')
-  const keys = all(query.sort_key)
-  const dirs = all(query.sort_dir)
+  const sort = lastValue(query.sort)
+  const keys = allValues(query.sort_key)
+  const dirs = allValues(query.sort_dir)
   if (sort !== undefined) {
     if (keys.length || dirs.length) bad('Old and new sorting syntax cannot be combined')
     return sort.trim().split(',').map((part) => {
@@ -89,31 +80,31 @@ const CONSUMED = new Set(['limit', 'marker', 'member_status', 'tag', 'sort', 'so
 
 /** Reads the query string the way Glance's `RequestDeserializer.index` does. */
 export function parseImageListQuery(query: RawQuery): ImageListQuery {
-  const limit = parseInteger('limit', one(query, 'limit'))
+  const limit = parseInteger('limit', lastValue(query.limit))
   if (limit !== undefined && limit < 0) bad('limit param must be positive')
-  const memberStatus = one(query, 'member_status') ?? 'accepted'
+  const memberStatus = lastValue(query.member_status) ?? 'accepted'
   if (!MEMBER_STATUSES.includes(memberStatus)) bad(`Invalid status: ${memberStatus}`)
-  const visibility = one(query, 'visibility')
+  const visibility = lastValue(query.visibility)
   if (visibility && !['community', 'public', 'private', 'shared', 'all'].includes(visibility)) bad(`Invalid visibility value: ${visibility}`)
   if (query['changes-since'] !== undefined) bad('The "changes-since" filter is no longer available on v2.')
   const columns: ImageListQuery['columns'] = {}
   for (const key of COLUMN_FILTERS) {
-    const value = one(query, key)
+    const value = lastValue(query[key])
     if (value !== undefined) columns[key] = value.startsWith('in:') ? value.slice(3).split(',').map((v) => v.trim().replace(/^"(.*)"$/, '$1')) : [value]
   }
   const properties: Record<string, string> = {}
-  for (const [key, value] of Object.entries(query)) if (!CONSUMED.has(key) && value !== undefined) properties[key] = one(query, key)!
+  for (const [key, value] of Object.entries(query)) if (!CONSUMED.has(key) && value !== undefined) properties[key] = lastValue(query[key])!
   return {
     columns,
     visibility: (visibility || undefined) as ImageListQuery['visibility'],
     memberStatus,
-    osHidden: parseBool('os_hidden', one(query, 'os_hidden')) ?? false,
-    protected: parseBool('protected', one(query, 'protected')),
-    sizeMin: parseInteger('size_min', one(query, 'size_min')),
-    sizeMax: parseInteger('size_max', one(query, 'size_max')),
-    tags: all(query.tag).map((t) => t.trim()),
+    osHidden: parseBool('os_hidden', lastValue(query.os_hidden)) ?? false,
+    protected: parseBool('protected', lastValue(query.protected)),
+    sizeMin: parseInteger('size_min', lastValue(query.size_min)),
+    sizeMax: parseInteger('size_max', lastValue(query.size_max)),
+    tags: allValues(query.tag).map((t) => t.trim()),
     properties,
-    marker: one(query, 'marker'),
+    marker: lastValue(query.marker),
     limit: Math.min(limit ?? DEFAULT_LIMIT, MAX_LIMIT),
     sort: parseSort(query),
   }

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto'
-import type { Kysely, Transaction } from 'kysely'
-import type { Database } from '../../db/schema.js'
+import type { Kysely } from 'kysely'
+import type { Database, Db } from '../../db/schema.js'
 import type { ImagesTable } from '../../db/tables/image-tables.js'
 import { nowIso } from '../time.js'
 import type { ImageDraft } from './image-patch.js'
-
-type Db = Kysely<Database> | Transaction<Database>
 
 /** The columns of a new image; the rest get Glance's defaults. */
 export interface ImageInsert {

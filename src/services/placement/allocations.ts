@@ -1,4 +1,4 @@
-import type { Db } from './db-types.js'
+import type { Db } from '../../db/schema.js'
 import { InvalidRequest, NotFound } from '../errors.js'
 import { CapacityExceeded, ConcurrentUpdate, isUniqueViolation } from './placement-errors.js'
 import { bumpGeneration } from './providers.js'

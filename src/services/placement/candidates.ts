@@ -1,4 +1,4 @@
-import type { Db } from './db-types.js'
+import type { Db } from '../../db/schema.js'
 import { InvalidRequest } from '../errors.js'
 import { filterProviders, hasCapacity, loadProviders, matchesAggregates, matchesTraits, type ProviderDetails } from './provider-snapshot.js'
 import { unknownResourceClasses, unknownTraits } from './names.js'

@@ -1,9 +1,4 @@
-import type { Kysely } from 'kysely'
-import type { Database } from '../../db/schema.js'
 import type { PlacementInventoriesTable, PlacementResourceProvidersTable } from '../../db/tables/placement-tables.js'
-
-/** A database handle or an open transaction (Kysely's Transaction is a Kysely). */
-export type Db = Kysely<Database>
 
 export type ProviderRow = PlacementResourceProvidersTable
 export type InventoryRow = PlacementInventoriesTable

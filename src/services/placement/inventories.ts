@@ -1,4 +1,5 @@
-import type { Db, InventoryFields, InventoryRow } from './db-types.js'
+import type { Db } from '../../db/schema.js'
+import type { InventoryFields, InventoryRow } from './db-types.js'
 import { Conflict, InvalidRequest, NotFound } from '../errors.js'
 import { ConcurrentUpdate, PlacementCode } from './placement-errors.js'
 import { bumpGeneration, getProvider } from './providers.js'

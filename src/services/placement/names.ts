@@ -1,5 +1,5 @@
 import { InvalidRequest } from '../errors.js'
-import type { Db } from './db-types.js'
+import type { Db } from '../../db/schema.js'
 
 /** The names among `names` that are not known resource classes. */
 export async function unknownResourceClasses(db: Db, names: string[]): Promise<string[]> {

@@ -1,5 +1,6 @@
 import type { Store } from '../store.js'
-import type { Db, InventoryFields, ProviderRow } from './db-types.js'
+import type { Db } from '../../db/schema.js'
+import type { InventoryFields, ProviderRow } from './db-types.js'
 import { withInventoryDefaults } from './db-types.js'
 import { seedStandardNames } from './seed.js'
 import * as providers from './providers.js'

@@ -1,4 +1,5 @@
-import type { Db, InventoryRow, ProviderRow } from './db-types.js'
+import type { Db } from '../../db/schema.js'
+import type { InventoryRow, ProviderRow } from './db-types.js'
 import { fits } from './capacity.js'
 
 /** A provider with everything the filters look at. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { sql } from 'kysely'
-import type { Db, ProviderRow } from './db-types.js'
+import type { Db } from '../../db/schema.js'
+import type { ProviderRow } from './db-types.js'
 import { Conflict, InvalidRequest, NotFound } from '../errors.js'
 import { ConcurrentUpdate, PlacementCode, isUniqueViolation } from './placement-errors.js'
 import { nowIso } from '../time.js'

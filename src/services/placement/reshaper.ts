@@ -1,4 +1,5 @@
-import type { Db, InventoryFields } from './db-types.js'
+import type { Db } from '../../db/schema.js'
+import type { InventoryFields } from './db-types.js'
 import { writeAllocationsIn, type ConsumerAllocations } from './allocations.js'
 import { assertInventoryCapacity, replaceInventoriesIn } from './inventories.js'
 import { InvalidRequest } from '../errors.js'

@@ -1,4 +1,4 @@
-import type { Db } from './db-types.js'
+import type { Db } from '../../db/schema.js'
 import { STANDARD_RESOURCE_CLASSES, STANDARD_TRAITS } from './standard-traits.js'
 import { nowIso } from '../time.js'
 

@@ -1,4 +1,4 @@
-import type { Db } from './db-types.js'
+import type { Db } from '../../db/schema.js'
 import { Conflict, InvalidRequest, NotFound } from '../errors.js'
 import { ConcurrentUpdate } from './placement-errors.js'
 import { bumpGeneration, getProvider } from './providers.js'

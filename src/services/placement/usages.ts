@@ -1,4 +1,4 @@
-import type { Db } from './db-types.js'
+import type { Db } from '../../db/schema.js'
 import { getProvider } from './providers.js'
 
 /** `GET /resource_providers/{uuid}/usages`: every inventoried class, 0 when unused. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { EventEmitter } from 'node:events'
-import { sql, type Kysely, type Transaction } from 'kysely'
-import type { Database } from '../../db/schema.js'
+import { sql, type Kysely } from 'kysely'
+import type { Database, Db } from '../../db/schema.js'
 import type { TasksTable } from '../../db/tables/compute-tables.js'
 import type { Task, TaskReport } from '../../agent-api/index.js'
 import { nowIso } from '../time.js'
@@ -18,8 +18,6 @@ export interface LeasedTask {
   task: Task
   attempts: number
 }
-
-type Db = Kysely<Database> | Transaction<Database>
 
 const MAX_ATTEMPTS = 3
 

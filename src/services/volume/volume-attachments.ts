@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { Kysely, Transaction } from 'kysely'
-import type { Database } from '../../db/schema.js'
+import type { Db } from '../../db/schema.js'
 import type { VolumeAttachmentsTable, VolumesTable } from '../../db/tables/volume-tables.js'
 import type { AuthContext } from '../identity/auth-context.js'
 import { Conflict } from '../errors.js'
@@ -9,8 +8,6 @@ import { nowIso } from '../time.js'
 import { attachmentNotFound, InvalidVolume, orList, ResourceConflict, volumeNotFound } from './volume-errors.js'
 import { casVolume, settleVolumeStatus, updateVolume, type VolumeEnv, volumeRow } from './volume-env.js'
 import { attachmentFromRow, type VolumeAttachmentDetail } from './volume-records.js'
-
-type Db = Kysely<Database> | Transaction<Database>
 
 /** What a connector (the client host's description) may carry; only these keys matter here. */
 export interface Connector {

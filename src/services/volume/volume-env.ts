@@ -1,5 +1,4 @@
-import type { Kysely, Transaction } from 'kysely'
-import type { Database } from '../../db/schema.js'
+import type { Db } from '../../db/schema.js'
 import type { VolumeAttachmentsTable, VolumesTable } from '../../db/tables/volume-tables.js'
 import type { AuthContext } from '../identity/auth-context.js'
 import type { ConfiguredStore } from '../store.js'
@@ -45,8 +44,6 @@ export interface VolumeEnv {
   readonly backend: VolumeBackend
   readonly tasks: BackgroundTasks
 }
-
-type Db = Kysely<Database> | Transaction<Database>
 
 /** The volume row, or undefined. */
 export async function volumeRow(db: Db, id: string): Promise<VolumesTable | undefined> {

@@ -1,4 +1,5 @@
 import { NotFound } from '../errors.js'
+import { isUuidLike } from '../../util/uuid.js'
 
 /** A volume type as the API shows it. Lifeboat has one: Cinder's `__DEFAULT__`. */
 export interface VolumeTypeRecord {
@@ -18,12 +19,10 @@ export const DEFAULT_VOLUME_TYPE: VolumeTypeRecord = {
   extraSpecs: {},
 }
 
-const UUID_LIKE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i
-
 /** Cinder's `get_by_name_or_id`: the type, or its NotFound wording (by id for uuid-like input, else by name). */
 export function findVolumeType(nameOrId: string): VolumeTypeRecord {
   if (nameOrId === DEFAULT_VOLUME_TYPE.id || nameOrId === DEFAULT_VOLUME_TYPE.name) return DEFAULT_VOLUME_TYPE
-  if (UUID_LIKE.test(nameOrId)) throw new NotFound(`Volume type ${nameOrId} could not be found.`, 'LB_VOLUME_TYPE_NOT_FOUND')
+  if (isUuidLike(nameOrId)) throw new NotFound(`Volume type ${nameOrId} could not be found.`, 'LB_VOLUME_TYPE_NOT_FOUND')
   throw new NotFound(`Volume type with name ${nameOrId} could not be found.`, 'LB_VOLUME_TYPE_NOT_FOUND')
 }
 

@@ -1,7 +1,8 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { DiskFormat } from '../virt-driver.js'
-import { runCommand } from './run-command.js'
+import { qemuImg, QemuImgError, qemuImgInfo } from '../../util/qemu-img.js'
+import { commandFailed } from './run-command.js'
 
 const GIB = 1024 ** 3
 
@@ -10,10 +11,21 @@ export function backingFormat(format: string): DiskFormat {
   return format === 'qcow2' ? 'qcow2' : 'raw'
 }
 
+// runCommand's default timeout, for the quick qemu-img commands.
+const QUICK_MS = 120_000
+
+/** A qemu-img failure as the DriverError every other command of this driver throws. */
+async function asDriverError<T>(run: Promise<T>): Promise<T> {
+  try {
+    return await run
+  } catch (error) {
+    throw error instanceof QemuImgError ? commandFailed('qemu-img', error.args, error.stderr, error.cause as Error) : error
+  }
+}
+
 /** `qemu-img info`: the virtual size of an image in bytes. */
 export async function virtualSize(file: string, format: DiskFormat): Promise<number> {
-  const { stdout } = await runCommand('qemu-img', ['info', '-U', '--output=json', '-f', format, file])
-  return (JSON.parse(stdout) as { 'virtual-size': number })['virtual-size']
+  return (await asDriverError(qemuImgInfo(file, { format, shared: true, timeoutMs: QUICK_MS }))).virtualSize
 }
 
 /**
@@ -24,22 +36,22 @@ export async function createOverlay(target: string, backing: string, format: Dis
   const backingSize = sizeBytes > 0 ? await virtualSize(backing, format) : 0
   const args = ['create', '-q', '-f', 'qcow2', '-F', format, '-b', path.resolve(backing), target]
   if (sizeBytes > backingSize) args.push(String(sizeBytes))
-  await runCommand('qemu-img', args)
+  await asDriverError(qemuImg(args, { timeoutMs: QUICK_MS }))
 }
 
 /** A new empty qcow2 disk of `sizeGb` (at least 1 MiB). */
 export async function createBlank(target: string, sizeGb: number): Promise<void> {
-  await runCommand('qemu-img', ['create', '-q', '-f', 'qcow2', target, String(Math.max(1024 * 1024, Math.round(sizeGb * GIB)))])
+  await asDriverError(qemuImg(['create', '-q', '-f', 'qcow2', target, String(Math.max(1024 * 1024, Math.round(sizeGb * GIB)))], { timeoutMs: QUICK_MS }))
 }
 
 /** Copies an image (flattening any backing chain) into `format`; `shared` reads an image a running QEMU holds. */
 export async function convertImage(source: string, sourceFormat: DiskFormat, target: string, format: DiskFormat, shared: boolean): Promise<void> {
-  await runCommand('qemu-img', ['convert', ...(shared ? ['-U'] : []), '-f', sourceFormat, '-O', format, source, target], { timeoutMs: 30 * 60_000 })
+  await asDriverError(qemuImg(['convert', ...(shared ? ['-U'] : []), '-f', sourceFormat, '-O', format, source, target], { timeoutMs: 30 * 60_000 }))
 }
 
 /** Writes an overlay's changes into its backing file. */
 export async function commitOverlay(overlay: string): Promise<void> {
-  await runCommand('qemu-img', ['commit', '-q', '-f', 'qcow2', overlay], { timeoutMs: 30 * 60_000 })
+  await asDriverError(qemuImg(['commit', '-q', '-f', 'qcow2', overlay], { timeoutMs: 30 * 60_000 }))
 }
 
 /**

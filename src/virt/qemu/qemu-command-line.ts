@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { AddressAllocator } from '../disk-layout.js'
 import type { DiskFormat, DomainLayout, MachineType, PlannedDevice } from '../virt-driver.js'
+import { isUuid } from '../../util/uuid.js'
 
 /** A QEMU device or controller as `driver` plus properties, usable for `-device` and for QMP `device_add`. */
 export interface QemuDevice {
@@ -34,8 +35,6 @@ export function deviceIds(name: string): { drive: string; device: string } {
   const short = `drive-${name}`.length <= MAX_NODE_NAME ? name : `h${createHash('sha256').update(name).digest('hex').slice(0, 20)}`
   return { drive: `drive-${short}`, device: `disk-${short}` }
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 function slot(pciSlot: number): string {
   return `0x${pciSlot.toString(16).padStart(2, '0')}`
@@ -141,7 +140,7 @@ export function deviceOption(device: QemuDevice): string {
 export function buildQemuArgs(launch: QemuLaunch): string[] {
   const args = [
     '-name', `guest=${escapeOption(launch.name)},process=lifeboat-${launch.instanceId}`,
-    ...(UUID.test(launch.instanceId) ? ['-uuid', launch.instanceId] : []),
+    ...(isUuid(launch.instanceId) ? ['-uuid', launch.instanceId] : []),
     '-accel', launch.acceleration,
     '-M', launch.machineType,
     '-m', String(launch.memoryMb),

@@ -16,13 +16,18 @@ export function runCommand(file: string, args: string[], options: { cwd?: string
   return new Promise((resolve, reject) => {
     execFile(file, args, { cwd: options.cwd, timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024, env: options.env ?? process.env, encoding: 'utf8' }, (error, stdout, stderr) => {
       if (error) {
-        const detail = (stderr || error.message).trim().split('\n').slice(-5).join(' | ')
-        reject(new DriverError(`${file} ${args.slice(0, 3).join(' ')}… failed: ${detail}`, { cause: error, code: 'LB_COMMAND_FAILED' }))
+        reject(commandFailed(file, args, stderr, error))
         return
       }
       resolve({ stdout, stderr })
     })
   })
+}
+
+/** The DriverError of a failed command: the command, its first arguments and the end of its stderr. */
+export function commandFailed(file: string, args: readonly string[], stderr: string, error: Error): DriverError {
+  const detail = (stderr || error.message).trim().split('\n').slice(-5).join(' | ')
+  return new DriverError(`${file} ${args.slice(0, 3).join(' ')}… failed: ${detail}`, { cause: error, code: 'LB_COMMAND_FAILED' })
 }
 
 /** Runs a program with `input` on its stdin (e.g. an sfdisk script). */

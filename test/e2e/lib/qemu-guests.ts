@@ -2,13 +2,13 @@ import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { onPath } from '../../../src/virt/driver-factory.js'
 import { buildImages, missingBuildTool, type BuiltImages } from '../../../src/virt/qemu/guest-image/build-images.js'
 import { findHostKernels } from '../../../src/virt/qemu/guest-image/kernels.js'
 import { QemuDriver } from '../../../src/virt/qemu/qemu-driver.js'
 import type { ConfigDriveSpec, DiskSpec, InstanceSpec, MachineType } from '../../../src/virt/virt-driver.js'
 import { skipUnless } from '../../helpers/tiers.js'
+import { waitUntil } from '../../helpers/wait-until.js'
 
 /** Debian packages the QEMU e2e tier needs. */
 export const QEMU_PACKAGES = 'apt-get install qemu-system-x86 qemu-utils busybox-static linux-image-cloud-amd64 linux-image-amd64 syslinux syslinux-common isolinux mtools dosfstools fdisk e2fsprogs xorriso cpio kmod'
@@ -86,13 +86,11 @@ export async function consoleMark(driver: QemuDriver, instanceId: string): Promi
 
 /** Waits until the console, after line `from`, matches `pattern`; resolves with that part of the console. */
 export async function waitForConsole(driver: QemuDriver, instanceId: string, pattern: RegExp, from: number, timeoutMs = 90_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const text = (await driver.getConsoleOutput(instanceId)).split('\n').slice(from).join('\n')
-    if (pattern.test(text)) return text
-    if (Date.now() > deadline) throw new Error(`console of ${instanceId} did not show ${pattern} within ${timeoutMs} ms; it shows:\n${text}`)
-    await sleep(100)
-  }
+  let text = ''
+  return waitUntil(async () => {
+    text = (await driver.getConsoleOutput(instanceId)).split('\n').slice(from).join('\n')
+    return pattern.test(text) ? text : undefined
+  }, { timeoutMs, intervalMs: 100, what: () => `console of ${instanceId} did not show ${pattern} within ${timeoutMs} ms; it shows:\n${text}` })
 }
 
 /** What one boot of a Lifeboat test image printed. */

@@ -3,6 +3,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { Session } from '../../helpers/cloud.js'
+import { waitUntil } from '../../helpers/wait-until.js'
 
 /** `/volume/v3/{project}` of a session. */
 export function v3(session: Session): string {
@@ -11,14 +12,13 @@ export function v3(session: Session): string {
 
 /** Polls a volume (or snapshot) until its status is one of `statuses`; fails after `timeoutMs`. */
 export async function waitForStatus(session: Session, resourcePath: string, statuses: string[], timeoutMs = 20_000): Promise<any> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
+  let last = { status: 0, text: '' }
+  return waitUntil(async () => {
     const res = await session.request('GET', resourcePath)
+    last = res
     const body = res.body.volume ?? res.body.snapshot
-    if (res.status === 200 && statuses.includes(body.status)) return body
-    if (Date.now() > deadline) throw new Error(`${resourcePath} never reached ${statuses.join('/')}: ${res.status} ${res.text}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
+    return res.status === 200 && statuses.includes(body.status) ? body : undefined
+  }, { timeoutMs, intervalMs: 50, what: () => `${resourcePath} never reached ${statuses.join('/')}: ${last.status} ${last.text}` })
 }
 
 /** Creates a volume and waits until it is available; returns its show view. */

@@ -1,6 +1,7 @@
 import type { ImageRecord } from '../../../services/image/image-service.js'
 import { novaTime } from '../../../services/time.js'
 import { resourceLinks, type Link } from './resource-links.js'
+import { isTrueString } from '../../../util/bool-string.js'
 
 // nova/api/openstack/compute/views/images.py _get_status and _get_progress.
 const STATUS: Record<string, string> = {
@@ -35,6 +36,6 @@ export function imageView(image: ImageRecord, base: string, imageBase: string) {
   const instanceUuid = image.properties.instance_uuid
   if (instanceUuid !== undefined) view.server = { id: instanceUuid, links: resourceLinks(base, 'servers', instanceUuid) }
   const autoDiskConfig = image.properties.auto_disk_config
-  if (autoDiskConfig !== undefined) view['OS-DCF:diskConfig'] = ['1', 't', 'true', 'on', 'y', 'yes'].includes(autoDiskConfig.toLowerCase()) ? 'AUTO' : 'MANUAL'
+  if (autoDiskConfig !== undefined) view['OS-DCF:diskConfig'] = isTrueString(autoDiskConfig) ? 'AUTO' : 'MANUAL'
   return view
 }

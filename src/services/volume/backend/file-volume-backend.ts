@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { BackingFile, ImageSource, VolumeBackend } from './volume-backend.js'
-import { qemuFormatName, qemuImg, qemuImgInfo } from './qemu-img.js'
+import { qemuFormatName, qemuImg, qemuImgInfo } from '../../../util/qemu-img.js'
 
 const GIB = 1024 ** 3
 
@@ -68,7 +68,7 @@ export class FileVolumeBackend implements VolumeBackend {
 
   async imageVirtualSize(image: ImageSource): Promise<number | null> {
     try {
-      return (await qemuImgInfo(image.path, qemuFormatName(image.diskFormat))).virtualSize
+      return (await qemuImgInfo(image.path, { format: qemuFormatName(image.diskFormat) })).virtualSize
     } catch {
       return null
     }
@@ -91,7 +91,7 @@ export class FileVolumeBackend implements VolumeBackend {
 
   // A copy keeps its source's virtual size when that is already larger (callers check it fits first).
   async #growTo(target: BackingFile, sizeGb: number): Promise<void> {
-    const info = await qemuImgInfo(target.path, target.format)
+    const info = await qemuImgInfo(target.path, { format: target.format })
     if (info.virtualSize < sizeGb * GIB) await this.extendVolume(target, sizeGb)
   }
 }

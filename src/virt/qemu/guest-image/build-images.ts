@@ -1,7 +1,7 @@
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import { runCommand } from '../run-command.js'
+import { convertImage } from '../image-cache.js'
 import { buildBootDisk, buildBootIso, type BootPayload } from './boot-media.js'
 import { buildInitramfs } from './initramfs.js'
 import { INIT_SCRIPT } from './init-script.js'
@@ -55,7 +55,7 @@ function append(role: string, label: string): string {
 }
 
 async function toQcow2(raw: string, out: string): Promise<void> {
-  await runCommand('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', raw, out])
+  await convertImage(raw, 'raw', out, 'qcow2', false)
 }
 
 /** Which tool is missing to build images, or null. */

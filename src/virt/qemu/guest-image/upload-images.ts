@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import YAML from 'yaml'
 import type { BuiltImages } from './build-images.js'
+import { keystoneLogin } from '../../../util/keystone-login.js'
 
 /** Password credentials for Keystone v3. */
 export interface Credentials {
@@ -72,19 +73,11 @@ interface CatalogEntry {
 
 /** A Keystone token and the public image endpoint from its catalog. */
 export async function imageSession(credentials: Credentials): Promise<{ token: string; imageUrl: string }> {
-  const base = credentials.authUrl.replace(/\/+$/, '').replace(/\/v3$/, '')
-  const response = await fetch(`${base}/v3/auth/tokens`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      auth: {
-        identity: { methods: ['password'], password: { user: { name: credentials.username, password: credentials.password, domain: { name: credentials.userDomainName } } } },
-        scope: { project: { name: credentials.projectName, domain: { name: credentials.projectDomainName } } },
-      },
-    }),
+  const { token, body } = await keystoneLogin(credentials.authUrl, {
+    userName: credentials.username, password: credentials.password, projectName: credentials.projectName,
+    userDomain: { name: credentials.userDomainName }, projectDomain: { name: credentials.projectDomainName },
   })
-  if (response.status !== 201) throw new Error(`Keystone refused the credentials of ${credentials.username}: ${response.status} ${await response.text()}`)
-  const token = response.headers.get('x-subject-token')!
-  const catalog = ((await response.json()) as { token: { catalog?: CatalogEntry[] } }).token.catalog ?? []
+  const catalog = (body.token.catalog ?? []) as CatalogEntry[]
   const endpoints = catalog.find((entry) => entry.type === 'image')?.endpoints ?? []
   const endpoint = endpoints.find((e) => e.interface === 'public' && (!credentials.regionName || (e.region_id ?? e.region) === credentials.regionName)) ?? endpoints.find((e) => e.interface === 'public')
   if (!endpoint) throw new Error('the catalog has no public image endpoint')
