@@ -56,6 +56,10 @@ function cachePreparedStatements(sqlite: SqliteDatabase.Database, max: number): 
 export function openDatabase(url: string): DatabaseHandle {
   if (isPostgresUrl(url)) {
     const pool = new pg.Pool({ connectionString: url, max: 10 })
+    // An idle pooled connection that the server ends (a restart, an administrator's terminate) emits
+    // 'error' on the pool, which would crash the process without a listener; the pool already drops
+    // that client and the next query opens a fresh connection.
+    pool.on('error', () => undefined)
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
     return { db, dialect: 'postgres', close: () => db.destroy() }
   }
