@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// The `lifeboat` command: TypeScript sources run through tsx, no build step.
-import { register } from 'tsx/esm/api'
+// The `lifeboat` command: the compiled build in dist/, made by `npm ci` (the
+// `prepare` script) or here when dist/ is missing or older than src/.
+import { ensureBuilt } from '../scripts/build.mjs'
 
-register()
-const { main } = await import('../src/cli/main.ts')
+await ensureBuilt()
+const { main } = await import('../dist/cli/main.js')
 await main(process.argv)
