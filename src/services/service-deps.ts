@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import type { Logger } from 'pino'
 import type { LifeboatConfig } from '../config.js'
 import type { Database } from '../db/schema.js'
 import type { DialectName } from '../db/database.js'
@@ -9,5 +10,7 @@ export interface ServiceDeps {
   readonly config: LifeboatConfig
   readonly db: Kysely<Database>
   readonly dialect: DialectName
+  /** This service's logger (a child with its `component`). */
+  readonly log: Logger
   services(): Services
 }

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino'
 import type { LifeboatConfig } from '../config.js'
 import type { DatabaseHandle } from '../db/database.js'
 import { IdentityDirectory } from './identity/directory.js'
@@ -27,24 +28,24 @@ export interface Services {
   agents: AgentGateway
 }
 
-/** Wires the services together over the database. */
-export function createServices(config: LifeboatConfig, database: DatabaseHandle): Services {
+/** Wires the services together over the database; each logs through a child of `log` with its `component`. */
+export function createServices(config: LifeboatConfig, database: DatabaseHandle, log: Logger): Services {
   const tokens = new TokenService(database.db, config.tokenTtlSeconds)
   const directory = new IdentityDirectory(database.db, () => tokens.invalidateCache())
-  const deps: ServiceDeps = { config, db: database.db, dialect: database.dialect, services: () => services }
+  const deps = (component: string): ServiceDeps => ({ config, db: database.db, dialect: database.dialect, log: log.child({ component }), services: () => services })
   const services: Services = {
     tokens,
     directory,
-    images: new ImageService(deps),
-    volumes: new VolumeService(deps),
-    placement: new PlacementService(deps),
-    flavors: new FlavorService(deps),
-    keypairs: new KeypairService(deps),
-    securityGroups: new SecurityGroupService(deps),
+    images: new ImageService(deps('image')),
+    volumes: new VolumeService(deps('volume')),
+    placement: new PlacementService(deps('placement')),
+    flavors: new FlavorService(deps('flavors')),
+    keypairs: new KeypairService(deps('keypairs')),
+    securityGroups: new SecurityGroupService(deps('security-groups')),
     compute: undefined as unknown as ComputeService,
     agents: undefined as unknown as AgentGateway,
   }
-  services.compute = new ComputeService(deps)
+  services.compute = new ComputeService(deps('compute'))
   services.agents = services.compute.agents
   return services
 }
