@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import pino from 'pino'
 import { createDriver } from '../virt/driver-factory.js'
-import { startComputeAgent, type AgentLog, type ComputeAgent } from './compute-agent.js'
+import { startComputeAgent, withBindings, type AgentLog, type ComputeAgent } from './compute-agent.js'
 import type { EmbeddedAgentData, FromAgentThread, LogLevel, ToAgentThread } from './embedded-agent-messages.js'
 
 const port = parentPort!
@@ -18,7 +18,7 @@ const log: AgentLog = { info: logAt('info'), warn: logAt('warn'), error: logAt('
 const fail = (error: unknown) => send({ type: 'failed', message: error instanceof Error ? error.message : String(error) })
 
 // The driver is made while the control plane starts; the agent registers once it answers.
-const chosen = createDriver(data.agent, data.stateDir)
+const chosen = createDriver(data.agent, data.stateDir, withBindings(log, { component: 'virt-driver' }))
 chosen.then(({ reason }) => send({ type: 'driver', reason }), fail)
 let agent: ComputeAgent | null = null
 port.on('message', (message: ToAgentThread) => {

@@ -4,7 +4,7 @@ import { Option, type Command } from 'commander'
 import { configFromEnv, loadConfig, type DriverChoice } from '../config.js'
 import { migrateToLatest, openDatabase } from '../db/database.js'
 import { createServices } from '../services/services.js'
-import { startComputeAgent } from '../agent/compute-agent.js'
+import { startComputeAgent, withBindings } from '../agent/compute-agent.js'
 import { createDriver } from '../virt/driver-factory.js'
 import { createLogger } from '../logging.js'
 
@@ -28,7 +28,7 @@ async function runAgent(flags: AgentFlags): Promise<void> {
   const credential = fs.readFileSync(flags.credentialFile, 'utf8').trim()
   const stateDir = path.resolve(flags.stateDir)
   const log = await createLogger(config.logLevel)
-  const { driver, reason } = await createDriver({ ...config.agent, shutdownTimeoutSeconds: config.compute.shutdownTimeoutSeconds }, stateDir)
+  const { driver, reason } = await createDriver({ ...config.agent, shutdownTimeoutSeconds: config.compute.shutdownTimeoutSeconds }, stateDir, withBindings(log, { component: 'virt-driver' }))
   process.stdout.write(`Compute agent ${flags.host}: ${reason}\n`)
   const agent = await startComputeAgent({ controlUrl: flags.controlUrl, host: flags.host, credential, driver, stateDir, log })
   const stop = async () => {
