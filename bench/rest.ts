@@ -15,9 +15,13 @@ const LABEL_WIDTH = 46
 /** How the all-in-one is started: the compiled build (`npm start`), or its sources through tsx (before issue 11). */
 export type RestStart = 'compiled' | 'tsx'
 
-const ENTRY: Record<RestStart, string> = {
-  compiled: path.join(root, 'bin/lifeboat.mjs'),
-  tsx: path.join(root, 'bench/lib/tsx-start.mjs'),
+/** Node's arguments for a start: `npm start`'s own command line (package.json), or the old bin. */
+function startArgs(start: RestStart): string[] {
+  if (start === 'tsx') return [path.join(root, 'bench/lib/tsx-start.mjs')]
+  const script = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
+  const [command, ...args] = script.split(/\s+/)
+  if (command !== 'node') throw new Error(`npm start is not a node command line: ${script}`)
+  return args
 }
 
 async function freePort(): Promise<number> {
@@ -45,7 +49,7 @@ async function stop(child: ChildProcess): Promise<void> {
 
 /**
  * Issue 11: the all-in-one at rest with the fake driver, started as
- * `npm start` starts it (`node bin/lifeboat.mjs`, without npm's own process)
+ * `npm start` starts it (its command line from package.json, without npm's own process)
  * on a fresh data folder and a free port: start → API answering, then,
  * after a settle, RSS of its process tree and its idle CPU over `idleSeconds`.
  */
@@ -56,7 +60,7 @@ export async function runRestBench(start: RestStart = 'compiled', idleSeconds = 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-bench-rest-'))
   const port = await freePort()
   const t0 = performance.now()
-  const child = spawn(process.execPath, [ENTRY[start], '--data-dir', dataDir, '--port', String(port), '--driver', 'fake'], {
+  const child = spawn(process.execPath, [...startArgs(start), '--data-dir', dataDir, '--port', String(port), '--driver', 'fake'], {
     cwd: root, env: { ...process.env, LIFEBOAT_DRIVER: 'fake' }, stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''

@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads'
-import pino from 'pino'
+// pino's own serializers, without pino itself: ~4 MiB less in this thread.
+import { err as serializeError } from 'pino-std-serializers'
 import { createDriver } from '../virt/driver-factory.js'
 import { startComputeAgent, withBindings, type AgentLog, type ComputeAgent } from './compute-agent.js'
 import type { EmbeddedAgentData, FromAgentThread, LogLevel, ToAgentThread } from './embedded-agent-messages.js'
@@ -10,7 +11,7 @@ const send = (message: FromAgentThread) => port.postMessage(message)
 
 /** Errors cross threads as plain fields, serialized the way pino logs them. */
 function plain(fields: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, value instanceof Error ? pino.stdSerializers.err(value) : value]))
+  return Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, value instanceof Error ? serializeError(value) : value]))
 }
 
 const logAt = (level: LogLevel) => (fields: Record<string, unknown>, message: string) => send({ type: 'log', level, fields: plain(fields), message })
