@@ -10,6 +10,7 @@ import { computePlugin } from './compute/plugin.js'
 import { agentPlugin } from './agent/plugin.js'
 import { keystoneEnvelope } from './common/envelopes.js'
 import { installErrorHandling } from './common/error-handling.js'
+import { lazyValidatorCompiler } from './common/lazy-validation.js'
 import { InvalidRequest } from '../services/errors.js'
 import type { Logger } from '../logging.js'
 
@@ -32,6 +33,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
     genReqId: () => `req-${randomUUID()}`,
     bodyLimit: 1024 * 1024,
     exposeHeadRoutes: false,
+    schemaController: { compilersFactory: { buildValidator: lazyValidatorCompiler() } },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false, allowUnionTypes: true } },
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
   }).withTypeProvider<TypeBoxTypeProvider>()
