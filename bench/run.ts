@@ -1,17 +1,22 @@
 /**
  * `npm run bench`: prints performance figures next to the goals of issues 5,
- * 6 and 7. Nothing here asserts; a section that cannot run says why.
- * `npm run bench -- compute rescue qemu` runs only the named sections.
+ * 6, 7 and 11. Nothing here asserts; a section that cannot run says why.
+ * `npm run bench -- compute rescue qemu rest rest-tsx` runs only the named
+ * sections (`rest`: the all-in-one at rest as `npm start` runs it;
+ * `rest-tsx`: the same from the sources through tsx, the start before issue 11).
  */
 import os from 'node:os'
 import { runComputeBench } from './compute.js'
 import { runRescueBench } from './rescue.js'
 import { runQemuRescueBench } from './qemu-rescue.js'
+import { runRestBench } from './rest.js'
 
 const SECTIONS: Record<string, () => Promise<void>> = {
   compute: () => runComputeBench(),
   rescue: () => runRescueBench(),
   qemu: () => runQemuRescueBench(),
+  rest: () => runRestBench('compiled'),
+  'rest-tsx': () => runRestBench('tsx'),
 }
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))

@@ -4,7 +4,8 @@ import type { FastifyInstance } from 'fastify'
 import YAML from 'yaml'
 import type { LifeboatConfig } from './config.js'
 import { migrateToLatest, openDatabase, type DatabaseHandle } from './db/database.js'
-import { buildApp, type LoggerOption } from './api/app.js'
+import { buildApp } from './api/app.js'
+import { createLogger, type LoggerOption } from './logging.js'
 import type { ApiContext } from './api/context.js'
 import { createServices, type Services } from './services/services.js'
 import { bootstrapIdentity, type BootstrapAccount } from './services/identity/bootstrap.js'
@@ -65,15 +66,16 @@ export async function startLifeboat(config: LifeboatConfig, options: StartOption
   fs.mkdirSync(config.dataDir, { recursive: true })
   const database = openDatabase(config.databaseUrl)
   await migrateToLatest(database.db)
-  const services = createServices(config, database)
+  const log = await createLogger(config.logLevel, options.logger)
+  const services = createServices(config, database, log)
   const bootstrapped = await bootstrapIdentity(services.directory, options.bootstrapPasswords)
   await services.flavors.ensureDefaultFlavors()
   let publicUrl = config.publicUrl
   const ctx: ApiContext = { config, services, publicUrl: () => publicUrl }
-  const app = await buildApp(ctx, options.logger)
+  const app = await buildApp(ctx, log)
   const launched = options.embeddedAgent === false ? null : launchEmbeddedAgent(
     { agent: { ...config.agent, shutdownTimeoutSeconds: config.compute.shutdownTimeoutSeconds }, stateDir: path.join(config.dataDir, 'agent') },
-    app.log, (reason) => options.onDriverChosen?.(`Embedded compute agent ${config.agent.hostName}: ${reason}`),
+    log.child({ agent: 'embedded' }), (reason) => options.onDriverChosen?.(`Embedded compute agent ${config.agent.hostName}: ${reason}`),
   )
   let address: string
   try {
@@ -89,9 +91,9 @@ export async function startLifeboat(config: LifeboatConfig, options: StartOption
   }
   const cloudsYamlPath = path.join(config.dataDir, 'clouds.yaml')
   if (bootstrapped.length > 0 || fs.existsSync(cloudsYamlPath)) writeCloudsYaml(cloudsYamlPath, `${publicUrl}/identity`, config.region, bootstrapped)
-  const purge = setInterval(() => void services.tokens.purgeExpired().catch(() => undefined), 10 * 60 * 1000)
+  const purge = setInterval(() => void services.tokens.purgeExpired().catch((error: unknown) => log.warn({ err: error }, 'purging expired tokens failed')), 10 * 60 * 1000)
   purge.unref()
-  const periodic = setInterval(() => void services.compute.runPeriodicTasks().catch((error: unknown) => app.log.error({ err: error }, 'periodic tasks failed')), 1000)
+  const periodic = setInterval(() => void services.compute.runPeriodicTasks().catch((error: unknown) => log.error({ err: error }, 'periodic tasks failed')), 1000)
   periodic.unref()
   await services.compute.conductor.resumePendingBuilds()
   let agent: ComputeAgent | null = null

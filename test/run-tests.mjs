@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs the test tiers: unit and functional in parallel files, then clients and
 // e2e one file at a time (they start real clouds, CLIs and QEMU guests).
-// `node test/run-tests.mjs [tier…]` runs only the named tiers.
+// `node test/run-tests.mjs [tier…]` runs only the named tiers. The import-rule
+// check (scripts/check-imports.mjs) runs first, always.
 import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -28,6 +29,11 @@ function findTests(dir) {
 
 const totals = { passed: 0, failed: 0, skipped: 0 }
 let exitCode = 0
+
+// The layer rule over the import graph of src/ first: a violation fails the run.
+console.log('=== import rules (scripts/check-imports.mjs) ===')
+const importCheck = spawnSync(process.execPath, [path.join(root, 'scripts/check-imports.mjs')], { cwd: root, stdio: 'inherit' })
+if (importCheck.status !== 0) exitCode = 1
 for (const tier of selected) {
   const files = findTests(path.join(root, 'test', tier.name))
   if (files.length === 0) continue
@@ -48,5 +54,5 @@ for (const tier of selected) {
     exitCode = 1
   }
 }
-console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`)
+console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped${importCheck.status === 0 ? '' : '; import rules FAILED'}`)
 process.exit(exitCode)

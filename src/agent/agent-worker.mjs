@@ -1,4 +1,5 @@
-// The embedded compute agent's thread: TypeScript through tsx, like bin/lifeboat.mjs.
+// The embedded compute agent's thread when Lifeboat runs from its TypeScript
+// sources (tests, bench): tsx first. The compiled build starts agent-worker-main.js.
 import { register } from 'tsx/esm/api'
 
 register()

@@ -14,6 +14,12 @@ export interface AgentLog {
   error(fields: Record<string, unknown>, message: string): void
 }
 
+/** `log` with `bindings` on every line (pino's `child`, for any AgentLog). */
+export function withBindings(log: AgentLog, bindings: Record<string, unknown>): AgentLog {
+  const at = (level: keyof AgentLog) => (fields: Record<string, unknown>, message: string) => log[level]({ ...bindings, ...fields }, message)
+  return { info: at('info'), warn: at('warn'), error: at('error') }
+}
+
 export interface ComputeAgentOptions {
   controlUrl: string
   host: string
@@ -41,7 +47,8 @@ const LEASE_WAIT_MS = 20_000
  * The embedded agent and remote agents run exactly this, over HTTP.
  */
 export async function startComputeAgent(options: ComputeAgentOptions): Promise<ComputeAgent> {
-  const { driver, log } = options
+  const { driver } = options
+  const log = withBindings(options.log, { component: 'compute-agent' })
   const session = randomUUID()
   const api = new AgentApiClient(options.controlUrl, options.host, options.credential)
   await driver.init()
@@ -50,7 +57,10 @@ export async function startComputeAgent(options: ComputeAgentOptions): Promise<C
   await api.register({ host: options.host, session, driver: driver.name, hostInfo, traits: capabilityTraits(driver.capabilities), domains })
   log.info({ host: options.host, driver: driver.name, acceleration: hostInfo.acceleration }, `compute agent ${options.host} registered (driver ${driver.name}, acceleration ${hostInfo.acceleration})`)
 
-  const ctx: ManagerContext = { api, driver, images: new ImageFiles(api, path.join(options.stateDir, 'image-cache')), session, workDir: path.join(options.stateDir, 'work') }
+  const ctx: ManagerContext = {
+    api, driver, images: new ImageFiles(api, path.join(options.stateDir, 'image-cache')), session, workDir: path.join(options.stateDir, 'work'),
+    host: options.host, log: withBindings(options.log, { component: 'compute-manager' }),
+  }
   const abort = new AbortController()
   let stopped = false
   const inFlight = new Set<Promise<void>>()
@@ -88,7 +98,7 @@ export async function startComputeAgent(options: ComputeAgentOptions): Promise<C
       stopped = true
       clearInterval(heartbeat)
       abort.abort()
-      await loop.catch(() => undefined)
+      await loop.catch((error: unknown) => log.warn({ err: error }, 'the lease loop failed while stopping'))
       await Promise.allSettled(inFlight)
     },
   }

@@ -2,6 +2,16 @@ import { Worker } from 'node:worker_threads'
 import type { AgentLog, ComputeAgent } from './compute-agent.js'
 import type { AgentConnection, EmbeddedAgentData, FromAgentThread, ToAgentThread } from './embedded-agent-messages.js'
 
+/**
+ * The thread's entry beside this module: compiled (dist/, `npm start`) the
+ * compiled main; run from the TypeScript sources (tests, bench, under tsx) a
+ * plain .mjs that registers tsx first, since a worker does not inherit the
+ * loader that `register()` installed in this thread.
+ */
+export function workerEntry(moduleUrl: string): URL {
+  return new URL(moduleUrl.endsWith('.ts') ? './agent-worker.mjs' : './agent-worker-main.js', moduleUrl)
+}
+
 /** The all-in-one's agent thread, launched; `start` once the control plane answers. */
 export interface LaunchedAgent {
   /** Registers with the control plane; resolves once the agent leases work. */
@@ -17,7 +27,7 @@ export interface LaunchedAgent {
  * driver while the control plane starts; `onDriverChosen` hears which.
  */
 export function launchEmbeddedAgent(data: EmbeddedAgentData, log: AgentLog, onDriverChosen: (reason: string) => void): LaunchedAgent {
-  const worker = new Worker(new URL('./agent-worker.mjs', import.meta.url), { workerData: data })
+  const worker = new Worker(workerEntry(import.meta.url), { workerData: data })
   const post = (message: ToAgentThread) => worker.postMessage(message)
   const exited = new Promise<number>((resolve) => worker.once('exit', resolve))
   let stopping = false

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { ApiContext } from './context.js'
 import { identityPlugin } from './identity/plugin.js'
@@ -10,27 +10,30 @@ import { computePlugin } from './compute/plugin.js'
 import { agentPlugin } from './agent/plugin.js'
 import { keystoneEnvelope } from './common/envelopes.js'
 import { installErrorHandling } from './common/error-handling.js'
+import { lazyValidatorCompiler } from './common/lazy-validation.js'
 import { InvalidRequest } from '../services/errors.js'
+import type { Logger } from '../logging.js'
 
-/** Where the log goes; `false` silences it (tests). */
-export type LoggerOption = boolean | { level: string }
+export type { LoggerOption } from '../logging.js'
 
-/** Log redaction, set once where the logger is built: secrets never reach a log line. */
-export const REDACTED_PATHS = [
-  'req.headers["x-auth-token"]', 'req.headers["x-subject-token"]', 'req.headers.authorization',
-  '*.password', '*.adminPass', '*.token', 'password', 'adminPass',
-]
+/** The agent API's plumbing (heartbeats, lease long-polls, events): no request log lines at info. */
+const isAgentRequest = (req: { url?: string }) => req.url?.startsWith('/agent/v1/') === true
 
 /**
  * Builds the HTTP app with every OpenStack service under its DevStack-like
- * prefix. Never listens: the caller does (`server.ts`), tests too.
+ * prefix, logging to `log` (`src/logging.ts`). Never listens: the caller
+ * does (`server.ts`), tests too.
  */
-export async function buildApp(ctx: ApiContext, logger: LoggerOption = { level: ctx.config.logLevel }): Promise<FastifyInstance> {
+export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyInstance> {
+  // Fastify's own logger type, so that the app's type stays the default one.
+  const loggerInstance: FastifyBaseLogger = log
   const app = Fastify({
-    logger: logger === false ? false : { ...(typeof logger === 'object' ? logger : {}), redact: REDACTED_PATHS },
+    loggerInstance,
+    logController: new LogController({ disableRequestLogging: isAgentRequest }),
     genReqId: () => `req-${randomUUID()}`,
     bodyLimit: 1024 * 1024,
     exposeHeadRoutes: false,
+    schemaController: { compilersFactory: { buildValidator: lazyValidatorCompiler() } },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false, allowUnionTypes: true } },
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
   }).withTypeProvider<TypeBoxTypeProvider>()
@@ -52,6 +55,10 @@ export async function buildApp(ctx: ApiContext, logger: LoggerOption = { level: 
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-openstack-request-id', req.id)
+  })
+  // The agent API's requests at debug only (failures are logged by the error handler).
+  app.addHook('onResponse', async (req, reply) => {
+    if (isAgentRequest(req)) req.log.debug({ method: req.method, url: req.url, statusCode: reply.statusCode, responseTime: reply.elapsedTime }, 'agent request completed')
   })
 
   installErrorHandling(app, keystoneEnvelope)

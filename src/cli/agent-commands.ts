@@ -1,13 +1,12 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { Option, type Command } from 'commander'
-import pino from 'pino'
 import { configFromEnv, loadConfig, type DriverChoice } from '../config.js'
 import { migrateToLatest, openDatabase } from '../db/database.js'
 import { createServices } from '../services/services.js'
-import { startComputeAgent } from '../agent/compute-agent.js'
+import { startComputeAgent, withBindings } from '../agent/compute-agent.js'
 import { createDriver } from '../virt/driver-factory.js'
-import { REDACTED_PATHS } from '../api/app.js'
+import { createLogger } from '../logging.js'
 
 interface AgentFlags {
   controlUrl: string
@@ -28,8 +27,8 @@ async function runAgent(flags: AgentFlags): Promise<void> {
   const config = loadConfig(configFromEnv(), { agent: { driver: flags.driver, hostName: flags.host, machineType: flags.machineType } })
   const credential = fs.readFileSync(flags.credentialFile, 'utf8').trim()
   const stateDir = path.resolve(flags.stateDir)
-  const log = pino({ level: config.logLevel, redact: REDACTED_PATHS })
-  const { driver, reason } = await createDriver({ ...config.agent, shutdownTimeoutSeconds: config.compute.shutdownTimeoutSeconds }, stateDir)
+  const log = await createLogger(config.logLevel)
+  const { driver, reason } = await createDriver({ ...config.agent, shutdownTimeoutSeconds: config.compute.shutdownTimeoutSeconds }, stateDir, withBindings(log, { component: 'virt-driver' }))
   process.stdout.write(`Compute agent ${flags.host}: ${reason}\n`)
   const agent = await startComputeAgent({ controlUrl: flags.controlUrl, host: flags.host, credential, driver, stateDir, log })
   const stop = async () => {
@@ -46,7 +45,7 @@ async function issueCredential(host: string, flags: { dataDir?: string; database
   const database = openDatabase(config.databaseUrl)
   try {
     await migrateToLatest(database.db)
-    const credential = await createServices(config, database).agents.issueCredential(host)
+    const credential = await createServices(config, database, await createLogger(config.logLevel)).agents.issueCredential(host)
     process.stdout.write(`${credential}\n`)
   } finally {
     await database.close()

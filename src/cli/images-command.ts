@@ -1,7 +1,5 @@
 import path from 'node:path'
 import { Command, Option } from 'commander'
-import { buildImages, defaultImagesDir } from '../virt/qemu/guest-image/build-images.js'
-import { findCredentials, imageSession, uploadImages, uploadPlan } from '../virt/qemu/guest-image/upload-images.js'
 
 interface BuildFlags {
   upload?: boolean
@@ -13,6 +11,9 @@ interface BuildFlags {
 }
 
 async function build(flags: BuildFlags): Promise<void> {
+  // Loaded here: `lifeboat` (serve) never carries the guest-image code.
+  const { buildImages, defaultImagesDir } = await import('../virt/qemu/guest-image/build-images.js')
+  const { findCredentials, imageSession, uploadImages, uploadPlan } = await import('../virt/qemu/guest-image/upload-images.js')
   const out = (line = '') => process.stdout.write(`${line}\n`)
   const dataDir = path.resolve(flags.dataDir ?? process.env.LIFEBOAT_DATA_DIR ?? 'data')
   const started = Date.now()

@@ -1,7 +1,8 @@
 import fs from 'node:fs'
+import { createRequire } from 'node:module'
 import path from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
-import pg from 'pg'
+import type pgModule from 'pg'
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely'
 import type { Database } from './schema.js'
 import { migrationProvider } from './migrations/index.js'
@@ -15,9 +16,17 @@ export interface DatabaseHandle {
   close(): Promise<void>
 }
 
-// int8 (bigint) and numeric arrive as strings from pg; our sizes fit in a double.
-pg.types.setTypeParser(20, (value) => Number(value))
-pg.types.setTypeParser(1700, (value) => Number(value))
+let pgLoaded: typeof pgModule | null = null
+
+/** The pg driver, loaded on first use: a SQLite all-in-one never carries it (~8 MiB). */
+function pg(): typeof pgModule {
+  if (pgLoaded) return pgLoaded
+  pgLoaded = createRequire(import.meta.url)('pg') as typeof pgModule
+  // int8 (bigint) and numeric arrive as strings from pg; our sizes fit in a double.
+  pgLoaded.types.setTypeParser(20, (value) => Number(value))
+  pgLoaded.types.setTypeParser(1700, (value) => Number(value))
+  return pgLoaded
+}
 
 /** True when the URL names a PostgreSQL server rather than an SQLite file. */
 export function isPostgresUrl(url: string): boolean {
@@ -55,7 +64,7 @@ function cachePreparedStatements(sqlite: SqliteDatabase.Database, max: number): 
 /** Opens (and for SQLite creates) the database named by `url`. Does not migrate. */
 export function openDatabase(url: string): DatabaseHandle {
   if (isPostgresUrl(url)) {
-    const pool = new pg.Pool({ connectionString: url, max: 10 })
+    const pool = new (pg().Pool)({ connectionString: url, max: 10 })
     // An idle pooled connection that the server ends (a restart, an administrator's terminate) emits
     // 'error' on the pool, which would crash the process without a listener; the pool already drops
     // that client and the next query opens a fresh connection.

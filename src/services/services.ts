@@ -1,3 +1,4 @@
+import type { Logger } from 'pino'
 import type { LifeboatConfig } from '../config.js'
 import type { DatabaseHandle } from '../db/database.js'
 import { IdentityDirectory } from './identity/directory.js'
@@ -37,23 +38,26 @@ export interface Services {
 /**
  * Wires the services together over the database, each given only what it
  * uses, in dependency order: a service is built after those it calls.
- * This is the whole dependency graph between services.
+ * This is the whole dependency graph between services. Each logs through
+ * a child of `log` with its `component`.
  */
-export function createServices(config: LifeboatConfig, database: DatabaseHandle): Services {
+export function createServices(config: LifeboatConfig, database: DatabaseHandle, log: Logger): Services {
   const { db } = database
+  /** The database and a logger named for the component. */
+  const store = (component: string) => ({ db, log: log.child({ component }) })
   const tokens = new TokenService(db, config.tokenTtlSeconds)
   const directory = new IdentityDirectory(db, () => tokens.invalidateCache())
-  const images = new ImageService({ db, config })
-  const volumes = new VolumeService({ db, config, images })
-  const placement = new PlacementService({ db })
-  const flavors = new FlavorService({ db })
-  const keypairs = new KeypairService({ db })
-  const securityGroups = new SecurityGroupService({ db })
-  const computeHosts = new ComputeHostService({ db })
-  const limits = new LimitsService({ db })
+  const images = new ImageService({ ...store('image'), config })
+  const volumes = new VolumeService({ ...store('volume'), config, images })
+  const placement = new PlacementService(store('placement'))
+  const flavors = new FlavorService(store('flavors'))
+  const keypairs = new KeypairService(store('keypairs'))
+  const securityGroups = new SecurityGroupService(store('security-groups'))
+  const computeHosts = new ComputeHostService(store('compute-hosts'))
+  const limits = new LimitsService(store('limits'))
   const tasks = new TaskQueue(db)
-  const conductor = new Conductor({ db, volumes, placement }, tasks)
-  const agents = new AgentGateway({ db, config, volumes, images, keypairs, placement }, tasks)
-  const compute = new ComputeService({ db, config, volumes, images, keypairs, flavors, securityGroups, placement }, { tasks, conductor, agents })
+  const conductor = new Conductor({ ...store('conductor'), volumes, placement }, tasks)
+  const agents = new AgentGateway({ ...store('agent-gateway'), config, volumes, images, keypairs, placement }, tasks)
+  const compute = new ComputeService({ ...store('compute'), config, volumes, images, keypairs, flavors, securityGroups, placement }, { tasks, conductor, agents })
   return { tokens, directory, images, volumes, placement, flavors, keypairs, securityGroups, computeHosts, limits, compute, agents }
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { AgentConfig } from '../config.js'
-import type { VirtDriver } from './virt-driver.js'
+import { SILENT_DRIVER_LOG, type DriverLog, type VirtDriver } from './virt-driver.js'
 import { FakeDriver } from './fake/fake-driver.js'
 
 /** Whether an executable is on PATH. */
@@ -16,13 +16,13 @@ export function onPath(command: string): boolean {
   })
 }
 
-/** The driver an agent runs: `fake`, `qemu`, or `auto` (QEMU when `qemu-system-x86_64` is installed). */
-export async function createDriver(config: AgentConfig & { shutdownTimeoutSeconds: number }, stateDir: string): Promise<{ driver: VirtDriver; reason: string }> {
+/** The driver an agent runs: `fake`, `qemu`, or `auto` (QEMU when `qemu-system-x86_64` is installed); `log` hears its swallowed clean-up failures. */
+export async function createDriver(config: AgentConfig & { shutdownTimeoutSeconds: number }, stateDir: string, log: DriverLog = SILENT_DRIVER_LOG): Promise<{ driver: VirtDriver; reason: string }> {
   const wantsQemu = config.driver === 'qemu' || (config.driver === 'auto' && onPath('qemu-system-x86_64'))
   if (wantsQemu) {
     // Loaded lazily: hosts with the fake driver never load QEMU code.
     const { QemuDriver } = await import('./qemu/qemu-driver.js')
-    const driver = new QemuDriver({ stateDir: path.join(stateDir, 'qemu'), machineType: config.machineType, shutdownTimeoutSeconds: config.shutdownTimeoutSeconds })
+    const driver = new QemuDriver({ stateDir: path.join(stateDir, 'qemu'), machineType: config.machineType, shutdownTimeoutSeconds: config.shutdownTimeoutSeconds, log })
     return { driver, reason: config.driver === 'qemu' ? 'QEMU driver (chosen)' : 'QEMU driver (qemu-system-x86_64 found)' }
   }
   const driver = new FakeDriver({

@@ -143,6 +143,14 @@ export class DriverError extends Error {
   }
 }
 
+/** Where a driver logs what it swallows (clean-up that failed after another failure); an agent's log fits. */
+export interface DriverLog {
+  warn(fields: Record<string, unknown>, message: string): void
+}
+
+/** A DriverLog that drops every line. */
+export const SILENT_DRIVER_LOG: DriverLog = { warn: () => undefined }
+
 /**
  * A hypervisor driver. Every method acts on one instance and is called by one
  * task at a time for that instance (the agent serialises per instance).

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import net from 'node:net'
 import path from 'node:path'
 import { waitUntil } from './wait-until.js'
+import { ensureBuilt } from '../../scripts/build.mjs'
 
 const root = path.resolve(import.meta.dirname, '../..')
 
@@ -16,6 +17,8 @@ export async function freePort(): Promise<number> {
 
 /** Starts `lifeboat` as its own process (as `npm start` does) and waits until it answers. */
 export async function startLifeboatProcess(env: Record<string, string>, port: number): Promise<ChildProcess> {
+  // The compiled build, made here when stale so that tsc's time is not the start's.
+  await ensureBuilt()
   const child = spawn(process.execPath, [path.join(root, 'bin/lifeboat.mjs')], {
     env: { ...process.env, LIFEBOAT_LOG_LEVEL: 'warn', ...env, LIFEBOAT_PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

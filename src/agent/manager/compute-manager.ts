@@ -88,20 +88,34 @@ async function perform(ctx: TaskContext, task: AgentTask): Promise<Omit<TaskRepo
   return { powerState: await powerStateOf(ctx, id) }
 }
 
+/** One line per task when it ends: info when it did its work, warn with the error when it failed. */
+function logTaskEnd(ctx: TaskContext, task: AgentTask, started: number, error: unknown): void {
+  const durationMs = Math.round(performance.now() - started)
+  const kind = task.task.kind
+  const fields = { task: task.id, kind, server: task.instanceUuid, host: ctx.host, durationMs, outcome: error === null ? 'ok' : 'failed' }
+  if (error === null) ctx.log.info(fields, `task ${kind} of server ${task.instanceUuid} done in ${durationMs} ms`)
+  else ctx.log.warn({ ...fields, err: error }, `task ${kind} of server ${task.instanceUuid} failed after ${durationMs} ms: ${error instanceof Error ? error.message : String(error)}`)
+}
+
 /**
  * The compute manager: runs one leased task, records its instance-action
  * event, and reports the result. Never throws: a failure is a report.
  */
 export async function runTask(base: ManagerContext, task: AgentTask): Promise<void> {
   const ctx: TaskContext = { ...base, events: new TaskEventStream(base.api, task.id, base.session) }
+  const started = performance.now()
   let report: TaskReport
   try {
     const event = TASK_EVENTS[task.task.kind]
     const result = task.task.kind === 'console_output' ? await perform(ctx, task) : await withEvent(ctx, event, () => perform(ctx, task))
     report = { ok: true, powerState: result.powerState, output: result.output }
+    logTaskEnd(ctx, task, started, null)
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
-    report = { ok: false, error: message, powerState: await powerStateOf(ctx, task.instanceUuid).catch(() => undefined) }
+    logTaskEnd(ctx, task, started, error)
+    const powerState = await powerStateOf(ctx, task.instanceUuid)
+      .catch((stateError: unknown) => ctx.log.warn({ err: stateError, task: task.id, server: task.instanceUuid }, 'the power state after a failed task could not be read'))
+    report = { ok: false, error: message, powerState: powerState ?? undefined }
   }
   await ctx.api.finish(task.id, { session: ctx.session, report, events: await ctx.events.drain() })
 }

@@ -2,6 +2,7 @@ import type { AgentApiClient } from '../agent-api-client.js'
 import type { ImageFiles } from '../image-files.js'
 import type { VirtDriver } from '../../virt/virt-driver.js'
 import type { TaskEventStream } from '../task-event-stream.js'
+import type { AgentLog } from '../compute-agent.js'
 
 /** What the compute manager works with on an agent. */
 export interface ManagerContext {
@@ -11,6 +12,10 @@ export interface ManagerContext {
   session: string
   /** A scratch folder for snapshots. */
   workDir: string
+  /** This agent's compute host. */
+  host: string
+  /** The manager's log (component compute-manager). */
+  log: AgentLog
 }
 
 /** What the manager works with while it runs one task. */

@@ -62,10 +62,10 @@ export async function rescueInstance(ctx: TaskContext, task: AgentTask): Promise
 
 async function restoreAfterFailedRescue(ctx: ManagerContext, instance: InstanceSpec, wasRunning: boolean): Promise<void> {
   const domain = await ctx.driver.getDomain(instance.instanceId)
-  if (domain?.rescued) await ctx.driver.unrescue(instance, { discardChanges: false, timeoutSeconds: 0 }).catch(() => undefined)
+  if (domain?.rescued) await ctx.driver.unrescue(instance, { discardChanges: false, timeoutSeconds: 0 }).catch((error: unknown) => ctx.log.warn({ err: error, server: instance.instanceId }, 'a failed rescue could not be undone (unrescue)'))
   if (wasRunning) {
     const now = await ctx.driver.getDomain(instance.instanceId)
-    if (now?.powerState !== PowerState.RUNNING) await ctx.driver.powerOn(instance).catch(() => undefined)
+    if (now?.powerState !== PowerState.RUNNING) await ctx.driver.powerOn(instance).catch((error: unknown) => ctx.log.warn({ err: error, server: instance.instanceId }, 'after a failed rescue the server could not be powered on again'))
   }
 }
 

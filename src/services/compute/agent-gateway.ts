@@ -215,6 +215,9 @@ export class AgentGateway {
       })
       for (const step of after) await step()
       this.#tasks.announceFinished(task.id)
+      // The agent never logs the end of such a task: the control plane does.
+      this.#deps.log.warn({ task: task.id, kind: task.task.kind, server: task.instanceUuid, host: task.host, attempts: task.attempts, outcome: 'failed' },
+        `task ${task.task.kind} of server ${task.instanceUuid} failed: its agent did not finish it in time (${task.attempts} attempts)`)
     }
   }
 }

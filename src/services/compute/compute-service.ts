@@ -154,7 +154,8 @@ export class ComputeService {
       const rescue = details.rescue as RescueRecord | null
       if (!rescue?.timeoutSeconds || Date.parse(rescue.startedAt) + rescue.timeoutSeconds * 1000 > now) continue
       const auth = ownerAuth(details.row.project_id, details.row.user_id)
-      await queueUnrescue(this.#deps, this.tasks, details, false, { requestId: `req-rescue-timeout-${details.row.uuid}`, projectId: auth.projectId!, userId: auth.userId }).catch(() => undefined)
+      await queueUnrescue(this.#deps, this.tasks, details, false, { requestId: `req-rescue-timeout-${details.row.uuid}`, projectId: auth.projectId!, userId: auth.userId })
+        .catch((error: unknown) => this.#deps.log.warn({ err: error, server: details.row.uuid }, 'the rescue timed out but its unrescue could not be queued'))
     }
   }
 }

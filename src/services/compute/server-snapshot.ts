@@ -43,7 +43,7 @@ export async function createServerImage(deps: SnapshotDeps, tasks: TaskQueue, ca
       await tasks.enqueue(trx, { instanceUuid: instance.uuid, host: instance.host, actionId, task: { kind: 'snapshot', imageId: image.id } })
     })
   } catch (error) {
-    await images.deleteImageInternal(image.id).catch(() => undefined)
+    await images.deleteImageInternal(image.id).catch((cleanup: unknown) => deps.log.warn({ err: cleanup, image: image.id, server: instanceId }, 'createImage failed and its image could not be deleted'))
     throw error
   }
   tasks.notify(instance.host)

@@ -104,8 +104,8 @@ export async function finalizeDeletion(deps: TaskResultDeps, instanceUuid: strin
   await deps.placement.deleteAllocations(instanceUuid)
   const bdms = await deps.db.selectFrom('block_device_mappings').selectAll().where('instance_uuid', '=', instanceUuid).execute()
   for (const bdm of bdms) {
-    if (bdm.attachment_id) await deps.volumes.deleteAttachment(bdm.attachment_id).catch(() => undefined)
-    if (bdm.volume_id && bdm.delete_on_termination) await deps.volumes.deleteVolumeInternal(bdm.volume_id).catch(() => undefined)
+    if (bdm.attachment_id) await deps.volumes.deleteAttachment(bdm.attachment_id).catch((error: unknown) => deps.log.warn({ err: error, server: instanceUuid, attachment: bdm.attachment_id }, 'deleted server: its volume attachment could not be deleted'))
+    if (bdm.volume_id && bdm.delete_on_termination) await deps.volumes.deleteVolumeInternal(bdm.volume_id).catch((error: unknown) => deps.log.warn({ err: error, server: instanceUuid, volume: bdm.volume_id }, 'deleted server: its delete-on-termination volume could not be deleted'))
   }
   await deps.db.deleteFrom('block_device_mappings').where('instance_uuid', '=', instanceUuid).execute()
 }

@@ -67,7 +67,7 @@ export async function attachVolume(deps: VolumeAttachmentDeps, tasks: TaskQueue,
       await tasks.enqueue(trx, { instanceUuid: details.row.uuid, host: details.row.host, actionId, task: { kind: 'attach_volume', bdmId: bdm.id } })
     })
   } catch (error) {
-    await volumes.deleteAttachment(attachment.id).catch(() => undefined)
+    await volumes.deleteAttachment(attachment.id).catch((cleanup: unknown) => deps.log.warn({ err: cleanup, attachment: attachment.id, server: instanceId }, 'attaching a volume failed and its attachment could not be deleted'))
     throw error
   }
   tasks.notify(details.row.host)
@@ -91,7 +91,7 @@ export async function detachVolume(deps: VolumeAttachmentDeps, tasks: TaskQueue,
       await tasks.enqueue(trx, { instanceUuid: details.row.uuid, host: details.row.host, actionId, task: { kind: 'detach_volume', bdmId: bdm.id } })
     })
   } catch (error) {
-    await volumes.rollDetaching(volumeId).catch(() => undefined)
+    await volumes.rollDetaching(volumeId).catch((cleanup: unknown) => deps.log.warn({ err: cleanup, volume: volumeId, server: instanceId }, 'detaching a volume failed and the volume could not be rolled back from detaching'))
     throw error
   }
   tasks.notify(details.row.host)

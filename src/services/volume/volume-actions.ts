@@ -132,7 +132,8 @@ export class VolumeActions {
     try {
       await this.#env.backend.extendVolume(backingOf(row), newSize)
       await updateVolume(db, id, { status: 'available', size: newSize })
-    } catch {
+    } catch (error) {
+      this.#env.deps.log.warn({ err: error, volume: id }, 'extending a volume failed: status error_extending')
       await updateVolume(db, id, { status: 'error_extending' })
     }
   }

@@ -92,8 +92,10 @@ async function fillVolume(env: VolumeEnv, row: VolumesTable, source: Source): Pr
       bootable = source.volume.bootable === 1
     }
     await updateVolume(db, row.id, { status: 'available', bootable: bootable ? 1 : 0, image_metadata: JSON.stringify(imageMetadata) })
-  } catch {
-    await env.backend.deleteVolume(env.backend.volumePath(row.id)).catch(() => undefined)
+  } catch (error) {
+    const log = env.deps.log
+    log.warn({ err: error, volume: row.id }, 'creating a volume failed: status error')
+    await env.backend.deleteVolume(env.backend.volumePath(row.id)).catch((cleanup: unknown) => log.warn({ err: cleanup, volume: row.id }, 'the failed volume\'s file could not be deleted'))
     await updateVolume(db, row.id, { status: 'error' })
   }
 }

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino'
 import type { Db } from '../../db/schema.js'
 import type { VolumeAttachmentsTable, VolumesTable } from '../../db/tables/volume-tables.js'
 import type { AuthContext } from '../identity/auth-context.js'
@@ -14,10 +15,15 @@ export const VOLUME_AVAILABILITY_ZONE = 'nova'
 /** Work that runs after the API call answered; every task handles its own failure. */
 export class BackgroundTasks {
   readonly #running = new Set<Promise<void>>()
+  readonly #log: Logger
 
-  /** Starts `work`; errors are the task's business, never unhandled. */
+  constructor(log: Logger) {
+    this.#log = log
+  }
+
+  /** Starts `work`; errors are the task's business, never unhandled (logged if one escapes). */
   run(work: () => Promise<void>): void {
-    const task = work().catch(() => undefined).finally(() => this.#running.delete(task))
+    const task = work().catch((error: unknown) => this.#log.warn({ err: error }, 'a background volume task failed')).finally(() => this.#running.delete(task))
     this.#running.add(task)
   }
 

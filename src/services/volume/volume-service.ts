@@ -60,7 +60,7 @@ export class VolumeService {
 
   constructor(deps: VolumeDeps, backend: VolumeBackend = new FileVolumeBackend(deps.config.dataDir)) {
     this.#deps = deps
-    this.#env = { deps, backend, tasks: new BackgroundTasks() }
+    this.#env = { deps, backend, tasks: new BackgroundTasks(deps.log) }
     this.actions = new VolumeActions(this.#env)
     this.attachments = new AttachmentsApi(this.#env)
     this.legacy = new LegacyAttachApi(this.#env)

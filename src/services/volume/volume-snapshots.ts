@@ -71,7 +71,8 @@ export class SnapshotsApi {
         const made = await this.#env.backend.createSnapshot(id, source, volume.status === 'in-use')
         await db.updateTable('volume_snapshots').set({ status: 'available', progress: '100%', backing_path: made.path, updated_at: nowIso() })
           .where('id', '=', id).execute()
-      } catch {
+      } catch (error) {
+        this.#env.deps.log.warn({ err: error, snapshot: id, volume: volume.id }, 'creating a volume snapshot failed: status error')
         await db.updateTable('volume_snapshots').set({ status: 'error', updated_at: nowIso() }).where('id', '=', id).execute()
       }
     })

@@ -2,8 +2,8 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {
-  DriverError, type DiskFormat, type DiskSpec, type DomainInfo, type DriverCapabilities, type HostInfo,
-  type InstanceSpec, type MachineType, type RescueSpec, type VirtDriver,
+  DriverError, SILENT_DRIVER_LOG, type DiskFormat, type DiskSpec, type DomainInfo, type DriverCapabilities, type HostInfo,
+  type InstanceSpec, type MachineType, type RescueSpec, type VirtDriver, type DriverLog,
 } from '../virt-driver.js'
 import { chooseAcceleration, type AccelerationChoice } from './accel-probe.js'
 import { convertImage } from './image-cache.js'
@@ -21,6 +21,8 @@ export interface QemuDriverOptions {
   machineType: MachineType
   /** Default clean-shutdown wait when a call gives none. */
   shutdownTimeoutSeconds?: number
+  /** Where swallowed clean-up failures are logged (none by default). */
+  log?: DriverLog
 }
 
 const CONSOLE_TAIL_BYTES = 1024 * 1024
@@ -55,8 +57,8 @@ export class QemuDriver implements VirtDriver {
   readonly #timings = new Map<string, { operation: string; steps: Record<string, number> }>()
 
   constructor(options: QemuDriverOptions) {
-    this.#options = Object.freeze({ shutdownTimeoutSeconds: 60, ...options, stateDir: path.resolve(options.stateDir) })
-    this.#host = new QemuHost(this.#options.stateDir, options.machineType)
+    this.#options = Object.freeze({ shutdownTimeoutSeconds: 60, log: SILENT_DRIVER_LOG, ...options, stateDir: path.resolve(options.stateDir) })
+    this.#host = new QemuHost(this.#options.stateDir, options.machineType, this.#options.log)
     this.capabilities = qemuCapabilities(options.machineType)
   }
 

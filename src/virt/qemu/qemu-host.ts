@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { planDomainLayout } from '../disk-layout.js'
 import {
-  DriverError, PowerState, type DiskFormat, type DiskSpec, type DomainLayout, type InstanceSpec, type MachineType,
+  DriverError, PowerState, SILENT_DRIVER_LOG, type DiskFormat, type DiskSpec, type DomainLayout, type InstanceSpec, type MachineType, type DriverLog,
 } from '../virt-driver.js'
 import { buildConfigDrive } from './config-drive.js'
 import { DomainStore, type DomainPaths, type DomainRecord } from './domain-store.js'
@@ -41,8 +41,11 @@ export class QemuHost {
   readonly images: ImageCache
   readonly machineType: MachineType
   acceleration: 'tcg' | 'kvm' = 'tcg'
+  /** Where the driver's swallowed clean-up failures go. */
+  readonly log: DriverLog
 
-  constructor(stateDir: string, machineType: MachineType) {
+  constructor(stateDir: string, machineType: MachineType, log: DriverLog = SILENT_DRIVER_LOG) {
+    this.log = log
     this.store = new DomainStore(stateDir)
     this.images = new ImageCache(`${stateDir}/base-images`)
     this.machineType = machineType

@@ -66,7 +66,7 @@ export async function rescueDomain(host: QemuHost, spec: RescueSpec, options: { 
     await host.start(saved, layout, formatsOf(files))
     steps.lap('start')
   } catch (error) {
-    await rescueFiles.catch(() => undefined)
+    await rescueFiles.catch((files: unknown) => host.log.warn({ err: files, server: instance.instanceId }, 'the rescue failed; making its rescue disk or config drive had failed too'))
     removeRescueFiles(paths)
     fs.rmSync(paths.rescueRootOverlay, { force: true })
     if (saved) host.store.save({ ...saved, rescued: false, rescue: null })

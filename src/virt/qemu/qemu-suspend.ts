@@ -31,7 +31,7 @@ export async function suspendDomain(host: QemuHost, instanceId: string): Promise
       const { status, 'error-desc': error } = await qmp.execute<{ status?: string; 'error-desc'?: string }>('query-migrate')
       if (status === 'completed') return
       if (status === 'failed' || status === 'cancelled') {
-        await qmp.execute('cont').catch(() => undefined)
+        await qmp.execute('cont').catch((cont: unknown) => host.log.warn({ err: cont, server: instanceId }, 'saving the guest state failed and the guest could not be continued'))
         throw new DriverError(`saving the guest state failed: ${error ?? status}`, { code: 'LB_SUSPEND_FAILED' })
       }
       if (Date.now() > deadline) throw new DriverError('saving the guest state timed out', { code: 'LB_SUSPEND_FAILED' })

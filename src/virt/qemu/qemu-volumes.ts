@@ -94,7 +94,7 @@ export async function attachDisk(host: QemuHost, spec: InstanceSpec, disk: DiskS
     try {
       await qmp.execute('device_add', qmpProps(frontend))
     } catch (error) {
-      await qmp.execute('blockdev-del', { 'node-name': ids.drive }).catch(() => undefined)
+      await qmp.execute('blockdev-del', { 'node-name': ids.drive }).catch((cleanup: unknown) => host.log.warn({ err: cleanup, server: spec.instanceId, disk: disk.name }, 'device_add failed and its drive could not be deleted'))
       throw error
     }
   })
@@ -141,7 +141,8 @@ export async function detachDisk(host: QemuHost, spec: InstanceSpec, diskName: s
     throw new DriverError(`the guest did not release ${diskName} after ${UNPLUG_ATTEMPTS} unplug requests ${UNPLUG_ATTEMPT_TIMEOUT_MS / 1000} s apart`, { code: 'LB_DETACH_TIMEOUT' })
   }
   // Drives from -drive go with their device; hot-plugged ones (blockdev-add) must be deleted.
-  await withQmp(paths.qmpSocket, (qmp) => qmp.execute('blockdev-del', { 'node-name': ids.drive })).catch(() => undefined)
+  await withQmp(paths.qmpSocket, (qmp) => qmp.execute('blockdev-del', { 'node-name': ids.drive }))
+    .catch((cleanup: unknown) => host.log.warn({ err: cleanup, server: spec.instanceId, disk: diskName }, 'the unplugged disk\'s drive could not be deleted'))
   const formats = { ...record.formats }
   delete formats[diskName]
   host.store.save({

@@ -1,0 +1,29 @@
+import pino, { type Logger, type LoggerOptions } from 'pino'
+
+export type { Logger }
+
+/** Where the log goes: `false` silences it (tests), an object sets the level. */
+export type LoggerOption = boolean | { level: string }
+
+/**
+ * Log redaction, the one list: secrets never reach a log line (the API's
+ * tokens and passwords, and the credential compute agents send).
+ */
+export const REDACTED_PATHS = [
+  'req.headers["x-auth-token"]', 'req.headers["x-subject-token"]', 'req.headers.authorization',
+  'req.headers["x-lifeboat-agent-credential"]',
+  '*.password', '*.adminPass', '*.token', '*.credential', 'password', 'adminPass', 'credential',
+]
+
+/**
+ * The process's logger: JSON lines, or pino's own pretty printer when stdout
+ * is a terminal (loaded only then). `false` gives a silent logger.
+ */
+export async function createLogger(level: string, option: LoggerOption = true): Promise<Logger> {
+  if (option === false) return pino({ level: 'silent' })
+  const options: LoggerOptions = { level: typeof option === 'object' ? option.level : level, redact: REDACTED_PATHS }
+  if (!process.stdout.isTTY) return pino(options)
+  const { default: pretty } = await import('pino-pretty')
+  // Synchronous, in this thread: no transport worker for a terminal's few lines.
+  return pino(options, pretty({ sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }))
+}
