@@ -71,7 +71,10 @@ export async function startLifeboat(config: LifeboatConfig, options: StartOption
   const bootstrapped = await bootstrapIdentity(services.directory, options.bootstrapPasswords)
   await services.flavors.ensureDefaultFlavors()
   let publicUrl = config.publicUrl
-  const ctx: ApiContext = { config, services, publicUrl: () => publicUrl }
+  // The API listens before the embedded agent registers (it registers through the API); until then client requests wait.
+  let markReady = (): void => undefined
+  const ready = new Promise<void>((resolve) => { markReady = resolve })
+  const ctx: ApiContext = { config, services, publicUrl: () => publicUrl, ready }
   const app = await buildApp(ctx, log)
   const launched = options.embeddedAgent === false ? null : launchEmbeddedAgent(
     { agent: { ...config.agent, shutdownTimeoutSeconds: config.compute.shutdownTimeoutSeconds }, stateDir: path.join(config.dataDir, 'agent') },
@@ -110,6 +113,7 @@ export async function startLifeboat(config: LifeboatConfig, options: StartOption
       throw error
     }
   }
+  markReady()
   return {
     url: publicUrl, app, database, services, config, bootstrapped, cloudsYamlPath, agent,
     async close() {

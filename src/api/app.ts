@@ -55,6 +55,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-openstack-request-id', req.id)
+    if (ctx.ready && !req.url.startsWith('/agent/')) await ctx.ready
   })
   // The agent API's requests at debug only (failures are logged by the error handler).
   app.addHook('onResponse', async (req, reply) => {

@@ -7,4 +7,9 @@ export interface ApiContext {
   readonly services: Services
   /** The base URL clients reach us at, e.g. `http://127.0.0.1:8774` (known after listen). */
   publicUrl(): string
+  /**
+   * Settles once the cloud can serve (the all-in-one's embedded agent has registered): client requests
+   * that arrive earlier wait for it instead of failing with "No valid host"; the agent API never waits.
+   */
+  readonly ready?: Promise<void>
 }
