@@ -11,6 +11,7 @@ import { agentPlugin } from './agent/plugin.js'
 import { keystoneEnvelope } from './common/envelopes.js'
 import { installErrorHandling } from './common/error-handling.js'
 import { InvalidRequest } from '../services/errors.js'
+import { ApiErrorCode } from './common/error-codes.js'
 
 /** Where the log goes; `false` silences it (tests). */
 export type LoggerOption = boolean | { level: string }
@@ -46,7 +47,7 @@ export async function buildApp(ctx: ApiContext, logger: LoggerOption = { level: 
     try {
       done(null, JSON.parse(text))
     } catch {
-      done(new InvalidRequest('Malformed request body', 'LB_MALFORMED_JSON'), undefined)
+      done(new InvalidRequest('Malformed request body', ApiErrorCode.MALFORMED_JSON), undefined)
     }
   })
 

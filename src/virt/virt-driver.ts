@@ -4,6 +4,8 @@
  * Method names are the manager's verbs (spawn, powerOff, rescue, unrescue).
  */
 
+import { DriverErrorCode } from './error-codes.js'
+
 /** Buses a disk can sit on (Nova's `hw_disk_bus` / `hw_rescue_bus` values, plus `fdc` for floppies). */
 export type DiskBus = 'virtio' | 'scsi' | 'ide' | 'sata' | 'usb' | 'fdc'
 export const DISK_BUSES: readonly DiskBus[] = ['virtio', 'scsi', 'ide', 'sata', 'usb', 'fdc']
@@ -135,11 +137,12 @@ export interface HostInfo {
 
 /** Thrown by drivers; wraps the original error in `cause`. */
 export class DriverError extends Error {
-  readonly code: string
-  constructor(message: string, options?: { cause?: unknown; code?: string }) {
+  /** A code of `DriverErrorCode` (`LB_DRIVER_ERROR` when nothing more specific). */
+  readonly code: DriverErrorCode
+  constructor(message: string, options?: { cause?: unknown; code?: DriverErrorCode }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'DriverError'
-    this.code = options?.code ?? 'LB_DRIVER_ERROR'
+    this.code = options?.code ?? DriverErrorCode.DRIVER_ERROR
   }
 }
 
