@@ -51,6 +51,17 @@ export class NotFound extends LifeboatError {
   }
 }
 
+/**
+ * For `.catch()`: turns a `NotFound` into `replacement()` and lets every
+ * other error (a database failure, a 403) through unchanged, so only the
+ * error a caller means becomes a 400 or a different 404.
+ */
+export function onNotFound(replacement: () => Error): (error: unknown) => never {
+  return (error) => {
+    throw error instanceof NotFound ? replacement() : error
+  }
+}
+
 /** 405: the path exists but not with this method. */
 export class MethodNotAllowed extends LifeboatError {
   constructor(message = 'The method specified is not allowed for this resource.', options?: { headers?: Record<string, string> }) {

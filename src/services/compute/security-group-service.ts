@@ -3,7 +3,7 @@ import type { Store } from '../store.js'
 import type { AuthContext } from '../identity/auth-context.js'
 import type { SecurityGroupRulesTable, SecurityGroupsTable } from '../../db/tables/compute-tables.js'
 import { authorize, scopedProjectId } from '../policy.js'
-import { InvalidRequest, NotFound } from '../errors.js'
+import { InvalidRequest, NotFound, onNotFound } from '../errors.js'
 import { nowIso } from '../time.js'
 import { isUniqueViolation } from './unique-violation.js'
 import { buildIngressRule, type RuleRequest } from './security-group-rules.js'
@@ -174,9 +174,7 @@ export class SecurityGroupService {
     authorize(auth, 'os_compute_api:os-security-groups:rule:delete', 'member')
     const rule = await this.#deps.db.selectFrom('security_group_rules').select(['id', 'group_id']).where('id', '=', id).executeTakeFirst()
     if (!rule) throw new NotFound(`Security group rule ${id} not found.`, ServiceErrorCode.SECURITY_GROUP_RULE_NOT_FOUND)
-    await this.#group(auth, rule.group_id).catch(() => {
-      throw new NotFound(`Security group rule ${id} not found.`, ServiceErrorCode.SECURITY_GROUP_RULE_NOT_FOUND)
-    })
+    await this.#group(auth, rule.group_id).catch(onNotFound(() => new NotFound(`Security group rule ${id} not found.`, ServiceErrorCode.SECURITY_GROUP_RULE_NOT_FOUND)))
     await this.#deps.db.deleteFrom('security_group_rules').where('id', '=', id).execute()
   }
 

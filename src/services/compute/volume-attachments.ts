@@ -3,7 +3,7 @@ import type { Store, VolumeAttachmentDeps } from './ports.js'
 import type { TaskQueue } from '../tasks/task-queue.js'
 import { actionContext, type CallContext } from './call-context.js'
 import { authorize } from '../policy.js'
-import { Conflict, InvalidRequest, NotFound } from '../errors.js'
+import { Conflict, InvalidRequest, NotFound, onNotFound } from '../errors.js'
 import { getInstanceDetails, type BdmRow } from './instance-store.js'
 import { assertNotLocked, assertVmState } from './instance-guards.js'
 import { recordAction } from './instance-actions.js'
@@ -45,9 +45,7 @@ export async function attachVolume(deps: VolumeAttachmentDeps, tasks: TaskQueue,
   assertNotLocked(auth, details.row)
   assertVmState(details.row, 'attach_volume', ATTACHABLE_STATES)
   const volumes = deps.volumes
-  const volume = await volumes.getVolume(auth, input.volumeId).catch(() => {
-    throw new NotFound(`Volume ${input.volumeId} could not be found.`)
-  })
+  const volume = await volumes.getVolume(auth, input.volumeId).catch(onNotFound(() => new NotFound(`Volume ${input.volumeId} could not be found.`)))
   if (details.bdms.some((b) => b.volume_id === volume.id)) throw new Conflict(`volume ${volume.id} already attached`)
   if (volume.status !== 'available') throw new InvalidRequest(`Invalid volume: volume '${volume.id}' status must be 'available'. Currently in '${volume.status}'`)
   const used = new Set(details.bdms.map((b) => b.device_name))
