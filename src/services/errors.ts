@@ -83,13 +83,6 @@ export class Conflict extends LifeboatError {
   }
 }
 
-/** 413: over a size limit or quota. */
-export class OverLimit extends LifeboatError {
-  constructor(message: string, code: ErrorCode = ServiceErrorCode.OVER_LIMIT) {
-    super(message, code, 413)
-  }
-}
-
 /** 415: a body in a media type this route does not take. */
 export class UnsupportedMediaType extends LifeboatError {
   constructor(message: string, code: ErrorCode = ServiceErrorCode.UNSUPPORTED_MEDIA_TYPE) {

@@ -8,11 +8,9 @@ import { DriverErrorCode } from './error-codes.js'
 
 /** Buses a disk can sit on (Nova's `hw_disk_bus` / `hw_rescue_bus` values, plus `fdc` for floppies). */
 export type DiskBus = 'virtio' | 'scsi' | 'ide' | 'sata' | 'usb' | 'fdc'
-export const DISK_BUSES: readonly DiskBus[] = ['virtio', 'scsi', 'ide', 'sata', 'usb', 'fdc']
 
 /** Device types (Nova's `hw_rescue_device` values). */
 export type DeviceType = 'disk' | 'cdrom' | 'floppy'
-export const DEVICE_TYPES: readonly DeviceType[] = ['disk', 'cdrom', 'floppy']
 
 export type DiskFormat = 'raw' | 'qcow2'
 export type DiskRole = 'root' | 'ephemeral' | 'swap' | 'volume' | 'config-drive' | 'rescue'

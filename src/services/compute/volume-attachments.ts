@@ -14,12 +14,6 @@ import { nowIso } from '../time.js'
 /** vm_states that allow attaching and detaching volumes (nova/compute/api.py). */
 const ATTACHABLE_STATES = [VmState.ACTIVE, VmState.PAUSED, VmState.STOPPED, VmState.RESIZED, VmState.SOFT_DELETED, VmState.SHELVED, VmState.SHELVED_OFFLOADED]
 
-/** A volume attachment as `os-volume_attachments` shows it. */
-export interface VolumeAttachmentView {
-  bdm: BdmRow
-  serverId: string
-}
-
 /** The volume mappings of a server (everything but the image root and local disks). */
 export async function listVolumeAttachments(deps: Store, call: CallContext, instanceId: string): Promise<BdmRow[]> {
   const auth = authorize(call.auth, 'os_compute_api:os-volumes-attachments:index', 'reader')
