@@ -161,7 +161,7 @@ export interface VirtDriver {
   /** Creates the disks and the config drive and boots the instance. */
   spawn(spec: InstanceSpec): Promise<void>
   /** Stops the instance hard and removes it; `deleteDisks` removes its local disks too (never volumes). */
-  destroy(instanceId: string, options: { deleteDisks: boolean }): Promise<void>
+  destroy(instanceId: string): Promise<void>
   /** Clean shutdown: ACPI power button, wait up to `timeoutSeconds`, then power off hard. */
   powerOff(instanceId: string, options: { timeoutSeconds: number }): Promise<void>
   /** Boots a stopped instance in its normal layout. */

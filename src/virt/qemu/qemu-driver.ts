@@ -117,10 +117,10 @@ export class QemuDriver implements VirtDriver {
     await this.#host.start(record, layout, formatsOf(files))
   }
 
-  async destroy(instanceId: string, options: { deleteDisks: boolean }): Promise<void> {
+  async destroy(instanceId: string): Promise<void> {
     const paths = this.#host.store.paths(instanceId)
     await this.#host.hardStop(paths)
-    this.#host.store.remove(instanceId, options.deleteDisks)
+    this.#host.store.remove(instanceId)
   }
 
   async powerOff(instanceId: string, options: { timeoutSeconds: number }): Promise<void> {
