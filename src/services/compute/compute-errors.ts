@@ -8,6 +8,20 @@ export class InstanceNotFound extends NotFound {
   }
 }
 
+/** 404 for a flavor that doesn't exist or the caller can't see. */
+export class FlavorNotFound extends NotFound {
+  constructor(id: string) {
+    super(`Flavor ${id} could not be found.`, ServiceErrorCode.FLAVOR_NOT_FOUND)
+  }
+}
+
+/** 404 for a keypair the user doesn't have. */
+export class KeypairNotFound extends NotFound {
+  constructor(name: string, userId: string) {
+    super(`Keypair ${name} not found for user ${userId}`, ServiceErrorCode.KEYPAIR_NOT_FOUND)
+  }
+}
+
 /** 409: the action is not allowed in the server's vm_state or task_state. */
 export class InstanceInvalidState extends Conflict {
   constructor(action: string, instanceId: string, attr: 'vm_state' | 'task_state', state: string | null) {

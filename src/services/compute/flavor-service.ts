@@ -5,11 +5,12 @@ import type { AuthContext } from '../identity/auth-context.js'
 import type { Database } from '../../db/schema.js'
 import type { FlavorsTable } from '../../db/tables/compute-tables.js'
 import { authorize } from '../policy.js'
-import { Conflict, InvalidRequest, NotFound } from '../errors.js'
+import { Conflict, InvalidRequest } from '../errors.js'
 import { nowIso } from '../time.js'
 import { FlavorAccessRules } from './flavor-access.js'
 import { isUniqueViolation } from './unique-violation.js'
 import { ServiceErrorCode } from '../error-codes.js'
+import { FlavorNotFound } from './compute-errors.js'
 
 /** A flavor with its extra specs. */
 export interface FlavorRecord {
@@ -127,7 +128,7 @@ export class FlavorService {
   /** A flavor the caller may use (public, or private with access, or admin); NotFound otherwise. */
   async getFlavor(auth: AuthContext, id: string): Promise<FlavorRecord> {
     const [flavor] = await loadFlavors(this.#deps.db, [id])
-    if (!flavor || !(await this.#visible(auth, flavor))) throw new NotFound(`Flavor ${id} could not be found.`, ServiceErrorCode.FLAVOR_NOT_FOUND)
+    if (!flavor || !(await this.#visible(auth, flavor))) throw new FlavorNotFound(id)
     return flavor
   }
 
@@ -199,7 +200,7 @@ export class FlavorService {
     authorize(auth, 'os_compute_api:os-flavor-manage:delete', 'admin')
     await this.#deps.db.transaction().execute(async (trx) => {
       const found = await trx.selectFrom('flavors').select('id').where('id', '=', id).executeTakeFirst()
-      if (!found) throw new NotFound(`Flavor ${id} could not be found.`, ServiceErrorCode.FLAVOR_NOT_FOUND)
+      if (!found) throw new FlavorNotFound(id)
       await trx.deleteFrom('flavor_extra_specs').where('flavor_id', '=', id).execute()
       await trx.deleteFrom('flavor_projects').where('flavor_id', '=', id).execute()
       await trx.deleteFrom('flavors').where('id', '=', id).execute()
@@ -210,7 +211,7 @@ export class FlavorService {
   async updateFlavorDescription(auth: AuthContext, id: string, description: string | null): Promise<FlavorRecord> {
     authorize(auth, 'os_compute_api:os-flavor-manage:update', 'admin')
     const result = await this.#deps.db.updateTable('flavors').set({ description }).where('id', '=', id).executeTakeFirst()
-    if (Number(result.numUpdatedRows) === 0) throw new NotFound(`Flavor ${id} could not be found.`, ServiceErrorCode.FLAVOR_NOT_FOUND)
+    if (Number(result.numUpdatedRows) === 0) throw new FlavorNotFound(id)
     return (await loadFlavors(this.#deps.db, [id]))[0]!
   }
 

@@ -3,12 +3,13 @@ import type { Store } from '../store.js'
 import type { AuthContext } from '../identity/auth-context.js'
 import type { KeypairsTable } from '../../db/tables/compute-tables.js'
 import { PolicyNotAuthorized, authorize } from '../policy.js'
-import { Conflict, Forbidden, InvalidRequest, NotFound } from '../errors.js'
+import { Conflict, Forbidden, InvalidRequest } from '../errors.js'
 import { nowIso } from '../time.js'
 import { generateSshKeypair, sshFingerprint, x509Fingerprint } from './keypair-keys.js'
 import { isUniqueViolation } from './unique-violation.js'
 import { DEFAULT_QUOTAS } from './compute-quotas.js'
 import { ServiceErrorCode } from '../error-codes.js'
+import { KeypairNotFound } from './compute-errors.js'
 
 /** A keypair as servers use it. */
 export interface KeypairRecord {
@@ -105,7 +106,7 @@ export class KeypairService {
   async getKeypair(auth: AuthContext, name: string, userId?: string): Promise<KeypairRecord> {
     const target = this.#targetUser(auth, 'os_compute_api:os-keypairs:show', userId)
     const keypair = await this.findKeypair(target, name)
-    if (!keypair) throw new NotFound(`Keypair ${name} not found for user ${target}`, ServiceErrorCode.KEYPAIR_NOT_FOUND)
+    if (!keypair) throw new KeypairNotFound(name, target)
     return keypair
   }
 
@@ -125,6 +126,6 @@ export class KeypairService {
   async deleteKeypair(auth: AuthContext, name: string, userId?: string): Promise<void> {
     const target = this.#targetUser(auth, 'os_compute_api:os-keypairs:delete', userId)
     const result = await this.#deps.db.deleteFrom('keypairs').where('user_id', '=', target).where('name', '=', name).executeTakeFirst()
-    if (Number(result.numDeletedRows) === 0) throw new NotFound(`Keypair ${name} not found for user ${target}`, ServiceErrorCode.KEYPAIR_NOT_FOUND)
+    if (Number(result.numDeletedRows) === 0) throw new KeypairNotFound(name, target)
   }
 }

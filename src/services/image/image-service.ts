@@ -13,7 +13,8 @@ import { hashFile, imagesDir, moveFile, removeQuietly } from './image-data.js'
 import { listImages, parseImageListQuery, type RawQuery } from './image-list.js'
 import * as members from './image-members.js'
 import { applyImageChanges, parseImagePatch, patchDraftOf, type ImageDraft } from './image-patch.js'
-import { loadImage, noImageMessage, type ImageRecord } from './image-records.js'
+import { loadImage, type ImageRecord } from './image-records.js'
+import { ImageNotFound } from './image-errors.js'
 import { insertImage, moveStatus, removeImageRow, saveDraft } from './image-store.js'
 import { receiveImageData } from './image-upload.js'
 import { ServiceErrorCode } from '../error-codes.js'
@@ -56,7 +57,7 @@ export class ImageService {
     authorize(auth, 'get_image', 'reader')
     const image = await loadImage(this.#db, id)
     if (!image || !canSeeImage(auth, image, await memberStatus(this.#db, id, auth.projectId))) {
-      throw new NotFound(noImageMessage(id), ServiceErrorCode.IMAGE_NOT_FOUND)
+      throw new ImageNotFound(id)
     }
     return image
   }
@@ -84,7 +85,7 @@ export class ImageService {
 
   /** Moves `sourcePath` in as the image's data (computing size and hashes) and makes it active. */
   async importImageFile(id: string, sourcePath: string): Promise<ImageRecord> {
-    if (!(await loadImage(this.#db, id))) throw new NotFound(noImageMessage(id), ServiceErrorCode.IMAGE_NOT_FOUND)
+    if (!(await loadImage(this.#db, id))) throw new ImageNotFound(id)
     const target = this.imageFilePath(id)
     await moveFile(sourcePath, target)
     const digest = await hashFile(target)
@@ -228,7 +229,7 @@ export class ImageService {
 
   async #mutable(auth: AuthContext, id: string, rule: string): Promise<ImageRecord> {
     const image = await loadImage(this.#db, id)
-    if (!image) throw new NotFound(noImageMessage(id), ServiceErrorCode.IMAGE_NOT_FOUND)
+    if (!image) throw new ImageNotFound(id)
     await assertMayChange(this.#db, auth, image, rule)
     return image
   }
