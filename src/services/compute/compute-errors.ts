@@ -15,6 +15,34 @@ export class FlavorNotFound extends NotFound {
   }
 }
 
+/** 409: a flavor of this name exists already. */
+export class FlavorExists extends Conflict {
+  constructor(name: string) {
+    super(`Flavor with name ${name} already exists.`, ServiceErrorCode.FLAVOR_EXISTS)
+  }
+}
+
+/** 404: the flavor has no extra spec of this key. */
+export class FlavorExtraSpecNotFound extends NotFound {
+  constructor(flavorId: string, key: string) {
+    super(`Flavor ${flavorId} has no extra specs with key ${key}.`, ServiceErrorCode.FLAVOR_EXTRA_SPEC_NOT_FOUND)
+  }
+}
+
+/** 409: the user has a keypair of this name already. */
+export class KeypairExists extends Conflict {
+  constructor(name: string) {
+    super(`Key pair '${name}' already exists.`, ServiceErrorCode.KEYPAIR_EXISTS)
+  }
+}
+
+/** 404: no such security group rule in the caller's groups. */
+export class SecurityGroupRuleNotFound extends NotFound {
+  constructor(id: string) {
+    super(`Security group rule ${id} not found.`, ServiceErrorCode.SECURITY_GROUP_RULE_NOT_FOUND)
+  }
+}
+
 /** 404 for a keypair the user doesn't have. */
 export class KeypairNotFound extends NotFound {
   constructor(name: string, userId: string) {

@@ -5,6 +5,7 @@ import { Conflict, InvalidRequest, NotFound } from '../errors.js'
 import { validateExtraSpec } from './flavor-extra-specs.js'
 import { isUniqueViolation } from './unique-violation.js'
 import { ServiceErrorCode } from '../error-codes.js'
+import { FlavorExtraSpecNotFound } from './compute-errors.js'
 
 /** What the access rules read of a flavor: the flavor service's `getFlavor` (404 when the caller can't see it). */
 type FlavorReader = (auth: AuthContext, id: string) => Promise<{ isPublic: boolean; extraSpecs: Record<string, string> }>
@@ -35,7 +36,7 @@ export class FlavorAccessRules {
   async getExtraSpec(auth: AuthContext, flavorId: string, key: string): Promise<string> {
     authorize(auth, 'os_compute_api:os-flavor-extra-specs:show', 'reader')
     const specs = (await this.#getFlavor(auth, flavorId)).extraSpecs
-    if (!(key in specs)) throw new NotFound(`Flavor ${flavorId} has no extra specs with key ${key}.`, ServiceErrorCode.FLAVOR_EXTRA_SPEC_NOT_FOUND)
+    if (!(key in specs)) throw new FlavorExtraSpecNotFound(flavorId, key)
     return specs[key]!
   }
 
@@ -74,7 +75,7 @@ export class FlavorAccessRules {
     await this.#getFlavor(auth, flavorId)
     const result = await this.#deps.db.deleteFrom('flavor_extra_specs').where('flavor_id', '=', flavorId).where('key', '=', key).executeTakeFirst()
     if (Number(result.numDeletedRows) === 0) {
-      throw new NotFound(`Flavor ${flavorId} has no extra specs with key ${key}.`, ServiceErrorCode.FLAVOR_EXTRA_SPEC_NOT_FOUND)
+      throw new FlavorExtraSpecNotFound(flavorId, key)
     }
   }
 

@@ -10,7 +10,7 @@ import { nowIso } from '../time.js'
 import { FlavorAccessRules } from './flavor-access.js'
 import { isUniqueViolation } from './unique-violation.js'
 import { ServiceErrorCode } from '../error-codes.js'
-import { FlavorNotFound } from './compute-errors.js'
+import { FlavorExists, FlavorNotFound } from './compute-errors.js'
 
 /** A flavor with its extra specs. */
 export interface FlavorRecord {
@@ -175,7 +175,7 @@ export class FlavorService {
     await db.transaction().execute(async (trx) => {
       await this.#insertRow(trx, id, name, input)
     }).catch((error: unknown) => {
-      if (isUniqueViolation(error)) throw new Conflict(`Flavor with name ${name} already exists.`, ServiceErrorCode.FLAVOR_EXISTS)
+      if (isUniqueViolation(error)) throw new FlavorExists(name)
       throw error
     })
     return (await loadFlavors(db, [id]))[0]!
@@ -183,7 +183,7 @@ export class FlavorService {
 
   async #insertRow(trx: Kysely<Database>, id: string, name: string, input: NewFlavor): Promise<void> {
     if (await trx.selectFrom('flavors').select('id').where('name', '=', name).executeTakeFirst()) {
-      throw new Conflict(`Flavor with name ${name} already exists.`, ServiceErrorCode.FLAVOR_EXISTS)
+      throw new FlavorExists(name)
     }
     if (await trx.selectFrom('flavors').select('id').where('id', '=', id).executeTakeFirst()) {
       throw new Conflict(`Flavor with ID ${id} already exists.`, ServiceErrorCode.FLAVOR_ID_EXISTS)

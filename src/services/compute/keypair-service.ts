@@ -3,13 +3,13 @@ import type { Store } from '../store.js'
 import type { AuthContext } from '../identity/auth-context.js'
 import type { KeypairsTable } from '../../db/tables/compute-tables.js'
 import { PolicyNotAuthorized, authorize } from '../policy.js'
-import { Conflict, Forbidden, InvalidRequest } from '../errors.js'
+import { Forbidden, InvalidRequest } from '../errors.js'
 import { nowIso } from '../time.js'
 import { generateSshKeypair, sshFingerprint, x509Fingerprint } from './keypair-keys.js'
 import { isUniqueViolation } from './unique-violation.js'
 import { DEFAULT_QUOTAS } from './compute-quotas.js'
 import { ServiceErrorCode } from '../error-codes.js'
-import { KeypairNotFound } from './compute-errors.js'
+import { KeypairExists, KeypairNotFound } from './compute-errors.js'
 
 /** A keypair as servers use it. */
 export interface KeypairRecord {
@@ -86,7 +86,7 @@ export class KeypairService {
       const count = await trx.selectFrom('keypairs').select((eb) => eb.fn.countAll<string | number>().as('n')).where('user_id', '=', userId).executeTakeFirstOrThrow()
       if (Number(count.n) >= DEFAULT_QUOTAS.key_pairs) throw new Forbidden('Quota exceeded, too many key pairs.', ServiceErrorCode.KEYPAIR_LIMIT)
       if (await trx.selectFrom('keypairs').select('id').where('user_id', '=', userId).where('name', '=', input.name).executeTakeFirst()) {
-        throw new Conflict(`Key pair '${input.name}' already exists.`, ServiceErrorCode.KEYPAIR_EXISTS)
+        throw new KeypairExists(input.name)
       }
       // Nova shows an integer id; the column is text, so the next id is max + 1 over the numeric ids.
       const max = await trx.selectFrom('keypairs').select(sql<string | number | null>`max(cast(id as integer))`.as('m')).executeTakeFirstOrThrow()
@@ -96,7 +96,7 @@ export class KeypairService {
       await trx.insertInto('keypairs').values(row).execute()
       return recordOf(row)
     }).catch((error: unknown) => {
-      if (isUniqueViolation(error)) throw new Conflict(`Key pair '${input.name}' already exists.`, ServiceErrorCode.KEYPAIR_EXISTS)
+      if (isUniqueViolation(error)) throw new KeypairExists(input.name)
       throw error
     })
     return { keypair, privateKey }

@@ -8,6 +8,7 @@ import { nowIso } from '../time.js'
 import { isUniqueViolation } from './unique-violation.js'
 import { buildIngressRule, type RuleRequest } from './security-group-rules.js'
 import { ServiceErrorCode } from '../error-codes.js'
+import { SecurityGroupRuleNotFound } from './compute-errors.js'
 
 /** A rule with the name and project of its source group, when it has one. */
 export interface SecurityGroupRuleRecord {
@@ -173,8 +174,8 @@ export class SecurityGroupService {
   async deleteRule(auth: AuthContext, id: string): Promise<void> {
     authorize(auth, 'os_compute_api:os-security-groups:rule:delete', 'member')
     const rule = await this.#deps.db.selectFrom('security_group_rules').select(['id', 'group_id']).where('id', '=', id).executeTakeFirst()
-    if (!rule) throw new NotFound(`Security group rule ${id} not found.`, ServiceErrorCode.SECURITY_GROUP_RULE_NOT_FOUND)
-    await this.#group(auth, rule.group_id).catch(onNotFound(() => new NotFound(`Security group rule ${id} not found.`, ServiceErrorCode.SECURITY_GROUP_RULE_NOT_FOUND)))
+    if (!rule) throw new SecurityGroupRuleNotFound(id)
+    await this.#group(auth, rule.group_id).catch(onNotFound(() => new SecurityGroupRuleNotFound(id)))
     await this.#deps.db.deleteFrom('security_group_rules').where('id', '=', id).execute()
   }
 

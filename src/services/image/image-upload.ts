@@ -40,7 +40,12 @@ export async function receiveImageData(db: Kysely<Database>, dataDir: string, im
   }
   const partial = partialPath(dataDir, image.id)
   try {
-    const digest = await writeHashed(data, partial)
+    // Only the client's stream failing is the client's fault (400); a disk or
+    // database error after it is the server's, and goes through as it is.
+    const digest = await writeHashed(data, partial).catch((error: unknown) => {
+      if (error instanceof LifeboatError) throw error
+      throw new InvalidRequest('The image data could not be received.', ServiceErrorCode.IMAGE_UPLOAD_FAILED, { cause: error })
+    })
     const virtualSize = await checkDiskData(partial, image.diskFormat, digest.size)
     await moveFile(partial, finalPath)
     const done = await moveStatus(db, image.id, ['saving'], 'active', {
@@ -53,7 +58,6 @@ export async function receiveImageData(db: Kysely<Database>, dataDir: string, im
   } catch (error) {
     await removeQuietly(partial)
     await moveStatus(db, image.id, ['saving'], 'queued', { size: null, virtual_size: null, checksum: null, os_hash_algo: null, os_hash_value: null })
-    if (error instanceof LifeboatError) throw error
-    throw new InvalidRequest('The image data could not be received.', ServiceErrorCode.IMAGE_UPLOAD_FAILED, { cause: error })
+    throw error
   }
 }
