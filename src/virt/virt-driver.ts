@@ -160,7 +160,7 @@ export interface VirtDriver {
   getDomain(instanceId: string): Promise<DomainInfo | null>
   /** Creates the disks and the config drive and boots the instance. */
   spawn(spec: InstanceSpec): Promise<void>
-  /** Stops the instance hard and removes it; `deleteDisks` removes its local disks too (never volumes). */
+  /** Stops the instance hard and removes it with its local disks (never volumes). */
   destroy(instanceId: string): Promise<void>
   /** Clean shutdown: ACPI power button, wait up to `timeoutSeconds`, then power off hard. */
   powerOff(instanceId: string, options: { timeoutSeconds: number }): Promise<void>
