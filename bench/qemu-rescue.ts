@@ -99,7 +99,7 @@ async function stopLeftoverGuests(stateDir: string): Promise<void> {
   if (!fs.existsSync(stateDir)) return
   const { QemuDriver } = await import('../src/virt/qemu/qemu-driver.js')
   const driver = new QemuDriver({ stateDir, machineType: 'pc' })
-  for (const domain of await driver.listDomains()) await driver.destroy(domain.instanceId, { deleteDisks: true }).catch(() => undefined)
+  for (const domain of await driver.listDomains()) await driver.destroy(domain.instanceId).catch(() => undefined)
 }
 
 /**

@@ -4,9 +4,13 @@ import https from 'node:https'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { AgentImageInfo, AgentTask, FinishTaskRequest, RegisterRequest, RegisterResponse, TaskEventsRequest } from '../agent-api/index.js'
+import { AgentErrorCode } from './error-codes.js'
 
 /** An error answer of the control plane's agent API. */
 export class AgentApiError extends Error {
+  /** Always `LB_AGENT_API_ERROR`; `status` tells which answer it was. */
+  readonly code = AgentErrorCode.AGENT_API_ERROR
+  /** The HTTP status the control plane answered with. */
   readonly status: number
   constructor(status: number, message: string) {
     super(message)

@@ -13,6 +13,7 @@ import { installErrorHandling } from './common/error-handling.js'
 import { lazyValidatorCompiler } from './common/lazy-validation.js'
 import { InvalidRequest } from '../services/errors.js'
 import type { Logger } from '../logging.js'
+import { ApiErrorCode } from './common/error-codes.js'
 
 export type { LoggerOption } from '../logging.js'
 
@@ -49,7 +50,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
     try {
       done(null, JSON.parse(text))
     } catch {
-      done(new InvalidRequest('Malformed request body', 'LB_MALFORMED_JSON'), undefined)
+      done(new InvalidRequest('Malformed request body', ApiErrorCode.MALFORMED_JSON), undefined)
     }
   })
 

@@ -1,5 +1,6 @@
 import type { AuthContext } from './identity/auth-context.js'
 import { LifeboatError, Unauthorized } from './errors.js'
+import { ServiceErrorCode } from './error-codes.js'
 
 /** The default roles, each implying the ones before it: reader ⊂ member ⊂ admin. */
 export const ROLE_HIERARCHY = ['reader', 'member', 'admin'] as const
@@ -15,7 +16,7 @@ export function impliedRoles(role: string): string[] {
 export class PolicyNotAuthorized extends LifeboatError {
   readonly rule: string
   constructor(rule: string) {
-    super(`Policy doesn't allow ${rule} to be performed.`, 'LB_POLICY_NOT_AUTHORIZED', 403)
+    super(`Policy doesn't allow ${rule} to be performed.`, ServiceErrorCode.POLICY_NOT_AUTHORIZED, 403)
     this.rule = rule
   }
 }

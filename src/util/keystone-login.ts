@@ -1,6 +1,8 @@
 // One Keystone v3 password login for the CLI, the tests and the bench. It
 // imports nothing of the app (src/util/ is a leaf), only speaks HTTP.
 
+import { UtilErrorCode } from './error-code.js'
+
 /** A domain by id or by name. */
 export type DomainRef = { id: string } | { name: string }
 
@@ -23,6 +25,9 @@ export interface KeystoneToken {
 
 /** Keystone refused the login (or answered something else than 201). */
 export class KeystoneLoginError extends Error {
+  /** Always `LB_KEYSTONE_LOGIN_REFUSED`; `status` tells which answer it was. */
+  readonly code = UtilErrorCode.KEYSTONE_LOGIN_REFUSED
+  /** The HTTP status Keystone answered with. */
   readonly status: number
   constructor(userName: string, status: number, text: string) {
     super(`Keystone refused the credentials of ${userName}: ${status} ${text}`)

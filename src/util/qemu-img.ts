@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process'
+import { UtilErrorCode, type ErrorCode } from './error-code.js'
 
 // The one place that runs `qemu-img`. It lives in src/util/ (pure helpers that
 // import nothing of the app) because both the volume and image services and
@@ -13,6 +14,8 @@ export class QemuImgError extends Error {
   readonly stderr: string
   /** True when there is no `qemu-img` to run (not installed). */
   readonly notInstalled: boolean
+  /** `LB_QEMU_IMG_MISSING` when not installed, else `LB_QEMU_IMG_FAILED`. */
+  readonly code: ErrorCode
 
   constructor(args: readonly string[], stderr: string, options: { cause: unknown }) {
     super(`qemu-img ${args[0]} failed: ${stderr.trim()}`, options)
@@ -20,6 +23,7 @@ export class QemuImgError extends Error {
     this.args = args
     this.stderr = stderr
     this.notInstalled = (options.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT'
+    this.code = this.notInstalled ? UtilErrorCode.QEMU_IMG_MISSING : UtilErrorCode.QEMU_IMG_FAILED
   }
 }
 

@@ -4,13 +4,13 @@
  * Method names are the manager's verbs (spawn, powerOff, rescue, unrescue).
  */
 
+import { DriverErrorCode } from './error-codes.js'
+
 /** Buses a disk can sit on (Nova's `hw_disk_bus` / `hw_rescue_bus` values, plus `fdc` for floppies). */
 export type DiskBus = 'virtio' | 'scsi' | 'ide' | 'sata' | 'usb' | 'fdc'
-export const DISK_BUSES: readonly DiskBus[] = ['virtio', 'scsi', 'ide', 'sata', 'usb', 'fdc']
 
 /** Device types (Nova's `hw_rescue_device` values). */
 export type DeviceType = 'disk' | 'cdrom' | 'floppy'
-export const DEVICE_TYPES: readonly DeviceType[] = ['disk', 'cdrom', 'floppy']
 
 export type DiskFormat = 'raw' | 'qcow2'
 export type DiskRole = 'root' | 'ephemeral' | 'swap' | 'volume' | 'config-drive' | 'rescue'
@@ -135,11 +135,12 @@ export interface HostInfo {
 
 /** Thrown by drivers; wraps the original error in `cause`. */
 export class DriverError extends Error {
-  readonly code: string
-  constructor(message: string, options?: { cause?: unknown; code?: string }) {
+  /** A code of `DriverErrorCode` (`LB_DRIVER_ERROR` when nothing more specific). */
+  readonly code: DriverErrorCode
+  constructor(message: string, options?: { cause?: unknown; code?: DriverErrorCode }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'DriverError'
-    this.code = options?.code ?? 'LB_DRIVER_ERROR'
+    this.code = options?.code ?? DriverErrorCode.DRIVER_ERROR
   }
 }
 
@@ -167,8 +168,8 @@ export interface VirtDriver {
   getDomain(instanceId: string): Promise<DomainInfo | null>
   /** Creates the disks and the config drive and boots the instance. */
   spawn(spec: InstanceSpec): Promise<void>
-  /** Stops the instance hard and removes it; `deleteDisks` removes its local disks too (never volumes). */
-  destroy(instanceId: string, options: { deleteDisks: boolean }): Promise<void>
+  /** Stops the instance hard and removes it with its local disks (never volumes). */
+  destroy(instanceId: string): Promise<void>
   /** Clean shutdown: ACPI power button, wait up to `timeoutSeconds`, then power off hard. */
   powerOff(instanceId: string, options: { timeoutSeconds: number }): Promise<void>
   /** Boots a stopped instance in its normal layout. */

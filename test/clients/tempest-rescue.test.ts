@@ -16,7 +16,7 @@ const MODULE = 'tempest.api.compute.servers.test_server_rescue'
 async function stopLeftoverGuests(cloud: TestCloud): Promise<void> {
   const { QemuDriver } = await import('../../src/virt/qemu/qemu-driver.js')
   const driver = new QemuDriver({ stateDir: path.join(cloud.running.config.dataDir, 'agent', 'qemu'), machineType: 'pc' })
-  for (const domain of await driver.listDomains()) await driver.destroy(domain.instanceId, { deleteDisks: true })
+  for (const domain of await driver.listDomains()) await driver.destroy(domain.instanceId)
 }
 // The trailing `\.` keeps other modules whose names start the same out of the run.
 const REGEX = 'tempest\\.api\\.compute\\.servers\\.test_server_rescue\\.'

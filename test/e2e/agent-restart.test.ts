@@ -63,7 +63,7 @@ describe('kill -9 of the agent while a real guest runs', { skip: qemuSkip(), tim
     } finally {
       await killHard(child)
       const driver = new QemuDriver({ stateDir: path.join(dataDir, 'agent', 'qemu'), machineType: 'pc' })
-      for (const domain of await driver.listDomains()) await driver.destroy(domain.instanceId, { deleteDisks: true })
+      for (const domain of await driver.listDomains()) await driver.destroy(domain.instanceId)
       fs.rmSync(dataDir, { recursive: true, force: true })
     }
   })

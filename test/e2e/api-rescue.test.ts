@@ -60,7 +60,7 @@ describe('rescue of real QEMU guests through the API', { skip: qemuSkip(), timeo
     if (cloud) {
       const { QemuDriver } = await import('../../src/virt/qemu/qemu-driver.js')
       const driver = new QemuDriver({ stateDir: path.join(cloud.running.config.dataDir, 'agent', 'qemu'), machineType: 'pc' })
-      for (const domain of await driver.listDomains()) await driver.destroy(domain.instanceId, { deleteDisks: true })
+      for (const domain of await driver.listDomains()) await driver.destroy(domain.instanceId)
     }
     await cloud?.close()
     if (dir) fs.rmSync(dir, { recursive: true, force: true })

@@ -184,7 +184,7 @@ describe('QemuDriver with a real guest (image-backed root, data volume, config d
   })
 
   test('destroy stops QEMU and removes local disks but never the volume', async () => {
-    await driver.destroy(id, { deleteDisks: true })
+    await driver.destroy(id)
     assert.equal(await driver.getDomain(id), null)
     assert.equal(fs.existsSync(path.join(dir, 'qemu/domains', id)), false)
     assert.ok(fs.existsSync(volumeFile))

@@ -80,7 +80,7 @@ async function perform(ctx: TaskContext, task: AgentTask): Promise<Omit<TaskRepo
       await unrescueInstance(ctx, { ...task, instance: await localizeSpec(ctx, task.instance) })
       break
     case 'destroy':
-      if (await driver.getDomain(id)) await driver.destroy(id, { deleteDisks: true })
+      if (await driver.getDomain(id)) await driver.destroy(id)
       return { powerState: PowerState.NOSTATE }
     case 'console_output':
       return { output: { output: (await driver.getDomain(id)) ? await driver.getConsoleOutput(id, job.length ?? undefined) : '' } }

@@ -2,10 +2,17 @@ import type { AgentImageInfo, AgentTask } from '../../agent-api/index.js'
 import type { InstanceSpec, RescueSpec } from '../../virt/virt-driver.js'
 import { PowerState } from '../../virt/virt-driver.js'
 import { withEvent, type ManagerContext, type TaskContext } from './manager-context.js'
+import { AgentErrorCode } from '../error-codes.js'
 
 /** Why a rescue could not be done; the message reaches the action event. */
 export class RescueError extends Error {
   override readonly name = 'RescueError'
+  /** A code of `AgentErrorCode`, for logs and tests. */
+  readonly code: AgentErrorCode
+  constructor(message: string, code: AgentErrorCode) {
+    super(message)
+    this.code = code
+  }
 }
 
 /**
@@ -14,8 +21,8 @@ export class RescueError extends Error {
  * the request was accepted fails the rescue, and the server goes back.
  */
 function decidedImage(imageId: string, image: AgentImageInfo | null): AgentImageInfo {
-  if (!image) throw new RescueError(`rescue image ${imageId} is no longer available (deleted after the rescue was accepted)`)
-  if (image.status !== 'active') throw new RescueError(`rescue image ${imageId} is no longer available (status ${image.status})`)
+  if (!image) throw new RescueError(`rescue image ${imageId} is no longer available (deleted after the rescue was accepted)`, AgentErrorCode.RESCUE_IMAGE_UNAVAILABLE)
+  if (image.status !== 'active') throw new RescueError(`rescue image ${imageId} is no longer available (status ${image.status})`, AgentErrorCode.RESCUE_IMAGE_UNAVAILABLE)
   return image
 }
 
@@ -26,7 +33,7 @@ function decidedImage(imageId: string, image: AgentImageInfo | null): AgentImage
  * as it was (running again if it ran) before the failure is reported.
  */
 export async function rescueInstance(ctx: TaskContext, task: AgentTask): Promise<void> {
-  if (task.task.kind !== 'rescue' || !task.rescue) throw new RescueError('not a rescue task')
+  if (task.task.kind !== 'rescue' || !task.rescue) throw new RescueError('not a rescue task', AgentErrorCode.WRONG_TASK)
   const rescue = task.rescue
   const { imageId, mode, device, bus, snapshotRoot } = task.task
   // The event keeps its name: the step is still where the rescue image is settled (now: checked, not chosen).
@@ -71,7 +78,7 @@ async function restoreAfterFailedRescue(ctx: ManagerContext, instance: InstanceS
 
 /** The agent's unrescue: the rescue disk goes, the original layout boots (root restored first with `discard`). */
 export async function unrescueInstance(ctx: TaskContext, task: AgentTask): Promise<void> {
-  if (task.task.kind !== 'unrescue') throw new RescueError('not an unrescue task')
+  if (task.task.kind !== 'unrescue') throw new RescueError('not an unrescue task', AgentErrorCode.WRONG_TASK)
   const discard = task.task.discard
   await withEvent(ctx, 'lifeboat_unrescue_boot', () => ctx.driver.unrescue(task.instance, { discardChanges: discard, timeoutSeconds: task.shutdownTimeoutSeconds }))
 }

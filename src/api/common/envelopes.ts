@@ -35,8 +35,3 @@ export const glanceEnvelope: ErrorEnvelope = (status, message) => ({
   title: statusTitle(status),
   message,
 })
-
-/** Placement: `{"errors": [{"status", "title", "detail", "request_id", "code"}]}`. */
-export const placementEnvelope: ErrorEnvelope = (status, message, requestId) => ({
-  errors: [{ status, title: statusTitle(status), detail: message, request_id: requestId, code: 'placement.undefined_code' }],
-})

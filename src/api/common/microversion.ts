@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { InvalidRequest, NotAcceptable } from '../../services/errors.js'
+import { ApiErrorCode } from './error-codes.js'
 
 /** A microversion `major.minor`. */
 export interface Microversion {
@@ -24,7 +25,7 @@ const VERSION_RE = /^([1-9]\d*)\.(0|[1-9]\d*)$/
 /** Parses `X.Y`; throws a 400 when malformed. */
 export function parseMicroversion(text: string): Microversion {
   const match = VERSION_RE.exec(text.trim())
-  if (!match) throw new InvalidRequest(`Invalid API version request string: ${text}`, 'LB_INVALID_MICROVERSION')
+  if (!match) throw new InvalidRequest(`Invalid API version request string: ${text}`, ApiErrorCode.INVALID_MICROVERSION)
   return { major: Number(match[1]), minor: Number(match[2]) }
 }
 
@@ -77,7 +78,7 @@ export function negotiateMicroversion(headers: FastifyRequest['headers'], spec: 
   if (compareMicroversions(version, min) < 0 || compareMicroversions(version, max) > 0) {
     throw new NotAcceptable(
       `Version ${formatMicroversion(version)} is not supported by the API. Minimum is ${spec.min} and maximum is ${spec.max}.`,
-      'LB_MICROVERSION_OUT_OF_RANGE',
+      ApiErrorCode.MICROVERSION_OUT_OF_RANGE,
     )
   }
   return version

@@ -35,6 +35,11 @@ function readScope(body: TokenRequest): TokenScope {
   throw new Unauthorized('The request you have made requires authentication.')
 }
 
+/** An unknown, expired or revoked subject token is a 404 (Keystone's answer); anything else goes through. */
+function invalidTokenAsNotFound(error: unknown): never {
+  throw error instanceof Unauthorized ? new NotFound('Could not find token.') : error
+}
+
 /** `/v3/auth/*`: issue, validate and revoke tokens; the caller's projects and catalog. */
 export function tokenRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
   const { tokens, directory } = ctx.services
@@ -65,9 +70,7 @@ export function tokenRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       const subject = subjectToken(req.headers)
       if (subject !== requestToken(req.headers)) authorize(req.auth, 'identity:validate_token', 'admin')
       const nocatalog = (req.query as Record<string, string>).nocatalog !== undefined
-      const body = await tokenBody(subject, !nocatalog).catch(() => {
-        throw new NotFound('Could not find token.')
-      })
+      const body = await tokenBody(subject, !nocatalog).catch(invalidTokenAsNotFound)
       reply.header('X-Subject-Token', subject)
       return body
     })
@@ -75,9 +78,7 @@ export function tokenRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
     app.head('/v3/auth/tokens', async (req, reply) => {
       const subject = subjectToken(req.headers)
       if (subject !== requestToken(req.headers)) authorize(req.auth, 'identity:check_token', 'admin')
-      await tokens.validate(subject).catch(() => {
-        throw new NotFound('Could not find token.')
-      })
+      await tokens.validate(subject).catch(invalidTokenAsNotFound)
       reply.header('X-Subject-Token', subject).status(200).send()
     })
 

@@ -4,11 +4,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { ApiContext } from '../context.js'
 import { ImageIdParams } from './schemas.js'
 import { UnsupportedMediaType } from '../../services/errors.js'
+import { ApiErrorCode } from '../common/error-codes.js'
 
 /** Glance takes image data only as `application/octet-stream` (other types have parsers of their own, e.g. text/plain). */
 function assertOctetStream(contentType: string | undefined): void {
   const base = (contentType ?? '').split(';')[0]!.trim().toLowerCase()
-  if (base !== 'application/octet-stream') throw new UnsupportedMediaType(`Invalid content type ${contentType ?? ''}`, 'LB_IMAGE_DATA_MEDIA_TYPE')
+  if (base !== 'application/octet-stream') throw new UnsupportedMediaType(`Invalid content type ${contentType ?? ''}`, ApiErrorCode.IMAGE_DATA_MEDIA_TYPE)
 }
 
 /** Uploads may be as large as disks; the octet-stream parser streams them, never buffering. */

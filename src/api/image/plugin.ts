@@ -8,6 +8,7 @@ import { PATCH_MEDIA_TYPES, PatchMediaTypeUnsupported } from '../../services/ima
 import { imageRoutes } from './image-routes.js'
 import { imageDataRoutes } from './image-data-routes.js'
 import { memberRoutes } from './member-routes.js'
+import { ApiErrorCode } from '../common/error-codes.js'
 
 // glance/api/versions.py without the cache and multi-store versions.
 const VERSIONS: Array<[string, 'CURRENT' | 'SUPPORTED']> = [
@@ -34,7 +35,7 @@ export function imagePlugin(ctx: ApiContext): FastifyPluginAsyncTypebox {
       try {
         done(null, JSON.parse(text))
       } catch {
-        done(new InvalidRequest('Malformed JSON in request body.', 'LB_MALFORMED_JSON'), undefined)
+        done(new InvalidRequest('Malformed JSON in request body.', ApiErrorCode.MALFORMED_JSON), undefined)
       }
     })
     app.addContentTypeParser('*', (req, _payload, done) => {

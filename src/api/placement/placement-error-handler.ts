@@ -4,6 +4,7 @@ import { PolicyNotAuthorized } from '../../services/policy.js'
 import { statusTitle } from '../common/envelopes.js'
 import { isAtLeast } from '../common/microversion.js'
 import { PlacementCode } from '../../services/placement/placement-errors.js'
+import { ApiErrorCode } from '../common/error-codes.js'
 
 /** The versions Placement serves; the root document and 406 errors name them. */
 export const PLACEMENT_MIN_VERSION = '1.0'
@@ -43,9 +44,9 @@ interface Mapped {
 function mapError(error: FastifyError, req: FastifyRequest): Mapped {
   if (error instanceof PolicyNotAuthorized) return { status: 403, message: `Policy does not allow ${error.rule} to be performed.` }
   if (error instanceof LifeboatError) {
-    if (error.code === 'LB_MICROVERSION_OUT_OF_RANGE') return { status: 406, message: `Unacceptable version header: ${requestedVersion(req)}` }
-    if (error.code === 'LB_INVALID_MICROVERSION') return { status: 400, message: `invalid version string: ${requestedVersion(req)}` }
-    if (error.code === 'LB_MALFORMED_JSON') return { status: 400, message: 'Malformed JSON: Expecting value: line 1 column 1 (char 0)' }
+    if (error.code === ApiErrorCode.MICROVERSION_OUT_OF_RANGE) return { status: 406, message: `Unacceptable version header: ${requestedVersion(req)}` }
+    if (error.code === ApiErrorCode.INVALID_MICROVERSION) return { status: 400, message: `invalid version string: ${requestedVersion(req)}` }
+    if (error.code === ApiErrorCode.MALFORMED_JSON) return { status: 400, message: 'Malformed JSON: Expecting value: line 1 column 1 (char 0)' }
     return { status: error.status, message: error.message, code: error.code.startsWith('placement.') ? error.code : undefined }
   }
   if (error.validation) return { status: 400, message: `JSON does not validate: ${error.message}` }

@@ -4,8 +4,9 @@ import { PlacementCode } from '../../services/placement/placement-errors.js'
 import type { RequestGroup } from '../../services/placement/placement-service.js'
 import { atLeast, queryAll } from './request-helpers.js'
 import { isUuidLike } from '../../util/uuid.js'
+import type { ErrorCode } from '../../util/error-code.js'
 
-function badQuery(message: string, code?: string): LifeboatError {
+function badQuery(message: string, code?: ErrorCode): LifeboatError {
   return code ? new LifeboatError(message, code, 400) : new InvalidRequest(message)
 }
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { TSchema, Static } from '@sinclair/typebox'
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
-import { InvalidRequest, LifeboatError, NotFound, UnsupportedMediaType } from '../../services/errors.js'
+import { InvalidRequest, MethodNotAllowed, NotFound, UnsupportedMediaType } from '../../services/errors.js'
 import { isAtLeast } from '../common/microversion.js'
 import { allValues, lastValue } from '../../util/query-values.js'
 
@@ -13,7 +13,7 @@ export function atLeast(req: FastifyRequest, version: string): boolean {
 /** microversion.version_handler: below `version` the route does not exist (404, or the given status). */
 export function requireVersion(req: FastifyRequest, version: string, status: 404 | 405 = 404): void {
   if (atLeast(req, version)) return
-  if (status === 405) throw new LifeboatError('', 'LB_METHOD_NOT_ALLOWED', 405)
+  if (status === 405) throw new MethodNotAllowed('')
   throw new NotFound('')
 }
 
@@ -79,7 +79,7 @@ export function methodNotAllowed(app: FastifyInstance, url: string, allowed: str
   app.route({
     method: others, url,
     handler: async () => {
-      throw new LifeboatError('The method specified is not allowed for this resource.', 'LB_METHOD_NOT_ALLOWED', 405, { headers: { allow: allowed.join(', ') } })
+      throw new MethodNotAllowed(undefined, { headers: { allow: allowed.join(', ') } })
     },
   })
 }

@@ -11,6 +11,7 @@ import { volumeActionRoutes } from './volume-action-routes.js'
 import { snapshotRoutes } from './snapshot-routes.js'
 import { attachmentRoutes } from './attachment-routes.js'
 import { miscRoutes } from './misc-routes.js'
+import { ApiErrorCode } from '../common/error-codes.js'
 
 /** The microversions served: Cinder's 3.0 up to 3.70 (3.71, extend completion, is not). */
 export const VOLUME_MICROVERSIONS = { service: 'volume', min: '3.0', max: '3.70' } as const
@@ -65,7 +66,7 @@ export function volumePlugin(ctx: ApiContext): FastifyPluginAsyncTypebox {
       // cinder/api/openstack/wsgi.py: a project id in the URL other than the token's is a 400, admins included.
       scoped.addHook('preHandler', async (req) => {
         const projectId = (req.params as { project_id?: string }).project_id
-        if (projectId !== undefined && projectId !== req.auth.projectId) throw new InvalidRequest('Malformed request url', 'LB_MALFORMED_REQUEST_URL')
+        if (projectId !== undefined && projectId !== req.auth.projectId) throw new InvalidRequest('Malformed request url', ApiErrorCode.MALFORMED_REQUEST_URL)
       })
       await registerAll(scoped, ctx)
     }, { prefix: '/v3/:project_id' })

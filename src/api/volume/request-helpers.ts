@@ -5,6 +5,7 @@ import { isAtLeast } from '../common/microversion.js'
 import type { ViewContext } from './views.js'
 import { strictBoolString } from '../../util/bool-string.js'
 import { firstValue } from '../../util/query-values.js'
+import { ApiErrorCode } from '../common/error-codes.js'
 
 /** The first value of a query parameter. */
 export function queryParam(req: FastifyRequest, name: string): string | undefined {
@@ -49,5 +50,5 @@ export function viewContext(ctx: ApiContext, req: FastifyRequest): ViewContext {
 
 /** Cinder answers a method below its microversion with 404 (`VersionNotFoundForAPIMethod`). */
 export function requireMicroversion(req: FastifyRequest, atLeast: string): void {
-  if (!isAtLeast(req.microversion, atLeast)) throw new NotFound(`API version ${req.microversion.major}.${req.microversion.minor} is not supported on this method.`, 'LB_VERSION_NOT_FOUND_FOR_METHOD')
+  if (!isAtLeast(req.microversion, atLeast)) throw new NotFound(`API version ${req.microversion.major}.${req.microversion.minor} is not supported on this method.`, ApiErrorCode.VERSION_NOT_FOUND_FOR_METHOD)
 }

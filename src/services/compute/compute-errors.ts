@@ -1,36 +1,79 @@
 import { Conflict, InvalidRequest, NotFound } from '../errors.js'
+import { ServiceErrorCode } from '../error-codes.js'
 
 /** 404 for a server that doesn't exist in the caller's scope. */
 export class InstanceNotFound extends NotFound {
   constructor(id: string) {
-    super(`Instance ${id} could not be found.`, 'LB_INSTANCE_NOT_FOUND')
+    super(`Instance ${id} could not be found.`, ServiceErrorCode.INSTANCE_NOT_FOUND)
+  }
+}
+
+/** 404 for a flavor that doesn't exist or the caller can't see. */
+export class FlavorNotFound extends NotFound {
+  constructor(id: string) {
+    super(`Flavor ${id} could not be found.`, ServiceErrorCode.FLAVOR_NOT_FOUND)
+  }
+}
+
+/** 409: a flavor of this name exists already. */
+export class FlavorExists extends Conflict {
+  constructor(name: string) {
+    super(`Flavor with name ${name} already exists.`, ServiceErrorCode.FLAVOR_EXISTS)
+  }
+}
+
+/** 404: the flavor has no extra spec of this key. */
+export class FlavorExtraSpecNotFound extends NotFound {
+  constructor(flavorId: string, key: string) {
+    super(`Flavor ${flavorId} has no extra specs with key ${key}.`, ServiceErrorCode.FLAVOR_EXTRA_SPEC_NOT_FOUND)
+  }
+}
+
+/** 409: the user has a keypair of this name already. */
+export class KeypairExists extends Conflict {
+  constructor(name: string) {
+    super(`Key pair '${name}' already exists.`, ServiceErrorCode.KEYPAIR_EXISTS)
+  }
+}
+
+/** 404: no such security group rule in the caller's groups. */
+export class SecurityGroupRuleNotFound extends NotFound {
+  constructor(id: string) {
+    super(`Security group rule ${id} not found.`, ServiceErrorCode.SECURITY_GROUP_RULE_NOT_FOUND)
+  }
+}
+
+/** 404 for a keypair the user doesn't have. */
+export class KeypairNotFound extends NotFound {
+  constructor(name: string, userId: string) {
+    super(`Keypair ${name} not found for user ${userId}`, ServiceErrorCode.KEYPAIR_NOT_FOUND)
   }
 }
 
 /** 409: the action is not allowed in the server's vm_state or task_state. */
 export class InstanceInvalidState extends Conflict {
   constructor(action: string, instanceId: string, attr: 'vm_state' | 'task_state', state: string | null) {
-    super(`Cannot '${action}' instance ${instanceId} while it is in ${attr} ${state}`, 'LB_INSTANCE_INVALID_STATE')
+    super(`Cannot '${action}' instance ${instanceId} while it is in ${attr} ${state}`, ServiceErrorCode.INSTANCE_INVALID_STATE)
   }
 }
 
 /** 409: the server is locked and the caller may not override it. */
 export class InstanceIsLocked extends Conflict {
   constructor(instanceId: string) {
-    super(`Instance ${instanceId} is locked`, 'LB_INSTANCE_LOCKED')
+    super(`Instance ${instanceId} is locked`, ServiceErrorCode.INSTANCE_LOCKED)
   }
 }
 
 /** 400: the server can't be rescued (Nova's InstanceNotRescuable). */
 export class InstanceNotRescuable extends InvalidRequest {
   constructor(instanceId: string, reason: string) {
-    super(`Instance ${instanceId} cannot be rescued: ${reason}`, 'LB_INSTANCE_NOT_RESCUABLE')
+    super(`Instance ${instanceId} cannot be rescued: ${reason}`, ServiceErrorCode.INSTANCE_NOT_RESCUABLE)
   }
 }
 
 /** 400: the image can't be a rescue image (Nova's UnsupportedRescueImage). */
 export class UnsupportedRescueImage extends InvalidRequest {
   constructor(imageId: string, reason?: string) {
-    super(`Requested rescue image '${imageId}' is not supported${reason ? `: ${reason}` : ''}`, 'LB_UNSUPPORTED_RESCUE_IMAGE')
+    super(`Requested rescue image '${imageId}' is not supported${reason ? `: ${reason}` : ''}`, ServiceErrorCode.UNSUPPORTED_RESCUE_IMAGE)
   }
 }

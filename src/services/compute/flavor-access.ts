@@ -4,6 +4,8 @@ import { authorize } from '../policy.js'
 import { Conflict, InvalidRequest, NotFound } from '../errors.js'
 import { validateExtraSpec } from './flavor-extra-specs.js'
 import { isUniqueViolation } from './unique-violation.js'
+import { ServiceErrorCode } from '../error-codes.js'
+import { FlavorExtraSpecNotFound } from './compute-errors.js'
 
 /** What the access rules read of a flavor: the flavor service's `getFlavor` (404 when the caller can't see it). */
 type FlavorReader = (auth: AuthContext, id: string) => Promise<{ isPublic: boolean; extraSpecs: Record<string, string> }>
@@ -34,7 +36,7 @@ export class FlavorAccessRules {
   async getExtraSpec(auth: AuthContext, flavorId: string, key: string): Promise<string> {
     authorize(auth, 'os_compute_api:os-flavor-extra-specs:show', 'reader')
     const specs = (await this.#getFlavor(auth, flavorId)).extraSpecs
-    if (!(key in specs)) throw new NotFound(`Flavor ${flavorId} has no extra specs with key ${key}.`, 'LB_FLAVOR_EXTRA_SPEC_NOT_FOUND')
+    if (!(key in specs)) throw new FlavorExtraSpecNotFound(flavorId, key)
     return specs[key]!
   }
 
@@ -73,7 +75,7 @@ export class FlavorAccessRules {
     await this.#getFlavor(auth, flavorId)
     const result = await this.#deps.db.deleteFrom('flavor_extra_specs').where('flavor_id', '=', flavorId).where('key', '=', key).executeTakeFirst()
     if (Number(result.numDeletedRows) === 0) {
-      throw new NotFound(`Flavor ${flavorId} has no extra specs with key ${key}.`, 'LB_FLAVOR_EXTRA_SPEC_NOT_FOUND')
+      throw new FlavorExtraSpecNotFound(flavorId, key)
     }
   }
 
@@ -87,7 +89,7 @@ export class FlavorAccessRules {
   async listFlavorAccess(auth: AuthContext, flavorId: string): Promise<FlavorAccessEntry[]> {
     authorize(auth, 'os_compute_api:os-flavor-access', 'admin')
     const flavor = await this.#getFlavor(auth, flavorId)
-    if (flavor.isPublic) throw new NotFound('Access list not available for public flavors.', 'LB_FLAVOR_ACCESS_PUBLIC')
+    if (flavor.isPublic) throw new NotFound('Access list not available for public flavors.', ServiceErrorCode.FLAVOR_ACCESS_PUBLIC)
     return this.#entries(flavorId)
   }
 
@@ -96,13 +98,13 @@ export class FlavorAccessRules {
     authorize(auth, 'os_compute_api:os-flavor-access:add_tenant_access', 'admin')
     await this.#assertProject(projectId)
     const flavor = await this.#getFlavor(auth, flavorId)
-    if (refusePublic && flavor.isPublic) throw new Conflict('Can not add access to a public flavor.', 'LB_FLAVOR_PUBLIC')
+    if (refusePublic && flavor.isPublic) throw new Conflict('Can not add access to a public flavor.', ServiceErrorCode.FLAVOR_PUBLIC)
     const exists = await this.#deps.db.selectFrom('flavor_projects').select('flavor_id')
       .where('flavor_id', '=', flavorId).where('project_id', '=', projectId).executeTakeFirst()
     const message = `Flavor access already exists for flavor ${flavorId} and project ${projectId} combination.`
-    if (exists) throw new Conflict(message, 'LB_FLAVOR_ACCESS_EXISTS')
+    if (exists) throw new Conflict(message, ServiceErrorCode.FLAVOR_ACCESS_EXISTS)
     await this.#deps.db.insertInto('flavor_projects').values({ flavor_id: flavorId, project_id: projectId }).execute().catch((error: unknown) => {
-      if (isUniqueViolation(error)) throw new Conflict(message, 'LB_FLAVOR_ACCESS_EXISTS')
+      if (isUniqueViolation(error)) throw new Conflict(message, ServiceErrorCode.FLAVOR_ACCESS_EXISTS)
       throw error
     })
     return this.#entries(flavorId)
@@ -114,13 +116,13 @@ export class FlavorAccessRules {
     await this.#getFlavor(auth, flavorId)
     const result = await this.#deps.db.deleteFrom('flavor_projects').where('flavor_id', '=', flavorId).where('project_id', '=', projectId).executeTakeFirst()
     if (Number(result.numDeletedRows) === 0) {
-      throw new NotFound(`Flavor access not found for ${flavorId} / ${projectId} combination.`, 'LB_FLAVOR_ACCESS_NOT_FOUND')
+      throw new NotFound(`Flavor access not found for ${flavorId} / ${projectId} combination.`, ServiceErrorCode.FLAVOR_ACCESS_NOT_FOUND)
     }
     return this.#entries(flavorId)
   }
 
   async #assertProject(projectId: string): Promise<void> {
     const row = await this.#deps.db.selectFrom('projects').select('id').where('id', '=', projectId).executeTakeFirst()
-    if (!row) throw new InvalidRequest(`Project ID ${projectId} is not a valid project.`, 'LB_INVALID_PROJECT')
+    if (!row) throw new InvalidRequest(`Project ID ${projectId} is not a valid project.`, ServiceErrorCode.INVALID_PROJECT)
   }
 }

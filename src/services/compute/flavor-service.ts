@@ -5,10 +5,12 @@ import type { AuthContext } from '../identity/auth-context.js'
 import type { Database } from '../../db/schema.js'
 import type { FlavorsTable } from '../../db/tables/compute-tables.js'
 import { authorize } from '../policy.js'
-import { Conflict, InvalidRequest, NotFound } from '../errors.js'
+import { Conflict, InvalidRequest } from '../errors.js'
 import { nowIso } from '../time.js'
 import { FlavorAccessRules } from './flavor-access.js'
 import { isUniqueViolation } from './unique-violation.js'
+import { ServiceErrorCode } from '../error-codes.js'
+import { FlavorExists, FlavorNotFound } from './compute-errors.js'
 
 /** A flavor with its extra specs. */
 export interface FlavorRecord {
@@ -126,7 +128,7 @@ export class FlavorService {
   /** A flavor the caller may use (public, or private with access, or admin); NotFound otherwise. */
   async getFlavor(auth: AuthContext, id: string): Promise<FlavorRecord> {
     const [flavor] = await loadFlavors(this.#deps.db, [id])
-    if (!flavor || !(await this.#visible(auth, flavor))) throw new NotFound(`Flavor ${id} could not be found.`, 'LB_FLAVOR_NOT_FOUND')
+    if (!flavor || !(await this.#visible(auth, flavor))) throw new FlavorNotFound(id)
     return flavor
   }
 
@@ -153,7 +155,7 @@ export class FlavorService {
     flavors.sort((a, b) => direction * compare(a[key], b[key]) || compare(a.id, b.id))
     if (query.marker !== undefined) {
       const index = flavors.findIndex((f) => f.id === query.marker)
-      if (index < 0) throw new InvalidRequest(`marker [${query.marker}] not found`, 'LB_MARKER_NOT_FOUND')
+      if (index < 0) throw new InvalidRequest(`marker [${query.marker}] not found`, ServiceErrorCode.MARKER_NOT_FOUND)
       flavors = flavors.slice(index + 1)
     }
     return query.limit !== undefined ? flavors.slice(0, query.limit) : flavors
@@ -173,7 +175,7 @@ export class FlavorService {
     await db.transaction().execute(async (trx) => {
       await this.#insertRow(trx, id, name, input)
     }).catch((error: unknown) => {
-      if (isUniqueViolation(error)) throw new Conflict(`Flavor with name ${name} already exists.`, 'LB_FLAVOR_EXISTS')
+      if (isUniqueViolation(error)) throw new FlavorExists(name)
       throw error
     })
     return (await loadFlavors(db, [id]))[0]!
@@ -181,10 +183,10 @@ export class FlavorService {
 
   async #insertRow(trx: Kysely<Database>, id: string, name: string, input: NewFlavor): Promise<void> {
     if (await trx.selectFrom('flavors').select('id').where('name', '=', name).executeTakeFirst()) {
-      throw new Conflict(`Flavor with name ${name} already exists.`, 'LB_FLAVOR_EXISTS')
+      throw new FlavorExists(name)
     }
     if (await trx.selectFrom('flavors').select('id').where('id', '=', id).executeTakeFirst()) {
-      throw new Conflict(`Flavor with ID ${id} already exists.`, 'LB_FLAVOR_ID_EXISTS')
+      throw new Conflict(`Flavor with ID ${id} already exists.`, ServiceErrorCode.FLAVOR_ID_EXISTS)
     }
     await trx.insertInto('flavors').values({
       id, name, vcpus: input.vcpus, ram: input.ram, disk: input.disk, ephemeral: input.ephemeral ?? 0, swap: input.swap ?? 0,
@@ -198,7 +200,7 @@ export class FlavorService {
     authorize(auth, 'os_compute_api:os-flavor-manage:delete', 'admin')
     await this.#deps.db.transaction().execute(async (trx) => {
       const found = await trx.selectFrom('flavors').select('id').where('id', '=', id).executeTakeFirst()
-      if (!found) throw new NotFound(`Flavor ${id} could not be found.`, 'LB_FLAVOR_NOT_FOUND')
+      if (!found) throw new FlavorNotFound(id)
       await trx.deleteFrom('flavor_extra_specs').where('flavor_id', '=', id).execute()
       await trx.deleteFrom('flavor_projects').where('flavor_id', '=', id).execute()
       await trx.deleteFrom('flavors').where('id', '=', id).execute()
@@ -209,7 +211,7 @@ export class FlavorService {
   async updateFlavorDescription(auth: AuthContext, id: string, description: string | null): Promise<FlavorRecord> {
     authorize(auth, 'os_compute_api:os-flavor-manage:update', 'admin')
     const result = await this.#deps.db.updateTable('flavors').set({ description }).where('id', '=', id).executeTakeFirst()
-    if (Number(result.numUpdatedRows) === 0) throw new NotFound(`Flavor ${id} could not be found.`, 'LB_FLAVOR_NOT_FOUND')
+    if (Number(result.numUpdatedRows) === 0) throw new FlavorNotFound(id)
     return (await loadFlavors(this.#deps.db, [id]))[0]!
   }
 

@@ -2,6 +2,7 @@ import type { AuthContext } from '../identity/auth-context.js'
 import type { ImageRecord, ImageService } from '../image/image-service.js'
 import { Forbidden, NotFound } from '../errors.js'
 import { DEFAULT_QUOTAS } from './compute-quotas.js'
+import { ServiceErrorCode } from '../error-codes.js'
 
 /** Nova's image proxy filters (images.py SUPPORTED_FILTERS), as given in the query. */
 export interface ImageProxyQuery {
@@ -25,7 +26,7 @@ async function visibleImage(images: ImageService, auth: AuthContext, id: string)
   try {
     return await images.getImage(auth, id)
   } catch (error) {
-    if (error instanceof NotFound) throw new NotFound('Image not found.', 'LB_IMAGE_NOT_FOUND')
+    if (error instanceof NotFound) throw new NotFound('Image not found.', ServiceErrorCode.IMAGE_NOT_FOUND)
     throw error
   }
 }
@@ -83,7 +84,7 @@ export class ImageProxy {
   async setMetadata(auth: AuthContext, id: string, metadata: Record<string, string>, replace: boolean): Promise<Record<string, string>> {
     const image = await visibleImage(this.#images, auth, id)
     const next = replace ? { ...metadata } : { ...image.properties, ...metadata }
-    if (Object.keys(next).length > DEFAULT_QUOTAS.metadata_items) throw new Forbidden('Image metadata limit exceeded', 'LB_IMAGE_METADATA_LIMIT')
+    if (Object.keys(next).length > DEFAULT_QUOTAS.metadata_items) throw new Forbidden('Image metadata limit exceeded', ServiceErrorCode.IMAGE_METADATA_LIMIT)
     const ops: Array<Record<string, unknown>> = []
     if (replace) for (const key of Object.keys(image.properties)) if (!(key in metadata)) ops.push({ op: 'remove', path: pointer(key) })
     for (const [key, value] of Object.entries(metadata)) ops.push({ op: key in image.properties ? 'replace' : 'add', path: pointer(key), value })
@@ -94,7 +95,7 @@ export class ImageProxy {
   /** Removes one custom property; 404 "Invalid metadata key" when absent. */
   async deleteMetadataItem(auth: AuthContext, id: string, key: string): Promise<void> {
     const image = await visibleImage(this.#images, auth, id)
-    if (!(key in image.properties)) throw new NotFound('Invalid metadata key', 'LB_IMAGE_METADATA_NOT_FOUND')
+    if (!(key in image.properties)) throw new NotFound('Invalid metadata key', ServiceErrorCode.IMAGE_METADATA_NOT_FOUND)
     await this.#images.updateImage(auth, id, JSON_PATCH, [{ op: 'remove', path: pointer(key) }])
   }
 }

@@ -1,5 +1,6 @@
 import { X509Certificate, createHash, generateKeyPairSync } from 'node:crypto'
 import { InvalidRequest } from '../errors.js'
+import { ServiceErrorCode } from '../error-codes.js'
 
 /** A freshly generated SSH keypair; the private key is shown once and never stored. */
 export interface GeneratedKeypair {
@@ -26,7 +27,7 @@ function sshMpint(unsigned: Buffer): Buffer {
 }
 
 function invalid(reason: string): InvalidRequest {
-  return new InvalidRequest(`Keypair data is invalid: ${reason}`, 'LB_INVALID_KEYPAIR')
+  return new InvalidRequest(`Keypair data is invalid: ${reason}`, ServiceErrorCode.INVALID_KEYPAIR)
 }
 
 /** Reads the length-prefixed fields of an SSH public key blob; throws when it is malformed. */

@@ -3,11 +3,13 @@ import type { Store } from '../store.js'
 import type { AuthContext } from '../identity/auth-context.js'
 import type { KeypairsTable } from '../../db/tables/compute-tables.js'
 import { PolicyNotAuthorized, authorize } from '../policy.js'
-import { Conflict, Forbidden, InvalidRequest, NotFound } from '../errors.js'
+import { Forbidden, InvalidRequest } from '../errors.js'
 import { nowIso } from '../time.js'
 import { generateSshKeypair, sshFingerprint, x509Fingerprint } from './keypair-keys.js'
 import { isUniqueViolation } from './unique-violation.js'
 import { DEFAULT_QUOTAS } from './compute-quotas.js'
+import { ServiceErrorCode } from '../error-codes.js'
+import { KeypairExists, KeypairNotFound } from './compute-errors.js'
 
 /** A keypair as servers use it. */
 export interface KeypairRecord {
@@ -75,16 +77,16 @@ export class KeypairService {
       fingerprint = type === 'x509' ? x509Fingerprint(publicKey) : sshFingerprint(publicKey)
     } else if (type === 'x509') {
       // Nova makes a WinRM certificate here; Lifeboat has no X.509 issuer, so x509 keypairs must be imported.
-      throw new InvalidRequest('Keypair data is invalid: generating x509 keypairs is not supported; import a certificate as public_key', 'LB_INVALID_KEYPAIR')
+      throw new InvalidRequest('Keypair data is invalid: generating x509 keypairs is not supported; import a certificate as public_key', ServiceErrorCode.INVALID_KEYPAIR)
     } else {
       ;({ publicKey, fingerprint, privateKey } = generateSshKeypair())
     }
     const db = this.#deps.db
     const keypair = await db.transaction().execute(async (trx) => {
       const count = await trx.selectFrom('keypairs').select((eb) => eb.fn.countAll<string | number>().as('n')).where('user_id', '=', userId).executeTakeFirstOrThrow()
-      if (Number(count.n) >= DEFAULT_QUOTAS.key_pairs) throw new Forbidden('Quota exceeded, too many key pairs.', 'LB_KEYPAIR_LIMIT')
+      if (Number(count.n) >= DEFAULT_QUOTAS.key_pairs) throw new Forbidden('Quota exceeded, too many key pairs.', ServiceErrorCode.KEYPAIR_LIMIT)
       if (await trx.selectFrom('keypairs').select('id').where('user_id', '=', userId).where('name', '=', input.name).executeTakeFirst()) {
-        throw new Conflict(`Key pair '${input.name}' already exists.`, 'LB_KEYPAIR_EXISTS')
+        throw new KeypairExists(input.name)
       }
       // Nova shows an integer id; the column is text, so the next id is max + 1 over the numeric ids.
       const max = await trx.selectFrom('keypairs').select(sql<string | number | null>`max(cast(id as integer))`.as('m')).executeTakeFirstOrThrow()
@@ -94,7 +96,7 @@ export class KeypairService {
       await trx.insertInto('keypairs').values(row).execute()
       return recordOf(row)
     }).catch((error: unknown) => {
-      if (isUniqueViolation(error)) throw new Conflict(`Key pair '${input.name}' already exists.`, 'LB_KEYPAIR_EXISTS')
+      if (isUniqueViolation(error)) throw new KeypairExists(input.name)
       throw error
     })
     return { keypair, privateKey }
@@ -104,7 +106,7 @@ export class KeypairService {
   async getKeypair(auth: AuthContext, name: string, userId?: string): Promise<KeypairRecord> {
     const target = this.#targetUser(auth, 'os_compute_api:os-keypairs:show', userId)
     const keypair = await this.findKeypair(target, name)
-    if (!keypair) throw new NotFound(`Keypair ${name} not found for user ${target}`, 'LB_KEYPAIR_NOT_FOUND')
+    if (!keypair) throw new KeypairNotFound(name, target)
     return keypair
   }
 
@@ -113,7 +115,7 @@ export class KeypairService {
     const target = this.#targetUser(auth, 'os_compute_api:os-keypairs:index', options.userId)
     let query = this.#deps.db.selectFrom('keypairs').selectAll().where('user_id', '=', target).orderBy('name')
     if (options.marker !== undefined) {
-      if (!(await this.findKeypair(target, options.marker))) throw new InvalidRequest(`Marker ${options.marker} could not be found.`, 'LB_MARKER_NOT_FOUND')
+      if (!(await this.findKeypair(target, options.marker))) throw new InvalidRequest(`Marker ${options.marker} could not be found.`, ServiceErrorCode.MARKER_NOT_FOUND)
       query = query.where('name', '>', options.marker)
     }
     if (options.limit !== undefined) query = query.limit(options.limit)
@@ -124,6 +126,6 @@ export class KeypairService {
   async deleteKeypair(auth: AuthContext, name: string, userId?: string): Promise<void> {
     const target = this.#targetUser(auth, 'os_compute_api:os-keypairs:delete', userId)
     const result = await this.#deps.db.deleteFrom('keypairs').where('user_id', '=', target).where('name', '=', name).executeTakeFirst()
-    if (Number(result.numDeletedRows) === 0) throw new NotFound(`Keypair ${name} not found for user ${target}`, 'LB_KEYPAIR_NOT_FOUND')
+    if (Number(result.numDeletedRows) === 0) throw new KeypairNotFound(name, target)
   }
 }

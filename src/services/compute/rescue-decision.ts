@@ -8,6 +8,7 @@
 import type { DeviceType, DiskBus, RescueMode } from '../../agent-api/index.js'
 import { Conflict } from '../errors.js'
 import { InstanceNotRescuable, UnsupportedRescueImage } from './compute-errors.js'
+import { ServiceErrorCode } from '../error-codes.js'
 
 /** An image as the decision needs it. */
 export interface RescueImageFacts {
@@ -96,7 +97,7 @@ export function rescueMode(properties: Record<string, string>): RescueMode {
 /** Nova's `_check_volume_status`: every attached volume must be `in-use` (409 otherwise). */
 function assertVolumesInUse(facts: RescueFacts): void {
   for (const volume of facts.attachedVolumes) {
-    if (volume.status !== 'in-use') throw new Conflict(`Invalid volume: volume '${volume.id}' status must be 'in-use'. Currently in '${volume.status}' status`, 'LB_INVALID_VOLUME')
+    if (volume.status !== 'in-use') throw new Conflict(`Invalid volume: volume '${volume.id}' status must be 'in-use'. Currently in '${volume.status}' status`, ServiceErrorCode.INVALID_VOLUME)
   }
 }
 

@@ -12,6 +12,7 @@ import { RESCUABLE_STATES, TaskState, VmState } from './instance-states.js'
 import { generateAdminPass } from './server-create.js'
 import { instanceImageProperties } from './instance-spec.js'
 import { nowIso } from '../time.js'
+import { ServiceErrorCode } from '../error-codes.js'
 
 /** A rescue request, after the route read the body and the microversion. */
 export interface RescueRequest {
@@ -29,7 +30,7 @@ export interface RescueRequest {
 
 class OperationNotSupportedForVTPM extends InvalidRequest {
   constructor(instanceId: string) {
-    super(`Operation 'rescue' not supported for vTPM-enabled instance (${instanceId}).`, 'LB_VTPM_NOT_SUPPORTED')
+    super(`Operation 'rescue' not supported for vTPM-enabled instance (${instanceId}).`, ServiceErrorCode.VTPM_NOT_SUPPORTED)
   }
 }
 

@@ -3,10 +3,12 @@ import type { Store } from '../store.js'
 import type { AuthContext } from '../identity/auth-context.js'
 import type { SecurityGroupRulesTable, SecurityGroupsTable } from '../../db/tables/compute-tables.js'
 import { authorize, scopedProjectId } from '../policy.js'
-import { InvalidRequest, NotFound } from '../errors.js'
+import { InvalidRequest, NotFound, onNotFound } from '../errors.js'
 import { nowIso } from '../time.js'
 import { isUniqueViolation } from './unique-violation.js'
 import { buildIngressRule, type RuleRequest } from './security-group-rules.js'
+import { ServiceErrorCode } from '../error-codes.js'
+import { SecurityGroupRuleNotFound } from './compute-errors.js'
 
 /** A rule with the name and project of its source group, when it has one. */
 export interface SecurityGroupRuleRecord {
@@ -28,7 +30,7 @@ export interface SecurityGroupRecord {
   rules: SecurityGroupRuleRecord[]
 }
 
-const NO_GROUP = (id: string) => new NotFound(`Security group ${id} not found.`, 'LB_SECURITY_GROUP_NOT_FOUND')
+const NO_GROUP = (id: string) => new NotFound(`Security group ${id} not found.`, ServiceErrorCode.SECURITY_GROUP_NOT_FOUND)
 
 /**
  * Nova's own security groups (`os-security-groups`), served for clouds
@@ -110,7 +112,7 @@ export class SecurityGroupService {
     authorize(auth, 'os_compute_api:os-security-groups:create', 'member')
     const projectId = scopedProjectId(auth, 'os_compute_api:os-security-groups:create')
     await this.ensureDefaultGroup(projectId)
-    const exists = () => new InvalidRequest(`Security group ${name} already exists for project ${projectId}.`, 'LB_SECURITY_GROUP_EXISTS')
+    const exists = () => new InvalidRequest(`Security group ${name} already exists for project ${projectId}.`, ServiceErrorCode.SECURITY_GROUP_EXISTS)
     const taken = await this.#deps.db.selectFrom('security_groups').select('id').where('project_id', '=', projectId).where('name', '=', name).executeTakeFirst()
     if (taken) throw exists()
     const id = randomUUID()
@@ -128,7 +130,7 @@ export class SecurityGroupService {
     if (group.name === 'default' && name !== 'default') throw new InvalidRequest('Updating default security group not allowed.')
     if (name !== group.name) {
       const taken = await this.#deps.db.selectFrom('security_groups').select('id').where('project_id', '=', group.projectId).where('name', '=', name).executeTakeFirst()
-      if (taken) throw new InvalidRequest(`Security group ${name} already exists for project ${group.projectId}.`, 'LB_SECURITY_GROUP_EXISTS')
+      if (taken) throw new InvalidRequest(`Security group ${name} already exists for project ${group.projectId}.`, ServiceErrorCode.SECURITY_GROUP_EXISTS)
     }
     await this.#deps.db.updateTable('security_groups').set({ name, description }).where('id', '=', id).execute()
     return this.#group(auth, id)
@@ -143,7 +145,7 @@ export class SecurityGroupService {
     await db.transaction().execute(async (trx) => {
       const used = await trx.selectFrom('instance_security_groups').innerJoin('instances', 'instances.uuid', 'instance_security_groups.instance_uuid')
         .select('instance_security_groups.instance_uuid').where('instance_security_groups.group_id', '=', id).where('instances.deleted', '=', 0).executeTakeFirst()
-      if (used) throw new InvalidRequest(`Security group ${id} is in use.`, 'LB_SECURITY_GROUP_IN_USE')
+      if (used) throw new InvalidRequest(`Security group ${id} is in use.`, ServiceErrorCode.SECURITY_GROUP_IN_USE)
       await trx.deleteFrom('security_group_rules').where('source_group_id', '=', id).execute()
       await trx.deleteFrom('security_group_rules').where('group_id', '=', id).execute()
       await trx.deleteFrom('instance_security_groups').where('group_id', '=', id).execute()
@@ -160,7 +162,7 @@ export class SecurityGroupService {
     const existing = await this.#deps.db.selectFrom('security_group_rules').selectAll().where('group_id', '=', group.id).execute()
     const duplicate = existing.some((r) => r.ip_protocol === rule.ipProtocol && r.cidr === rule.cidr && r.source_group_id === rule.sourceGroupId
       && (r.from_port === null ? null : Number(r.from_port)) === rule.fromPort && (r.to_port === null ? null : Number(r.to_port)) === rule.toPort)
-    if (duplicate) throw new InvalidRequest(`This rule already exists in group ${parentGroupId}`, 'LB_SECURITY_GROUP_RULE_EXISTS')
+    if (duplicate) throw new InvalidRequest(`This rule already exists in group ${parentGroupId}`, ServiceErrorCode.SECURITY_GROUP_RULE_EXISTS)
     const id = randomUUID()
     await this.#deps.db.insertInto('security_group_rules').values({
       id, group_id: parentGroupId, ip_protocol: rule.ipProtocol, from_port: rule.fromPort, to_port: rule.toPort, cidr: rule.cidr, source_group_id: rule.sourceGroupId,
@@ -172,10 +174,8 @@ export class SecurityGroupService {
   async deleteRule(auth: AuthContext, id: string): Promise<void> {
     authorize(auth, 'os_compute_api:os-security-groups:rule:delete', 'member')
     const rule = await this.#deps.db.selectFrom('security_group_rules').select(['id', 'group_id']).where('id', '=', id).executeTakeFirst()
-    if (!rule) throw new NotFound(`Security group rule ${id} not found.`, 'LB_SECURITY_GROUP_RULE_NOT_FOUND')
-    await this.#group(auth, rule.group_id).catch(() => {
-      throw new NotFound(`Security group rule ${id} not found.`, 'LB_SECURITY_GROUP_RULE_NOT_FOUND')
-    })
+    if (!rule) throw new SecurityGroupRuleNotFound(id)
+    await this.#group(auth, rule.group_id).catch(onNotFound(() => new SecurityGroupRuleNotFound(id)))
     await this.#deps.db.deleteFrom('security_group_rules').where('id', '=', id).execute()
   }
 
@@ -197,7 +197,7 @@ export class SecurityGroupService {
     const projectId = scopedProjectId(auth, 'os_compute_api:os-security-groups:add')
     if (groupName === 'default') await this.ensureDefaultGroup(projectId)
     const row = await this.#deps.db.selectFrom('security_groups').select('id').where('project_id', '=', projectId).where('name', '=', groupName).executeTakeFirst()
-    if (!row) throw new NotFound(`Security group ${groupName} is not found for project ${projectId}`, 'LB_SECURITY_GROUP_NOT_FOUND')
+    if (!row) throw new NotFound(`Security group ${groupName} is not found for project ${projectId}`, ServiceErrorCode.SECURITY_GROUP_NOT_FOUND)
     return { id: row.id, projectId }
   }
 
@@ -219,7 +219,7 @@ export class SecurityGroupService {
     const group = await this.#groupByName(auth, groupName)
     const result = await this.#deps.db.deleteFrom('instance_security_groups').where('instance_uuid', '=', instanceUuid).where('group_id', '=', group.id).executeTakeFirst()
     if (Number(result.numDeletedRows) === 0) {
-      throw new NotFound(`Security group ${groupName} not associated with the instance ${instanceUuid}`, 'LB_SECURITY_GROUP_NOT_ON_SERVER')
+      throw new NotFound(`Security group ${groupName} not associated with the instance ${instanceUuid}`, ServiceErrorCode.SECURITY_GROUP_NOT_ON_SERVER)
     }
   }
 }

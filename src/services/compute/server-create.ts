@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import type { CreateServerDeps } from './ports.js'
 import type { CallContext } from './call-context.js'
 import { actionContext } from './call-context.js'
-import { InvalidRequest, NotFound } from '../errors.js'
+import { InvalidRequest, NotFound, onNotFound } from '../errors.js'
 import { planBlockDeviceMappings, deviceNameAt, type BdmRequest } from './block-device-mappings.js'
 import { recordAction } from './instance-actions.js'
 import { TaskState, VmState } from './instance-states.js'
@@ -99,15 +99,11 @@ export async function createServer(deps: CreateServerDeps, call: CallContext, in
   }
   for (const bdm of bdms) {
     if (bdm.sourceType === 'image' && bdm.imageId && bdm.imageId !== imageId) {
-      const image = await deps.images.getImage(auth, bdm.imageId).catch(() => {
-        throw new InvalidRequest(`Image ${bdm.imageId} could not be found.`)
-      })
+      const image = await deps.images.getImage(auth, bdm.imageId).catch(onNotFound(() => new InvalidRequest(`Image ${bdm.imageId} could not be found.`)))
       if (image.status !== 'active') throw new InvalidRequest(`Image ${bdm.imageId} is not active.`)
     }
     if (bdm.sourceType === 'volume' && bdm.volumeId) {
-      const volume = await deps.volumes.getVolume(auth, bdm.volumeId).catch(() => {
-        throw new InvalidRequest(`Block Device Mapping is Invalid: failed to get volume ${bdm.volumeId}.`)
-      })
+      const volume = await deps.volumes.getVolume(auth, bdm.volumeId).catch(onNotFound(() => new InvalidRequest(`Block Device Mapping is Invalid: failed to get volume ${bdm.volumeId}.`)))
       if (volume.status !== 'available') throw new InvalidRequest(`Block Device Mapping is Invalid: Volume ${bdm.volumeId} status must be available`)
     }
     if (bdm.destinationType === 'volume' && bdm.sourceType === 'image' && bdm.volumeSize !== null && bdm.volumeSize < imageMinDisk) {

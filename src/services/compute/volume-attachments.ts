@@ -3,7 +3,7 @@ import type { Store, VolumeAttachmentDeps } from './ports.js'
 import type { TaskQueue } from '../tasks/task-queue.js'
 import { actionContext, type CallContext } from './call-context.js'
 import { authorize } from '../policy.js'
-import { Conflict, InvalidRequest, NotFound } from '../errors.js'
+import { Conflict, InvalidRequest, NotFound, onNotFound } from '../errors.js'
 import { getInstanceDetails, type BdmRow } from './instance-store.js'
 import { assertNotLocked, assertVmState } from './instance-guards.js'
 import { recordAction } from './instance-actions.js'
@@ -13,12 +13,6 @@ import { nowIso } from '../time.js'
 
 /** vm_states that allow attaching and detaching volumes (nova/compute/api.py). */
 const ATTACHABLE_STATES = [VmState.ACTIVE, VmState.PAUSED, VmState.STOPPED, VmState.RESIZED, VmState.SOFT_DELETED, VmState.SHELVED, VmState.SHELVED_OFFLOADED]
-
-/** A volume attachment as `os-volume_attachments` shows it. */
-export interface VolumeAttachmentView {
-  bdm: BdmRow
-  serverId: string
-}
 
 /** The volume mappings of a server (everything but the image root and local disks). */
 export async function listVolumeAttachments(deps: Store, call: CallContext, instanceId: string): Promise<BdmRow[]> {
@@ -45,9 +39,7 @@ export async function attachVolume(deps: VolumeAttachmentDeps, tasks: TaskQueue,
   assertNotLocked(auth, details.row)
   assertVmState(details.row, 'attach_volume', ATTACHABLE_STATES)
   const volumes = deps.volumes
-  const volume = await volumes.getVolume(auth, input.volumeId).catch(() => {
-    throw new NotFound(`Volume ${input.volumeId} could not be found.`)
-  })
+  const volume = await volumes.getVolume(auth, input.volumeId).catch(onNotFound(() => new NotFound(`Volume ${input.volumeId} could not be found.`)))
   if (details.bdms.some((b) => b.volume_id === volume.id)) throw new Conflict(`volume ${volume.id} already attached`)
   if (volume.status !== 'available') throw new InvalidRequest(`Invalid volume: volume '${volume.id}' status must be 'available'. Currently in '${volume.status}'`)
   const used = new Set(details.bdms.map((b) => b.device_name))

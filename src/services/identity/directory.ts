@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
 import type { DomainsTable, ProjectsTable, RolesTable, UsersTable } from '../../db/tables/identity-tables.js'
-import { Conflict, InvalidRequest, NotFound } from '../errors.js'
+import { Conflict, InvalidRequest, NotFound, onNotFound } from '../errors.js'
 import { hashPassword } from './passwords.js'
 import { nowIso } from '../time.js'
 
@@ -86,9 +86,7 @@ export class IdentityDirectory {
 
   async createProject(input: { name: string; domainId?: string; description?: string; enabled?: boolean; id?: string }): Promise<ProjectRow> {
     const domainId = input.domainId ?? DEFAULT_DOMAIN_ID
-    await this.getDomain(domainId).catch(() => {
-      throw new InvalidRequest(`Could not find domain: ${domainId}.`)
-    })
+    await this.getDomain(domainId).catch(onNotFound(() => new InvalidRequest(`Could not find domain: ${domainId}.`)))
     const row: ProjectRow = {
       id: input.id ?? newId(), name: input.name, domain_id: domainId, description: input.description ?? '',
       enabled: input.enabled === false ? 0 : 1, created_at: nowIso(),
@@ -146,12 +144,8 @@ export class IdentityDirectory {
 
   async createUser(input: { name: string; domainId?: string; password?: string; email?: string; description?: string; defaultProjectId?: string; enabled?: boolean }): Promise<UserRow> {
     const domainId = input.domainId ?? DEFAULT_DOMAIN_ID
-    await this.getDomain(domainId).catch(() => {
-      throw new InvalidRequest(`Could not find domain: ${domainId}.`)
-    })
-    if (input.defaultProjectId) await this.getProject(input.defaultProjectId).catch(() => {
-      throw new InvalidRequest(`Could not find project: ${input.defaultProjectId}.`)
-    })
+    await this.getDomain(domainId).catch(onNotFound(() => new InvalidRequest(`Could not find domain: ${domainId}.`)))
+    if (input.defaultProjectId) await this.getProject(input.defaultProjectId).catch(onNotFound(() => new InvalidRequest(`Could not find project: ${input.defaultProjectId}.`)))
     const row = {
       id: newId(), name: input.name, domain_id: domainId, email: input.email ?? null, description: input.description ?? '',
       default_project_id: input.defaultProjectId ?? null, enabled: input.enabled === false ? 0 : 1, created_at: nowIso(),

@@ -1,5 +1,6 @@
 import { InvalidRequest } from '../errors.js'
 import { qemuImgInfo, QemuImgError } from '../../util/qemu-img.js'
+import { ServiceErrorCode } from '../error-codes.js'
 
 /** What `qemu-img info` says about a file. */
 export interface DiskInfo {
@@ -48,10 +49,10 @@ export async function checkDiskData(file: string, diskFormat: string | null, siz
   const claimed = diskFormat ?? 'raw'
   if (INSPECTABLE_FORMATS.has(claimed) && info.format !== claimed) {
     const found = info.format === 'unknown' ? 'of an unrecognised format' : info.format
-    throw new InvalidRequest(`Image disk_format ${claimed} does not match stream data ${found}`, 'LB_IMAGE_FORMAT_MISMATCH')
+    throw new InvalidRequest(`Image disk_format ${claimed} does not match stream data ${found}`, ServiceErrorCode.IMAGE_FORMAT_MISMATCH)
   }
   if (info.backingFile !== null || info.dataFile !== null) {
-    throw new InvalidRequest('Image failed safety checks', 'LB_IMAGE_UNSAFE')
+    throw new InvalidRequest('Image failed safety checks', ServiceErrorCode.IMAGE_UNSAFE)
   }
   if (claimed === 'raw' || !INSPECTABLE_FORMATS.has(claimed)) return size
   return info.virtualSize

@@ -2,9 +2,10 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
 import type { AuthContext } from '../identity/auth-context.js'
 import { authorize } from '../policy.js'
-import { Forbidden, NotFound } from '../errors.js'
+import { Forbidden } from '../errors.js'
 import type { ImageRecord } from './image-records.js'
-import { noImageMessage } from './image-records.js'
+import { ImageNotFound } from './image-errors.js'
+import { ServiceErrorCode } from '../error-codes.js'
 
 /** The caller's membership status on an image (`pending`/`accepted`/`rejected`), null when none. */
 export async function memberStatus(db: Kysely<Database>, imageId: string, projectId: string | null): Promise<string | null> {
@@ -37,7 +38,7 @@ export function ownsImage(auth: AuthContext, image: ImageRecord): boolean {
  */
 export async function assertMayChange(db: Kysely<Database>, auth: AuthContext, image: ImageRecord, rule: string): Promise<void> {
   const visible = canSeeImage(auth, image, await memberStatus(db, image.id, auth.projectId))
-  if (!visible) throw new NotFound(noImageMessage(image.id), 'LB_IMAGE_NOT_FOUND')
+  if (!visible) throw new ImageNotFound(image.id)
   authorize(auth, rule, 'member')
-  if (!ownsImage(auth, image)) throw new Forbidden('You do not own this image', 'LB_IMAGE_NOT_OWNER')
+  if (!ownsImage(auth, image)) throw new Forbidden('You do not own this image', ServiceErrorCode.IMAGE_NOT_OWNER)
 }

@@ -3,6 +3,7 @@ import {
   BASE_ATTRIBUTES, CONTAINER_FORMATS, DISK_FORMATS, READONLY_ATTRIBUTES, RESERVED_ATTRIBUTES, RESERVED_NAMESPACE, VISIBILITIES,
 } from './image-records.js'
 import { isUuid, UUID_PATTERN } from '../../util/uuid.js'
+import { ServiceErrorCode } from '../error-codes.js'
 
 function py(value: unknown): string {
   if (typeof value === 'string') return `'${value}'`
@@ -62,19 +63,19 @@ export function schemaProblem(key: string, value: unknown): string | null {
 /** 400 in Glance's words when `value` breaks the schema for `key`. */
 export function assertSchema(key: string, value: unknown): void {
   const problem = schemaProblem(key, value)
-  if (problem) throw new InvalidRequest(`Provided object does not match schema 'image': ${problem}`, 'LB_IMAGE_SCHEMA')
+  if (problem) throw new InvalidRequest(`Provided object does not match schema 'image': ${problem}`, ServiceErrorCode.IMAGE_SCHEMA)
 }
 
 /** 403 for read-only and reserved attributes, as Glance's deserializer does. */
 export function assertWritable(key: string): void {
-  if (READONLY_ATTRIBUTES.includes(key)) throw new Forbidden(`Attribute '${key}' is read-only.`, 'LB_IMAGE_READONLY')
-  if (RESERVED_ATTRIBUTES.includes(key) || key.startsWith(RESERVED_NAMESPACE)) throw new Forbidden(`Attribute '${key}' is reserved.`, 'LB_IMAGE_RESERVED')
+  if (READONLY_ATTRIBUTES.includes(key)) throw new Forbidden(`Attribute '${key}' is read-only.`, ServiceErrorCode.IMAGE_READONLY)
+  if (RESERVED_ATTRIBUTES.includes(key) || key.startsWith(RESERVED_NAMESPACE)) throw new Forbidden(`Attribute '${key}' is reserved.`, ServiceErrorCode.IMAGE_RESERVED)
 }
 
 /** 400 for a negative `min_ram`/`min_disk` (Glance's domain setter). */
 export function assertNotNegative(key: string, value: unknown): void {
   if ((key === 'min_ram' || key === 'min_disk') && typeof value === 'number' && value < 0) {
-    throw new InvalidRequest(`Invalid value '${value}' for parameter '${key}': Cannot be a negative value.`, 'LB_IMAGE_NEGATIVE')
+    throw new InvalidRequest(`Invalid value '${value}' for parameter '${key}': Cannot be a negative value.`, ServiceErrorCode.IMAGE_NEGATIVE)
   }
 }
 
@@ -101,13 +102,13 @@ const CREATE_DISALLOWED = ['direct_url', 'self', 'file', 'schema', 'stores']
  * schema (400), read-only/reserved keys (403), long property names (400).
  */
 export function parseImageCreate(body: Record<string, unknown>): ParsedImageCreate {
-  for (const key of CREATE_DISALLOWED) if (key in body) throw new Forbidden(`Attribute '${key}' is read-only.`, 'LB_IMAGE_READONLY')
+  for (const key of CREATE_DISALLOWED) if (key in body) throw new Forbidden(`Attribute '${key}' is read-only.`, ServiceErrorCode.IMAGE_READONLY)
   for (const [key, value] of Object.entries(body)) assertSchema(key, value)
   const properties: Record<string, string> = {}
   for (const [key, value] of Object.entries(body)) {
     if (key !== 'id') assertWritable(key)
     if (BASE_ATTRIBUTES.has(key)) continue
-    if (key.length > 255) throw new InvalidRequest('Custom property should not be greater than 255 characters.', 'LB_IMAGE_PROPERTY_NAME')
+    if (key.length > 255) throw new InvalidRequest('Custom property should not be greater than 255 characters.', ServiceErrorCode.IMAGE_PROPERTY_NAME)
     properties[key] = value as string
   }
   assertNotNegative('min_ram', body.min_ram)

@@ -5,6 +5,7 @@ import { InvalidRequest } from '../errors.js'
 import type { ImageRecord } from './image-records.js'
 import { toRecords } from './image-records.js'
 import { allValues, lastValue, type RawQuery } from '../../util/query-values.js'
+import { ServiceErrorCode } from '../error-codes.js'
 
 /** Glance's `limit_param_default` and `api_limit_max`. */
 export const DEFAULT_LIMIT = 25
@@ -34,7 +35,7 @@ export interface ImageListQuery {
 export type { RawQuery }
 
 function bad(message: string): never {
-  throw new InvalidRequest(message, 'LB_IMAGE_BAD_QUERY')
+  throw new InvalidRequest(message, ServiceErrorCode.IMAGE_BAD_QUERY)
 }
 
 function sortKey(key: string): SortKey {

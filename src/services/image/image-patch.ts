@@ -1,6 +1,7 @@
 import { Conflict, Forbidden, InvalidRequest, LifeboatError } from '../errors.js'
 import { assertNotNegative, assertSchema, assertWritable } from './image-attributes.js'
 import { BASE_ATTRIBUTES } from './image-records.js'
+import { ServiceErrorCode } from '../error-codes.js'
 
 /** The two PATCH media types and the JSON-schema draft each speaks (Glance's `content_types`). */
 export const PATCH_MEDIA_TYPES: Record<string, 4 | 10> = {
@@ -23,7 +24,7 @@ export interface ImageChange {
 export class PatchMediaTypeUnsupported extends LifeboatError {
   constructor() {
     const allowed = Object.keys(PATCH_MEDIA_TYPES).sort().join(', ')
-    super(`Image PATCH expects Content-Type one of: ${allowed}`, 'LB_IMAGE_PATCH_MEDIA_TYPE', 415, { headers: { 'Accept-Patch': allowed } })
+    super(`Image PATCH expects Content-Type one of: ${allowed}`, ServiceErrorCode.IMAGE_PATCH_MEDIA_TYPE, 415, { headers: { 'Accept-Patch': allowed } })
   }
 }
 
@@ -36,7 +37,7 @@ export function patchDraftOf(contentType: string | undefined): 4 | 10 {
 }
 
 function bad(message: string): never {
-  throw new InvalidRequest(message, 'LB_IMAGE_BAD_PATCH')
+  throw new InvalidRequest(message, ServiceErrorCode.IMAGE_BAD_PATCH)
 }
 
 function operationOf(raw: Record<string, unknown>, draft: 4 | 10): Operation {
@@ -107,10 +108,10 @@ function setCore(draft: ImageDraft, key: string, value: unknown, ctx: PatchConte
     return
   }
   if ((key === 'disk_format' || key === 'container_format') && !['queued', 'importing'].includes(ctx.status)) {
-    throw new Forbidden(`Attribute ${key} can be only replaced for a queued image.`, 'LB_IMAGE_FORMAT_LOCKED')
+    throw new Forbidden(`Attribute ${key} can be only replaced for a queued image.`, ServiceErrorCode.IMAGE_FORMAT_LOCKED)
   }
   if (key === 'visibility' && value === 'public' && !ctx.isAdmin) {
-    throw new Forbidden('You are not authorized to complete publicize_image action.', 'LB_POLICY_NOT_AUTHORIZED')
+    throw new Forbidden('You are not authorized to complete publicize_image action.', ServiceErrorCode.POLICY_NOT_AUTHORIZED)
   }
   assertNotNegative(key, value)
   draft.core[key] = value
@@ -119,7 +120,7 @@ function setCore(draft: ImageDraft, key: string, value: unknown, ctx: PatchConte
 function locationsRefused(op: Operation, value: unknown): never {
   if (op === 'replace' && Array.isArray(value) && value.length === 0) throw new Forbidden('Cannot set locations to empty list.')
   const verb = op === 'add' ? 'add' : op === 'remove' ? 'remove' : 'update'
-  throw new Forbidden(`It's not allowed to ${verb} locations if locations are invisible.`, 'LB_IMAGE_LOCATIONS')
+  throw new Forbidden(`It's not allowed to ${verb} locations if locations are invisible.`, ServiceErrorCode.IMAGE_LOCATIONS)
 }
 
 /** Applies validated changes in order to `draft` (Glance's `_do_add/_do_replace/_do_remove`). */
@@ -129,21 +130,21 @@ export function applyImageChanges(draft: ImageDraft, changes: ImageChange[], ctx
     const isCore = BASE_ATTRIBUTES.has(key)
     if (key === 'locations') locationsRefused(change.op, change.value)
     if (change.op === 'replace') {
-      if (key === 'owner' && !ctx.isAdmin) throw new Forbidden("Owner can't be updated by non admin.", 'LB_IMAGE_OWNER')
+      if (key === 'owner' && !ctx.isAdmin) throw new Forbidden("Owner can't be updated by non admin.", ServiceErrorCode.IMAGE_OWNER)
       if (isCore) setCore(draft, key, change.value, ctx)
       else if (key in draft.properties) draft.properties[key] = change.value as string
-      else throw new Conflict(`Property ${key} does not exist.`, 'LB_IMAGE_NO_PROPERTY')
+      else throw new Conflict(`Property ${key} does not exist.`, ServiceErrorCode.IMAGE_NO_PROPERTY)
     } else if (change.op === 'add') {
-      if (change.draft === 4 && (isCore || key in draft.properties)) throw new Conflict(`Property ${key} already present.`, 'LB_IMAGE_PROPERTY_PRESENT')
-      if (key === 'owner' && !ctx.isAdmin) throw new Forbidden("Owner can't be updated by non admin.", 'LB_IMAGE_OWNER')
+      if (change.draft === 4 && (isCore || key in draft.properties)) throw new Conflict(`Property ${key} already present.`, ServiceErrorCode.IMAGE_PROPERTY_PRESENT)
+      if (key === 'owner' && !ctx.isAdmin) throw new Forbidden("Owner can't be updated by non admin.", ServiceErrorCode.IMAGE_OWNER)
       if (isCore) setCore(draft, key, change.value, ctx)
       else draft.properties[key] = change.value as string
     } else if (isCore) {
-      throw new Forbidden(`Property ${key} may not be removed.`, 'LB_IMAGE_CORE_REMOVE')
+      throw new Forbidden(`Property ${key} may not be removed.`, ServiceErrorCode.IMAGE_CORE_REMOVE)
     } else if (key in draft.properties) {
       delete draft.properties[key]
     } else {
-      throw new Conflict(`Property ${key} does not exist.`, 'LB_IMAGE_NO_PROPERTY')
+      throw new Conflict(`Property ${key} does not exist.`, ServiceErrorCode.IMAGE_NO_PROPERTY)
     }
   }
 }

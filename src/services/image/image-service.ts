@@ -13,9 +13,11 @@ import { hashFile, imagesDir, moveFile, removeQuietly } from './image-data.js'
 import { listImages, parseImageListQuery, type RawQuery } from './image-list.js'
 import * as members from './image-members.js'
 import { applyImageChanges, parseImagePatch, patchDraftOf, type ImageDraft } from './image-patch.js'
-import { loadImage, noImageMessage, type ImageRecord } from './image-records.js'
+import { loadImage, type ImageRecord } from './image-records.js'
+import { ImageNotFound } from './image-errors.js'
 import { insertImage, moveStatus, removeImageRow, saveDraft } from './image-store.js'
 import { receiveImageData } from './image-upload.js'
+import { ServiceErrorCode } from '../error-codes.js'
 
 export type { ImageRecord } from './image-records.js'
 
@@ -55,7 +57,7 @@ export class ImageService {
     authorize(auth, 'get_image', 'reader')
     const image = await loadImage(this.#db, id)
     if (!image || !canSeeImage(auth, image, await memberStatus(this.#db, id, auth.projectId))) {
-      throw new NotFound(noImageMessage(id), 'LB_IMAGE_NOT_FOUND')
+      throw new ImageNotFound(id)
     }
     return image
   }
@@ -83,7 +85,7 @@ export class ImageService {
 
   /** Moves `sourcePath` in as the image's data (computing size and hashes) and makes it active. */
   async importImageFile(id: string, sourcePath: string): Promise<ImageRecord> {
-    if (!(await loadImage(this.#db, id))) throw new NotFound(noImageMessage(id), 'LB_IMAGE_NOT_FOUND')
+    if (!(await loadImage(this.#db, id))) throw new ImageNotFound(id)
     const target = this.imageFilePath(id)
     await moveFile(sourcePath, target)
     const digest = await hashFile(target)
@@ -94,7 +96,7 @@ export class ImageService {
     })
     if (!done) {
       await removeQuietly(target)
-      throw new Conflict(`Image ${id} can't take data in its current status`, 'LB_IMAGE_BAD_TRANSITION')
+      throw new Conflict(`Image ${id} can't take data in its current status`, ServiceErrorCode.IMAGE_BAD_TRANSITION)
     }
     return (await loadImage(this.#db, id))!
   }
@@ -116,13 +118,13 @@ export class ImageService {
     const parsed = parseImageCreate(body)
     const project = scopedProjectId(auth, 'add_image')
     if (!auth.isAdmin && parsed.owner !== undefined && parsed.owner !== project) {
-      throw new Forbidden(`You are not permitted to create images owned by '${parsed.owner}'.`, 'LB_IMAGE_OWNER')
+      throw new Forbidden(`You are not permitted to create images owned by '${parsed.owner}'.`, ServiceErrorCode.IMAGE_OWNER)
     }
     if (parsed.visibility === 'public' && !auth.isAdmin) {
-      throw new Forbidden('You are not authorized to complete publicize_image action.', 'LB_POLICY_NOT_AUTHORIZED')
+      throw new Forbidden('You are not authorized to complete publicize_image action.', ServiceErrorCode.POLICY_NOT_AUTHORIZED)
     }
     if (parsed.id !== undefined && (await loadImage(this.#db, parsed.id))) {
-      throw new Conflict(`Image with identifier ${parsed.id} already exists!`, 'LB_IMAGE_DUPLICATE')
+      throw new Conflict(`Image with identifier ${parsed.id} already exists!`, ServiceErrorCode.IMAGE_DUPLICATE)
     }
     const id = await insertImage(this.#db, { ...parsed, owner: parsed.owner ?? project, visibility: parsed.visibility ?? 'shared' })
     return (await loadImage(this.#db, id))!
@@ -155,7 +157,7 @@ export class ImageService {
   /** `DELETE /v2/images/{id}`: 403 while protected; the data file goes too. */
   async deleteImage(auth: AuthContext, id: string): Promise<void> {
     const image = await this.#mutable(auth, id, 'delete_image')
-    if (image.protected) throw new Forbidden(`Image ${id} is protected and cannot be deleted.`, 'LB_IMAGE_PROTECTED')
+    if (image.protected) throw new Forbidden(`Image ${id} is protected and cannot be deleted.`, ServiceErrorCode.IMAGE_PROTECTED)
     await this.deleteImageInternal(id)
   }
 
@@ -170,7 +172,7 @@ export class ImageService {
     const image = await this.getImage(auth, id)
     authorize(auth, 'download_image', 'member')
     if (image.status === 'deactivated' && !auth.isAdmin) {
-      throw new Forbidden('The requested image has been deactivated. Image data download is forbidden.', 'LB_IMAGE_DEACTIVATED')
+      throw new Forbidden('The requested image has been deactivated. Image data download is forbidden.', ServiceErrorCode.IMAGE_DEACTIVATED)
     }
     if (!['active', 'deactivated'].includes(image.status)) return null
     const file = this.imageFilePath(id)
@@ -190,7 +192,7 @@ export class ImageService {
   async removeTag(auth: AuthContext, id: string, tag: string): Promise<void> {
     await this.#mutable(auth, id, 'modify_image')
     const result = await this.#db.deleteFrom('image_tags').where('image_id', '=', id).where('value', '=', tag).executeTakeFirst()
-    if (Number(result.numDeletedRows) === 0) throw new NotFound(`Tag ${tag} not found`, 'LB_IMAGE_TAG_NOT_FOUND')
+    if (Number(result.numDeletedRows) === 0) throw new NotFound(`Tag ${tag} not found`, ServiceErrorCode.IMAGE_TAG_NOT_FOUND)
     await this.#db.updateTable('images').set({ updated_at: nowIso() }).where('id', '=', id).execute()
   }
 
@@ -200,7 +202,7 @@ export class ImageService {
     const [from, to] = action === 'deactivate' ? ['active', 'deactivated'] : ['deactivated', 'active']
     if (image.status === to) return
     if (image.status !== from || !(await moveStatus(this.#db, id, [from], to))) {
-      throw new Forbidden(`Not allowed to ${action} image in status '${image.status}'`, 'LB_IMAGE_BAD_TRANSITION')
+      throw new Forbidden(`Not allowed to ${action} image in status '${image.status}'`, ServiceErrorCode.IMAGE_BAD_TRANSITION)
     }
   }
 
@@ -227,7 +229,7 @@ export class ImageService {
 
   async #mutable(auth: AuthContext, id: string, rule: string): Promise<ImageRecord> {
     const image = await loadImage(this.#db, id)
-    if (!image) throw new NotFound(noImageMessage(id), 'LB_IMAGE_NOT_FOUND')
+    if (!image) throw new ImageNotFound(id)
     await assertMayChange(this.#db, auth, image, rule)
     return image
   }

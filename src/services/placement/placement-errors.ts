@@ -1,7 +1,8 @@
 import { Conflict } from '../errors.js'
+import { errorCatalogue } from '../../util/error-code.js'
 
 /** placement/errors.py: the `code` of Placement's JSON errors (1.23+). */
-export const PlacementCode = {
+export const PlacementCode = errorCatalogue({
   DEFAULT: 'placement.undefined_code',
   INVENTORY_INUSE: 'placement.inventory.inuse',
   CONCURRENT_UPDATE: 'placement.concurrent_update',
@@ -12,7 +13,7 @@ export const PlacementCode = {
   ILLEGAL_DUPLICATE_QUERYPARAM: 'placement.query.duplicate_key',
   QUERYPARAM_BAD_VALUE: 'placement.query.bad_value',
   QUERYPARAM_MISSING_VALUE: 'placement.query.missing_value',
-} as const
+})
 
 /** 409 `placement.concurrent_update`: a generation moved under the caller. */
 export class ConcurrentUpdate extends Conflict {

@@ -6,9 +6,6 @@ import type { TasksTable } from '../../db/tables/compute-tables.js'
 import type { Task, TaskReport } from '../../agent-api/index.js'
 import { nowIso } from '../time.js'
 
-/** Task row statuses: queued → leased → done | failed. */
-export type TaskStatus = 'queued' | 'leased' | 'done' | 'failed'
-
 /** A task row with its payload parsed. */
 export interface LeasedTask {
   id: string

@@ -6,6 +6,7 @@ import type { BackingFile } from './backend/volume-backend.js'
 import { InvalidInput, InvalidVolume, orList } from './volume-errors.js'
 import { casVolume, reloadVolume, updateVolume, type VolumeEnv, visibleVolumeRow } from './volume-env.js'
 import { parseJsonObject, type VolumeDetail } from './volume-records.js'
+import { ServiceErrorCode } from '../error-codes.js'
 
 const DELETABLE = ['available', 'error', 'error_restoring', 'error_extending', 'error_managing'] as const
 const SNAPSHOT_CASCADE_DELETABLE = ['available', 'error', 'deleting']
@@ -67,7 +68,7 @@ export class VolumeActions {
     const row = await visibleVolumeRow(db, auth, id)
     authorize(auth, 'volume:delete_volume_metadata', 'member')
     const metadata = parseJsonObject(row.metadata)
-    if (!(key in metadata)) throw new NotFound(`Volume ${id} has no metadata with key ${key}.`, 'LB_VOLUME_METADATA_NOT_FOUND')
+    if (!(key in metadata)) throw new NotFound(`Volume ${id} has no metadata with key ${key}.`, ServiceErrorCode.VOLUME_METADATA_NOT_FOUND)
     delete metadata[key]
     await updateVolume(db, id, { metadata: JSON.stringify(metadata) })
   }

@@ -8,6 +8,7 @@ import { nowIso } from '../time.js'
 import { attachmentNotFound, InvalidVolume, orList, ResourceConflict, volumeNotFound } from './volume-errors.js'
 import { casVolume, settleVolumeStatus, updateVolume, type VolumeEnv, volumeRow } from './volume-env.js'
 import { attachmentFromRow, type VolumeAttachmentDetail } from './volume-records.js'
+import { ServiceErrorCode } from '../error-codes.js'
 
 /** What a connector (the client host's description) may carry; only these keys matter here. */
 export interface Connector {
@@ -191,7 +192,7 @@ export async function reserveForServer(env: VolumeEnv, volumeId: string, instanc
   try {
     return attachmentFromRow(await db.transaction().execute((tx) => reserveAttachmentRow(tx, volume, instanceId)))
   } catch (error) {
-    if (error instanceof InvalidVolume) throw new Conflict(error.message, 'LB_VOLUME_NOT_RESERVABLE')
+    if (error instanceof InvalidVolume) throw new Conflict(error.message, ServiceErrorCode.VOLUME_NOT_RESERVABLE)
     throw error
   }
 }

@@ -10,6 +10,7 @@ import { ImageUnacceptable, InvalidInput, InvalidSnapshot, InvalidVolume, snapsh
 import { VOLUME_AVAILABILITY_ZONE, type VolumeEnv, updateVolume, visibleVolumeRow, volumeDetail } from './volume-env.js'
 import { parseJsonObject, type VolumeDetail } from './volume-records.js'
 import { assertVolumeType } from './volume-types.js'
+import { ServiceErrorCode } from '../error-codes.js'
 
 const GIB = 1024 ** 3
 const MAX_SIZE_GB = 0x7fffffff
@@ -114,7 +115,7 @@ export function captureImageMetadata(image: ImageRecord): Record<string, string>
 }
 
 function assertAvailabilityZone(zone: string | null | undefined): void {
-  if (zone && zone !== VOLUME_AVAILABILITY_ZONE) throw new LifeboatError(`Availability zone '${zone}' is invalid.`, 'LB_INVALID_AVAILABILITY_ZONE', 400)
+  if (zone && zone !== VOLUME_AVAILABILITY_ZONE) throw new LifeboatError(`Availability zone '${zone}' is invalid.`, ServiceErrorCode.INVALID_AVAILABILITY_ZONE, 400)
 }
 
 /** The one source a request names (snapshot, source volume, image, or none), checked as Cinder checks it. */
@@ -146,7 +147,7 @@ async function resolveImage(env: VolumeEnv, auth: AuthContext, imageRef: string)
   } catch (error) {
     if (!(error instanceof NotFound)) throw error
   }
-  throw new LifeboatError('Invalid image identifier or unable to access requested image.', 'LB_INVALID_IMAGE_REF', 400)
+  throw new LifeboatError('Invalid image identifier or unable to access requested image.', ServiceErrorCode.INVALID_IMAGE_REF, 400)
 }
 
 /** Cinder's `_extract_size`: the given size, else the source's; a positive integer no smaller than the source. */

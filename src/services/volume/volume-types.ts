@@ -1,5 +1,6 @@
 import { NotFound } from '../errors.js'
 import { isUuidLike } from '../../util/uuid.js'
+import { ServiceErrorCode } from '../error-codes.js'
 
 /** A volume type as the API shows it. Lifeboat has one: Cinder's `__DEFAULT__`. */
 export interface VolumeTypeRecord {
@@ -22,8 +23,8 @@ export const DEFAULT_VOLUME_TYPE: VolumeTypeRecord = {
 /** Cinder's `get_by_name_or_id`: the type, or its NotFound wording (by id for uuid-like input, else by name). */
 export function findVolumeType(nameOrId: string): VolumeTypeRecord {
   if (nameOrId === DEFAULT_VOLUME_TYPE.id || nameOrId === DEFAULT_VOLUME_TYPE.name) return DEFAULT_VOLUME_TYPE
-  if (isUuidLike(nameOrId)) throw new NotFound(`Volume type ${nameOrId} could not be found.`, 'LB_VOLUME_TYPE_NOT_FOUND')
-  throw new NotFound(`Volume type with name ${nameOrId} could not be found.`, 'LB_VOLUME_TYPE_NOT_FOUND')
+  if (isUuidLike(nameOrId)) throw new NotFound(`Volume type ${nameOrId} could not be found.`, ServiceErrorCode.VOLUME_TYPE_NOT_FOUND)
+  throw new NotFound(`Volume type with name ${nameOrId} could not be found.`, ServiceErrorCode.VOLUME_TYPE_NOT_FOUND)
 }
 
 /** Throws the NotFound of `findVolumeType` unless the type exists. */

@@ -7,6 +7,7 @@ import {
 } from '../virt-driver.js'
 import { planDomainLayout } from '../disk-layout.js'
 import { planRescueLayout } from '../rescue-layout.js'
+import { DriverErrorCode } from '../error-codes.js'
 
 /** How the fake hypervisor is set up. */
 export interface FakeDriverOptions {
@@ -125,7 +126,7 @@ export class FakeDriver implements VirtDriver {
 
   async #step(operation: string): Promise<void> {
     await (this.#options.delayMs > 0 ? sleep(this.#options.delayMs) : new Promise((resolve) => setImmediate(resolve)))
-    if (this.#options.failOperations?.includes(operation)) throw new DriverError(`fake ${operation} failed on purpose`, { code: 'LB_FAKE_FAILURE' })
+    if (this.#options.failOperations?.includes(operation)) throw new DriverError(`fake ${operation} failed on purpose`, { code: DriverErrorCode.FAKE_FAILURE })
   }
 
   /** Where domains are kept, one file each: the state file's name without `.json`, as a folder. */
@@ -160,7 +161,7 @@ export class FakeDriver implements VirtDriver {
 
   #domain(instanceId: string): FakeDomain {
     const domain = this.#domains.get(instanceId)
-    if (!domain) throw new DriverError(`no domain ${instanceId}`, { code: 'LB_DOMAIN_NOT_FOUND' })
+    if (!domain) throw new DriverError(`no domain ${instanceId}`, { code: DriverErrorCode.DOMAIN_NOT_FOUND })
     return domain
   }
 

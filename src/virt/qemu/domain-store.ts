@@ -116,11 +116,10 @@ export class DomainStore {
     })
   }
 
-  /** Forgets a domain; with `deleteDisks` its whole folder (local disks, console log) goes too. */
-  remove(instanceId: string, deleteDisks: boolean): void {
+  /** Forgets a domain and deletes its whole folder (local disks, console log). */
+  remove(instanceId: string): void {
     const paths = this.paths(instanceId)
-    if (deleteDisks) fs.rmSync(paths.dir, { recursive: true, force: true })
-    else fs.rmSync(paths.record, { force: true })
+    fs.rmSync(paths.dir, { recursive: true, force: true })
     fs.rmSync(paths.qmpSocket, { force: true })
   }
 }

@@ -13,6 +13,7 @@ import { withQmp } from './qmp-client.js'
 import { rescueDomain, StepTimer, unrescueDomain } from './qemu-rescue.js'
 import { resumeDomain, suspendDomain } from './qemu-suspend.js'
 import { attachDisk, detachDisk } from './qemu-volumes.js'
+import { DriverErrorCode } from '../error-codes.js'
 
 /** How a QEMU host is set up. */
 export interface QemuDriverOptions {
@@ -70,7 +71,7 @@ export class QemuDriver implements VirtDriver {
   async init(): Promise<void> {
     fs.mkdirSync(this.#options.stateDir, { recursive: true })
     this.#version = await qemuVersion().catch((error: unknown) => {
-      throw new DriverError('qemu-system-x86_64 is not usable (apt-get install qemu-system-x86 qemu-utils)', { cause: error, code: 'LB_QEMU_MISSING' })
+      throw new DriverError('qemu-system-x86_64 is not usable (apt-get install qemu-system-x86 qemu-utils)', { cause: error, code: DriverErrorCode.QEMU_MISSING })
     })
     this.#acceleration = await chooseAcceleration({
       cacheFile: path.join(this.#options.stateDir, 'acceleration.json'), tryKvm: process.env.LIFEBOAT_QEMU_TRY_KVM === '1', qemuVersion: this.#version.text,
@@ -118,10 +119,10 @@ export class QemuDriver implements VirtDriver {
     await this.#host.start(record, layout, formatsOf(files))
   }
 
-  async destroy(instanceId: string, options: { deleteDisks: boolean }): Promise<void> {
+  async destroy(instanceId: string): Promise<void> {
     const paths = this.#host.store.paths(instanceId)
     await this.#host.hardStop(paths)
-    this.#host.store.remove(instanceId, options.deleteDisks)
+    this.#host.store.remove(instanceId)
   }
 
   async powerOff(instanceId: string, options: { timeoutSeconds: number }): Promise<void> {
@@ -164,7 +165,7 @@ export class QemuDriver implements VirtDriver {
   async #qmp(instanceId: string, command: string): Promise<void> {
     this.#host.record(instanceId)
     const paths = this.#host.store.paths(instanceId)
-    if (runningPid(paths) === null) throw new DriverError(`domain ${instanceId} is not running`, { code: 'LB_DOMAIN_NOT_RUNNING' })
+    if (runningPid(paths) === null) throw new DriverError(`domain ${instanceId} is not running`, { code: DriverErrorCode.DOMAIN_NOT_RUNNING })
     await withQmp(paths.qmpSocket, (qmp) => qmp.execute(command))
   }
 
@@ -193,7 +194,7 @@ export class QemuDriver implements VirtDriver {
     const record = this.#host.record(instanceId)
     const paths = this.#host.store.paths(instanceId)
     const root = record.spec.disks.find((d) => d.role === 'root')
-    if (!root) throw new DriverError(`domain ${instanceId} has no root disk`, { code: 'LB_NO_ROOT' })
+    if (!root) throw new DriverError(`domain ${instanceId} has no root disk`, { code: DriverErrorCode.NO_ROOT })
     const file = this.#host.diskFile(paths, root)
     const status = await this.#host.status(paths)
     if (status === 'running') await withQmp(paths.qmpSocket, (qmp) => qmp.execute('stop'))

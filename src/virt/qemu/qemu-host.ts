@@ -10,6 +10,7 @@ import { commitOverlay, createBlank, createOverlay, ImageCache } from './image-c
 import { buildQemuArgs, layoutControllers } from './qemu-command-line.js'
 import { killQemu, runningPid, startQemu, waitForExit } from './qemu-process.js'
 import { withQmp } from './qmp-client.js'
+import { DriverErrorCode } from '../error-codes.js'
 
 /** A file a device reads and its format. */
 export interface DiskFile {
@@ -70,7 +71,7 @@ export class QemuHost {
       } else if (disk.source.kind === 'blank' && !fs.existsSync(file.path)) {
         await createBlank(file.path, disk.source.sizeGb)
       } else if (disk.source.kind === 'volume' && !fs.existsSync(file.path)) {
-        throw new DriverError(`volume file ${file.path} of ${disk.name} does not exist`, { code: 'LB_VOLUME_MISSING' })
+        throw new DriverError(`volume file ${file.path} of ${disk.name} does not exist`, { code: DriverErrorCode.VOLUME_MISSING })
       }
     }
     if (spec.configDrive && spec.disks.some((d) => d.source.kind === 'config-drive')) await buildConfigDrive(spec.configDrive, paths.configDrive)
@@ -212,7 +213,7 @@ export class QemuHost {
   /** The record of a domain, or a DriverError when the driver has none. */
   record(instanceId: string): DomainRecord {
     const record = this.store.load(instanceId)
-    if (!record) throw new DriverError(`no domain ${instanceId}`, { code: 'LB_DOMAIN_NOT_FOUND' })
+    if (!record) throw new DriverError(`no domain ${instanceId}`, { code: DriverErrorCode.DOMAIN_NOT_FOUND })
     return record
   }
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DriverError } from '../virt-driver.js'
 import { runCommand } from './run-command.js'
+import { DriverErrorCode } from '../error-codes.js'
 
 /** The emulator Lifeboat runs. */
 export const QEMU_BINARY = 'qemu-system-x86_64'
@@ -46,7 +47,7 @@ export async function startQemu(args: string[], paths: { pidFile: string; qmpSoc
   fs.rmSync(paths.qmpSocket, { force: true })
   await runCommand(QEMU_BINARY, args, { timeoutMs: 60_000 })
   const pid = readPid(paths.pidFile)
-  if (pid === null) throw new DriverError('QEMU started but wrote no pidfile', { code: 'LB_QEMU_START_FAILED' })
+  if (pid === null) throw new DriverError('QEMU started but wrote no pidfile', { code: DriverErrorCode.QEMU_START_FAILED })
   return pid
 }
 

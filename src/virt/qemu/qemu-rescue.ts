@@ -5,6 +5,7 @@ import { buildConfigDrive } from './config-drive.js'
 import type { DomainPaths, DomainRecord, RootOverlay } from './domain-store.js'
 import { backingFormat, commitOverlay, createOverlay } from './image-cache.js'
 import { formatsOf, type DiskFile, type QemuHost } from './qemu-host.js'
+import { DriverErrorCode } from '../error-codes.js'
 
 function removeRescueFiles(paths: DomainPaths): void {
   for (const file of [paths.rescueDisk, paths.rescueConfigDrive, `${paths.rescueConfigDrive}.sha256`]) fs.rmSync(file, { force: true })
@@ -31,7 +32,7 @@ export async function rescueDomain(host: QemuHost, spec: RescueSpec, options: { 
   const instance = spec.instance
   const paths = host.store.prepare(instance.instanceId)
   const previous = host.store.load(instance.instanceId)
-  if (previous?.rescued) throw new DriverError(`domain ${instance.instanceId} is already rescued`, { code: 'LB_ALREADY_RESCUED' })
+  if (previous?.rescued) throw new DriverError(`domain ${instance.instanceId} is already rescued`, { code: DriverErrorCode.ALREADY_RESCUED })
   removeRescueFiles(paths)
   const shutdown = host.shutdown(paths, options.timeoutSeconds)
   shutdown.catch(() => undefined)

@@ -4,6 +4,7 @@ import { DriverError, type InstanceSpec } from '../virt-driver.js'
 import type { QemuHost } from './qemu-host.js'
 import { runningPid } from './qemu-process.js'
 import { withQmp } from './qmp-client.js'
+import { DriverErrorCode } from '../error-codes.js'
 
 const MIGRATION_TIMEOUT_MS = 5 * 60_000
 
@@ -20,7 +21,7 @@ function shellQuote(value: string): string {
 export async function suspendDomain(host: QemuHost, instanceId: string): Promise<void> {
   const record = host.record(instanceId)
   const paths = host.store.paths(instanceId)
-  if (runningPid(paths) === null) throw new DriverError(`domain ${instanceId} is not running`, { code: 'LB_DOMAIN_NOT_RUNNING' })
+  if (runningPid(paths) === null) throw new DriverError(`domain ${instanceId} is not running`, { code: DriverErrorCode.DOMAIN_NOT_RUNNING })
   fs.rmSync(paths.state, { force: true })
   await withQmp(paths.qmpSocket, async (qmp) => {
     await qmp.execute('stop')
@@ -32,9 +33,9 @@ export async function suspendDomain(host: QemuHost, instanceId: string): Promise
       if (status === 'completed') return
       if (status === 'failed' || status === 'cancelled') {
         await qmp.execute('cont').catch((cont: unknown) => host.log.warn({ err: cont, server: instanceId }, 'saving the guest state failed and the guest could not be continued'))
-        throw new DriverError(`saving the guest state failed: ${error ?? status}`, { code: 'LB_SUSPEND_FAILED' })
+        throw new DriverError(`saving the guest state failed: ${error ?? status}`, { code: DriverErrorCode.SUSPEND_FAILED })
       }
-      if (Date.now() > deadline) throw new DriverError('saving the guest state timed out', { code: 'LB_SUSPEND_FAILED' })
+      if (Date.now() > deadline) throw new DriverError('saving the guest state timed out', { code: DriverErrorCode.SUSPEND_FAILED })
       await sleep(50)
     }
   })
@@ -63,10 +64,10 @@ export async function resumeDomain(host: QemuHost, spec: InstanceSpec, coldBoot:
   await host.waitForMonitor(paths)
   const deadline = Date.now() + MIGRATION_TIMEOUT_MS
   for (;;) {
-    if (runningPid(paths) === null) throw new DriverError('QEMU exited while loading the saved state', { code: 'LB_RESUME_FAILED' })
+    if (runningPid(paths) === null) throw new DriverError('QEMU exited while loading the saved state', { code: DriverErrorCode.RESUME_FAILED })
     const status = await host.status(paths)
     if (status !== 'inmigrate') break
-    if (Date.now() > deadline) throw new DriverError('loading the saved state timed out', { code: 'LB_RESUME_FAILED' })
+    if (Date.now() > deadline) throw new DriverError('loading the saved state timed out', { code: DriverErrorCode.RESUME_FAILED })
     await sleep(50)
   }
   await withQmp(paths.qmpSocket, (qmp) => qmp.execute('cont'))

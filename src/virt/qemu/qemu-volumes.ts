@@ -6,6 +6,7 @@ import { deviceIds, deviceOption, driveOption, frontendDevice, type QemuDevice }
 import type { QemuHost } from './qemu-host.js'
 import { runningPid } from './qemu-process.js'
 import { withQmp, type QmpClient } from './qmp-client.js'
+import { DriverErrorCode } from '../error-codes.js'
 
 // Like Nova's libvirt driver (device_detach_attempts, device_detach_timeout): a guest that is
 // still booting misses the ACPI unplug request, so it is sent again until the guest acts on it.
@@ -32,7 +33,7 @@ export function liveAddress(record: DomainRecord, planned: PlannedDevice): strin
     const used = usedPciSlots(record)
     let slot = Number(planned.address.split(':')[1])
     while (used.has(slot)) slot++
-    if (slot > MAX_PCI_SLOT) throw new DriverError('no free PCI slot for a hot-plugged disk', { code: 'LB_NO_FREE_ADDRESS' })
+    if (slot > MAX_PCI_SLOT) throw new DriverError('no free PCI slot for a hot-plugged disk', { code: DriverErrorCode.NO_FREE_ADDRESS })
     return `pci:0x${slot.toString(16).padStart(2, '0')}`
   }
   const parts = planned.address.split(':')
@@ -44,10 +45,10 @@ export function liveAddress(record: DomainRecord, planned: PlannedDevice): strin
 
 function assertHotPluggable(host: QemuHost, bus: string): void {
   if (!['virtio', 'scsi', 'usb'].includes(bus)) {
-    throw new DriverError(`a disk on bus ${bus} cannot be attached to or detached from a running guest; stop the server first`, { code: 'LB_HOTPLUG_UNSUPPORTED' })
+    throw new DriverError(`a disk on bus ${bus} cannot be attached to or detached from a running guest; stop the server first`, { code: DriverErrorCode.HOTPLUG_UNSUPPORTED })
   }
   if (host.machineType === 'q35') {
-    throw new DriverError('q35 guests have no hot-pluggable PCI slot (the PCIe root bus does not take hot-plugs); stop the server first', { code: 'LB_HOTPLUG_UNSUPPORTED' })
+    throw new DriverError('q35 guests have no hot-pluggable PCI slot (the PCIe root bus does not take hot-plugs); stop the server first', { code: DriverErrorCode.HOTPLUG_UNSUPPORTED })
   }
 }
 
@@ -82,7 +83,7 @@ export async function attachDisk(host: QemuHost, spec: InstanceSpec, disk: DiskS
   assertHotPluggable(host, disk.bus)
   const file = host.diskFile(paths, disk)
   const planned = planDomainLayout(spec.disks, host.machineType, (d) => (d.name === disk.name ? file.path : '')).devices.find((d) => d.name === disk.name)
-  if (!planned) throw new DriverError(`disk ${disk.name} is not in the spec`, { code: 'LB_BAD_SPEC' })
+  if (!planned) throw new DriverError(`disk ${disk.name} is not in the spec`, { code: DriverErrorCode.BAD_SPEC })
   const device: PlannedDevice = { ...planned, address: liveAddress(record, planned), bootIndex: null }
   const frontend = frontendDevice(device)!
   const ids = deviceIds(disk.name)
@@ -138,7 +139,7 @@ export async function detachDisk(host: QemuHost, spec: InstanceSpec, diskName: s
   assertHotPluggable(host, device.bus)
   const ids = deviceIds(diskName)
   if (!(await unplugWithRetries(paths.qmpSocket, ids.device))) {
-    throw new DriverError(`the guest did not release ${diskName} after ${UNPLUG_ATTEMPTS} unplug requests ${UNPLUG_ATTEMPT_TIMEOUT_MS / 1000} s apart`, { code: 'LB_DETACH_TIMEOUT' })
+    throw new DriverError(`the guest did not release ${diskName} after ${UNPLUG_ATTEMPTS} unplug requests ${UNPLUG_ATTEMPT_TIMEOUT_MS / 1000} s apart`, { code: DriverErrorCode.DETACH_TIMEOUT })
   }
   // Drives from -drive go with their device; hot-plugged ones (blockdev-add) must be deleted.
   await withQmp(paths.qmpSocket, (qmp) => qmp.execute('blockdev-del', { 'node-name': ids.drive }))

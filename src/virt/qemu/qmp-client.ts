@@ -1,6 +1,7 @@
 import net from 'node:net'
 import { EventEmitter } from 'node:events'
 import { DriverError } from '../virt-driver.js'
+import { DriverErrorCode } from '../error-codes.js'
 
 /** An asynchronous QMP event (`SHUTDOWN`, `POWERDOWN`, `DEVICE_DELETED`, …). */
 export interface QmpEvent {
@@ -13,7 +14,7 @@ export interface QmpEvent {
 export class QmpError extends DriverError {
   readonly errorClass: string
   constructor(command: string, errorClass: string, description: string) {
-    super(`QMP ${command} failed: ${description}`, { code: 'LB_QMP_ERROR' })
+    super(`QMP ${command} failed: ${description}`, { code: DriverErrorCode.QMP_ERROR })
     this.name = 'QmpError'
     this.errorClass = errorClass
   }
@@ -51,7 +52,7 @@ export class QmpClient extends EventEmitter {
       this.#closed = true
       for (const pending of this.#pending.values()) {
         clearTimeout(pending.timer)
-        pending.reject(new DriverError(`QMP connection closed during ${pending.command}`, { code: 'LB_QMP_CLOSED' }))
+        pending.reject(new DriverError(`QMP connection closed during ${pending.command}`, { code: DriverErrorCode.QMP_CLOSED }))
       }
       this.#pending.clear()
     })
@@ -61,9 +62,9 @@ export class QmpClient extends EventEmitter {
   static async connect(socketPath: string, timeoutMs = 5000): Promise<QmpClient> {
     const socket = await new Promise<net.Socket>((resolve, reject) => {
       const s = net.createConnection(socketPath)
-      const timer = setTimeout(() => { s.destroy(); reject(new DriverError(`QMP connect to ${socketPath} timed out`, { code: 'LB_QMP_TIMEOUT' })) }, timeoutMs)
+      const timer = setTimeout(() => { s.destroy(); reject(new DriverError(`QMP connect to ${socketPath} timed out`, { code: DriverErrorCode.QMP_TIMEOUT })) }, timeoutMs)
       s.once('connect', () => { clearTimeout(timer); resolve(s) })
-      s.once('error', (error) => { clearTimeout(timer); reject(new DriverError(`QMP connect to ${socketPath} failed`, { cause: error, code: 'LB_QMP_UNREACHABLE' })) })
+      s.once('error', (error) => { clearTimeout(timer); reject(new DriverError(`QMP connect to ${socketPath} failed`, { cause: error, code: DriverErrorCode.QMP_UNREACHABLE })) })
     })
     const client = new QmpClient(socket)
     try {
@@ -82,9 +83,9 @@ export class QmpClient extends EventEmitter {
   #greeting(timeoutMs: number): Promise<void> {
     if (this.#greeted) return Promise.resolve()
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new DriverError('no QMP greeting', { code: 'LB_QMP_TIMEOUT' })), timeoutMs)
+      const timer = setTimeout(() => reject(new DriverError('no QMP greeting', { code: DriverErrorCode.QMP_TIMEOUT })), timeoutMs)
       this.#onGreeting = () => { clearTimeout(timer); resolve() }
-      void this.closed.then(() => { clearTimeout(timer); reject(new DriverError('QMP connection closed before the greeting', { code: 'LB_QMP_CLOSED' })) })
+      void this.closed.then(() => { clearTimeout(timer); reject(new DriverError('QMP connection closed before the greeting', { code: DriverErrorCode.QMP_CLOSED })) })
     })
   }
 
@@ -126,12 +127,12 @@ export class QmpClient extends EventEmitter {
 
   /** Runs one command; resolves with its `return` value. */
   execute<T = unknown>(command: string, args?: Record<string, unknown>, timeoutMs = 30_000): Promise<T> {
-    if (this.#closed) return Promise.reject(new DriverError(`QMP connection closed before ${command}`, { code: 'LB_QMP_CLOSED' }))
+    if (this.#closed) return Promise.reject(new DriverError(`QMP connection closed before ${command}`, { code: DriverErrorCode.QMP_CLOSED }))
     const id = `lb-${this.#nextId++}`
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id)
-        reject(new DriverError(`QMP ${command} timed out`, { code: 'LB_QMP_TIMEOUT' }))
+        reject(new DriverError(`QMP ${command} timed out`, { code: DriverErrorCode.QMP_TIMEOUT }))
       }, timeoutMs)
       this.#pending.set(id, { command, resolve: resolve as (value: unknown) => void, reject, timer })
       this.#socket.write(`${JSON.stringify(args === undefined ? { execute: command, id } : { execute: command, arguments: args, id })}\n`)
@@ -149,7 +150,7 @@ export class QmpClient extends EventEmitter {
       }
       const timer = setTimeout(() => {
         this.off('event', onEvent)
-        reject(new DriverError(`no QMP ${name} event within ${timeoutMs} ms`, { code: 'LB_QMP_TIMEOUT' }))
+        reject(new DriverError(`no QMP ${name} event within ${timeoutMs} ms`, { code: DriverErrorCode.QMP_TIMEOUT }))
       }, timeoutMs)
       this.on('event', onEvent)
     })

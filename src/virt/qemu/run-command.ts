@@ -1,5 +1,6 @@
 import { execFile, spawn } from 'node:child_process'
 import { DriverError } from '../virt-driver.js'
+import { DriverErrorCode } from '../error-codes.js'
 
 /** What a finished command printed. */
 export interface CommandOutput {
@@ -27,7 +28,7 @@ export function runCommand(file: string, args: string[], options: { cwd?: string
 /** The DriverError of a failed command: the command, its first arguments and the end of its stderr. */
 export function commandFailed(file: string, args: readonly string[], stderr: string, error: Error): DriverError {
   const detail = (stderr || error.message).trim().split('\n').slice(-5).join(' | ')
-  return new DriverError(`${file} ${args.slice(0, 3).join(' ')}… failed: ${detail}`, { cause: error, code: 'LB_COMMAND_FAILED' })
+  return new DriverError(`${file} ${args.slice(0, 3).join(' ')}… failed: ${detail}`, { cause: error, code: DriverErrorCode.COMMAND_FAILED })
 }
 
 /** Runs a program with `input` on its stdin (e.g. an sfdisk script). */
@@ -38,10 +39,10 @@ export function runWithInput(file: string, args: string[], input: string, option
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk })
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
-    child.on('error', (error) => reject(new DriverError(`${file} could not start`, { cause: error, code: 'LB_COMMAND_FAILED' })))
+    child.on('error', (error) => reject(new DriverError(`${file} could not start`, { cause: error, code: DriverErrorCode.COMMAND_FAILED })))
     child.on('close', (code) => {
       if (code === 0) resolve({ stdout, stderr })
-      else reject(new DriverError(`${file} ${args.join(' ')} exited with ${code}: ${stderr.trim()}`, { code: 'LB_COMMAND_FAILED' }))
+      else reject(new DriverError(`${file} ${args.join(' ')} exited with ${code}: ${stderr.trim()}`, { code: DriverErrorCode.COMMAND_FAILED }))
     })
     child.stdin.end(input)
   })

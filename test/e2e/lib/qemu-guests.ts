@@ -32,7 +32,7 @@ export async function qemuWorld(machineType: MachineType = 'pc'): Promise<{ dir:
   await driver.init()
   const cleanup = async () => {
     const survivor = new QemuDriver({ stateDir: path.join(dir, 'qemu'), machineType })
-    for (const domain of await survivor.listDomains()) await survivor.destroy(domain.instanceId, { deleteDisks: true })
+    for (const domain of await survivor.listDomains()) await survivor.destroy(domain.instanceId)
     fs.rmSync(dir, { recursive: true, force: true })
   }
   return { dir, driver, images, cleanup }

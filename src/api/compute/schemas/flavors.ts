@@ -18,10 +18,7 @@ const flavorCreateProperties = {
   'os-flavor-access:is_public': Type.Optional(Type.Boolean()),
 }
 
-/** `POST /flavors` before 2.55. */
-export const FlavorCreate = Type.Object({ flavor: Type.Object(flavorCreateProperties, { additionalProperties: false }) }, { additionalProperties: false })
-
-/** `POST /flavors` from 2.55 (with `description`). */
+/** `POST /flavors` (every microversion takes `description`; the route checks it needs 2.55). */
 export const FlavorCreateV255 = Type.Object({
   flavor: Type.Object({ ...flavorCreateProperties, description: Type.Optional(FlavorDescription) }, { additionalProperties: false }),
 }, { additionalProperties: false })

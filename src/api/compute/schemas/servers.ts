@@ -77,6 +77,3 @@ export const UpdateServerBody = Type.Object({
 }, { additionalProperties: false })
 
 export const ServerIdParams = Type.Object({ id: Type.String() })
-
-/** `GET /servers` query: every filter Nova takes, all optional strings. */
-export const ListServersQuery = Type.Object({}, { additionalProperties: Type.Union([Type.String(), Type.Array(Type.String())]) })

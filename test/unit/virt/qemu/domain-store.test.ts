@@ -17,7 +17,7 @@ describe('DomainStore', () => {
     const spec = { instanceId: 'i-1', name: 's', vcpus: 1, memoryMb: 256, disks: [], configDrive: null, imageProperties: {} }
     store.save({ instanceId: 'i-1', spec, layout: { machineType: 'pc', devices: [] }, formats: {}, argv: ['-M', 'pc'], controllers: {}, rescued: false, rescue: null, suspended: false })
     assert.deepEqual(new DomainStore(dir).list().map((r) => [r.instanceId, r.argv]), [['i-1', ['-M', 'pc']]])
-    new DomainStore(dir).remove('i-1', true)
+    new DomainStore(dir).remove('i-1')
     assert.equal(fs.existsSync(paths.dir), false)
   })
 
