@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { LifeboatConfig } from './config.js'
-import { migrateToLatest, openDatabase, unknownMigrations, type DatabaseHandle } from './db/database.js'
+import { isPostgresUrl, migrateToLatest, openDatabase, unknownMigrations, type DatabaseHandle } from './db/database.js'
 import { buildApp } from './api/app.js'
 import { createLogger, type LoggerOption } from './logging.js'
 import type { ApiContext } from './api/context.js'
@@ -56,7 +56,7 @@ export async function openMigratedDatabase(databaseUrl: string): Promise<Databas
     unknown = await unknownMigrations(database.db)
   } catch (error) {
     await database.close().catch(() => undefined)
-    throw new StartupError(`cannot reach the database ${redactedDatabaseUrl(databaseUrl)}: ${(error as Error).message || (error as { code?: string }).code}`)
+    throw new StartupError(`cannot ${isPostgresUrl(databaseUrl) ? 'reach' : 'read'} the database ${redactedDatabaseUrl(databaseUrl)}: ${(error as Error).message || (error as { code?: string }).code}`)
   }
   if (unknown.length > 0) {
     await database.close()
