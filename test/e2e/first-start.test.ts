@@ -61,7 +61,8 @@ async function start(dataDir: string, port: number): Promise<WatchedProcess> {
   running.push(run)
   await waitAnswering(run, port)
   // Requests are answered once the start is done; its summary follows on stdout.
-  await waitUntil(() => /Lifeboat is running/.test(run.stdout()), { timeoutMs: 10_000, intervalMs: 20, what: 'no start summary' })
+  // Its last line names either the clouds file's first command or the way back in.
+  await waitUntil(() => /openstack token issue|reset-password admin --data-dir .*\n/.test(run.stdout()), { timeoutMs: 10_000, intervalMs: 20, what: () => `no whole start summary: ${run.stdout()}` })
   return run
 }
 
