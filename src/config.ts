@@ -15,6 +15,8 @@ export interface LifeboatConfig {
   region: string
   tokenTtlSeconds: number
   logLevel: string
+  /** A secret a Prometheus scraper presents to `GET /metrics` (LIFEBOAT_METRICS_TOKEN); '' means admin tokens only. */
+  metricsToken: string
   compute: ComputeConfig
   agent: AgentConfig
 }
@@ -82,6 +84,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
     publicUrl: envString(env, 'LIFEBOAT_PUBLIC_URL'),
     tokenTtlSeconds: envNumber(env, 'LIFEBOAT_TOKEN_TTL'),
     logLevel: envString(env, 'LIFEBOAT_LOG_LEVEL'),
+    metricsToken: envString(env, 'LIFEBOAT_METRICS_TOKEN'),
     compute: {
       enableInstancePassword: envBoolean(env, 'LIFEBOAT_ENABLE_INSTANCE_PASSWORD'),
       rescueTimeoutSeconds: envNumber(env, 'LIFEBOAT_RESCUE_TIMEOUT'),
@@ -129,6 +132,7 @@ export function loadConfig(...layers: ConfigInput[]): LifeboatConfig {
     region: top.region ?? 'RegionOne',
     tokenTtlSeconds: top.tokenTtlSeconds ?? 3600,
     logLevel: top.logLevel ?? 'info',
+    metricsToken: top.metricsToken ?? '',
     compute: {
       enableInstancePassword: compute.enableInstancePassword ?? true,
       rescueTimeoutSeconds: compute.rescueTimeoutSeconds ?? 0,

@@ -8,6 +8,7 @@ import { volumePlugin } from './volume/plugin.js'
 import { placementPlugin } from './placement/plugin.js'
 import { computePlugin } from './compute/plugin.js'
 import { agentPlugin } from './agent/plugin.js'
+import { installMetrics } from './metrics/metrics-route.js'
 import { keystoneEnvelope } from './common/envelopes.js'
 import { installErrorHandling } from './common/error-handling.js'
 import { lazyValidatorCompiler } from './common/lazy-validation.js'
@@ -68,6 +69,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
     name: 'lifeboat',
     services: ['identity', 'compute', 'image', 'volume', 'placement'].map((s) => ({ name: s, href: `${ctx.publicUrl()}/${s}` })),
   }))
+  installMetrics(app, ctx)
   await app.register(identityPlugin(ctx), { prefix: '/identity' })
   await app.register(imagePlugin(ctx), { prefix: '/image' })
   await app.register(volumePlugin(ctx), { prefix: '/volume' })

@@ -33,7 +33,8 @@ export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//.test(url)
 }
 
-function sqlitePath(url: string): string {
+/** The file of an SQLite database URL (`sqlite:/abs/path.db` or a bare path). */
+export function sqlitePath(url: string): string {
   return url.startsWith('sqlite:') ? url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '') : url
 }
 
@@ -92,4 +93,23 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
   if (error || failed) {
     throw new Error(`database migration ${failed?.migrationName ?? ''} failed`, { cause: error })
   }
+}
+
+/**
+ * Migrations the database has run that this code does not know: a newer
+ * Lifeboat used it. Empty for a new database or one this code can migrate.
+ */
+export async function unknownMigrations(db: Kysely<Database>): Promise<string[]> {
+  let ran: string[]
+  try {
+    // Kysely's own bookkeeping table, absent from the typed schema.
+    const rows = await (db as unknown as Kysely<{ kysely_migration: { name: string } }>).selectFrom('kysely_migration').select('name').execute()
+    ran = rows.map((r) => r.name)
+  } catch (error) {
+    // No such table: a database no Lifeboat has migrated yet (SQLite's message, PostgreSQL's 42P01).
+    if ((error as { code?: string }).code === '42P01' || /no such table/.test(String((error as Error).message))) return []
+    throw error
+  }
+  const known = new Set(Object.keys(await migrationProvider.getMigrations()))
+  return ran.filter((name) => !known.has(name)).sort()
 }

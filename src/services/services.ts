@@ -15,6 +15,7 @@ import { TaskQueue } from './tasks/task-queue.js'
 import { Conductor } from './compute/conductor.js'
 import { AgentGateway } from './compute/agent-gateway.js'
 import { ComputeService } from './compute/compute-service.js'
+import { MetricsService } from './metrics/metrics-service.js'
 
 /** Every service of the control plane, built once per process over one database. */
 export interface Services {
@@ -33,6 +34,8 @@ export interface Services {
   compute: ComputeService
   /** The internal agent API's service side (the same object as `compute.agents`). */
   agents: AgentGateway
+  /** The operator's Prometheus metrics (`GET /metrics`). */
+  metrics: MetricsService
 }
 
 /**
@@ -55,9 +58,11 @@ export function createServices(config: LifeboatConfig, database: DatabaseHandle,
   const securityGroups = new SecurityGroupService(store('security-groups'))
   const computeHosts = new ComputeHostService(store('compute-hosts'))
   const limits = new LimitsService(store('limits'))
+  const metrics = new MetricsService(store('metrics'), config.metricsToken)
   const tasks = new TaskQueue(db)
+  tasks.onEnded((kind, outcome, seconds) => metrics.observeTask(kind, outcome, seconds))
   const conductor = new Conductor({ ...store('conductor'), volumes, placement }, tasks)
   const agents = new AgentGateway({ ...store('agent-gateway'), config, volumes, images, keypairs, placement }, tasks)
   const compute = new ComputeService({ ...store('compute'), config, volumes, images, keypairs, flavors, securityGroups, placement }, { tasks, conductor, agents })
-  return { tokens, directory, images, volumes, placement, flavors, keypairs, securityGroups, computeHosts, limits, compute, agents }
+  return { tokens, directory, images, volumes, placement, flavors, keypairs, securityGroups, computeHosts, limits, compute, agents, metrics }
 }

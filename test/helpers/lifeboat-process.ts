@@ -39,3 +39,45 @@ export async function killHard(child: ChildProcess): Promise<void> {
   child.kill('SIGKILL')
   await exited
 }
+
+/** A `lifeboat` process whose output is kept. */
+export interface WatchedProcess {
+  child: ChildProcess
+  stdout(): string
+  stderr(): string
+  /** Resolves with the exit code (null when killed by a signal). */
+  exited: Promise<number | null>
+}
+
+/** Spawns `lifeboat ARGS…` (the compiled build) with output kept; `uid` runs it as another user (root only). */
+export async function spawnLifeboat(args: string[], env: Record<string, string>, options: { uid?: number; gid?: number } = {}): Promise<WatchedProcess> {
+  await ensureBuilt()
+  const child = spawn(process.execPath, [path.join(root, 'bin/lifeboat.mjs'), ...args], {
+    env: { ...process.env, LIFEBOAT_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...options,
+  })
+  let out = ''
+  let err = ''
+  child.stdout!.on('data', (chunk: Buffer) => { out += chunk.toString() })
+  child.stderr!.on('data', (chunk: Buffer) => { err += chunk.toString() })
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)))
+  return { child, stdout: () => out, stderr: () => err, exited }
+}
+
+/** Runs a `lifeboat` command to its end (60 s at most): its exit code and output. */
+export async function runLifeboat(args: string[], env: Record<string, string> = {}, options: { uid?: number; gid?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const run = await spawnLifeboat(args, env, options)
+  const timer = setTimeout(() => run.child.kill('SIGKILL'), 60_000)
+  const code = await run.exited
+  clearTimeout(timer)
+  return { code, stdout: run.stdout(), stderr: run.stderr() }
+}
+
+/** Waits until a spawned all-in-one answers on `port`; fails if it exits first. */
+export async function waitAnswering(run: WatchedProcess, port: number): Promise<void> {
+  await waitUntil(async () => {
+    if (run.child.exitCode !== null) throw new Error(`lifeboat exited with ${run.child.exitCode}: ${run.stderr()}`)
+    return fetch(`http://127.0.0.1:${port}/compute/v2.1`).then((r) => r.ok).catch(() => false)
+  }, { timeoutMs: 30_000, intervalMs: 100, what: 'lifeboat did not start' })
+}

@@ -1,5 +1,6 @@
-import type { IdentityDirectory } from './directory.js'
-import { DEFAULT_DOMAIN_ID } from './directory.js'
+import type { Kysely } from 'kysely'
+import type { Database } from '../../db/schema.js'
+import { DEFAULT_DOMAIN_ID, IdentityDirectory } from './directory.js'
 import { ROLE_HIERARCHY } from '../policy.js'
 import { generatePassword } from './passwords.js'
 
@@ -13,10 +14,24 @@ export interface BootstrapAccount {
 
 /**
  * First start: the default domain, the roles reader ⊂ member ⊂ admin, an
- * `admin` user in project `admin` and a `demo` user (member) in project `demo`.
+ * `admin` user in project `admin` and a `demo` user (member) in project `demo`,
+ * all in one transaction that also runs `persist` with the new accounts (it
+ * writes clouds.yaml): if `persist` fails, or the process dies before the
+ * commit, no account exists and the next start begins again — an operator is
+ * never left with accounts whose passwords nobody saw.
  * Returns the generated accounts, or an empty list when they already exist.
  */
-export async function bootstrapIdentity(directory: IdentityDirectory, passwords: { admin?: string; demo?: string } = {}): Promise<BootstrapAccount[]> {
+export async function bootstrapIdentity(
+  db: Kysely<Database>, passwords: { admin?: string; demo?: string } = {}, persist: (accounts: BootstrapAccount[]) => void | Promise<void> = () => {},
+): Promise<BootstrapAccount[]> {
+  return db.transaction().execute(async (trx) => {
+    const created = await createAccounts(new IdentityDirectory(trx), passwords)
+    if (created.length > 0) await persist(created)
+    return created
+  })
+}
+
+async function createAccounts(directory: IdentityDirectory, passwords: { admin?: string; demo?: string }): Promise<BootstrapAccount[]> {
   await directory.ensureDefaultDomain()
   const existingRoles = new Map((await directory.listRoles()).map((r) => [r.name, r.id]))
   for (const name of ROLE_HIERARCHY) {

@@ -18,6 +18,9 @@ export interface LeasedTask {
 
 const MAX_ATTEMPTS = 3
 
+/** Told of each task that ends: its kind, outcome and seconds since it was queued (the metrics). */
+export type TaskEndListener = (kind: string, outcome: 'done' | 'failed', seconds: number) => void
+
 /**
  * The task queue: rows in the same database, written in the caller's
  * transaction. Agents lease with an expiry; an expired lease is retried up
@@ -26,11 +29,22 @@ const MAX_ATTEMPTS = 3
 export class TaskQueue {
   readonly #db: Kysely<Database>
   readonly #events = new EventEmitter()
+  readonly #endListeners: TaskEndListener[] = []
   #closed = false
 
   constructor(db: Kysely<Database>) {
     this.#db = db
     this.#events.setMaxListeners(0)
+  }
+
+  /** Calls `listener` for every task that ends from now on. */
+  onEnded(listener: TaskEndListener): void {
+    this.#endListeners.push(listener)
+  }
+
+  #ended(row: { kind: string; created_at: string }, outcome: 'done' | 'failed'): void {
+    const seconds = (Date.now() - Date.parse(row.created_at)) / 1000
+    for (const listener of this.#endListeners) listener(row.kind, outcome, seconds)
   }
 
   /** Queues a task for an instance inside `trx`; the host's agent is woken after commit by `notify`. */
@@ -130,11 +144,13 @@ export class TaskQueue {
 
   /** Marks a leased task finished inside `trx`; false when the lease was lost meanwhile. */
   async finish(trx: Db, taskId: string, agentSession: string, report: TaskReport): Promise<boolean> {
-    const result = await trx.updateTable('tasks')
+    const ended = await trx.updateTable('tasks')
       .set({ status: report.ok ? 'done' : 'failed', result: JSON.stringify(report), lease_expires_at: null, updated_at: nowIso() })
       .where('id', '=', taskId).where('status', '=', 'leased').where('leased_by', '=', agentSession)
+      .returning(['kind', 'created_at'])
       .executeTakeFirst()
-    return Number(result.numUpdatedRows) === 1
+    if (ended) this.#ended(ended, report.ok ? 'done' : 'failed')
+    return ended !== undefined
   }
 
   /** Wakes whoever waits for this task (after the finishing transaction committed). */
@@ -193,7 +209,8 @@ export class TaskQueue {
 
   /** Forces a task that can never run (its instance is gone) to failed. */
   async abandon(trx: Db, taskId: string, reason: string): Promise<void> {
-    await trx.updateTable('tasks').set({ status: 'failed', result: JSON.stringify({ ok: false, error: reason }), lease_expires_at: null, updated_at: nowIso() })
-      .where('id', '=', taskId).where('status', 'in', ['queued', 'leased']).execute()
+    const ended = await trx.updateTable('tasks').set({ status: 'failed', result: JSON.stringify({ ok: false, error: reason }), lease_expires_at: null, updated_at: nowIso() })
+      .where('id', '=', taskId).where('status', 'in', ['queued', 'leased']).returning(['kind', 'created_at']).executeTakeFirst()
+    if (ended) this.#ended(ended, 'failed')
   }
 }
