@@ -84,7 +84,9 @@ export async function startLifeboat(config: LifeboatConfig, options: StartOption
   const log = await createLogger(config.logLevel, options.logger)
   const services = createServices(config, database, log)
   let publicUrl = config.publicUrl
-  // The API listens before the embedded agent registers (it registers through the API); until then client requests wait.
+  // The port is taken first (before any account exists), but client requests wait until the start is done
+  // (app.ts): one that sees an answer sees the accounts, clouds.yaml, the flavors and a registered embedded
+  // agent (which itself registers through the agent API, which never waits).
   let markReady = (): void => undefined
   const ready = new Promise<void>((resolve) => { markReady = resolve })
   const ctx: ApiContext = { config, services, publicUrl: () => publicUrl, ready }
@@ -93,14 +95,6 @@ export async function startLifeboat(config: LifeboatConfig, options: StartOption
     { agent: { ...config.agent, shutdownTimeoutSeconds: config.compute.shutdownTimeoutSeconds }, stateDir: path.join(config.dataDir, 'agent') },
     log.child({ agent: 'embedded' }), (reason) => options.onDriverChosen?.(`Embedded compute agent ${config.agent.hostName}: ${reason}`),
   )
-  // The port is taken first (before any account exists) but requests wait until the start is done:
-  // a client that sees an answer sees the accounts, clouds.yaml and the flavors too.
-  let ready = false
-  let openGate = () => {}
-  const gate = new Promise<void>((resolve) => { openGate = resolve })
-  app.addHook('onRequest', async () => {
-    if (!ready) await gate
-  })
   const cloudsYamlPath = cloudsYamlPathOf(config.dataDir)
   const timers: NodeJS.Timeout[] = []
   let agent: ComputeAgent | null = null
@@ -126,15 +120,13 @@ export async function startLifeboat(config: LifeboatConfig, options: StartOption
     timers.push(setInterval(() => void services.compute.runPeriodicTasks().catch((error: unknown) => log.error({ err: error }, 'periodic tasks failed')), 1000))
     for (const timer of timers) timer.unref()
     await services.compute.conductor.resumePendingBuilds()
-    ready = true
-    openGate()
     if (launched) {
       const credential = await services.agents.issueCredential(config.agent.hostName)
       agent = await launched.start({ controlUrl: `http://127.0.0.1:${new URL(address).port}`, credential })
     }
     fs.writeFileSync(pidFileOf(config.dataDir), `${process.pid}\n`)
   } catch (error) {
-    openGate()
+    markReady()
     for (const timer of timers) clearInterval(timer)
     services.compute.tasks.close()
     await launched?.stop()
