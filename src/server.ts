@@ -70,6 +70,10 @@ export async function startLifeboat(config: LifeboatConfig, options: StartOption
   const services = createServices(config, database, log)
   const bootstrapped = await bootstrapIdentity(services.directory, options.bootstrapPasswords)
   await services.flavors.ensureDefaultFlavors()
+  // Work a previous process (killed -9) left half-done, settled before any request can start new work.
+  await services.images.recoverInterrupted()
+  await services.volumes.recoverInterrupted()
+  await services.compute.recoverInterrupted()
   let publicUrl = config.publicUrl
   const ctx: ApiContext = { config, services, publicUrl: () => publicUrl }
   const app = await buildApp(ctx, log)

@@ -16,6 +16,7 @@ import { applyImageChanges, parseImagePatch, patchDraftOf, type ImageDraft } fro
 import { loadImage, noImageMessage, type ImageRecord } from './image-records.js'
 import { insertImage, moveStatus, removeImageRow, saveDraft } from './image-store.js'
 import { receiveImageData } from './image-upload.js'
+import { recoverInterruptedUploads } from './image-recovery.js'
 
 export type { ImageRecord } from './image-records.js'
 
@@ -97,6 +98,11 @@ export class ImageService {
       throw new Conflict(`Image ${id} can't take data in its current status`, 'LB_IMAGE_BAD_TRANSITION')
     }
     return (await loadImage(this.#db, id))!
+  }
+
+  /** At start, before serving: images a killed process left `saving` go back to `queued` (`image-recovery.ts`). */
+  async recoverInterrupted(): Promise<string[]> {
+    return recoverInterruptedUploads(this.#db, this.#deps.log, this.#deps.config.dataDir)
   }
 
   /** Marks an image as failed (`killed`), e.g. when a snapshot fails. */
