@@ -1,0 +1,58 @@
+import type { TaskKind } from '../../agent-api/tasks.js'
+
+/** A failed task as users and operators see it. */
+export interface TaskFailure {
+  /** A stable code (`LB_…`). */
+  code: string
+  /** For users (instance faults, action events): short, no command line, path or stderr. */
+  reason: string
+  /** The full error, for admins (fault `details`, event `traceback`) and the operator's log. */
+  detail: string
+}
+
+/** What each task kind is called in a user's message. */
+const ACTIONS: Record<TaskKind, string> = {
+  spawn: 'Build', power_off: 'Stop', power_on: 'Start', reboot: 'Reboot', pause: 'Pause', unpause: 'Unpause',
+  suspend: 'Suspend', resume: 'Resume', snapshot: 'Snapshot', attach_volume: 'Volume attach', detach_volume: 'Volume detach',
+  rescue: 'Rescue', unrescue: 'Unrescue', destroy: 'Delete', console_output: 'Console output',
+}
+
+/** The user's reason for each driver code; a code absent here gets the generic one. */
+const REASONS: Record<string, string> = {
+  LB_COMMAND_FAILED: 'the hypervisor could not complete the operation',
+  LB_QMP_CLOSED: 'the hypervisor stopped answering',
+  LB_QMP_TIMEOUT: 'the hypervisor did not answer in time',
+  LB_QMP_UNREACHABLE: 'the hypervisor could not be reached',
+  LB_QEMU_MISSING: 'the compute host has no usable hypervisor',
+  LB_DOMAIN_NOT_RUNNING: 'the server is not running',
+  LB_NO_ROOT: 'the server has no root disk',
+  LB_SUSPEND_FAILED: 'the guest state could not be saved',
+  LB_RESUME_FAILED: 'the saved guest state could not be loaded',
+  LB_ALREADY_RESCUED: 'the server is already rescued',
+}
+
+// Errors whose own message is written for users (ids only, no paths): shown as they are.
+const OWN_MESSAGE_CODES = new Set(['LB_RESCUE_FAILED', 'LB_FAKE_FAILURE', 'LB_ALREADY_RESCUED', 'LB_TASK_INVALID'])
+
+/** The stable code of an error: a driver's or a rescue's own code, else a generic one. */
+function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' && code.startsWith('LB_') ? code : 'LB_TASK_FAILED'
+}
+
+/**
+ * The one place an agent's error becomes what users read: a stable code and
+ * a short reason (never the command line, path or stderr a driver error
+ * carries). The full error stays in `detail`, for admins and the log.
+ */
+export function describeFailure(error: unknown): TaskFailure {
+  const detail = error instanceof Error ? error.message : String(error)
+  const code = codeOf(error)
+  const reason = OWN_MESSAGE_CODES.has(code) ? detail : (REASONS[code] ?? 'an unexpected error occurred on the compute host')
+  return { code, reason: `${reason} (${code})`, detail }
+}
+
+/** A task's failure as one user sentence: "Rescue failed: the hypervisor did not answer in time (LB_QMP_TIMEOUT)". */
+export function taskFailureMessage(kind: TaskKind, failure: TaskFailure): string {
+  return `${ACTIONS[kind]} failed: ${failure.reason}`
+}
