@@ -12,7 +12,10 @@ export type LoggerOption = boolean | { level: string }
 export const REDACTED_PATHS = [
   'req.headers["x-auth-token"]', 'req.headers["x-subject-token"]', 'req.headers.authorization',
   'req.headers["x-lifeboat-agent-credential"]',
+  'res.headers["x-subject-token"]',
   '*.password', '*.adminPass', '*.token', '*.credential', 'password', 'adminPass', 'credential',
+  // Two levels deep too (pino's `*` is one level), and keypair private keys in both spellings.
+  '*.*.password', '*.*.adminPass', '*.*.token', 'private_key', '*.private_key', 'privateKey', '*.privateKey',
 ]
 
 /**

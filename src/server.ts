@@ -116,6 +116,10 @@ export async function startLifeboat(config: LifeboatConfig, options: StartOption
     // A later start refreshes the auth URL (the port or public URL may have changed).
     if (bootstrapped.length === 0 && fs.existsSync(cloudsYamlPath)) writeCloudsYaml(cloudsYamlPath, authUrl, config.region, [])
     await services.flavors.ensureDefaultFlavors()
+    // Work a previous process (killed -9) left half-done, settled before any client request can start new work.
+    await services.images.recoverInterrupted()
+    await services.volumes.recoverInterrupted()
+    await services.compute.recoverInterrupted()
     timers.push(setInterval(() => void services.tokens.purgeExpired().catch((error: unknown) => log.warn({ err: error }, 'purging expired tokens failed')), 10 * 60 * 1000))
     timers.push(setInterval(() => void services.compute.runPeriodicTasks().catch((error: unknown) => log.error({ err: error }, 'periodic tasks failed')), 1000))
     for (const timer of timers) timer.unref()

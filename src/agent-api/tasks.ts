@@ -54,8 +54,12 @@ export const TaskReportSchema = Type.Object({
   ok: Type.Boolean(),
   /** Nova power state seen after the work. */
   powerState: Type.Optional(Type.Integer({ minimum: 0 })),
-  /** A short reason shown in faults and action events when `ok` is false. */
+  /** When `ok` is false: the user's message (instance faults, actions), short, with a stable code, no paths or command lines. */
   error: Type.Optional(Type.String()),
+  /** The stable code of the failure (`LB_…`). */
+  code: Type.Optional(Type.String({ maxLength: 64 })),
+  /** The full error, shown to admins only (fault `details`, event `traceback`). */
+  detail: Type.Optional(Type.String()),
   /** Kind-specific output, e.g. `{ output }` for console_output. */
   output: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 })
@@ -68,6 +72,9 @@ export const TaskEventSchema = Type.Object({
   /** ISO time on the agent when it happened. */
   at: Type.String({ maxLength: 64 }),
   result: Type.Optional(Type.Union([Type.Literal('Success'), Type.Literal('Error')])),
+  /** For users: a short reason with a stable code. */
   details: Type.Optional(Type.String()),
+  /** The full error, for admins only (the event's `traceback`). */
+  detail: Type.Optional(Type.String()),
 })
 export type TaskEvent = Static<typeof TaskEventSchema>

@@ -11,6 +11,10 @@ export const AgentErrorCode = errorCatalogue({
   RESCUE_IMAGE_UNAVAILABLE: 'LB_RESCUE_IMAGE_UNAVAILABLE',
   /** A task reached the wrong handler (a bug, never a client's doing). */
   WRONG_TASK: 'LB_WRONG_TASK',
+  /** What a task names is gone (the volume to attach or detach). */
+  TASK_INVALID: 'LB_TASK_INVALID',
+  /** A task failed with an error that carries no code of its own. */
+  TASK_FAILED: 'LB_TASK_FAILED',
 })
 
 /** Any code of the agent catalogue. */

@@ -15,14 +15,18 @@ export async function freePort(): Promise<number> {
   return port
 }
 
-/** Starts `lifeboat` as its own process (as `npm start` does) and waits until it answers. */
-export async function startLifeboatProcess(env: Record<string, string>, port: number): Promise<ChildProcess> {
+/** Starts `lifeboat` as its own process (as `npm start` does) and waits until it answers; `output` gets its stdout and stderr. */
+export async function startLifeboatProcess(env: Record<string, string>, port: number, output?: (chunk: Buffer) => void): Promise<ChildProcess> {
   // The compiled build, made here when stale so that tsc's time is not the start's.
   await ensureBuilt()
   const child = spawn(process.execPath, [path.join(root, 'bin/lifeboat.mjs')], {
     env: { ...process.env, LIFEBOAT_LOG_LEVEL: 'warn', ...env, LIFEBOAT_PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  if (output) {
+    child.stdout!.on('data', output)
+    child.stderr!.on('data', output)
+  }
   child.stdout!.resume()
   child.stderr!.resume()
   return waitUntil(async () => {

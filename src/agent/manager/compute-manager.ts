@@ -8,6 +8,8 @@ import { TASK_EVENTS } from '../../agent-api/task-events.js'
 import { withEvent, type ManagerContext, type TaskContext } from './manager-context.js'
 import { TaskEventStream } from '../task-event-stream.js'
 import { rescueInstance, unrescueInstance } from './rescue-instance.js'
+import { describeFailure, taskFailureMessage } from './task-failures.js'
+import { AgentErrorCode } from '../error-codes.js'
 
 /** Image disks of a spec pointed at local files (downloaded when the filesystem is not shared). */
 async function localizeSpec(ctx: ManagerContext, spec: InstanceSpec): Promise<InstanceSpec> {
@@ -66,11 +68,11 @@ async function perform(ctx: TaskContext, task: AgentTask): Promise<Omit<TaskRepo
       break
     }
     case 'attach_volume':
-      if (!task.attach) throw new Error('the volume to attach is gone')
+      if (!task.attach) throw Object.assign(new Error('the volume to attach is gone'), { code: AgentErrorCode.TASK_INVALID })
       await driver.attachVolume(task.instance, task.attach.disk)
       break
     case 'detach_volume':
-      if (!task.detach) throw new Error('nothing to detach')
+      if (!task.detach) throw Object.assign(new Error('nothing to detach'), { code: AgentErrorCode.TASK_INVALID })
       await driver.detachVolume(task.instance, task.detach.diskName)
       break
     case 'rescue':
@@ -111,11 +113,12 @@ export async function runTask(base: ManagerContext, task: AgentTask): Promise<vo
     report = { ok: true, powerState: result.powerState, output: result.output }
     logTaskEnd(ctx, task, started, null)
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error)
+    // Users read a short reason with a code; the full error goes to the log above (with the task id) and to admins.
+    const failure = describeFailure(error)
     logTaskEnd(ctx, task, started, error)
     const powerState = await powerStateOf(ctx, task.instanceUuid)
       .catch((stateError: unknown) => ctx.log.warn({ err: stateError, task: task.id, server: task.instanceUuid }, 'the power state after a failed task could not be read'))
-    report = { ok: false, error: message, powerState: powerState ?? undefined }
+    report = { ok: false, error: taskFailureMessage(task.task.kind, failure), code: failure.code, detail: failure.detail, powerState: powerState ?? undefined }
   }
   await ctx.api.finish(task.id, { session: ctx.session, report, events: await ctx.events.drain() })
 }

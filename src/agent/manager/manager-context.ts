@@ -3,6 +3,7 @@ import type { ImageFiles } from '../image-files.js'
 import type { VirtDriver } from '../../virt/virt-driver.js'
 import type { TaskEventStream } from '../task-event-stream.js'
 import type { AgentLog } from '../compute-agent.js'
+import { describeFailure } from './task-failures.js'
 
 /** What the compute manager works with on an agent. */
 export interface ManagerContext {
@@ -32,8 +33,8 @@ export async function withEvent<T>(ctx: TaskContext, event: string, step: () => 
     ctx.events.record({ event, phase: 'finish', result: 'Success' })
     return result
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error)
-    ctx.events.record({ event, phase: 'finish', result: 'Error', details: reason })
+    const failure = describeFailure(error)
+    ctx.events.record({ event, phase: 'finish', result: 'Error', details: failure.reason, detail: failure.detail })
     throw error
   }
 }

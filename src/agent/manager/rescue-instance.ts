@@ -3,6 +3,7 @@ import type { InstanceSpec, RescueSpec } from '../../virt/virt-driver.js'
 import { PowerState } from '../../virt/virt-driver.js'
 import { withEvent, type ManagerContext, type TaskContext } from './manager-context.js'
 import { AgentErrorCode } from '../error-codes.js'
+import { describeFailure } from './task-failures.js'
 
 /** Why a rescue could not be done; the message reaches the action event. */
 export class RescueError extends Error {
@@ -61,7 +62,8 @@ export async function rescueInstance(ctx: TaskContext, task: AgentTask): Promise
     })
     ctx.events.record({ event: step, phase: 'finish', result: 'Success' })
   } catch (error) {
-    ctx.events.record({ event: step, phase: 'finish', result: 'Error', details: error instanceof Error ? error.message : String(error) })
+    const failure = describeFailure(error)
+    ctx.events.record({ event: step, phase: 'finish', result: 'Error', details: failure.reason, detail: failure.detail })
     await restoreAfterFailedRescue(ctx, task.instance, wasRunning)
     throw error
   }

@@ -7,7 +7,7 @@ import { Unauthorized, NotFound } from '../errors.js'
 import { loadInstanceDetails } from './instance-store.js'
 import { buildInstanceSpec, configDriveFor, ownKeys } from './instance-spec.js'
 import { applyTaskResult, type AfterCommit } from './task-results.js'
-import { recordActionEvents } from './instance-actions.js'
+import { finishActionEvent, recordActionEvents, startActionEvent } from './instance-actions.js'
 import { VmState } from './instance-states.js'
 import { nowIso } from '../time.js'
 import { PowerState } from '../../virt/virt-driver.js'
@@ -122,6 +122,7 @@ export class AgentGateway {
     const task = item.task
     if (task.kind === 'rescue') {
       rendered.rescue = await this.#rescueContext(details!, task)
+      if (item.secretLost) await this.#notePasswordLost(item)
     } else if (task.kind === 'attach_volume' || task.kind === 'detach_volume') {
       const bdm = details!.bdms.find((b) => b.id === task.bdmId)
       const disk = instance.disks.find((d) => bdm?.volume_id && d.name === `volume-${bdm.volume_id}`)
@@ -153,6 +154,20 @@ export class AgentGateway {
       if (keypair) keys = [{ name: keypair.name, publicKey: keypair.publicKey }]
     }
     return { image, configDrive: configDriveFor(details, keys) }
+  }
+
+  /**
+   * The rescue password lives in memory only (never in the task row): after a
+   * restart before the lease it is gone, and the rescue goes on without one,
+   * as Nova's does when no password can be set. The user reads why in the
+   * action's events.
+   */
+  async #notePasswordLost(item: LeasedTask): Promise<void> {
+    this.#deps.log.warn({ task: item.id, server: item.instanceUuid }, `rescue of server ${item.instanceUuid}: its password was lost in a restart, the rescue runs without setting one`)
+    if (!item.actionId) return
+    const eventId = await startActionEvent(this.#deps.db, item.actionId, 'compute_rescue_password', item.host,
+      'The rescue password could not be set: the service restarted before the rescue started.')
+    await finishActionEvent(this.#deps.db, eventId, 'Success')
   }
 
   /** Events of the task's instance action, as the agent saw them, in order. */

@@ -17,6 +17,7 @@ import { loadInstanceDetails, getInstanceRow, type RescueRecord } from './instan
 import { VmState } from './instance-states.js'
 import { authorize } from '../policy.js'
 import type { AgentGateway } from './agent-gateway.js'
+import { recoverInterruptedComputeWork, type ComputeRecovery } from './crash-recovery.js'
 
 /**
  * The compute service (Nova's `compute.API`): every server operation, each
@@ -46,6 +47,11 @@ export class ComputeService {
     this.agents = parts.agents
     this.metadata = new ServerMetadata(deps)
     this.tags = new ServerTags(deps)
+  }
+
+  /** At start, before serving: finishes or undoes the steps a killed process left half-done (`crash-recovery.ts`). */
+  recoverInterrupted(): Promise<ComputeRecovery> {
+    return recoverInterruptedComputeWork(this.#deps)
   }
 
   async createServer(call: CallContext, input: CreateServerInput): Promise<CreatedServer[]> {

@@ -65,7 +65,7 @@ export async function recordActionEvents(db: Db, actionId: string, host: string,
     }
     const result = e.result ?? 'Success'
     failed ||= result === 'Error'
-    const reason = e.details ? { traceback: e.details, details: e.details } : {}
+    const reason = e.details ? { traceback: e.detail ?? e.details, details: e.details } : {}
     const row = open.get(e.event)
     if (row) {
       Object.assign(row, { finish_time: at, result, ...reason })
@@ -86,10 +86,10 @@ function validTime(at: string): string {
 }
 
 /** Finishes every open event of an action and the action itself. */
-export async function finishAction(db: Db, actionId: string, result: 'Success' | 'Error', reason?: string): Promise<void> {
+export async function finishAction(db: Db, actionId: string, result: 'Success' | 'Error', reason?: string, detail?: string): Promise<void> {
   const now = nowIso()
   await db.updateTable('instance_action_events')
-    .set({ finish_time: now, result, ...(reason ? { traceback: reason, details: reason } : {}) })
+    .set({ finish_time: now, result, ...(reason ? { traceback: detail ?? reason, details: reason } : {}) })
     .where('action_id', '=', actionId).where('finish_time', 'is', null).execute()
   await db.updateTable('instance_actions')
     .set({ finish_time: now, updated_at: now, ...(result === 'Error' ? { message: 'Error' } : {}) })

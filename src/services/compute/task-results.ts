@@ -21,8 +21,9 @@ const SUCCESS_VM_STATE: Partial<Record<Task['kind'], string>> = {
   rescue: VmState.RESCUED, unrescue: VmState.ACTIVE,
 }
 
-async function addFault(trx: Trx, instanceUuid: string, message: string, code = 500): Promise<void> {
-  await trx.insertInto('instance_faults').values({ id: randomUUID(), instance_uuid: instanceUuid, code, message, details: '', created_at: nowIso() }).execute()
+/** A fault: the user's message, and the full error in `details` (which Nova shows admins only for a 500). */
+async function addFault(trx: Trx, instanceUuid: string, message: string, details = '', code = 500): Promise<void> {
+  await trx.insertInto('instance_faults').values({ id: randomUUID(), instance_uuid: instanceUuid, code, message, details, created_at: nowIso() }).execute()
 }
 
 /**
@@ -66,7 +67,7 @@ export async function applyTaskResult(
     const reason = report.error ?? 'unknown error'
     if (task.kind === 'spawn' || task.kind === 'destroy') {
       set.vm_state = VmState.ERROR
-      await addFault(trx, instance.uuid, reason)
+      await addFault(trx, instance.uuid, reason, report.detail)
     }
     if (task.kind === 'rescue') {
       // Never worse off: a failed rescue returns to where the server was.
@@ -81,7 +82,7 @@ export async function applyTaskResult(
     if (task.kind === 'attach_volume') await dropMapping(trx, deps, task.bdmId, after)
   }
   await trx.updateTable('instances').set(set).where('uuid', '=', instance.uuid).execute()
-  if (actionId) await finishAction(trx, actionId, report.ok ? 'Success' : 'Error', report.ok ? undefined : report.error)
+  if (actionId) await finishAction(trx, actionId, report.ok ? 'Success' : 'Error', report.ok ? undefined : report.error, report.ok ? undefined : report.detail)
 }
 
 /** Removes a block device mapping and, after the commit, its volume attachment (a detach done, or an attach that failed). */

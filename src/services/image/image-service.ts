@@ -18,6 +18,7 @@ import { ImageNotFound } from './image-errors.js'
 import { insertImage, moveStatus, removeImageRow, saveDraft } from './image-store.js'
 import { receiveImageData } from './image-upload.js'
 import { ServiceErrorCode } from '../error-codes.js'
+import { recoverInterruptedUploads } from './image-recovery.js'
 
 export type { ImageRecord } from './image-records.js'
 
@@ -99,6 +100,11 @@ export class ImageService {
       throw new Conflict(`Image ${id} can't take data in its current status`, ServiceErrorCode.IMAGE_BAD_TRANSITION)
     }
     return (await loadImage(this.#db, id))!
+  }
+
+  /** At start, before serving: images a killed process left `saving` go back to `queued` (`image-recovery.ts`). */
+  async recoverInterrupted(): Promise<string[]> {
+    return recoverInterruptedUploads(this.#db, this.#deps.log, this.#deps.config.dataDir)
   }
 
   /** Marks an image as failed (`killed`), e.g. when a snapshot fails. */

@@ -14,6 +14,18 @@ export interface LeasedTask {
   host: string
   task: Task
   attempts: number
+  /** A secret the task was queued with is gone (the control plane restarted before this lease): the task runs without it. */
+  secretLost?: boolean
+}
+
+/**
+ * The secret fields a task may carry. They never reach the task row: the
+ * row stores null, the value stays in this process's memory until the task
+ * ends, and `lease` puts it back into the task it hands to the agent.
+ */
+function withoutSecret(task: Task): { stored: Task; secret: string | null } {
+  if (task.kind === 'rescue' && task.adminPass !== null) return { stored: { ...task, adminPass: null }, secret: task.adminPass }
+  return { stored: task, secret: null }
 }
 
 const MAX_ATTEMPTS = 3
@@ -30,6 +42,8 @@ export class TaskQueue {
   readonly #db: Kysely<Database>
   readonly #events = new EventEmitter()
   readonly #endListeners: TaskEndListener[] = []
+  /** task id → its secret (a rescue's admin password), in memory only: see `withoutSecret`. */
+  readonly #secrets = new Map<string, string>()
   #closed = false
 
   constructor(db: Kysely<Database>) {
@@ -51,9 +65,12 @@ export class TaskQueue {
   async enqueue(trx: Db, input: { instanceUuid: string; host: string | null; task: Task; actionId: string | null }): Promise<string> {
     const id = randomUUID()
     const now = nowIso()
+    const { stored, secret } = withoutSecret(input.task)
+    // Kept before the insert commits; a rolled-back enqueue leaves an entry no lease will ever ask for (dropped by `purgeFinished`).
+    if (secret !== null) this.#secrets.set(id, secret)
     await trx.insertInto('tasks').values({
       id, instance_uuid: input.instanceUuid, action_id: input.actionId, host: input.host, kind: input.task.kind,
-      payload: JSON.stringify(input.task), status: 'queued', attempts: 0, leased_by: null, lease_expires_at: null,
+      payload: JSON.stringify(stored), status: 'queued', attempts: 0, leased_by: null, lease_expires_at: null,
       result: null, not_before: null, created_at: now, updated_at: now,
     }).execute()
     return id
@@ -126,12 +143,18 @@ export class TaskQueue {
           .set({ status: 'leased', leased_by: agentSession, lease_expires_at: expires, attempts: sql`attempts + 1`, updated_at: nowIso() })
           .where('id', '=', row.id).where('status', '=', 'queued')
           .executeTakeFirst()
-        if (Number(result.numUpdatedRows) === 1) {
-          out.push({ id: row.id, instanceUuid: row.instance_uuid, actionId: row.action_id, host, task: JSON.parse(row.payload) as Task, attempts: row.attempts + 1 })
-        }
+        if (Number(result.numUpdatedRows) === 1) out.push(this.#withSecret({ id: row.id, instanceUuid: row.instance_uuid, actionId: row.action_id, host, task: JSON.parse(row.payload) as Task, attempts: row.attempts + 1 }))
       }
       return out
     })
+  }
+
+  /** Puts a task's secret back for its agent (kept until the task ends: an expired lease runs again). */
+  #withSecret(leased: LeasedTask): LeasedTask {
+    if (leased.task.kind !== 'rescue') return leased
+    const secret = this.#secrets.get(leased.id)
+    if (secret === undefined) return { ...leased, secretLost: true }
+    return { ...leased, task: { ...leased.task, adminPass: secret } }
   }
 
   /** Extends the leases an agent session holds (its heartbeat). */
@@ -149,7 +172,10 @@ export class TaskQueue {
       .where('id', '=', taskId).where('status', '=', 'leased').where('leased_by', '=', agentSession)
       .returning(['kind', 'created_at'])
       .executeTakeFirst()
-    if (ended) this.#ended(ended, report.ok ? 'done' : 'failed')
+    if (ended) {
+      this.#secrets.delete(taskId)
+      this.#ended(ended, report.ok ? 'done' : 'failed')
+    }
     return ended !== undefined
   }
 
@@ -204,11 +230,18 @@ export class TaskQueue {
   /** Deletes finished (done or failed) tasks last changed before `before` (ISO time); their actions stay. */
   async purgeFinished(before: string): Promise<number> {
     const result = await this.#db.deleteFrom('tasks').where('status', 'in', ['done', 'failed']).where('updated_at', '<', before).executeTakeFirst()
+    if (this.#secrets.size > 0) {
+      // Secrets of tasks that ended another way (abandoned, rolled back): only unfinished tasks keep theirs.
+      const open = await this.#db.selectFrom('tasks').select('id').where('status', 'in', ['queued', 'leased']).where('id', 'in', [...this.#secrets.keys()]).execute()
+      const keep = new Set(open.map((r) => r.id))
+      for (const id of this.#secrets.keys()) if (!keep.has(id)) this.#secrets.delete(id)
+    }
     return Number(result.numDeletedRows)
   }
 
   /** Forces a task that can never run (its instance is gone) to failed. */
   async abandon(trx: Db, taskId: string, reason: string): Promise<void> {
+    this.#secrets.delete(taskId)
     const ended = await trx.updateTable('tasks').set({ status: 'failed', result: JSON.stringify({ ok: false, error: reason }), lease_expires_at: null, updated_at: nowIso() })
       .where('id', '=', taskId).where('status', 'in', ['queued', 'leased']).returning(['kind', 'created_at']).executeTakeFirst()
     if (ended) this.#ended(ended, 'failed')

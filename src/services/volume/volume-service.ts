@@ -11,6 +11,7 @@ import { LegacyAttachApi } from './volume-legacy-attach.js'
 import { SnapshotsApi } from './volume-snapshots.js'
 import { paginate, type PageRequest } from './volume-list.js'
 import { volumeNotFound } from './volume-errors.js'
+import { recoverInterruptedVolumeWork, type VolumeRecovery } from './volume-recovery.js'
 import type { VolumeAttachmentRecord, VolumeDetail, VolumeRecord, VolumeSnapshotRecord } from './volume-records.js'
 
 export type {
@@ -75,6 +76,15 @@ export class VolumeService {
   /** Resolves when every background job (volume fills, snapshot copies) started so far is done. */
   async idle(): Promise<void> {
     await this.#env.tasks.idle()
+  }
+
+  /**
+   * At start, before serving: volumes and snapshots a killed process left
+   * `creating`, `extending` or `deleting` go to Cinder's error status (or
+   * their delete is finished). See `volume-recovery.ts`.
+   */
+  async recoverInterrupted(): Promise<VolumeRecovery> {
+    return recoverInterruptedVolumeWork(this.#env)
   }
 
   /** A volume in the caller's project (admins see all); NotFound otherwise. */

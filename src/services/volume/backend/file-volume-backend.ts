@@ -66,6 +66,20 @@ export class FileVolumeBackend implements VolumeBackend {
     await fs.promises.rm(snapshot.path, { force: true })
   }
 
+  async discardVolume(id: string): Promise<void> {
+    await this.#discard(this.volumePath(id))
+  }
+
+  async discardSnapshot(snapshotId: string): Promise<void> {
+    await this.#discard(this.#snapshotPath(snapshotId))
+  }
+
+  // A copy is written to `<path>.part` first (`#convert`): both may be there after a crash.
+  async #discard(target: BackingFile): Promise<void> {
+    await fs.promises.rm(target.path, { force: true })
+    await fs.promises.rm(`${target.path}.part`, { force: true })
+  }
+
   async imageVirtualSize(image: ImageSource): Promise<number | null> {
     try {
       return (await qemuImgInfo(image.path, { format: qemuFormatName(image.diskFormat) })).virtualSize

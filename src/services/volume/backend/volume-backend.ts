@@ -35,6 +35,10 @@ export interface VolumeBackend {
   deleteVolume(volume: BackingFile): Promise<void>
   /** Removes a snapshot's data; absent data is not an error. */
   deleteSnapshot(snapshot: BackingFile): Promise<void>
+  /** Removes whatever an interrupted create left of volume `id` (data and temporary files). */
+  discardVolume(id: string): Promise<void>
+  /** Removes whatever an interrupted snapshot left of snapshot `snapshotId` (data and temporary files). */
+  discardSnapshot(snapshotId: string): Promise<void>
   /** The virtual size in bytes of an image file, or null when it can't be read. */
   imageVirtualSize(image: ImageSource): Promise<number | null>
 }
