@@ -12,9 +12,24 @@ import { keystoneEnvelope } from './common/envelopes.js'
 import { installErrorHandling } from './common/error-handling.js'
 import { lazyValidatorCompiler } from './common/lazy-validation.js'
 import { InvalidRequest } from '../services/errors.js'
+import { jsonLimitProblem, type JsonLimitProblem, type JsonLimits } from '../util/json-limits.js'
 import type { Logger } from '../logging.js'
 
 export type { LoggerOption } from '../logging.js'
+
+/**
+ * JSON bodies: no OpenStack body nests deeper than a dozen levels, and no
+ * field of the public APIs takes more than Nova's 64 KiB `user_data`; the
+ * agent API carries console output, bounded by the body size alone.
+ */
+const PUBLIC_JSON_LIMITS: JsonLimits = { maxDepth: 64, maxStringLength: 65_536 }
+const AGENT_JSON_LIMITS: JsonLimits = { maxDepth: 64, maxStringLength: Infinity }
+
+function jsonLimitMessage(problem: JsonLimitProblem): string {
+  return problem.kind === 'depth'
+    ? `Invalid input: the request body nests deeper than ${problem.limit} levels.`
+    : `Invalid input: a string in the request body is longer than ${problem.limit} characters.`
+}
 
 /** The agent API's plumbing (heartbeats, lease long-polls, events): no request log lines at info. */
 const isAgentRequest = (req: { url?: string }) => req.url?.startsWith('/agent/v1/') === true
@@ -43,9 +58,12 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
 
   // An empty JSON body is "no body" (DELETE with a content type, `null` actions).
   app.removeContentTypeParser('application/json')
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8')
     if (text.trim() === '') return done(null, undefined)
+    // Depth and string length before parsing: a deep document overflows the stack of every recursive consumer.
+    const problem = jsonLimitProblem(text, isAgentRequest(req) ? AGENT_JSON_LIMITS : PUBLIC_JSON_LIMITS)
+    if (problem) return done(new InvalidRequest(jsonLimitMessage(problem), 'LB_JSON_LIMIT'), undefined)
     try {
       done(null, JSON.parse(text))
     } catch {

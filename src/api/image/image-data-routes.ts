@@ -19,7 +19,9 @@ export function imageDataRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
   const { images } = ctx.services
   return async (app) => {
     // The body is the raw byte stream (see the octet-stream parser in plugin.ts), so no body schema.
-    app.put('/v2/images/:id/file', { schema: { params: ImageIdParams }, bodyLimit: UPLOAD_BODY_LIMIT }, async (req, reply) => {
+    // The type is checked before parsing too: a JSON body would be buffered up to the upload limit.
+    const preParsing = async (req: { headers: { 'content-type'?: string } }) => assertOctetStream(req.headers['content-type'])
+    app.put('/v2/images/:id/file', { schema: { params: ImageIdParams }, bodyLimit: UPLOAD_BODY_LIMIT, preParsing }, async (req, reply) => {
       assertOctetStream(req.headers['content-type'])
       await images.uploadImageData(req.auth, req.params.id, req.body as Readable)
       reply.status(204).send()

@@ -34,7 +34,7 @@ export class FlavorAccessRules {
   async getExtraSpec(auth: AuthContext, flavorId: string, key: string): Promise<string> {
     authorize(auth, 'os_compute_api:os-flavor-extra-specs:show', 'reader')
     const specs = (await this.#getFlavor(auth, flavorId)).extraSpecs
-    if (!(key in specs)) throw new NotFound(`Flavor ${flavorId} has no extra specs with key ${key}.`, 'LB_FLAVOR_EXTRA_SPEC_NOT_FOUND')
+    if (!Object.hasOwn(specs, key)) throw new NotFound(`Flavor ${flavorId} has no extra specs with key ${key}.`, 'LB_FLAVOR_EXTRA_SPEC_NOT_FOUND')
     return specs[key]!
   }
 
