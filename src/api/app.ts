@@ -12,23 +12,29 @@ import { keystoneEnvelope } from './common/envelopes.js'
 import { installErrorHandling } from './common/error-handling.js'
 import { lazyValidatorCompiler } from './common/lazy-validation.js'
 import { InvalidRequest } from '../services/errors.js'
-import { jsonLimitProblem, type JsonLimitProblem, type JsonLimits } from '../util/json-limits.js'
+import { AGENT_JSON_LIMITS, PUBLIC_JSON_LIMITS, jsonLimitProblem, type JsonLimitProblem } from '../util/json-limits.js'
 import type { Logger } from '../logging.js'
 
 export type { LoggerOption } from '../logging.js'
 
-/**
- * JSON bodies: no OpenStack body nests deeper than a dozen levels, and no
- * field of the public APIs takes more than Nova's 64 KiB `user_data`; the
- * agent API carries console output, bounded by the body size alone.
- */
-const PUBLIC_JSON_LIMITS: JsonLimits = { maxDepth: 64, maxStringLength: 65_536 }
-const AGENT_JSON_LIMITS: JsonLimits = { maxDepth: 64, maxStringLength: Infinity }
-
 function jsonLimitMessage(problem: JsonLimitProblem): string {
-  return problem.kind === 'depth'
-    ? `Invalid input: the request body nests deeper than ${problem.limit} levels.`
-    : `Invalid input: a string in the request body is longer than ${problem.limit} characters.`
+  switch (problem.kind) {
+    case 'depth': return `Invalid input: the request body nests deeper than ${problem.limit} levels.`
+    case 'string': return `Invalid input: a string in the request body is longer than ${problem.limit} characters.`
+    case 'nul': return NUL_MESSAGE
+  }
+}
+
+const NUL_MESSAGE = 'Invalid input: the request contains a NUL character.'
+
+/** True when a decoded path parameter or query value holds a NUL, which no database text column takes. */
+function hasNul(values: unknown): boolean {
+  if (values === null || typeof values !== 'object') return false
+  for (const value of Object.values(values)) {
+    if (typeof value === 'string' && value.includes('\u0000')) return true
+    if (Array.isArray(value) && value.some((v) => typeof v === 'string' && v.includes('\u0000'))) return true
+  }
+  return false
 }
 
 /** The agent API's plumbing (heartbeats, lease long-polls, events): no request log lines at info. */
@@ -73,6 +79,10 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-openstack-request-id', req.id)
+  })
+  // Before any schema or route code: each service's 400 (its plugin's error handler answers it).
+  app.addHook('preValidation', async (req) => {
+    if (hasNul(req.params) || hasNul(req.query)) throw new InvalidRequest(NUL_MESSAGE, 'LB_NUL_CHARACTER')
   })
   // The agent API's requests at debug only (failures are logged by the error handler).
   app.addHook('onResponse', async (req, reply) => {

@@ -6,6 +6,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import type { ApiContext } from '../context.js'
 import { installErrorHandling } from '../common/error-handling.js'
+import { openFileStream } from '../common/file-stream.js'
 import { keystoneEnvelope } from '../common/envelopes.js'
 import { Conflict, Unauthorized, UnsupportedMediaType } from '../../services/errors.js'
 import {
@@ -64,9 +65,10 @@ export function agentPlugin(ctx: ApiContext): FastifyPluginAsyncTypebox {
     app.get('/images/:id/file', { schema: { params: IdParamsSchema } }, async (req, reply) => {
       const info = await gateway().imageInfo(req.params.id)
       // An image without data (queued, saving, deactivated…) has no file to stream.
-      if (info.path === '') throw new Conflict(`Image ${req.params.id} has no data.`)
+      const stream = info.path === '' ? null : await openFileStream(info.path)
+      if (!stream) throw new Conflict(`Image ${req.params.id} has no data.`)
       reply.type('application/octet-stream')
-      return reply.send(fs.createReadStream(info.path))
+      return reply.send(stream)
     })
     // The type is checked before parsing: a JSON body would be buffered up to this route's body limit.
     const octetStreamOnly = async (req: FastifyRequest) => {

@@ -1,8 +1,8 @@
-import fs from 'node:fs'
 import type { Readable } from 'node:stream'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { ApiContext } from '../context.js'
 import { ImageIdParams } from './schemas.js'
+import { openFileStream } from '../common/file-stream.js'
 import { UnsupportedMediaType } from '../../services/errors.js'
 
 /** Glance takes image data only as `application/octet-stream` (other types have parsers of their own, e.g. text/plain). */
@@ -28,10 +28,12 @@ export function imageDataRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
     })
     app.get('/v2/images/:id/file', { schema: { params: ImageIdParams } }, async (req, reply) => {
       const data = await images.openImageData(req.auth, req.params.id)
-      if (!data) return reply.status(204).send()
+      const stream = data ? await openFileStream(data.path) : null
+      // No data (or its file gone, e.g. deleted meanwhile): Glance answers 204 with no body.
+      if (!data || !stream) return reply.status(204).send()
       reply.header('content-type', 'application/octet-stream').header('content-length', String(data.size))
       if (data.checksum) reply.header('content-md5', data.checksum)
-      return reply.send(fs.createReadStream(data.path))
+      return reply.send(stream)
     })
   }
 }

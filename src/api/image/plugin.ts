@@ -3,7 +3,7 @@ import type { ApiContext } from '../context.js'
 import { installErrorHandling } from '../common/error-handling.js'
 import { glanceEnvelope } from '../common/envelopes.js'
 import { installTokenCheck } from '../common/auth.js'
-import { jsonLimitProblem } from '../../util/json-limits.js'
+import { PUBLIC_JSON_LIMITS, jsonLimitProblem } from '../../util/json-limits.js'
 import { InvalidRequest, UnsupportedMediaType } from '../../services/errors.js'
 import { PATCH_MEDIA_TYPES, PatchMediaTypeUnsupported } from '../../services/image/image-patch.js'
 import { imageRoutes } from './image-routes.js'
@@ -33,7 +33,7 @@ export function imagePlugin(ctx: ApiContext): FastifyPluginAsyncTypebox {
       const text = typeof body === 'string' ? body : body.toString('utf8')
       if (text.trim() === '') return done(null, undefined)
       // The same limits as every JSON body (src/api/app.ts): too deep a patch is refused before parsing.
-      if (jsonLimitProblem(text, { maxDepth: 64, maxStringLength: 65_536 })) return done(new InvalidRequest('Malformed JSON in request body.', 'LB_JSON_LIMIT'), undefined)
+      if (jsonLimitProblem(text, PUBLIC_JSON_LIMITS)) return done(new InvalidRequest('Malformed JSON in request body.', 'LB_JSON_LIMIT'), undefined)
       try {
         done(null, JSON.parse(text))
       } catch {

@@ -35,14 +35,16 @@ function send(base: URL, request: FuzzRequest): Promise<Sent> {
       resolve({ request, status, text })
     }
     socket.setTimeout(20_000, () => finish(599, 'timed out'))
-    socket.on('connect', () => socket.end(Buffer.concat([Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1'), body ?? Buffer.alloc(0)])))
+    // write, not end: Node's HTTP server drops a slow response (a file stream) to a client that half-closed.
+    socket.on('connect', () => socket.write(Buffer.concat([Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1'), body ?? Buffer.alloc(0)])))
     socket.on('data', (c: Buffer) => chunks.push(c))
     // The server may answer (413, 431) and close before it read the whole body: the answer still counts.
-    socket.on('error', () => undefined)
+    let socketError = ''
+    socket.on('error', (err) => (socketError = String(err)))
     socket.on('close', () => {
       const text = Buffer.concat(chunks).toString('utf8')
       const status = /^HTTP\/1\.1 (\d{3})/.exec(text)
-      finish(status ? Number(status[1]) : 599, text.slice(0, 600) || 'connection closed without an answer')
+      finish(status ? Number(status[1]) : 599, text.slice(0, 600) || `connection closed without an answer ${socketError}`)
     })
   })
 }
@@ -54,6 +56,7 @@ describe('sqlite: fuzzing every route family answers no 5xx', () => {
   let base: URL
   let families: Record<string, FamilySpec>
   let imageForBoot: string
+  const fixtures = { serverId: '', volumeId: '' }
   let total = 0
   const started = Date.now()
 
@@ -68,6 +71,7 @@ describe('sqlite: fuzzing every route family answers no 5xx', () => {
     const fuzzImage = await createImage(demo, { name: 'fuzz', visibility: 'private' })
     const server = await bootServer(demo, { imageRef: imageForBoot, name: 'fuzz' })
     const volume = await createVolume(demo, { name: 'fuzz' })
+    Object.assign(fixtures, { serverId: server.id, volumeId: volume.id })
     const flavor = await admin.request('POST', '/compute/v2.1/flavors', { body: { flavor: { name: 'fuzz', ram: 64, vcpus: 1, disk: 1 } } })
     const keypair = await demo.request('POST', '/compute/v2.1/os-keypairs', { body: { keypair: { name: 'fuzz' } } })
     const provider = await admin.request('POST', '/placement/resource_providers', { body: { name: 'fuzz' }, microversion: '1.20' })
@@ -125,6 +129,37 @@ describe('sqlite: fuzzing every route family answers no 5xx', () => {
 
   after(async () => {
     await cloud?.close()
+  })
+
+  test('the cases an outside run found are 4xx in each service\'s own shape', async () => {
+    const { demo } = cloud
+    const deep = '['.repeat(5000) + ']'.repeat(5000)
+    const nested = await demo.request('POST', `/compute/v2.1/servers/${fixtures.serverId}/action`, { rawBody: `{"reboot": ${deep}}`, contentType: 'application/json' })
+    assert.equal(nested.status, 400)
+    assert.match(nested.body.badRequest.message, /nests deeper than 64 levels/)
+    const image = await demo.request('POST', '/image/v2/images', { rawBody: `{"name": ${deep}}`, contentType: 'application/json' })
+    assert.equal(image.status, 400)
+    assert.equal(image.body.code, '400 Bad Request')
+    const placement = await cloud.admin.request('POST', '/placement/resource_providers', { rawBody: deep, contentType: 'application/json' })
+    assert.equal(placement.status, 400)
+    assert.equal(placement.body.errors[0].status, 400)
+    const keystone = await cloud.request('POST', '/identity/v3/auth/tokens', { rawBody: deep, contentType: 'application/json' })
+    assert.equal(keystone.status, 400)
+    assert.equal(keystone.body.error.code, 400)
+    for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      const res = await demo.request('POST', `/compute/v2.1/servers/${fixtures.serverId}/action`, { rawBody: `{"${name}": null}`, contentType: 'application/json' })
+      assert.equal(res.status, 400, `${name}: ${res.text}`)
+      assert.equal(res.body.badRequest.message, `There is no such action: ${name}`)
+    }
+    const nul = await demo.request('PUT', `/compute/v2.1/servers/${fixtures.serverId}/tags/a%00b`, { microversion: '2.26' })
+    assert.equal(nul.status, 400)
+    assert.ok(nul.body.badRequest)
+    const bootable = await demo.request('POST', `/volume/v3/${demo.projectId}/volumes/${fixtures.volumeId}/action`, { body: { 'os-set_bootable': { bootable: [''] } } })
+    assert.equal(bootable.status, 400)
+    assert.match(bootable.body.badRequest.message, /bootable/)
+    const big = await demo.request('POST', '/compute/v2.1/servers', { rawBody: `{"server": {"name": "${'x'.repeat(1024 * 1024)}"}}`, contentType: 'application/json' })
+    assert.equal(big.status, 413)
+    assert.equal(big.body.overLimit.message, 'Request is too large.')
   })
 
   test(`malformed requests over every route family get no 5xx (seed ${SEED})`, async () => {
