@@ -10,6 +10,7 @@ import { computePlugin } from './compute/plugin.js'
 import { agentPlugin } from './agent/plugin.js'
 import { keystoneEnvelope } from './common/envelopes.js'
 import { installErrorHandling } from './common/error-handling.js'
+import { installSecretGuard } from './common/secret-guard.js'
 import { lazyValidatorCompiler } from './common/lazy-validation.js'
 import { InvalidRequest } from '../services/errors.js'
 import { AGENT_JSON_LIMITS, PUBLIC_JSON_LIMITS, jsonLimitProblem, type JsonLimitProblem } from '../util/json-limits.js'
@@ -90,6 +91,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   })
 
   installErrorHandling(app, keystoneEnvelope)
+  installSecretGuard(app)
   app.get('/', async () => ({
     name: 'lifeboat',
     services: ['identity', 'compute', 'image', 'volume', 'placement'].map((s) => ({ name: s, href: `${ctx.publicUrl()}/${s}` })),
