@@ -28,10 +28,12 @@ function jsonLimitMessage(problem: JsonLimitProblem): string {
 
 const NUL_MESSAGE = 'Invalid input: the request contains a NUL character.'
 
-/** True when a decoded path parameter or query value holds a NUL, which no database text column takes. */
+/** True when a decoded path parameter, query key or query value holds a NUL, which no database text column takes. */
 function hasNul(values: unknown): boolean {
   if (values === null || typeof values !== 'object') return false
-  for (const value of Object.values(values)) {
+  for (const [key, value] of Object.entries(values)) {
+    // Keys too: Glance filters images by any unknown query key.
+    if (key.includes('\u0000')) return true
     if (typeof value === 'string' && value.includes('\u0000')) return true
     if (Array.isArray(value) && value.some((v) => typeof v === 'string' && v.includes('\u0000'))) return true
   }

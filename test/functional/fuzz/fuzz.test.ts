@@ -51,7 +51,10 @@ function send(base: URL, request: FuzzRequest): Promise<Sent> {
 
 const under = (routes: RouteShape[], ...prefixes: string[]) => routes.filter((r) => prefixes.some((p) => r.path.startsWith(p)))
 
-describe('sqlite: fuzzing every route family answers no 5xx', () => {
+// SQLite in the suite (one dialect keeps it fast); LIFEBOAT_FUZZ_DIALECT=postgres runs it on PostgreSQL.
+const DIALECT = process.env.LIFEBOAT_FUZZ_DIALECT === 'postgres' ? 'postgres' : 'sqlite'
+
+describe(`${DIALECT}: fuzzing every route family answers no 5xx`, () => {
   let cloud: TestCloud
   let base: URL
   let families: Record<string, FamilySpec>
@@ -61,7 +64,7 @@ describe('sqlite: fuzzing every route family answers no 5xx', () => {
   const started = Date.now()
 
   before(async () => {
-    cloud = await startTestCloud('sqlite', {}, process.env.LIFEBOAT_FUZZ_LOG ? { logger: { level: process.env.LIFEBOAT_FUZZ_LOG } } : {})
+    cloud = await startTestCloud(DIALECT, {}, process.env.LIFEBOAT_FUZZ_LOG ? { logger: { level: process.env.LIFEBOAT_FUZZ_LOG } } : {})
     base = new URL(cloud.url)
     const routes = parseRouteTree(cloud.running.app.printRoutes({ commonPrefix: false }))
     assert.ok(routes.length > 100, `routes found: ${routes.length}`)
