@@ -11,12 +11,36 @@ import { agentPlugin } from './agent/plugin.js'
 import { installMetrics } from './metrics/metrics-route.js'
 import { keystoneEnvelope } from './common/envelopes.js'
 import { installErrorHandling } from './common/error-handling.js'
+import { installSecretGuard } from './common/secret-guard.js'
 import { lazyValidatorCompiler } from './common/lazy-validation.js'
 import { InvalidRequest } from '../services/errors.js'
+import { AGENT_JSON_LIMITS, PUBLIC_JSON_LIMITS, jsonLimitProblem, type JsonLimitProblem } from '../util/json-limits.js'
 import type { Logger } from '../logging.js'
 import { ApiErrorCode } from './common/error-codes.js'
 
 export type { LoggerOption } from '../logging.js'
+
+function jsonLimitMessage(problem: JsonLimitProblem): string {
+  switch (problem.kind) {
+    case 'depth': return `Invalid input: the request body nests deeper than ${problem.limit} levels.`
+    case 'string': return `Invalid input: a string in the request body is longer than ${problem.limit} characters.`
+    case 'nul': return NUL_MESSAGE
+  }
+}
+
+const NUL_MESSAGE = 'Invalid input: the request contains a NUL character.'
+
+/** True when a decoded path parameter, query key or query value holds a NUL, which no database text column takes. */
+function hasNul(values: unknown): boolean {
+  if (values === null || typeof values !== 'object') return false
+  for (const [key, value] of Object.entries(values)) {
+    // Keys too: Glance filters images by any unknown query key.
+    if (key.includes('\u0000')) return true
+    if (typeof value === 'string' && value.includes('\u0000')) return true
+    if (Array.isArray(value) && value.some((v) => typeof v === 'string' && v.includes('\u0000'))) return true
+  }
+  return false
+}
 
 /** The agent API's plumbing (heartbeats, lease long-polls, events): no request log lines at info. */
 const isAgentRequest = (req: { url?: string }) => req.url?.startsWith('/agent/v1/') === true
@@ -45,9 +69,12 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
 
   // An empty JSON body is "no body" (DELETE with a content type, `null` actions).
   app.removeContentTypeParser('application/json')
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8')
     if (text.trim() === '') return done(null, undefined)
+    // Depth and string length before parsing: a deep document overflows the stack of every recursive consumer.
+    const problem = jsonLimitProblem(text, isAgentRequest(req) ? AGENT_JSON_LIMITS : PUBLIC_JSON_LIMITS)
+    if (problem) return done(new InvalidRequest(jsonLimitMessage(problem), ApiErrorCode.JSON_LIMIT), undefined)
     try {
       done(null, JSON.parse(text))
     } catch {
@@ -59,12 +86,17 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
     reply.header('x-openstack-request-id', req.id)
     if (ctx.ready && !req.url.startsWith('/agent/')) await ctx.ready
   })
+  // Before any schema or route code: each service's 400 (its plugin's error handler answers it).
+  app.addHook('preValidation', async (req) => {
+    if (hasNul(req.params) || hasNul(req.query)) throw new InvalidRequest(NUL_MESSAGE, ApiErrorCode.NUL_CHARACTER)
+  })
   // The agent API's requests at debug only (failures are logged by the error handler).
   app.addHook('onResponse', async (req, reply) => {
     if (isAgentRequest(req)) req.log.debug({ method: req.method, url: req.url, statusCode: reply.statusCode, responseTime: reply.elapsedTime }, 'agent request completed')
   })
 
   installErrorHandling(app, keystoneEnvelope)
+  installSecretGuard(app)
   app.get('/', async () => ({
     name: 'lifeboat',
     services: ['identity', 'compute', 'image', 'volume', 'placement'].map((s) => ({ name: s, href: `${ctx.publicUrl()}/${s}` })),

@@ -3,10 +3,12 @@ import os from 'node:os'
 import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
 import type { ApiContext } from '../context.js'
 import { installErrorHandling } from '../common/error-handling.js'
+import { openFileStream } from '../common/file-stream.js'
 import { keystoneEnvelope } from '../common/envelopes.js'
-import { Unauthorized } from '../../services/errors.js'
+import { Conflict, Unauthorized, UnsupportedMediaType } from '../../services/errors.js'
 import {
   FinishTaskRequestSchema, HeartbeatRequestSchema, IdParamsSchema, LeaseRequestSchema, PowerStateRequestSchema, RegisterRequestSchema, TaskEventsRequestSchema,
 } from '../../agent-api/index.js'
@@ -29,8 +31,9 @@ export function agentPlugin(ctx: ApiContext): FastifyPluginAsyncTypebox {
     installErrorHandling(app, keystoneEnvelope)
     app.decorateRequest('agentHost', '')
     app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload))
-    // Credentials first: an unauthenticated caller learns nothing, not even what a valid body looks like.
-    app.addHook('preValidation', async (req) => {
+    // Credentials first, before the body is even read: an unauthenticated caller learns nothing, not even
+    // what a valid body looks like, and can't make the control plane buffer one.
+    app.addHook('onRequest', async (req) => {
       const host = req.headers['x-lifeboat-agent-host']
       const credential = req.headers['x-lifeboat-agent-credential']
       if (typeof host !== 'string' || typeof credential !== 'string') throw new Unauthorized('Agent credentials are required.')
@@ -61,10 +64,18 @@ export function agentPlugin(ctx: ApiContext): FastifyPluginAsyncTypebox {
     app.get('/images/:id', { schema: { params: IdParamsSchema } }, async (req) => gateway().imageInfo(req.params.id))
     app.get('/images/:id/file', { schema: { params: IdParamsSchema } }, async (req, reply) => {
       const info = await gateway().imageInfo(req.params.id)
+      // An image without data (queued, saving, deactivated…) has no file to stream.
+      const stream = info.path === '' ? null : await openFileStream(info.path)
+      if (!stream) throw new Conflict(`Image ${req.params.id} has no data.`)
       reply.type('application/octet-stream')
-      return reply.send(fs.createReadStream(info.path))
+      return reply.send(stream)
     })
-    app.put('/images/:id/file', { schema: { params: IdParamsSchema }, bodyLimit: 1024 ** 4 }, async (req, reply) => {
+    // The type is checked before parsing: a JSON body would be buffered up to this route's body limit.
+    const octetStreamOnly = async (req: FastifyRequest) => {
+      const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
+      if (type !== 'application/octet-stream') throw new UnsupportedMediaType(`Invalid content type ${req.headers['content-type'] ?? ''}`)
+    }
+    app.put('/images/:id/file', { schema: { params: IdParamsSchema }, bodyLimit: 1024 ** 4, preParsing: octetStreamOnly }, async (req, reply) => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-upload-'))
       const file = path.join(dir, 'data')
       try {

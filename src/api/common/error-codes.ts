@@ -12,6 +12,10 @@ export const ApiErrorCode = errorCatalogue({
   MICROVERSION_OUT_OF_RANGE: 'LB_MICROVERSION_OUT_OF_RANGE',
   VERSION_NOT_FOUND_FOR_METHOD: 'LB_VERSION_NOT_FOUND_FOR_METHOD',
   IMAGE_DATA_MEDIA_TYPE: 'LB_IMAGE_DATA_MEDIA_TYPE',
+  /** A JSON body nested too deep or with a string too long (checked before parsing). */
+  JSON_LIMIT: 'LB_JSON_LIMIT',
+  /** A NUL character in a path parameter or the query string. */
+  NUL_CHARACTER: 'LB_NUL_CHARACTER',
 })
 
 /** Any code of the API catalogue. */

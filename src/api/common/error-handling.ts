@@ -2,6 +2,10 @@ import type { FastifyError, FastifyInstance } from 'fastify'
 import { LifeboatError } from '../../services/errors.js'
 import type { ErrorEnvelope } from './envelopes.js'
 
+/** Fastify's code for a body over the size limit, and the text oslo's sizelimit middleware answers it with. */
+export const BODY_TOO_LARGE = 'FST_ERR_CTP_BODY_TOO_LARGE'
+export const REQUEST_TOO_LARGE = 'Request is too large.'
+
 /** Fastify's own validation error text turned into Nova-like wording. */
 function validationMessage(error: FastifyError): string {
   const first = error.validation?.[0]
@@ -30,11 +34,11 @@ export function installErrorHandling(app: FastifyInstance, envelope: ErrorEnvelo
       message = validationMessage(error)
     } else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
       status = error.statusCode
-      message = error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? `Unsupported Content-Type` : error.message
+      message = error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? `Unsupported Content-Type` : error.code === BODY_TOO_LARGE ? REQUEST_TOO_LARGE : error.message
     } else {
       status = 500
       message = 'An unexpected error prevented the server from fulfilling your request.'
-      req.log.error({ err: error }, 'unexpected error')
+      req.log.error({ err: error, method: req.method, url: req.routeOptions.url ?? req.url }, 'unexpected error')
     }
     void reply.status(status).type('application/json').send(envelope(status, message, req.id))
   })

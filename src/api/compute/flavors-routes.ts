@@ -101,7 +101,7 @@ export function flavorsRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       return { [req.params.key]: await flavors.access.getExtraSpec(req.auth, req.params.id, req.params.key) }
     })
     app.put('/flavors/:id/os-extra_specs/:key', { schema: { params: ExtraSpecParams, body: ExtraSpecUpdate } }, async (req) => {
-      if (!(req.params.key in req.body)) throw new InvalidRequest('Request body and URI mismatch')
+      if (!Object.hasOwn(req.body, req.params.key)) throw new InvalidRequest('Request body and URI mismatch')
       await flavors.access.setExtraSpecs(req.auth, req.params.id, req.body, isAtLeast(req.microversion, '2.86'))
       return req.body
     })

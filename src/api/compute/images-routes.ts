@@ -88,12 +88,12 @@ export function imagesRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
     app.get('/images/:id/metadata/:key', { schema: { params: KeyParams } }, async (req) => {
       assertVersion(req, 38)
       const properties = (await proxy.getImage(req.auth, req.params.id)).properties
-      if (!(req.params.key in properties)) throw new NotFound('The resource could not be found.')
+      if (!Object.hasOwn(properties, req.params.key)) throw new NotFound('The resource could not be found.')
       return { meta: { [req.params.key]: properties[req.params.key]! } }
     })
     app.put('/images/:id/metadata/:key', { schema: { params: KeyParams, body: MetaItemBody } }, async (req) => {
       assertVersion(req, 38)
-      if (!(req.params.key in req.body.meta)) throw new InvalidRequest('Request body and URI mismatch')
+      if (!Object.hasOwn(req.body.meta, req.params.key)) throw new InvalidRequest('Request body and URI mismatch')
       await proxy.setMetadata(req.auth, req.params.id, req.body.meta, false)
       return { meta: req.body.meta }
     })

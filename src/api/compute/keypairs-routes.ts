@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify'
 import type { ApiContext } from '../context.js'
 import { isAtLeast } from '../common/microversion.js'
 import { InvalidRequest } from '../../services/errors.js'
-import { KeypairCreateBody, KeypairNameParams, KeypairQuery } from './schemas/keypairs.js'
+import { KeypairCreateBody, KeypairListResponse, KeypairNameParams, KeypairQuery, KeypairResponse } from './schemas/keypairs.js'
 import { keypairCreatedView, keypairSummaryView, keypairView } from './views/keypair-view.js'
 import { collectionLinks } from './views/resource-links.js'
 import { firstValue, limitAndMarker, type QueryValue } from './paging.js'
@@ -25,7 +25,7 @@ export function keypairsRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
   const base = () => `${ctx.publicUrl()}/compute`
 
   return async (app) => {
-    app.post('/os-keypairs', { schema: { body: KeypairCreateBody } }, async (req, reply) => {
+    app.post('/os-keypairs', { schema: { body: KeypairCreateBody, response: KeypairResponse } }, async (req, reply) => {
       const k = req.body.keypair
       if (k.type !== undefined && !isAtLeast(req.microversion, '2.2')) throw unexpected('type')
       if (k.user_id !== undefined && !isAtLeast(req.microversion, '2.10')) throw unexpected('user_id')
@@ -33,7 +33,7 @@ export function keypairsRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       reply.status(isAtLeast(req.microversion, '2.2') ? 201 : 200)
       return keypairCreatedView(keypair, privateKey, req.microversion)
     })
-    app.get('/os-keypairs', { schema: { querystring: KeypairQuery } }, async (req) => {
+    app.get('/os-keypairs', { schema: { querystring: KeypairQuery, response: KeypairListResponse } }, async (req) => {
       const paged = isAtLeast(req.microversion, '2.35')
       const userId = userIdOf(req, req.query, ['user_id', 'limit', 'marker'])
       const { limit, marker } = paged ? limitAndMarker(req.query) : { limit: undefined, marker: undefined }
@@ -41,7 +41,7 @@ export function keypairsRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       const links = paged ? collectionLinks(base(), 'os-keypairs', req.query, list.length, limit, list.at(-1)?.name) : undefined
       return { keypairs: list.map((k) => keypairSummaryView(k, req.microversion)), ...(links ? { keypairs_links: links } : {}) }
     })
-    app.get('/os-keypairs/:name', { schema: { params: KeypairNameParams, querystring: KeypairQuery } }, async (req) => {
+    app.get('/os-keypairs/:name', { schema: { params: KeypairNameParams, querystring: KeypairQuery, response: KeypairResponse } }, async (req) => {
       const userId = userIdOf(req, req.query, ['user_id'])
       return keypairView(await keypairs.getKeypair(req.auth, req.params.name, userId), req.microversion)
     })

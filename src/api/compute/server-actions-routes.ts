@@ -39,7 +39,8 @@ const ACTION_SCHEMAS: Record<string, TSchema> = {
   removeSecurityGroup: Type.Object({ name: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
 }
 
-const CHECKERS = Object.fromEntries(Object.entries(ACTION_SCHEMAS).map(([name, schema]) => [name, TypeCompiler.Compile(schema)]))
+// Maps, not objects: an action named `__proto__` or `constructor` must find nothing.
+const CHECKERS = new Map(Object.entries(ACTION_SCHEMAS).map(([name, schema]) => [name, TypeCompiler.Compile(schema)]))
 
 type Handler = (req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply, body: Record<string, unknown> | null) => Promise<unknown>
 
@@ -48,7 +49,7 @@ export function serverActionRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
   const compute = () => ctx.services.compute
   const accepted = (reply: FastifyReply) => reply.status(202).send()
 
-  const handlers: Record<string, Handler> = {
+  const handlerTable: Record<string, Handler> = {
     'os-start': async (req, reply) => accepted((await compute().powerAction(callOf(req), req.params.id, 'start'), reply)),
     'os-stop': async (req, reply) => accepted((await compute().powerAction(callOf(req), req.params.id, 'stop'), reply)),
     pause: async (req, reply) => accepted((await compute().powerAction(callOf(req), req.params.id, 'pause'), reply)),
@@ -91,17 +92,18 @@ export function serverActionRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
     addSecurityGroup: async (req, reply, body) => accepted((await compute().changeSecurityGroup(callOf(req), req.params.id, body!.name as string, true), reply)),
     removeSecurityGroup: async (req, reply, body) => accepted((await compute().changeSecurityGroup(callOf(req), req.params.id, body!.name as string, false), reply)),
   }
+  const handlers = new Map(Object.entries(handlerTable))
 
   return async (app) => {
     app.post('/servers/:id/action', { schema: { params: ServerIdParams } }, async (req, reply) => {
       const raw = req.body
       if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new InvalidRequest('Malformed request body')
       const names = Object.keys(raw)
-      const name = names.find((n) => n in handlers)
+      const name = names.find((n) => handlers.has(n) && CHECKERS.has(n))
       if (!name) throw new InvalidRequest(`There is no such action: ${names[0] ?? ''}`)
       if (names.length > 1) throw new InvalidRequest('Malformed request body: one action at a time')
       const body = (raw as Record<string, unknown>)[name]
-      const checker = CHECKERS[name]!
+      const checker = CHECKERS.get(name)!
       // Tempest sends `{}` where novaclient sends `null`; both mean "no options".
       const normalized = body === undefined ? null : body
       if (!checker.Check(normalized) && !(normalized !== null && typeof normalized === 'object' && Object.keys(normalized).length === 0 && checker.Check(null))) {
@@ -111,7 +113,7 @@ export function serverActionRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       if (name === 'rescue' && normalized && typeof (normalized as Record<string, unknown>).rescue_image_ref === 'string' && !isUuidLike((normalized as Record<string, string>).rescue_image_ref!)) {
         throw new InvalidRequest(`Invalid input for field/attribute rescue_image_ref. Value: ${(normalized as Record<string, string>).rescue_image_ref}. is not a 'uuid'`)
       }
-      return handlers[name]!(req as FastifyRequest<{ Params: { id: string } }>, reply, normalized as Record<string, unknown> | null)
+      return handlers.get(name)!(req as FastifyRequest<{ Params: { id: string } }>, reply, normalized as Record<string, unknown> | null)
     })
   }
 }

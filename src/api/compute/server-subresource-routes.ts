@@ -92,7 +92,7 @@ export function serverSubresourceRoutes(ctx: ApiContext): FastifyPluginAsyncType
     app.put('/servers/:id/tags/:tag', { schema: { params: TagParams } }, async (req, reply) => {
       if (req.params.tag.length > 60 || /[,/]/.test(req.params.tag)) throw new InvalidRequest(`Tag '${req.params.tag}' is invalid.`)
       const created = await compute().tags.add(callOf(req), req.params.id, req.params.tag)
-      reply.status(created ? 201 : 204).header('Location', `${ctx.publicUrl()}/compute/v2.1/servers/${req.params.id}/tags/${req.params.tag}`).send()
+      reply.status(created ? 201 : 204).header('Location', `${ctx.publicUrl()}/compute/v2.1/servers/${encodeURIComponent(req.params.id)}/tags/${encodeURIComponent(req.params.tag)}`).send()
     })
     app.delete('/servers/:id/tags/:tag', { schema: { params: TagParams } }, async (req, reply) => {
       await compute().tags.remove(callOf(req), req.params.id, req.params.tag)

@@ -3,6 +3,7 @@ import type { ApiContext } from '../context.js'
 import { AssignmentParams, IdParams, NameQuery, ProjectCreate, ProjectUpdate, RoleCreate, UserCreate, UserUpdate } from './schemas.js'
 import { authorize } from '../../services/policy.js'
 import { NotFound } from '../../services/errors.js'
+import { DomainListResponse, DomainResponse, ProjectListResponse, ProjectResponse, UserListResponse, UserResponse } from './response-schemas.js'
 import { domainView, listLinks, projectView, roleAssignmentView, roleView, userView } from './views.js'
 import { catalogServices } from '../../services/identity/catalog.js'
 
@@ -18,35 +19,35 @@ export function directoryRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
 
   return async (app) => {
     // Domains: read-only; Lifeboat has the default domain.
-    app.get('/v3/domains', { schema: { querystring: NameQuery } }, async (req) => {
+    app.get('/v3/domains', { schema: { querystring: NameQuery, response: DomainListResponse } }, async (req) => {
       authorize(req.auth, 'identity:list_domains', 'admin')
       const domains = await directory.listDomains({ name: req.query.name })
       return { domains: domains.map((d) => domainView(d, base())), links: listLinks(base(), '/v3/domains') }
     })
-    app.get('/v3/domains/:id', { schema: { params: IdParams } }, async (req) => {
+    app.get('/v3/domains/:id', { schema: { params: IdParams, response: DomainResponse } }, async (req) => {
       const domain = await directory.getDomain(req.params.id)
       if (!(req.auth.isAdmin || req.auth.userDomainId === domain.id || req.auth.projectDomainId === domain.id)) authorize(req.auth, 'identity:get_domain', 'admin')
       return { domain: domainView(domain, base()) }
     })
 
-    app.get('/v3/projects', { schema: { querystring: NameQuery } }, async (req) => {
+    app.get('/v3/projects', { schema: { querystring: NameQuery, response: ProjectListResponse } }, async (req) => {
       authorize(req.auth, 'identity:list_projects', 'admin')
       const q = req.query
       const projects = await directory.listProjects({ name: q.name, domainId: q.domain_id, enabled: enabledFilter(q.enabled) })
       return { projects: projects.map((p) => projectView(p, base())), links: listLinks(base(), '/v3/projects') }
     })
-    app.get('/v3/projects/:id', { schema: { params: IdParams } }, async (req) => {
+    app.get('/v3/projects/:id', { schema: { params: IdParams, response: ProjectResponse } }, async (req) => {
       if (req.auth.projectId !== req.params.id) authorize(req.auth, 'identity:get_project', 'admin')
       return { project: projectView(await directory.getProject(req.params.id), base()) }
     })
-    app.post('/v3/projects', { schema: { body: ProjectCreate } }, async (req, reply) => {
+    app.post('/v3/projects', { schema: { body: ProjectCreate, response: ProjectResponse } }, async (req, reply) => {
       authorize(req.auth, 'identity:create_project', 'admin')
       const p = req.body.project
       const project = await directory.createProject({ name: p.name, domainId: p.domain_id, description: p.description ?? undefined, enabled: p.enabled })
       reply.status(201)
       return { project: projectView(project, base()) }
     })
-    app.patch('/v3/projects/:id', { schema: { params: IdParams, body: ProjectUpdate } }, async (req) => {
+    app.patch('/v3/projects/:id', { schema: { params: IdParams, body: ProjectUpdate, response: ProjectResponse } }, async (req) => {
       authorize(req.auth, 'identity:update_project', 'admin')
       const p = req.body.project
       const project = await directory.updateProject(req.params.id, { name: p.name, description: p.description ?? undefined, enabled: p.enabled })
@@ -58,17 +59,17 @@ export function directoryRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       reply.status(204).send()
     })
 
-    app.get('/v3/users', { schema: { querystring: NameQuery } }, async (req) => {
+    app.get('/v3/users', { schema: { querystring: NameQuery, response: UserListResponse } }, async (req) => {
       authorize(req.auth, 'identity:list_users', 'admin')
       const q = req.query
       const users = await directory.listUsers({ name: q.name, domainId: q.domain_id, enabled: enabledFilter(q.enabled) })
       return { users: users.map((u) => userView(u, base())), links: listLinks(base(), '/v3/users') }
     })
-    app.get('/v3/users/:id', { schema: { params: IdParams } }, async (req) => {
+    app.get('/v3/users/:id', { schema: { params: IdParams, response: UserResponse } }, async (req) => {
       if (req.auth.userId !== req.params.id) authorize(req.auth, 'identity:get_user', 'admin')
       return { user: userView(await directory.getUser(req.params.id), base()) }
     })
-    app.post('/v3/users', { schema: { body: UserCreate } }, async (req, reply) => {
+    app.post('/v3/users', { schema: { body: UserCreate, response: UserResponse } }, async (req, reply) => {
       authorize(req.auth, 'identity:create_user', 'admin')
       const u = req.body.user
       const user = await directory.createUser({
@@ -78,7 +79,7 @@ export function directoryRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       reply.status(201)
       return { user: userView(user, base()) }
     })
-    app.patch('/v3/users/:id', { schema: { params: IdParams, body: UserUpdate } }, async (req) => {
+    app.patch('/v3/users/:id', { schema: { params: IdParams, body: UserUpdate, response: UserResponse } }, async (req) => {
       authorize(req.auth, 'identity:update_user', 'admin')
       const u = req.body.user
       const user = await directory.updateUser(req.params.id, {
@@ -92,7 +93,7 @@ export function directoryRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       await directory.deleteUser(req.params.id)
       reply.status(204).send()
     })
-    app.get('/v3/users/:id/projects', { schema: { params: IdParams } }, async (req) => {
+    app.get('/v3/users/:id/projects', { schema: { params: IdParams, response: ProjectListResponse } }, async (req) => {
       if (req.auth.userId !== req.params.id) authorize(req.auth, 'identity:list_user_projects', 'admin')
       await directory.getUser(req.params.id)
       const projects = await directory.projectsOfUser(req.params.id)

@@ -3,6 +3,8 @@ import type { ApiContext } from '../context.js'
 import { installErrorHandling } from '../common/error-handling.js'
 import { glanceEnvelope } from '../common/envelopes.js'
 import { installTokenCheck } from '../common/auth.js'
+import { PUBLIC_JSON_LIMITS, jsonLimitProblem } from '../../util/json-limits.js'
+import { ApiErrorCode } from '../common/error-codes.js'
 import { InvalidRequest, UnsupportedMediaType } from '../../services/errors.js'
 import { PATCH_MEDIA_TYPES, PatchMediaTypeUnsupported } from '../../services/image/image-patch.js'
 import { imageRoutes } from './image-routes.js'
@@ -32,6 +34,8 @@ export function imagePlugin(ctx: ApiContext): FastifyPluginAsyncTypebox {
     app.addContentTypeParser(Object.keys(PATCH_MEDIA_TYPES), { parseAs: 'string' }, (_req, body, done) => {
       const text = typeof body === 'string' ? body : body.toString('utf8')
       if (text.trim() === '') return done(null, undefined)
+      // The same limits as every JSON body (src/api/app.ts): too deep a patch is refused before parsing.
+      if (jsonLimitProblem(text, PUBLIC_JSON_LIMITS)) return done(new InvalidRequest('Malformed JSON in request body.', ApiErrorCode.JSON_LIMIT), undefined)
       try {
         done(null, JSON.parse(text))
       } catch {

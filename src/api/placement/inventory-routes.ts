@@ -66,7 +66,7 @@ export function inventoryRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       authorize(req.auth, 'placement:resource_providers:inventories:show', 'admin')
       await notFoundProvider(req.params.uuid)
       const { generation, inventories } = await placement.getInventories(req.params.uuid)
-      const inv = inventories[req.params.rc]
+      const inv = Object.hasOwn(inventories, req.params.rc) ? inventories[req.params.rc] : undefined
       if (!inv) throw new NotFound(`No inventory of class ${req.params.rc} for ${req.params.uuid}`)
       return { ...inv, resource_provider_generation: generation }
     })

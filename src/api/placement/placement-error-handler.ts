@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
 import { LifeboatError } from '../../services/errors.js'
 import { PolicyNotAuthorized } from '../../services/policy.js'
 import { statusTitle } from '../common/envelopes.js'
+import { BODY_TOO_LARGE, REQUEST_TOO_LARGE } from '../common/error-handling.js'
 import { isAtLeast } from '../common/microversion.js'
 import { PlacementCode } from '../../services/placement/placement-errors.js'
 import { ApiErrorCode } from '../common/error-codes.js'
@@ -53,8 +54,9 @@ function mapError(error: FastifyError, req: FastifyRequest): Mapped {
   if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     return { status: 415, message: `The media type ${String(req.headers['content-type'] ?? 'None')} is not supported, use application/json` }
   }
+  if (error.code === BODY_TOO_LARGE) return { status: 413, message: REQUEST_TOO_LARGE }
   if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) return { status: error.statusCode, message: error.message }
-  req.log.error({ err: error }, 'unexpected error')
+  req.log.error({ err: error, method: req.method, url: req.routeOptions.url ?? req.url }, 'unexpected error')
   return { status: 500, message: '' }
 }
 

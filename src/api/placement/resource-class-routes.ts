@@ -24,7 +24,7 @@ export function resourceClassRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox 
       authorize(req.auth, 'placement:resource_classes:create', 'admin')
       const body = parseBody(req, ResourceClassBody)
       if (!(await placement.ensureResourceClass(body.name))) throw new Conflict(`Conflicting resource class already exists: ${body.name}`)
-      return reply.status(201).header('location', `${ctx.publicUrl()}${MOUNT}/resource_classes/${body.name}`).send()
+      return reply.status(201).header('location', `${ctx.publicUrl()}${MOUNT}/resource_classes/${encodeURIComponent(body.name)}`).send()
     })
     methodNotAllowed(app, '/resource_classes', ['GET', 'POST'])
 
@@ -48,7 +48,7 @@ export function resourceClassRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox 
         throw new InvalidRequest(`JSON does not validate: '${name}' does not match '^CUSTOM_[A-Z0-9_]+$'`)
       }
       const created = await placement.ensureResourceClass(name)
-      return reply.status(created ? 201 : 204).header('location', `${ctx.publicUrl()}${MOUNT}/resource_classes/${name}`).send()
+      return reply.status(created ? 201 : 204).header('location', `${ctx.publicUrl()}${MOUNT}/resource_classes/${encodeURIComponent(name)}`).send()
     })
     app.delete('/resource_classes/:name', { schema: { params: NameParams } }, async (req, reply) => {
       requireVersion(req, '1.2')

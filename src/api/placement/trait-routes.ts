@@ -57,7 +57,7 @@ export function traitRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
         throw new InvalidRequest('The trait is invalid. A valid trait must be no longer than 255 characters, start with the prefix "CUSTOM_" and use following characters: "A"-"Z", "0"-"9" and "_"')
       }
       const created = await placement.ensureTrait(name)
-      return reply.status(created ? 201 : 204).header('location', `${ctx.publicUrl()}${MOUNT}/traits/${name}`).send()
+      return reply.status(created ? 201 : 204).header('location', `${ctx.publicUrl()}${MOUNT}/traits/${encodeURIComponent(name)}`).send()
     })
     app.delete('/traits/:name', { schema: { params: NameParams } }, async (req, reply) => {
       requireVersion(req, '1.6')

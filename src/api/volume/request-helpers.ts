@@ -20,8 +20,13 @@ export function queryParams(req: FastifyRequest): Record<string, string> {
 }
 
 /** oslo's `bool_from_string(strict=True)`; undefined stays undefined. */
-export function strictBool(value: boolean | string | undefined, name: string): boolean | undefined {
+export function strictBool(value: unknown, name: string): boolean | undefined {
   if (value === undefined || typeof value === 'boolean') return value
+  // Cinder's parameter_types.boolean is `{'type': ['boolean', 'string']}`: anything else fails its schema.
+  if (typeof value !== 'string') {
+    const shown = JSON.stringify(value) ?? String(value)
+    throw new InvalidRequest(`Invalid input for field/attribute ${name}. Value: ${shown}. ${shown} is not of type 'boolean', 'string'`)
+  }
   const parsed = strictBoolString(value)
   if (parsed !== undefined) return parsed
   throw new InvalidRequest(`Invalid value '${value}' for ${name}: Unrecognized value '${value}', acceptable values are: '0', '1', 'f', 'false', 'n', 'no', 'off', 'on', 't', 'true', 'y', 'yes'`)

@@ -13,10 +13,18 @@ function volumeFilter(req: FastifyRequest): VolumeFilter {
   const metadata = queryParam(req, 'metadata')
   let parsedMetadata: Record<string, string> | undefined
   if (metadata !== undefined) {
+    let parsed: unknown
     try {
-      parsedMetadata = JSON.parse(metadata.replace(/'/g, '"')) as Record<string, string>
+      parsed = JSON.parse(metadata.replace(/'/g, '"'))
     } catch {
       throw new InvalidRequest(`Invalid filter metadata: ${metadata}`)
+    }
+    // A dict of scalar values, as Cinder compares them; anything else is a client's mistake.
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new InvalidRequest(`Invalid filter metadata: ${metadata}`)
+    parsedMetadata = Object.create(null) as Record<string, string>
+    for (const [key, value] of Object.entries(parsed)) {
+      if (value !== null && typeof value === 'object') throw new InvalidRequest(`Invalid filter metadata: ${metadata}`)
+      parsedMetadata[key] = String(value)
     }
   }
   const bootable = queryParam(req, 'bootable')
@@ -123,7 +131,7 @@ export function volumeRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
     })
     app.get('/volumes/:id/metadata/:key', { schema: { params: MetaKeyParams } }, async (req) => {
       const metadata = await volumes.actions.metadata(req.auth, req.params.id)
-      if (!(req.params.key in metadata)) throw new NotFound(`Volume ${req.params.id} has no metadata with key ${req.params.key}.`)
+      if (!Object.hasOwn(metadata, req.params.key)) throw new NotFound(`Volume ${req.params.id} has no metadata with key ${req.params.key}.`)
       return { meta: { [req.params.key]: metadata[req.params.key] } }
     })
     app.put('/volumes/:id/metadata/:key', { schema: { params: MetaKeyParams, body: MetaItemBody } }, async (req) => {

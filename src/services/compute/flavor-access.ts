@@ -36,7 +36,7 @@ export class FlavorAccessRules {
   async getExtraSpec(auth: AuthContext, flavorId: string, key: string): Promise<string> {
     authorize(auth, 'os_compute_api:os-flavor-extra-specs:show', 'reader')
     const specs = (await this.#getFlavor(auth, flavorId)).extraSpecs
-    if (!(key in specs)) throw new FlavorExtraSpecNotFound(flavorId, key)
+    if (!Object.hasOwn(specs, key)) throw new FlavorExtraSpecNotFound(flavorId, key)
     return specs[key]!
   }
 

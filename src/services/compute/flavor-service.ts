@@ -150,7 +150,8 @@ export class FlavorService {
       if (query.minDisk !== undefined && f.disk < query.minDisk) return false
       return true
     })
-    const key = FLAVOR_SORT_KEYS[query.sortKey ?? 'flavorid'] ?? 'id'
+    const sortKey = query.sortKey ?? 'flavorid'
+    const key = Object.hasOwn(FLAVOR_SORT_KEYS, sortKey) ? FLAVOR_SORT_KEYS[sortKey]! : 'id'
     const direction = query.sortDir === 'desc' ? -1 : 1
     flavors.sort((a, b) => direction * compare(a[key], b[key]) || compare(a.id, b.id))
     if (query.marker !== undefined) {

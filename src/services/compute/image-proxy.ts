@@ -95,7 +95,7 @@ export class ImageProxy {
   /** Removes one custom property; 404 "Invalid metadata key" when absent. */
   async deleteMetadataItem(auth: AuthContext, id: string, key: string): Promise<void> {
     const image = await visibleImage(this.#images, auth, id)
-    if (!(key in image.properties)) throw new NotFound('Invalid metadata key', ServiceErrorCode.IMAGE_METADATA_NOT_FOUND)
+    if (!Object.hasOwn(image.properties, key)) throw new NotFound('Invalid metadata key', ServiceErrorCode.IMAGE_METADATA_NOT_FOUND)
     await this.#images.updateImage(auth, id, JSON_PATCH, [{ op: 'remove', path: pointer(key) }])
   }
 }

@@ -60,7 +60,7 @@ export function sshFingerprint(publicKey: string): string {
   try {
     const parts = publicKey.trim().split(/\s+/)
     const type = parts[0]!
-    if (parts.length < 2 || !(type in KEY_FIELDS) || !/^[A-Za-z0-9+/]+={0,2}$/.test(parts[1]!)) throw new Error('not ssh')
+    if (parts.length < 2 || !Object.hasOwn(KEY_FIELDS, type) || !/^[A-Za-z0-9+/]+={0,2}$/.test(parts[1]!)) throw new Error('not ssh')
     const blob = Buffer.from(parts[1]!, 'base64')
     const fields = readFields(blob)
     if (fields[0]?.toString('latin1') !== type || fields.length !== KEY_FIELDS[type]! + 1) throw new Error('bad blob')

@@ -47,7 +47,7 @@ export class ServerMetadata {
 
   async show(call: CallContext, id: string, key: string): Promise<string> {
     const metadata = await this.list(call, id)
-    if (!(key in metadata)) throw new NotFound('Metadata item was not found')
+    if (!Object.hasOwn(metadata, key)) throw new NotFound('Metadata item was not found')
     return metadata[key]!
   }
 

@@ -31,7 +31,7 @@ export class PatchMediaTypeUnsupported extends LifeboatError {
 /** The JSON-schema draft for a PATCH content type; 415 for any other. */
 export function patchDraftOf(contentType: string | undefined): 4 | 10 {
   const base = (contentType ?? '').split(';')[0]!.trim().toLowerCase()
-  const draft = PATCH_MEDIA_TYPES[base]
+  const draft = Object.hasOwn(PATCH_MEDIA_TYPES, base) ? PATCH_MEDIA_TYPES[base] : undefined
   if (draft === undefined) throw new PatchMediaTypeUnsupported()
   return draft
 }
@@ -81,7 +81,7 @@ export function parseImagePatch(body: unknown, draft: 4 | 10): ImageChange[] {
     if (draft === 10 && !('path' in change)) bad("Unable to find 'path' in JSON Schema change")
     const path = decodePointer(draft === 10 ? change.path : change[op])
     const root = path[0]!
-    if (path.length !== (PATH_DEPTH[root]?.[op] ?? 1)) bad(`Invalid JSON pointer for this resource: '/${path.join('/')}'`)
+    if (path.length !== ((Object.hasOwn(PATH_DEPTH, root) ? PATH_DEPTH[root]![op] : undefined) ?? 1)) bad(`Invalid JSON pointer for this resource: '/${path.join('/')}'`)
     if (op !== 'remove' && !('value' in change)) bad(`Operation "${op}" requires a member named "value".`)
     assertWritable(root)
     if (op !== 'remove' && path.length === 1) assertSchema(root, change.value)
@@ -132,16 +132,16 @@ export function applyImageChanges(draft: ImageDraft, changes: ImageChange[], ctx
     if (change.op === 'replace') {
       if (key === 'owner' && !ctx.isAdmin) throw new Forbidden("Owner can't be updated by non admin.", ServiceErrorCode.IMAGE_OWNER)
       if (isCore) setCore(draft, key, change.value, ctx)
-      else if (key in draft.properties) draft.properties[key] = change.value as string
+      else if (Object.hasOwn(draft.properties, key)) draft.properties[key] = change.value as string
       else throw new Conflict(`Property ${key} does not exist.`, ServiceErrorCode.IMAGE_NO_PROPERTY)
     } else if (change.op === 'add') {
-      if (change.draft === 4 && (isCore || key in draft.properties)) throw new Conflict(`Property ${key} already present.`, ServiceErrorCode.IMAGE_PROPERTY_PRESENT)
+      if (change.draft === 4 && (isCore || Object.hasOwn(draft.properties, key))) throw new Conflict(`Property ${key} already present.`, ServiceErrorCode.IMAGE_PROPERTY_PRESENT)
       if (key === 'owner' && !ctx.isAdmin) throw new Forbidden("Owner can't be updated by non admin.", ServiceErrorCode.IMAGE_OWNER)
       if (isCore) setCore(draft, key, change.value, ctx)
       else draft.properties[key] = change.value as string
     } else if (isCore) {
       throw new Forbidden(`Property ${key} may not be removed.`, ServiceErrorCode.IMAGE_CORE_REMOVE)
-    } else if (key in draft.properties) {
+    } else if (Object.hasOwn(draft.properties, key)) {
       delete draft.properties[key]
     } else {
       throw new Conflict(`Property ${key} does not exist.`, ServiceErrorCode.IMAGE_NO_PROPERTY)
