@@ -5,6 +5,7 @@ import { InvalidRequest } from '../errors.js'
 import { getInstanceDetails, getInstanceRow, loadInstanceDetails, type InstanceDetails } from './instance-store.js'
 import { vmStatesForStatus } from './instance-states.js'
 import { nowIso } from '../time.js'
+import { RE2JS } from 're2js'
 
 /** Filters and paging of `GET /servers[/detail]`, already read from the query string. */
 export interface ServerListQuery {
@@ -74,13 +75,16 @@ export async function listServers(deps: Store, call: CallContext, query: ServerL
   q = q.orderBy(sortColumn, dir).orderBy('uuid', dir)
   let rows = await q.execute()
   if (query.name) {
-    let pattern: RegExp
+    // Nova matches `name` as a regular expression (re.search); RE2 matches in
+    // linear time, so no pattern can hold the event loop (a backtracking
+    // RegExp took seconds on `^(a+)+$`).
+    let pattern: RE2JS
     try {
-      pattern = new RegExp(query.name)
+      pattern = RE2JS.compile(query.name)
     } catch {
       throw new InvalidRequest(`Invalid filter field: name.`)
     }
-    rows = rows.filter((r) => pattern.test(r.display_name))
+    rows = rows.filter((r) => pattern.matcher(r.display_name).find())
   }
   let details = await loadInstanceDetails(deps.db, rows)
   if (query.flavor) details = details.filter((d) => d.flavor.id === query.flavor!.slice(query.flavor!.lastIndexOf('/') + 1))
