@@ -82,6 +82,11 @@ export class VolumeService {
     return this.showVolume(auth, id)
   }
 
+  /** A snapshot in the caller's project (admins see all); NotFound otherwise. */
+  async getSnapshot(auth: AuthContext, id: string): Promise<VolumeSnapshotRecord> {
+    return this.snapshots.show(auth, id)
+  }
+
   /** `GET /volumes/{id}`: the volume with everything the API shows. */
   async showVolume(auth: AuthContext, id: string): Promise<VolumeDetail> {
     const row = await visibleVolumeRow(this.#deps.db, auth, id)
