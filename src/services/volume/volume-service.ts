@@ -9,6 +9,7 @@ import { VolumeActions } from './volume-actions.js'
 import { AttachmentsApi, beginDetachingRow, completeForServer, deleteForServer, reserveForServer, rollDetachingRow } from './volume-attachments.js'
 import { LegacyAttachApi } from './volume-legacy-attach.js'
 import { SnapshotsApi } from './volume-snapshots.js'
+import { VolumeQuotaSets } from './volume-quota-sets.js'
 import { paginate, type PageRequest } from './volume-list.js'
 import { volumeNotFound } from './volume-errors.js'
 import type { VolumeAttachmentRecord, VolumeDetail, VolumeRecord, VolumeSnapshotRecord } from './volume-records.js'
@@ -57,6 +58,8 @@ export class VolumeService {
   readonly legacy: LegacyAttachApi
   /** Volume snapshots. */
   readonly snapshots: SnapshotsApi
+  /** Cinder's quota sets and the quota numbers of `GET /limits`. */
+  readonly quotas: VolumeQuotaSets
 
   constructor(deps: VolumeDeps, backend: VolumeBackend = new FileVolumeBackend(deps.config.dataDir)) {
     this.#deps = deps
@@ -65,6 +68,7 @@ export class VolumeService {
     this.attachments = new AttachmentsApi(this.#env)
     this.legacy = new LegacyAttachApi(this.#env)
     this.snapshots = new SnapshotsApi(this.#env)
+    this.quotas = new VolumeQuotaSets(deps)
   }
 
   /** Cinder's `host@backend#pool` of the backend (what `os-vol-host-attr:host` shows). */
