@@ -33,6 +33,9 @@ export interface ServerListQuery {
   sortDir?: 'asc' | 'desc'
 }
 
+/** Nova's `[api] max_limit`. */
+const MAX_SERVER_LIMIT = 1000
+
 const SORT_KEYS: Record<string, 'created_at' | 'updated_at' | 'display_name' | 'uuid' | 'vm_state' | 'task_state' | 'host' | 'launched_at' | 'hostname'> = {
   created_at: 'created_at', updated_at: 'updated_at', display_name: 'display_name', uuid: 'uuid', vm_state: 'vm_state',
   task_state: 'task_state', host: 'host', launched_at: 'launched_at', hostname: 'hostname',
@@ -97,7 +100,8 @@ export async function listServers(deps: Store, call: CallContext, query: ServerL
     if (index < 0) throw new InvalidRequest(`marker [${query.marker}] not found`)
     details = details.slice(index + 1)
   }
-  const limit = query.limit ?? 1000
+  // Nova's [api] max_limit: a larger limit (or 0) is silently reduced to it; the route gives the next link.
+  const limit = Math.min(MAX_SERVER_LIMIT, query.limit || MAX_SERVER_LIMIT)
   return { servers: details.slice(0, limit), hasMore: details.length > limit }
 }
 
