@@ -41,6 +41,11 @@ export async function startBenchCloud(overrides: ConfigInput = {}, options: { em
   const anonymous = new BenchClient(running.url)
   const admin = anonymous.withToken(await login(running.url, 'admin', ADMIN_PASSWORD))
   const demo = anonymous.withToken(await login(running.url, 'demo', DEMO_PASSWORD))
+  // The benches keep hundreds of servers and volumes in the demo project: lift its quotas (Nova's and Cinder's defaults are 10).
+  const projectId = async (name: string) => (await admin.expect(200, 'GET', `/identity/v3/projects?name=${name}`)).body.projects[0].id as string
+  const [demoProject, adminProject] = [await projectId('demo'), await projectId('admin')]
+  await admin.expect(200, 'PUT', `/compute/v2.1/os-quota-sets/${demoProject}`, { body: { quota_set: { instances: -1, cores: -1, ram: -1 } } })
+  await admin.expect(200, 'PUT', `/volume/v3/${adminProject}/os-quota-sets/${demoProject}`, { body: { quota_set: { volumes: -1, snapshots: -1, gigabytes: -1 } } })
   return {
     running, dataDir, admin, demo,
     async close(beforeRemove) {

@@ -4,12 +4,13 @@ import type { ImageTables } from './tables/image-tables.js'
 import type { VolumeTables } from './tables/volume-tables.js'
 import type { PlacementTables } from './tables/placement-tables.js'
 import type { ComputeTables } from './tables/compute-tables.js'
+import type { QuotaTables } from './tables/quota-tables.js'
 
 /**
  * The whole database as Kysely sees it: one table interface per service,
  * each in `tables/<service>-tables.ts`.
  */
-export interface Database extends IdentityTables, ImageTables, VolumeTables, PlacementTables, ComputeTables {}
+export interface Database extends IdentityTables, ImageTables, VolumeTables, PlacementTables, ComputeTables, QuotaTables {}
 
 /**
  * A database handle or an open transaction: what store functions take, so one

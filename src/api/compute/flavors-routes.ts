@@ -8,6 +8,7 @@ import { ExtraSpecParams, ExtraSpecUpdate, ExtraSpecsCreate, FlavorAction, Flavo
 import { flavorAccessView, flavorSummaryView, flavorView } from './views/flavor-view.js'
 import { collectionLinks } from './views/resource-links.js'
 import { firstValue, limitAndMarker, type QueryValue } from './paging.js'
+import { MAX_LIMIT } from './views/resource-links.js'
 import { enumQuery, rejectUnknownQuery } from './query-checks.js'
 import { strictBoolString } from '../../util/bool-string.js'
 
@@ -23,7 +24,9 @@ function intFilter(query: Record<string, QueryValue>, name: string): number | un
 /** Nova's FlavorsController._get_flavors: filters (is_public for admins only), sort and page. */
 function listQuery(req: FastifyRequest, query: Record<string, QueryValue>): ServiceQuery {
   if (isAtLeast(req.microversion, '2.75')) rejectUnknownQuery(query, LIST_PARAMS)
-  const result: ServiceQuery = { ...limitAndMarker(query), minRam: intFilter(query, 'minRam'), minDisk: intFilter(query, 'minDisk') }
+  const page = limitAndMarker(query)
+  // Nova's get_limit_and_marker: no limit means max_limit.
+  const result: ServiceQuery = { ...page, limit: page.limit ?? MAX_LIMIT, minRam: intFilter(query, 'minRam'), minDisk: intFilter(query, 'minDisk') }
   result.sortKey = enumQuery(query, 'sort_key', Object.keys(FLAVOR_SORT_KEYS)) || 'flavorid'
   result.sortDir = (enumQuery(query, 'sort_dir', ['asc', 'desc']) || 'asc') as 'asc' | 'desc'
   const isPublic = firstValue(query.is_public)

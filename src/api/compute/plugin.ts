@@ -11,6 +11,7 @@ import { hypervisorsRoutes } from './hypervisors-routes.js'
 import { imagesRoutes } from './images-routes.js'
 import { keypairsRoutes } from './keypairs-routes.js'
 import { limitsRoutes } from './limits-routes.js'
+import { quotaSetsRoutes } from './quota-sets-routes.js'
 import { servicesRoutes } from './os-services-routes.js'
 import { securityGroupsRoutes } from './security-groups-routes.js'
 import { serverRoutes } from './server-routes.js'
@@ -43,6 +44,7 @@ export function computePlugin(ctx: ApiContext): FastifyPluginAsyncTypebox {
       await v21.register(flavorsRoutes(ctx))
       await v21.register(keypairsRoutes(ctx))
       await v21.register(limitsRoutes(ctx))
+      await v21.register(quotaSetsRoutes(ctx))
       await v21.register(availabilityZonesRoutes(ctx))
       await v21.register(servicesRoutes(ctx))
       await v21.register(hypervisorsRoutes(ctx))

@@ -6,6 +6,7 @@ import { InvalidRequest, NotFound } from '../../services/errors.js'
 import { SecurityGroupBody, SecurityGroupIdParams, SecurityGroupQuery, SecurityGroupRuleBody } from './schemas/security-groups.js'
 import { securityGroupRuleView, securityGroupView } from './views/security-group-view.js'
 import { firstValue, type QueryValue } from './paging.js'
+import { MAX_LIMIT } from './views/resource-links.js'
 import { strictBoolString } from '../../util/bool-string.js'
 
 /** The proxy APIs end at 2.35 (MAX_PROXY_API_SUPPORT_VERSION); later versions are a plain 404, as Nova. */
@@ -30,7 +31,8 @@ export function securityGroupsRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox
       const allTenants = firstValue(req.query.all_tenants)
       const list = await groups.listGroups(req.auth, {
         allTenants: allTenants !== undefined && strictBoolString(allTenants) !== false,
-        limit: nonNegative(req.query, 'limit'),
+        // Nova's common.limited: at most max_limit, whatever the limit asked.
+        limit: Math.min(MAX_LIMIT, nonNegative(req.query, 'limit') || MAX_LIMIT),
         offset: nonNegative(req.query, 'offset'),
       })
       return { security_groups: list.map(securityGroupView) }

@@ -7,8 +7,21 @@ import { actionView, eventView } from './views/instance-action-view.js'
 import { attachmentView } from './views/volume-attachment-view.js'
 import { isAtLeast } from '../common/microversion.js'
 import { InvalidRequest } from '../../services/errors.js'
+import { firstValue, limitAndMarker, type QueryValue } from './paging.js'
+import { collectionLinks } from './views/resource-links.js'
+import type { ActionListPage } from '../../services/compute/instance-action-queries.js'
 
 const IdParams = Type.Object({ id: Type.String() })
+const ActionsQuery = Type.Record(Type.String(), Type.Union([Type.String(), Type.Array(Type.String())]))
+
+/** A date-time query parameter as an ISO string (400 with Nova's schema words when it is not one). */
+function timeParam(query: Record<string, QueryValue>, name: string): string | undefined {
+  const value = firstValue(query[name])
+  if (value === undefined) return undefined
+  const ms = Date.parse(value)
+  if (Number.isNaN(ms)) throw new InvalidRequest(`Invalid input for query parameters ${name}. Value: ${value}. '${value}' is not a 'date-time'`)
+  return new Date(ms).toISOString()
+}
 const VolumeParams = Type.Object({ id: Type.String(), volumeId: Type.String() })
 const KeyParams = Type.Object({ id: Type.String(), key: Type.String() })
 const TagParams = Type.Object({ id: Type.String(), tag: Type.String() })
@@ -27,9 +40,17 @@ const AttachBody = Type.Object({
 export function serverSubresourceRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
   const compute = () => ctx.services.compute
   return async (app) => {
-    app.get('/servers/:id/os-instance-actions', { schema: { params: IdParams } }, async (req) => {
-      const actions = await compute().listInstanceActions(callOf(req), req.params.id)
-      return { instanceActions: actions.map((a) => actionView(a, req.microversion)) }
+    app.get('/servers/:id/os-instance-actions', { schema: { params: IdParams, querystring: ActionsQuery } }, async (req) => {
+      // 2.58: paged (limit capped at max_limit, marker = request_id) with a next link; changes-since; 2.66 changes-before.
+      const paged = isAtLeast(req.microversion, '2.58')
+      const page: ActionListPage = paged ? {
+        ...limitAndMarker(req.query),
+        changesSince: timeParam(req.query, 'changes-since'),
+        changesBefore: isAtLeast(req.microversion, '2.66') ? timeParam(req.query, 'changes-before') : undefined,
+      } : {}
+      const actions = await compute().listInstanceActions(callOf(req), req.params.id, page)
+      const links = paged ? collectionLinks(`${ctx.publicUrl()}/compute`, `servers/${req.params.id}/os-instance-actions`, req.query, actions.length, page.limit, actions.at(-1)?.request_id) : undefined
+      return { instanceActions: actions.map((a) => actionView(a, req.microversion)), ...(links ? { links } : {}) }
     })
     app.get('/servers/:id/os-instance-actions/:requestId', { schema: { params: RequestParams } }, async (req) => {
       const { action, events } = await compute().showInstanceAction(callOf(req), req.params.id, req.params.requestId)

@@ -10,7 +10,6 @@ import { PATCH_MEDIA_TYPES, PatchMediaTypeUnsupported } from '../../services/ima
 import { imageRoutes } from './image-routes.js'
 import { imageDataRoutes } from './image-data-routes.js'
 import { memberRoutes } from './member-routes.js'
-import { ApiErrorCode } from '../common/error-codes.js'
 
 // glance/api/versions.py without the cache and multi-store versions.
 const VERSIONS: Array<[string, 'CURRENT' | 'SUPPORTED']> = [

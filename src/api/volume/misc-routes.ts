@@ -1,11 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
 import type { ApiContext } from '../context.js'
+import { isTrueString } from '../../util/bool-string.js'
 import { authorize } from '../../services/policy.js'
 import { DEFAULT_VOLUME_TYPE, findVolumeType } from '../../services/volume/volume-types.js'
 import { VOLUME_AVAILABILITY_ZONE } from '../../services/volume/volume-env.js'
 import { IdParams, ProjectParams } from './schemas.js'
 import { requireMicroversion } from './request-helpers.js'
 import { volumeTypeView } from './views.js'
+
+const QuotaQuery = Type.Object({ usage: Type.Optional(Type.String()) })
+const QuotaSetBody = Type.Object({ quota_set: Type.Record(Type.String(), Type.Unknown()) })
 
 /** What clients ask for besides volumes: types, availability zones, limits. */
 export function miscRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
@@ -29,19 +34,36 @@ export function miscRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       availabilityZoneInfo: [{ zoneName: VOLUME_AVAILABILITY_ZONE, zoneState: { available: true } }],
     }))
 
-    // Lifeboat sets no quotas: every maximum is -1 (unlimited), the usage is real.
+    // The project's quotas (os-quota-sets) and what it uses of them.
     app.get('/limits', { schema: { params: ProjectParams } }, async (req) => {
-      const usage = await volumes.usage(req.auth)
+      const { quotas, used } = await volumes.quotas.limits(req.auth)
       return {
         limits: {
           rate: [],
           absolute: {
-            maxTotalVolumes: -1, maxTotalSnapshots: -1, maxTotalVolumeGigabytes: -1, maxTotalBackups: -1, maxTotalBackupGigabytes: -1,
-            totalVolumesUsed: usage.volumes, totalSnapshotsUsed: usage.snapshots, totalGigabytesUsed: usage.gigabytes,
+            maxTotalVolumes: quotas.volumes, maxTotalSnapshots: quotas.snapshots, maxTotalVolumeGigabytes: quotas.gigabytes,
+            maxTotalBackups: quotas.backups, maxTotalBackupGigabytes: quotas.backup_gigabytes,
+            totalVolumesUsed: used.volumes, totalSnapshotsUsed: used.snapshots, totalGigabytesUsed: used.gigabytes,
             totalBackupsUsed: 0, totalBackupGigabytesUsed: 0,
           },
         },
       }
+    })
+
+    // Cinder's os-quota-sets: show (?usage=True), defaults, update and delete (admins).
+    app.get('/os-quota-sets/:id', { schema: { params: IdParams, querystring: QuotaQuery } }, async (req) => {
+      const usage = req.query.usage !== undefined && isTrueString(String(req.query.usage))
+      return { quota_set: { id: req.params.id, ...(await volumes.quotas.show(req.auth, req.params.id, usage)) } }
+    })
+    app.get('/os-quota-sets/:id/defaults', { schema: { params: IdParams } }, async (req) => {
+      return { quota_set: { id: req.params.id, ...volumes.quotas.defaults(req.auth) } }
+    })
+    app.put('/os-quota-sets/:id', { schema: { params: IdParams, body: QuotaSetBody } }, async (req) => {
+      return { quota_set: await volumes.quotas.update(req.auth, req.params.id, req.body.quota_set) }
+    })
+    app.delete('/os-quota-sets/:id', { schema: { params: IdParams } }, async (req, reply) => {
+      await volumes.quotas.reset(req.auth, req.params.id)
+      reply.status(200).send()
     })
   }
 }

@@ -6,6 +6,7 @@ import * as placement from './2026-11-25-004-placement.js'
 import * as compute from './2026-11-25-005-compute.js'
 import * as performanceIndexes from './2026-11-25-006-performance-indexes.js'
 import * as changesSinceIndex from './2026-11-25-007-changes-since-index.js'
+import * as quotas from './2026-12-04-001-quotas.js'
 
 /**
  * Every migration, by name; names sort in the order they run. A landed
@@ -19,6 +20,7 @@ export const migrations: Record<string, Migration> = {
   '2026-11-25-005-compute': compute,
   '2026-11-25-006-performance-indexes': performanceIndexes,
   '2026-11-25-007-changes-since-index': changesSinceIndex,
+  '2026-12-04-001-quotas': quotas,
 }
 
 export const migrationProvider: MigrationProvider = {

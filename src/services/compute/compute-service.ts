@@ -11,7 +11,7 @@ import { rescueServer, unrescueServer, queueUnrescue, type RescueRequest } from 
 import { attachVolume, detachVolume, getVolumeAttachment, listVolumeAttachments } from './volume-attachments.js'
 import { createServerImage } from './server-snapshot.js'
 import { getConsoleOutput } from './server-console.js'
-import { listInstanceActions, showInstanceAction } from './instance-action-queries.js'
+import { listInstanceActions, showInstanceAction, type ActionListPage } from './instance-action-queries.js'
 import { ServerMetadata, ServerTags } from './server-metadata.js'
 import { loadInstanceDetails, getInstanceRow, type RescueRecord } from './instance-store.js'
 import { VmState } from './instance-states.js'
@@ -125,8 +125,8 @@ export class ComputeService {
     return detachVolume(this.#deps, this.tasks, call, id, volumeId)
   }
 
-  listInstanceActions(call: CallContext, id: string) {
-    return listInstanceActions(this.#deps, call, id)
+  listInstanceActions(call: CallContext, id: string, page?: ActionListPage) {
+    return listInstanceActions(this.#deps, call, id, page)
   }
 
   showInstanceAction(call: CallContext, id: string, requestId: string) {

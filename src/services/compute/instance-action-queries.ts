@@ -1,7 +1,7 @@
 import type { Store } from './ports.js'
 import type { CallContext } from './call-context.js'
 import { authorize } from '../policy.js'
-import { NotFound } from '../errors.js'
+import { InvalidRequest, NotFound } from '../errors.js'
 import type { ActionEventRow, ActionRow } from './instance-actions.js'
 
 async function instanceInScope(deps: Store, call: CallContext, id: string, rule: string) {
@@ -14,10 +14,29 @@ async function instanceInScope(deps: Store, call: CallContext, id: string, rule:
   return row
 }
 
-/** `GET /servers/{id}/os-instance-actions`, newest first. */
-export async function listInstanceActions(deps: Store, call: CallContext, id: string): Promise<ActionRow[]> {
+/** Paging and filters of the actions list (Nova 2.58: limit, marker, changes-since; 2.66: changes-before). */
+export interface ActionListPage {
+  limit?: number
+  /** The request_id of the last action of the previous page. */
+  marker?: string
+  changesSince?: string
+  changesBefore?: string
+}
+
+/** `GET /servers/{id}/os-instance-actions`, newest first, after `marker`, at most `limit`. */
+export async function listInstanceActions(deps: Store, call: CallContext, id: string, page: ActionListPage = {}): Promise<ActionRow[]> {
   await instanceInScope(deps, call, id, 'os_compute_api:os-instance-actions:list')
-  return deps.db.selectFrom('instance_actions').selectAll().where('instance_uuid', '=', id).orderBy('start_time', 'desc').orderBy('id', 'desc').execute()
+  let q = deps.db.selectFrom('instance_actions').selectAll().where('instance_uuid', '=', id)
+  if (page.marker !== undefined) {
+    const marker = await deps.db.selectFrom('instance_actions').select(['start_time', 'id']).where('instance_uuid', '=', id).where('request_id', '=', page.marker).executeTakeFirst()
+    if (!marker) throw new InvalidRequest(`Marker ${page.marker} could not be found.`)
+    q = q.where((eb) => eb.or([eb('start_time', '<', marker.start_time), eb.and([eb('start_time', '=', marker.start_time), eb('id', '<', marker.id)])]))
+  }
+  if (page.changesSince !== undefined) q = q.where('updated_at', '>=', page.changesSince)
+  if (page.changesBefore !== undefined) q = q.where('updated_at', '<=', page.changesBefore)
+  q = q.orderBy('start_time', 'desc').orderBy('id', 'desc')
+  if (page.limit !== undefined) q = q.limit(page.limit)
+  return q.execute()
 }
 
 /** `GET /servers/{id}/os-instance-actions/{request_id}` with its events. */

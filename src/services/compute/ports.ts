@@ -35,6 +35,7 @@ export interface VolumeAttacher {
 /** Every volume call compute makes: look up, check, create for a build, attach, snapshot, delete on termination. */
 export interface ServerVolumes extends VolumeLookup, VolumeAttacher {
   getVolume(auth: AuthContext, id: string): Promise<VolumeRecord>
+  getSnapshot(auth: AuthContext, id: string): Promise<VolumeSnapshotRecord>
   createVolume(auth: AuthContext, input: { size: number; name?: string | null; imageRef?: string; snapshotId?: string; availabilityZone?: string }): Promise<VolumeRecord>
   waitForVolume(id: string, timeoutMs: number): Promise<VolumeRecord>
   deleteVolumeInternal(id: string): Promise<void>
@@ -127,7 +128,7 @@ export interface RescueDeps extends Store {
 export interface CreateServerDeps extends Store {
   readonly flavors: FlavorLookup
   readonly images: Pick<ImageLookup, 'getImage'>
-  readonly volumes: Pick<ServerVolumes, 'getVolume'>
+  readonly volumes: Pick<ServerVolumes, 'getVolume' | 'getSnapshot'>
   readonly keypairs: KeypairLookup
   readonly securityGroups: Pick<ServerSecurityGroups, 'ensureDefaultGroup'>
 }

@@ -9,6 +9,8 @@ import { TaskState, VmState } from './instance-states.js'
 import type { FlavorSnapshot } from './instance-store.js'
 import { nowIso } from '../time.js'
 import { authorize, scopedProjectId } from '../policy.js'
+import { allowedInstanceCount, checkMetadataQuota } from './compute-quotas.js'
+import { lockProjectQuotas } from '../quotas/quota-store.js'
 
 /** A validated `POST /servers` body, in the service's words. */
 export interface CreateServerInput {
@@ -84,8 +86,9 @@ export async function createServer(deps: CreateServerDeps, call: CallContext, in
   let imageMinDisk = 0
   if (imageId) {
     const image = await deps.images.getImage(auth, imageId).catch((error: unknown) => {
-      if (error instanceof NotFound) throw new InvalidRequest(`Image ${imageId} could not be found.`)
-      throw error
+      if (!(error instanceof NotFound)) throw error
+      // nova/compute/api.py: an imageRef not found is ImageNotFound; a boot volume's image InvalidBDMImage.
+      throw new InvalidRequest(input.imageRef ? `Image ${imageId} could not be found.` : `Block Device Mapping is Invalid: failed to get image ${imageId}.`)
     })
     if (image.status !== 'active') throw new InvalidRequest(`Image ${imageId} is not active.`)
     if (image.minRam > flavor.ram) throw new InvalidRequest("Flavor's memory is too small for requested image.")
@@ -99,12 +102,16 @@ export async function createServer(deps: CreateServerDeps, call: CallContext, in
   }
   for (const bdm of bdms) {
     if (bdm.sourceType === 'image' && bdm.imageId && bdm.imageId !== imageId) {
-      const image = await deps.images.getImage(auth, bdm.imageId).catch(onNotFound(() => new InvalidRequest(`Image ${bdm.imageId} could not be found.`)))
+      const image = await deps.images.getImage(auth, bdm.imageId).catch(onNotFound(() => new InvalidRequest(`Block Device Mapping is Invalid: failed to get image ${bdm.imageId}.`)))
       if (image.status !== 'active') throw new InvalidRequest(`Image ${bdm.imageId} is not active.`)
     }
     if (bdm.sourceType === 'volume' && bdm.volumeId) {
       const volume = await deps.volumes.getVolume(auth, bdm.volumeId).catch(onNotFound(() => new InvalidRequest(`Block Device Mapping is Invalid: failed to get volume ${bdm.volumeId}.`)))
       if (volume.status !== 'available') throw new InvalidRequest(`Block Device Mapping is Invalid: Volume ${bdm.volumeId} status must be available`)
+    }
+    if (bdm.sourceType === 'snapshot' && bdm.snapshotId) {
+      // Nova's _validate_bdm: a snapshot that can't be read (missing, another project's) is InvalidBDMSnapshot, a 400.
+      await deps.volumes.getSnapshot(auth, bdm.snapshotId).catch(onNotFound(() => new InvalidRequest(`Block Device Mapping is Invalid: failed to get snapshot ${bdm.snapshotId}.`)))
     }
     if (bdm.destinationType === 'volume' && bdm.sourceType === 'image' && bdm.volumeSize !== null && bdm.volumeSize < imageMinDisk) {
       throw new InvalidRequest(`Volume size ${bdm.volumeSize}GB is smaller than the image's minimum disk ${imageMinDisk}GB.`)
@@ -131,8 +138,10 @@ export async function createServer(deps: CreateServerDeps, call: CallContext, in
     swap: flavor.swap, extraSpecs: flavor.extraSpecs,
   }
   const minCount = input.minCount ?? 1
-  const maxCount = Math.max(input.maxCount ?? minCount, minCount)
-  if (maxCount > 1 && bdms.some((b) => b.sourceType === 'volume')) {
+  const requestedMax = input.maxCount ?? minCount
+  if (minCount > requestedMax) throw new InvalidRequest('min_count must be <= max_count')
+  await checkMetadataQuota(deps.db, projectId, Object.keys(input.metadata ?? {}).length)
+  if (requestedMax > 1 && bdms.some((b) => b.sourceType === 'volume')) {
     throw new InvalidRequest('Cannot attach one or more volumes to multiple instances')
   }
   const reservationId = `r-${randomBytes(4).toString('hex')}`
@@ -141,6 +150,9 @@ export async function createServer(deps: CreateServerDeps, call: CallContext, in
   const systemMetadata: Record<string, string> = { image_base_image_ref: imageId ?? '' }
   for (const [key, value] of Object.entries(imageProperties)) systemMetadata[`image_${key}`] = value
   await deps.db.transaction().execute(async (trx) => {
+    // Count and insert under the project's quota lock: concurrent creates can't both take the last places.
+    await lockProjectQuotas(trx, projectId)
+    const maxCount = await allowedInstanceCount(trx, projectId, flavor, minCount, requestedMax)
     for (let index = 0; index < maxCount; index++) {
       const uuid = randomUUID()
       const name = maxCount > 1 ? `${input.name}-${index + 1}` : input.name

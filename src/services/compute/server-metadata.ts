@@ -5,8 +5,8 @@ import { InvalidRequest, NotFound } from '../errors.js'
 import { getInstanceRow } from './instance-store.js'
 import { assertNotLocked } from './instance-guards.js'
 import { nowIso } from '../time.js'
+import { checkMetadataQuota } from './compute-quotas.js'
 
-const MAX_METADATA_ITEMS = 128
 const MAX_TAGS = 50
 
 async function metadataOf(deps: Store, uuid: string): Promise<Record<string, string>> {
@@ -33,7 +33,7 @@ export class ServerMetadata {
     const row = await getInstanceRow(this.#deps.db, auth, id)
     assertNotLocked(auth, row)
     const merged = replace ? metadata : { ...(await metadataOf(this.#deps, row.uuid)), ...metadata }
-    if (Object.keys(merged).length > MAX_METADATA_ITEMS) throw new InvalidRequest('Quota exceeded for metadata items')
+    await checkMetadataQuota(this.#deps.db, row.project_id, Object.keys(merged).length)
     await this.#deps.db.transaction().execute(async (trx) => {
       if (replace) await trx.deleteFrom('instance_metadata').where('instance_uuid', '=', row.uuid).execute()
       for (const [key, value] of Object.entries(metadata)) {

@@ -5,6 +5,7 @@ import { InvalidRequest } from '../errors.js'
 import { getInstanceDetails, getInstanceRow, loadInstanceDetails, type InstanceDetails } from './instance-store.js'
 import { vmStatesForStatus } from './instance-states.js'
 import { nowIso } from '../time.js'
+import { RE2JS } from 're2js'
 
 /** Filters and paging of `GET /servers[/detail]`, already read from the query string. */
 export interface ServerListQuery {
@@ -31,6 +32,9 @@ export interface ServerListQuery {
   sortKey?: string
   sortDir?: 'asc' | 'desc'
 }
+
+/** Nova's `[api] max_limit`. */
+const MAX_SERVER_LIMIT = 1000
 
 const SORT_KEYS: Record<string, 'created_at' | 'updated_at' | 'display_name' | 'uuid' | 'vm_state' | 'task_state' | 'host' | 'launched_at' | 'hostname'> = {
   created_at: 'created_at', updated_at: 'updated_at', display_name: 'display_name', uuid: 'uuid', vm_state: 'vm_state',
@@ -74,13 +78,16 @@ export async function listServers(deps: Store, call: CallContext, query: ServerL
   q = q.orderBy(sortColumn, dir).orderBy('uuid', dir)
   let rows = await q.execute()
   if (query.name) {
-    let pattern: RegExp
+    // Nova matches `name` as a regular expression (re.search); RE2 matches in
+    // linear time, so no pattern can hold the event loop (a backtracking
+    // RegExp took seconds on `^(a+)+$`).
+    let pattern: RE2JS
     try {
-      pattern = new RegExp(query.name)
+      pattern = RE2JS.compile(query.name)
     } catch {
       throw new InvalidRequest(`Invalid filter field: name.`)
     }
-    rows = rows.filter((r) => pattern.test(r.display_name))
+    rows = rows.filter((r) => pattern.matcher(r.display_name).find())
   }
   let details = await loadInstanceDetails(deps.db, rows)
   if (query.flavor) details = details.filter((d) => d.flavor.id === query.flavor!.slice(query.flavor!.lastIndexOf('/') + 1))
@@ -93,7 +100,8 @@ export async function listServers(deps: Store, call: CallContext, query: ServerL
     if (index < 0) throw new InvalidRequest(`marker [${query.marker}] not found`)
     details = details.slice(index + 1)
   }
-  const limit = query.limit ?? 1000
+  // Nova's [api] max_limit: a larger limit (or 0) is silently reduced to it; the route gives the next link.
+  const limit = Math.min(MAX_SERVER_LIMIT, query.limit || MAX_SERVER_LIMIT)
   return { servers: details.slice(0, limit), hasMore: details.length > limit }
 }
 

@@ -7,6 +7,7 @@ import { InvalidInput, InvalidVolume, orList } from './volume-errors.js'
 import { casVolume, reloadVolume, updateVolume, type VolumeEnv, visibleVolumeRow } from './volume-env.js'
 import { parseJsonObject, type VolumeDetail } from './volume-records.js'
 import { ServiceErrorCode } from '../error-codes.js'
+import { checkExtendQuota } from './volume-quotas.js'
 
 const DELETABLE = ['available', 'error', 'error_restoring', 'error_extending', 'error_managing'] as const
 const SNAPSHOT_CASCADE_DELETABLE = ['available', 'error', 'deleting']
@@ -127,6 +128,7 @@ export class VolumeActions {
     if (!Number.isInteger(newSize) || newSize - row.size <= 0) {
       throw new InvalidInput(`New size for extend must be greater than current size. (current: ${row.size}, extended: ${newSize}).`)
     }
+    await checkExtendQuota(db, row.project_id, newSize, newSize - row.size)
     if (!(await casVolume(db, id, ['available'], { status: 'extending' }))) {
       throw new InvalidVolume(`Volume ${id} status must be '{'status': 'available'}' to extend, currently ${row.status}.`)
     }

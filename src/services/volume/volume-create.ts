@@ -11,6 +11,8 @@ import { VOLUME_AVAILABILITY_ZONE, type VolumeEnv, updateVolume, visibleVolumeRo
 import { parseJsonObject, type VolumeDetail } from './volume-records.js'
 import { assertVolumeType } from './volume-types.js'
 import { ServiceErrorCode } from '../error-codes.js'
+import { checkVolumeQuota } from './volume-quotas.js'
+import { lockProjectQuotas } from '../quotas/quota-store.js'
 
 const GIB = 1024 ** 3
 const MAX_SIZE_GB = 0x7fffffff
@@ -64,7 +66,12 @@ export async function createVolume(env: VolumeEnv, auth: AuthContext, request: C
     metadata: JSON.stringify(request.metadata ?? {}), image_metadata: '{}',
     backing_path: backing.path, backing_format: backing.format, created_at: now, updated_at: now,
   }
-  await db.insertInto('volumes').values(row).execute()
+  // Count and insert under the project's quota lock: concurrent creates can't both take the last place.
+  await db.transaction().execute(async (trx) => {
+    await lockProjectQuotas(trx, projectId)
+    await checkVolumeQuota(trx, projectId, size)
+    await trx.insertInto('volumes').values(row).execute()
+  })
   env.tasks.run(() => fillVolume(env, row, source))
   return volumeDetail(db, row)
 }

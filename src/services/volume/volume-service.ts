@@ -9,6 +9,7 @@ import { VolumeActions } from './volume-actions.js'
 import { AttachmentsApi, beginDetachingRow, completeForServer, deleteForServer, reserveForServer, rollDetachingRow } from './volume-attachments.js'
 import { LegacyAttachApi } from './volume-legacy-attach.js'
 import { SnapshotsApi } from './volume-snapshots.js'
+import { VolumeQuotaSets } from './volume-quota-sets.js'
 import { paginate, type PageRequest } from './volume-list.js'
 import { volumeNotFound } from './volume-errors.js'
 import { recoverInterruptedVolumeWork, type VolumeRecovery } from './volume-recovery.js'
@@ -58,6 +59,8 @@ export class VolumeService {
   readonly legacy: LegacyAttachApi
   /** Volume snapshots. */
   readonly snapshots: SnapshotsApi
+  /** Cinder's quota sets and the quota numbers of `GET /limits`. */
+  readonly quotas: VolumeQuotaSets
 
   constructor(deps: VolumeDeps, backend: VolumeBackend = new FileVolumeBackend(deps.config.dataDir)) {
     this.#deps = deps
@@ -66,6 +69,7 @@ export class VolumeService {
     this.attachments = new AttachmentsApi(this.#env)
     this.legacy = new LegacyAttachApi(this.#env)
     this.snapshots = new SnapshotsApi(this.#env)
+    this.quotas = new VolumeQuotaSets(deps)
   }
 
   /** Cinder's `host@backend#pool` of the backend (what `os-vol-host-attr:host` shows). */
@@ -90,6 +94,11 @@ export class VolumeService {
   /** A volume in the caller's project (admins see all); NotFound otherwise. */
   async getVolume(auth: AuthContext, id: string): Promise<VolumeRecord> {
     return this.showVolume(auth, id)
+  }
+
+  /** A snapshot in the caller's project (admins see all); NotFound otherwise. */
+  async getSnapshot(auth: AuthContext, id: string): Promise<VolumeSnapshotRecord> {
+    return this.snapshots.show(auth, id)
   }
 
   /** `GET /volumes/{id}`: the volume with everything the API shows. */

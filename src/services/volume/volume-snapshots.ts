@@ -8,6 +8,8 @@ import { InvalidSnapshot, InvalidVolume, snapshotNotFound, volumeNotFound } from
 import { type VolumeEnv, visibleVolumeRow, volumeRow } from './volume-env.js'
 import { paginate, type PageRequest } from './volume-list.js'
 import { snapshotFromRow, type VolumeSnapshotDetail } from './volume-records.js'
+import { checkSnapshotQuota } from './volume-quotas.js'
+import { lockProjectQuotas } from '../quotas/quota-store.js'
 
 /** Keys snapshots sort by. */
 export const SNAPSHOT_SORT_KEYS = ['id', 'name', 'status', 'size', 'created_at', 'updated_at', 'volume_id', 'project_id'] as const
@@ -64,7 +66,11 @@ export class SnapshotsApi {
       created_at: now, updated_at: now,
     }
     const db = this.#env.deps.db
-    await db.insertInto('volume_snapshots').values(row).execute()
+    await db.transaction().execute(async (trx) => {
+      await lockProjectQuotas(trx, request.projectId)
+      await checkSnapshotQuota(trx, request.projectId, volume.size)
+      await trx.insertInto('volume_snapshots').values(row).execute()
+    })
     const source: BackingFile = { path: volume.backing_path, format: volume.backing_format as BackingFile['format'] }
     this.#env.tasks.run(async () => {
       try {

@@ -10,6 +10,9 @@ describeEachDialect('rescue disk layouts on the fake driver', (cloud) => {
   let imageId: string
   before(async () => {
     imageId = await createImage(cloud().admin)
+    // This suite boots more servers than Nova's default instance quota (10) and keeps them: lift the demo project's quota.
+    const quota = await cloud().admin.request('PUT', `/compute/v2.1/os-quota-sets/${cloud().demo.projectId}`, { body: { quota_set: { instances: -1, cores: -1, ram: -1 } } })
+    assert.equal(quota.status, 200, quota.text)
   })
 
   test('legacy rescue (no hw_rescue_* property): rescue disk first and booting, root second, volumes left out', async () => {

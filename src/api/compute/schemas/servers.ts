@@ -2,6 +2,8 @@ import { Type, type Static } from '@sinclair/typebox'
 
 const Metadata = Type.Record(Type.String({ minLength: 1, maxLength: 255 }), Type.String({ maxLength: 255 }))
 const IntLike = Type.Union([Type.Integer(), Type.String({ pattern: '^-?[0-9]+$' })])
+// Nova's parameter_types.positive_integer (min_count, max_count): integers >= 1; the quota bounds them above.
+const PositiveIntLike = Type.Union([Type.Integer({ minimum: 1, maximum: 2147483647 }), Type.String({ pattern: '^0*[1-9][0-9]{0,9}$' })])
 const BoolLike = Type.Union([Type.Boolean(), Type.String()])
 
 const BlockDeviceMappingV2 = Type.Object({
@@ -48,8 +50,8 @@ export const CreateServerBody = Type.Object({
     block_device_mapping: Type.Optional(Type.Array(Type.Object({}, { additionalProperties: true }))),
     config_drive: Type.Optional(Type.Union([Type.Boolean(), Type.String(), Type.Null()])),
     key_name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
-    min_count: Type.Optional(IntLike),
-    max_count: Type.Optional(IntLike),
+    min_count: Type.Optional(PositiveIntLike),
+    max_count: Type.Optional(PositiveIntLike),
     return_reservation_id: Type.Optional(BoolLike),
     security_groups: Type.Optional(Type.Array(Type.Object({ name: Type.String() }, { additionalProperties: false }))),
     user_data: Type.Optional(Type.Union([Type.String({ maxLength: 65535 }), Type.Null()])),

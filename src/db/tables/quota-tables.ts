@@ -1,0 +1,20 @@
+/** Row types of the quota tables (Nova's and Cinder's quota overrides, one table for both). */
+export interface QuotasTable {
+  /** `compute` or `volume`. */
+  service: string
+  project_id: string
+  /** The quota's name in its service (instances, cores, volumes, gigabytes…). */
+  resource: string
+  /** -1 for unlimited. */
+  hard_limit: number
+}
+
+/** One row per project, locked by every quota-checked create (see the migration). */
+export interface QuotaLocksTable {
+  project_id: string
+}
+
+export interface QuotaTables {
+  quotas: QuotasTable
+  quota_locks: QuotaLocksTable
+}
