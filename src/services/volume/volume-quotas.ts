@@ -65,16 +65,26 @@ function gigabytesExceeded(name: string, requested: number, quota: number, consu
  */
 export async function checkVolumeQuota(db: Db, projectId: string, size: number): Promise<void> {
   const quotas = await volumeQuotas(db, projectId)
-  const perVolume = quotas.per_volume_gigabytes!
-  if (perVolume >= 0 && size > perVolume) {
-    throw quotaError(`Requested volume size ${size}G is larger than maximum allowed limit ${perVolume}G.`, ServiceErrorCode.QUOTA_VOLUME_SIZE)
-  }
+  assertPerVolumeSize(quotas, size)
   const used = await volumeUsage(db, projectId)
   for (const over of ['volumes', `volumes_${TYPE}`]) {
     if (!fits(quotas[over]!, used[over]!, 1)) throw quotaError(`Maximum number of volumes allowed (${quotas[over]}) exceeded for quota '${over}'.`, ServiceErrorCode.QUOTA_VOLUMES)
   }
+  assertGigabytes(quotas, used, size)
+}
+
+/** Cinder's per-volume size limit (`per_volume_gigabytes`, -1 = none). */
+function assertPerVolumeSize(quotas: Record<string, number>, size: number): void {
+  const perVolume = quotas.per_volume_gigabytes!
+  if (perVolume >= 0 && size > perVolume) {
+    throw quotaError(`Requested volume size ${size}G is larger than maximum allowed limit ${perVolume}G.`, ServiceErrorCode.QUOTA_VOLUME_SIZE)
+  }
+}
+
+/** `more` GiB against the project's gigabytes quotas (all types, then the default type). */
+function assertGigabytes(quotas: Record<string, number>, used: Record<string, number>, more: number): void {
   for (const over of ['gigabytes', `gigabytes_${TYPE}`]) {
-    if (!fits(quotas[over]!, used[over]!, size)) throw gigabytesExceeded(over, size, quotas[over]!, used[over]!)
+    if (!fits(quotas[over]!, used[over]!, more)) throw gigabytesExceeded(over, more, quotas[over]!, used[over]!)
   }
 }
 
@@ -85,20 +95,12 @@ export async function checkSnapshotQuota(db: Db, projectId: string, size: number
   for (const over of ['snapshots', `snapshots_${TYPE}`]) {
     if (!fits(quotas[over]!, used[over]!, 1)) throw quotaError(`Maximum number of snapshots allowed (${quotas[over]}) exceeded`, ServiceErrorCode.QUOTA_SNAPSHOTS)
   }
-  for (const over of ['gigabytes', `gigabytes_${TYPE}`]) {
-    if (!fits(quotas[over]!, used[over]!, size)) throw gigabytesExceeded(over, size, quotas[over]!, used[over]!)
-  }
+  assertGigabytes(quotas, used, size)
 }
 
 /** Growing a volume by `delta` GiB against the gigabytes quotas (Cinder's extend reserve). */
 export async function checkExtendQuota(db: Db, projectId: string, newSize: number, delta: number): Promise<void> {
   const quotas = await volumeQuotas(db, projectId)
-  const perVolume = quotas.per_volume_gigabytes!
-  if (perVolume >= 0 && newSize > perVolume) {
-    throw quotaError(`Requested volume size ${newSize}G is larger than maximum allowed limit ${perVolume}G.`, ServiceErrorCode.QUOTA_VOLUME_SIZE)
-  }
-  const used = await volumeUsage(db, projectId)
-  for (const over of ['gigabytes', `gigabytes_${TYPE}`]) {
-    if (!fits(quotas[over]!, used[over]!, delta)) throw gigabytesExceeded(over, delta, quotas[over]!, used[over]!)
-  }
+  assertPerVolumeSize(quotas, newSize)
+  assertGigabytes(quotas, await volumeUsage(db, projectId), delta)
 }
