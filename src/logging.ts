@@ -2,8 +2,8 @@ import pino, { type Logger, type LoggerOptions } from 'pino'
 
 export type { Logger }
 
-/** Where the log goes: `false` silences it (tests), an object sets the level. */
-export type LoggerOption = boolean | { level: string }
+/** Where the log goes: `false` silences it (tests), an object sets the level and, with `file`, writes there. */
+export type LoggerOption = boolean | { level: string; file?: string }
 
 /**
  * Log redaction, the one list: secrets never reach a log line (the API's
@@ -25,6 +25,7 @@ export const REDACTED_PATHS = [
 export async function createLogger(level: string, option: LoggerOption = true): Promise<Logger> {
   if (option === false) return pino({ level: 'silent' })
   const options: LoggerOptions = { level: typeof option === 'object' ? option.level : level, redact: REDACTED_PATHS }
+  if (typeof option === 'object' && option.file) return pino(options, pino.destination({ dest: option.file, mkdir: true, sync: true }))
   if (!process.stdout.isTTY) return pino(options)
   const { default: pretty } = await import('pino-pretty')
   // Synchronous, in this thread: no transport worker for a terminal's few lines.

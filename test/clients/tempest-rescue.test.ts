@@ -49,7 +49,7 @@ for (const driver of ['fake', 'qemu'] as const) describe(`Tempest on the ${drive
   before(async () => {
     logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-tempest-log-'))
     // Pino's `file` destination: the cloud's own log, kept with Tempest's when the run fails.
-    const logger = { level: 'info', file: path.join(logDir, 'lifeboat.log') } as LoggerOption
+    const logger: LoggerOption = { level: 'info', file: path.join(logDir, 'lifeboat.log') }
     if (driver === 'fake') {
       cloud = await startTestCloud('sqlite', {}, { logger })
       workspace = await createTempestWorkspace(cloud, { maxMicroversion: COMPUTE_MICROVERSIONS.max })
