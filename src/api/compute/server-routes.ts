@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { ApiContext } from '../context.js'
 import { CreateServerBody, ServerIdParams, UpdateServerBody } from './schemas/servers.js'
+import { CreateServerResponse, ServerDetailListResponse, ServerResponse, ServerSummaryListResponse } from './schemas/server-responses.js'
 import { serverSummaryView, serverView } from './views/server-view.js'
 import { callOf, computeBase, viewOptions } from './server-route-helpers.js'
 import { isAtLeast } from '../common/microversion.js'
@@ -48,7 +49,7 @@ function nextLink(ctx: ApiContext, path: string, query: Record<string, string | 
 export function serverRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
   const compute = () => ctx.services.compute
   return async (app) => {
-    app.post('/servers', { schema: { body: CreateServerBody } }, async (req, reply) => {
+    app.post('/servers', { schema: { body: CreateServerBody, response: CreateServerResponse } }, async (req, reply) => {
       const body = req.body.server
       if (isAtLeast(req.microversion, '2.37') && body.networks === undefined) throw new InvalidRequest("Invalid input for field/attribute server. Value: missing 'networks'. 'networks' is a required property")
       if (!isAtLeast(req.microversion, '2.19') && body.description !== undefined) throw new InvalidRequest("Invalid input for field/attribute server. Additional properties are not allowed ('description' was unexpected)")
@@ -78,7 +79,7 @@ export function serverRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       }
     })
 
-    app.get('/servers', async (req) => {
+    app.get('/servers', { schema: { response: ServerSummaryListResponse } }, async (req) => {
       const query = req.query as Record<string, string | undefined>
       const { servers, hasMore } = await compute().listServers(callOf(req), readListQuery(query))
       return {
@@ -87,7 +88,7 @@ export function serverRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       }
     })
 
-    app.get('/servers/detail', async (req) => {
+    app.get('/servers/detail', { schema: { response: ServerDetailListResponse } }, async (req) => {
       const query = req.query as Record<string, string | undefined>
       const { servers, hasMore } = await compute().listServers(callOf(req), readListQuery(query))
       const options = await viewOptions(ctx, req, true, false)
@@ -97,12 +98,12 @@ export function serverRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       }
     })
 
-    app.get('/servers/:id', { schema: { params: ServerIdParams } }, async (req) => {
+    app.get('/servers/:id', { schema: { params: ServerIdParams, response: ServerResponse } }, async (req) => {
       const details = await compute().showServer(callOf(req), req.params.id)
       return { server: serverView(details, await viewOptions(ctx, req, true, true)) }
     })
 
-    app.put('/servers/:id', { schema: { params: ServerIdParams, body: UpdateServerBody } }, async (req) => {
+    app.put('/servers/:id', { schema: { params: ServerIdParams, body: UpdateServerBody, response: ServerResponse } }, async (req) => {
       const patch = req.body.server
       if (!isAtLeast(req.microversion, '2.19') && patch.description !== undefined) throw new InvalidRequest("Invalid input for field/attribute server. Additional properties are not allowed ('description' was unexpected)")
       if (!isAtLeast(req.microversion, '2.90') && patch.hostname !== undefined) throw new InvalidRequest("Invalid input for field/attribute server. Additional properties are not allowed ('hostname' was unexpected)")
