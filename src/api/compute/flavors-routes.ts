@@ -5,6 +5,7 @@ import { isAtLeast } from '../common/microversion.js'
 import { InvalidRequest, NotFound } from '../../services/errors.js'
 import { FLAVOR_SORT_KEYS, type FlavorListQuery as ServiceQuery, type NewFlavor } from '../../services/compute/flavor-service.js'
 import { ExtraSpecParams, ExtraSpecUpdate, ExtraSpecsCreate, FlavorAction, FlavorCreateV255, FlavorIdParams, FlavorListQuery, FlavorUpdate } from './schemas/flavors.js'
+import { FlavorDetailListResponse, FlavorResponse, FlavorSummaryListResponse } from './schemas/flavor-responses.js'
 import { flavorAccessView, flavorSummaryView, flavorView } from './views/flavor-view.js'
 import { collectionLinks } from './views/resource-links.js'
 import { firstValue, limitAndMarker, type QueryValue } from './paging.js'
@@ -54,23 +55,23 @@ export function flavorsRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
   const base = () => `${ctx.publicUrl()}/compute`
 
   return async (app) => {
-    app.get('/flavors', { schema: { querystring: FlavorListQuery } }, async (req) => {
+    app.get('/flavors', { schema: { querystring: FlavorListQuery, response: FlavorSummaryListResponse } }, async (req) => {
       const q = listQuery(req, req.query)
       const list = await flavors.listFlavors(req.auth, q)
       const links = collectionLinks(base(), 'flavors', req.query, list.length, q.limit, list.at(-1)?.id)
       return { flavors: list.map((f) => flavorSummaryView(f, base(), req.microversion)), ...(links ? { flavors_links: links } : {}) }
     })
-    app.get('/flavors/detail', { schema: { querystring: FlavorListQuery } }, async (req) => {
+    app.get('/flavors/detail', { schema: { querystring: FlavorListQuery, response: FlavorDetailListResponse } }, async (req) => {
       const q = listQuery(req, req.query)
       const list = await flavors.listFlavors(req.auth, q)
       const links = collectionLinks(base(), 'flavors/detail', req.query, list.length, q.limit, list.at(-1)?.id)
       return { flavors: list.map((f) => flavorView(f, base(), req.microversion)), ...(links ? { flavors_links: links } : {}) }
     })
-    app.get('/flavors/:id', { schema: { params: FlavorIdParams } }, async (req) => {
+    app.get('/flavors/:id', { schema: { params: FlavorIdParams, response: FlavorResponse } }, async (req) => {
       return { flavor: flavorView(await flavors.getFlavor(req.auth, req.params.id), base(), req.microversion) }
     })
     // Nova answers 200, not 201 (api/openstack/compute/flavors.py create).
-    app.post('/flavors', { schema: { body: FlavorCreateV255 } }, async (req) => {
+    app.post('/flavors', { schema: { body: FlavorCreateV255, response: FlavorResponse } }, async (req) => {
       const f = req.body.flavor
       if (f.description !== undefined && !isAtLeast(req.microversion, '2.55')) {
         throw new InvalidRequest("Invalid input for field/attribute flavor. Additional properties are not allowed ('description' was unexpected)")
@@ -84,7 +85,7 @@ export function flavorsRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       if (input.rxtxFactor !== undefined && !(input.rxtxFactor > 0)) throw new InvalidRequest(`Invalid input for field/attribute rxtx_factor. Value: ${f.rxtx_factor}. ${f.rxtx_factor} is less than or equal to the minimum of 0`)
       return { flavor: flavorView(await flavors.createFlavor(req.auth, input), base(), req.microversion) }
     })
-    app.put('/flavors/:id', { schema: { params: FlavorIdParams, body: FlavorUpdate } }, async (req) => {
+    app.put('/flavors/:id', { schema: { params: FlavorIdParams, body: FlavorUpdate, response: FlavorResponse } }, async (req) => {
       if (!isAtLeast(req.microversion, '2.55')) throw new NotFound('The resource could not be found.')
       return { flavor: flavorView(await flavors.updateFlavorDescription(req.auth, req.params.id, req.body.flavor.description), base(), req.microversion) }
     })
