@@ -11,6 +11,7 @@ import { collectionLinks } from './views/resource-links.js'
 import { firstValue, limitAndMarker, type QueryValue } from './paging.js'
 import { strictBoolString } from '../../util/bool-string.js'
 import { isUuidLike } from '../../util/uuid.js'
+import { HypervisorListResponse, HypervisorResponse, HypervisorStatisticsResponse } from './schemas/host-image-responses.js'
 
 const Query = Type.Record(Type.String(), Type.Union([Type.String(), Type.Array(Type.String())]))
 const IdParams = Type.Object({ id: Type.String() })
@@ -65,13 +66,13 @@ export function hypervisorsRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
   }
 
   return async (app) => {
-    app.get('/os-hypervisors', { schema: { querystring: Query } }, (req) => list(req, req.query, false))
-    app.get('/os-hypervisors/detail', { schema: { querystring: Query } }, (req) => list(req, req.query, true))
-    app.get('/os-hypervisors/statistics', async (req) => {
+    app.get('/os-hypervisors', { schema: { querystring: Query, response: HypervisorListResponse } }, (req) => list(req, req.query, false))
+    app.get('/os-hypervisors/detail', { schema: { querystring: Query, response: HypervisorListResponse } }, (req) => list(req, req.query, true))
+    app.get('/os-hypervisors/statistics', { schema: { response: HypervisorStatisticsResponse } }, async (req) => {
       authorize(req.auth, 'os_compute_api:os-hypervisors:statistics', 'admin')
       return hypervisorStatisticsView(await computeHosts().list(), await computeHosts().usages())
     })
-    app.get('/os-hypervisors/:id', { schema: { params: IdParams, querystring: Query } }, async (req) => {
+    app.get('/os-hypervisors/:id', { schema: { params: IdParams, querystring: Query, response: HypervisorResponse } }, async (req) => {
       authorize(req.auth, 'os_compute_api:os-hypervisors:show', 'admin')
       const id = req.params.id
       const uuids = isAtLeast(req.microversion, '2.53')
@@ -84,7 +85,7 @@ export function hypervisorsRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
     })
     // Before 2.53: search by hostname substring, and the same with each host's servers.
     for (const suffix of ['search', 'servers'] as const) {
-      app.get(`/os-hypervisors/:id/${suffix}`, { schema: { params: IdParams } }, async (req) => {
+      app.get(`/os-hypervisors/:id/${suffix}`, { schema: { params: IdParams, response: HypervisorListResponse } }, async (req) => {
         if (isAtLeast(req.microversion, '2.53')) throw new NotFound('The resource could not be found.')
         authorize(req.auth, `os_compute_api:os-hypervisors:${suffix}`, 'admin')
         const hosts = (await computeHosts().list()).filter((h) => h.row.host.includes(req.params.id))

@@ -8,6 +8,7 @@ import { ImageProxy, type ImageProxyQuery } from '../../services/compute/image-p
 import { imageSummaryView, imageView } from './views/image-view.js'
 import { collectionLinks } from './views/resource-links.js'
 import { firstValue, limitAndMarker, type QueryValue } from './paging.js'
+import { ImageDetailListResponse, ImageResponse, ImageSummaryListResponse } from './schemas/host-image-responses.js'
 
 const Query = Type.Record(Type.String(), Type.Union([Type.String(), Type.Array(Type.String())]))
 const IdParams = Type.Object({ id: Type.String() })
@@ -48,21 +49,21 @@ export function imagesRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
   const imageBase = () => `${ctx.publicUrl()}/image`
 
   return async (app) => {
-    app.get('/images', { schema: { querystring: Query } }, async (req) => {
+    app.get('/images', { schema: { querystring: Query, response: ImageSummaryListResponse } }, async (req) => {
       assertVersion(req, 35)
       const q = proxyQuery(req.query)
       const images = await proxy.listImages(req.auth, q)
       const links = collectionLinks(base(), 'images', req.query, images.length, q.limit, images.at(-1)?.id)
       return { images: images.map((i) => imageSummaryView(i, base(), imageBase())), ...(links ? { images_links: links } : {}) }
     })
-    app.get('/images/detail', { schema: { querystring: Query } }, async (req) => {
+    app.get('/images/detail', { schema: { querystring: Query, response: ImageDetailListResponse } }, async (req) => {
       assertVersion(req, 35)
       const q = proxyQuery(req.query)
       const images = await proxy.listImages(req.auth, q)
       const links = collectionLinks(base(), 'images/detail', req.query, images.length, q.limit, images.at(-1)?.id)
       return { images: images.map((i) => imageView(i, base(), imageBase())), ...(links ? { images_links: links } : {}) }
     })
-    app.get('/images/:id', { schema: { params: IdParams } }, async (req) => {
+    app.get('/images/:id', { schema: { params: IdParams, response: ImageResponse } }, async (req) => {
       assertVersion(req, 35)
       return { image: imageView(await proxy.getImage(req.auth, req.params.id), base(), imageBase()) }
     })

@@ -7,6 +7,7 @@ import { InvalidRequest, NotFound } from '../../services/errors.js'
 import { serviceView } from './views/service-view.js'
 import { firstValue } from './paging.js'
 import { isUuidLike } from '../../util/uuid.js'
+import { ServiceListResponse, ServiceResponse } from './schemas/host-image-responses.js'
 
 /** `PUT /os-services/{uuid}` (2.53) and, before it, `PUT /os-services/{action}` with `host` and `binary`. */
 const ServiceUpdate = Type.Object({
@@ -24,13 +25,13 @@ export function servicesRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
   const computeHosts = () => ctx.services.computeHosts
 
   return async (app) => {
-    app.get('/os-services', { schema: { querystring: ServiceQuery } }, async (req) => {
+    app.get('/os-services', { schema: { querystring: ServiceQuery, response: ServiceListResponse } }, async (req) => {
       authorize(req.auth, 'os_compute_api:os-services:list', 'admin')
       const hosts = await computeHosts().list({ host: firstValue(req.query.host), binary: firstValue(req.query.binary) })
       return { services: hosts.map((h) => serviceView(h, req.microversion)) }
     })
 
-    app.put('/os-services/:id', { schema: { params: Type.Object({ id: Type.String() }), body: ServiceUpdate } }, async (req) => {
+    app.put('/os-services/:id', { schema: { params: Type.Object({ id: Type.String() }), body: ServiceUpdate, response: ServiceResponse } }, async (req) => {
       const body = req.body
       const id = req.params.id
       if (isAtLeast(req.microversion, '2.53')) {
