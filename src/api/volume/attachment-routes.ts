@@ -7,6 +7,7 @@ import { parseLimit } from '../../services/volume/volume-list.js'
 import { AttachmentAction, AttachmentCreate, AttachmentUpdate, IdParams, ProjectParams } from './schemas.js'
 import { queryBool, queryParam, requireMicroversion } from './request-helpers.js'
 import { attachmentSummaryView, attachmentView } from './views.js'
+import { AttachmentListResponse, AttachmentResponse } from './response-schemas.js'
 
 /** The attachments API (3.27+; `os-complete` 3.44+): what Nova uses to attach a volume. */
 export function attachmentRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
@@ -21,15 +22,15 @@ export function attachmentRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       })
       return { attachments: found.map(detail ? attachmentView : attachmentSummaryView) }
     }
-    app.get('/attachments', { schema: { params: ProjectParams } }, (req) => list(req, false))
-    app.get('/attachments/detail', { schema: { params: ProjectParams } }, (req) => list(req, true))
+    app.get('/attachments', { schema: { params: ProjectParams, response: AttachmentListResponse } }, (req) => list(req, false))
+    app.get('/attachments/detail', { schema: { params: ProjectParams, response: AttachmentListResponse } }, (req) => list(req, true))
 
-    app.get('/attachments/:id', { schema: { params: IdParams } }, async (req) => {
+    app.get('/attachments/:id', { schema: { params: IdParams, response: AttachmentResponse } }, async (req) => {
       return { attachment: attachmentView(await attachments.show(req.auth, req.params.id)) }
     })
 
     // Cinder answers create with 200 and the detail view.
-    app.post('/attachments', { schema: { params: ProjectParams, body: AttachmentCreate } }, async (req) => {
+    app.post('/attachments', { schema: { params: ProjectParams, body: AttachmentCreate, response: AttachmentResponse } }, async (req) => {
       const a = req.body.attachment
       const mode = isAtLeast(req.microversion, '3.54') ? a.mode ?? 'null' : 'null'
       const attachment = await attachments.create(req.auth, {
@@ -38,7 +39,7 @@ export function attachmentRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       return { attachment: attachmentView(attachment) }
     })
 
-    app.put('/attachments/:id', { schema: { params: IdParams, body: AttachmentUpdate } }, async (req) => {
+    app.put('/attachments/:id', { schema: { params: IdParams, body: AttachmentUpdate, response: AttachmentResponse } }, async (req) => {
       return { attachment: attachmentView(await attachments.update(req.auth, req.params.id, req.body.attachment.connector)) }
     })
 
@@ -50,7 +51,7 @@ export function attachmentRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       reply.status(204).send()
     })
 
-    app.delete('/attachments/:id', { schema: { params: IdParams } }, async (req) => {
+    app.delete('/attachments/:id', { schema: { params: IdParams, response: AttachmentListResponse } }, async (req) => {
       return { attachments: (await attachments.delete(req.auth, req.params.id)).map(attachmentSummaryView) }
     })
   }

@@ -8,6 +8,7 @@ import { SNAPSHOT_SORT_KEYS } from '../../services/volume/volume-snapshots.js'
 import { IdParams, ProjectParams, SnapshotAction, SnapshotCreate, SnapshotUpdate } from './schemas.js'
 import { queryBool, queryParam, queryParams, strictBool, viewContext } from './request-helpers.js'
 import { collectionLinks, snapshotShowView, snapshotView } from './views.js'
+import { SnapshotListResponse, SnapshotResponse } from './response-schemas.js'
 
 // cinder/api/v3/snapshots.py SNAPSHOT_IN_USE_FLAG_MSG.
 const SNAPSHOT_IN_USE_FLAG_MSG = "Since microversion 3.66 the 'force' flag is invalid for this request.  For backward compatability, " +
@@ -22,20 +23,20 @@ export function snapshotRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       const filter = { name: queryParam(req, 'name'), status: queryParam(req, 'status'), volumeId: queryParam(req, 'volume_id'), allTenants: queryBool(req, 'all_tenants') }
       const { snapshots: found, total } = await snapshots.list(req.auth, filter, page)
       const view = viewContext(ctx, req)
-      const body: Record<string, unknown> = { snapshots: found.map((s) => (detail ? snapshotShowView(view, s) : snapshotView(view, s))) }
+      const body: { snapshots: Array<Record<string, unknown>>; snapshots_links?: Array<{ href: string; rel: string }>; count?: number } = { snapshots: found.map((s) => (detail ? snapshotShowView(view, s) : snapshotView(view, s))) }
       const links = collectionLinks(view, detail ? 'snapshots/detail' : 'snapshots', found, page.limit, queryParams(req))
       if (links) body.snapshots_links = links
       if (isAtLeast(req.microversion, '3.45') && queryBool(req, 'with_count')) body.count = total
       return body
     }
-    app.get('/snapshots', { schema: { params: ProjectParams } }, (req) => list(req, false))
-    app.get('/snapshots/detail', { schema: { params: ProjectParams } }, (req) => list(req, true))
+    app.get('/snapshots', { schema: { params: ProjectParams, response: SnapshotListResponse } }, (req) => list(req, false))
+    app.get('/snapshots/detail', { schema: { params: ProjectParams, response: SnapshotListResponse } }, (req) => list(req, true))
 
-    app.get('/snapshots/:id', { schema: { params: IdParams } }, async (req) => {
+    app.get('/snapshots/:id', { schema: { params: IdParams, response: SnapshotResponse } }, async (req) => {
       return { snapshot: snapshotShowView(viewContext(ctx, req), await snapshots.show(req.auth, req.params.id)) }
     })
 
-    app.post('/snapshots', { schema: { params: ProjectParams, body: SnapshotCreate } }, async (req, reply) => {
+    app.post('/snapshots', { schema: { params: ProjectParams, body: SnapshotCreate, response: SnapshotResponse } }, async (req, reply) => {
       const s = req.body.snapshot
       const force = strictBool(s.force, 'force')
       const allowInUse = isAtLeast(req.microversion, '3.66')
@@ -48,7 +49,7 @@ export function snapshotRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       return { snapshot: snapshotView(viewContext(ctx, req), snapshot) }
     })
 
-    app.put('/snapshots/:id', { schema: { params: IdParams, body: SnapshotUpdate } }, async (req) => {
+    app.put('/snapshots/:id', { schema: { params: IdParams, body: SnapshotUpdate, response: SnapshotResponse } }, async (req) => {
       const s = req.body.snapshot
       const snapshot = await snapshots.update(req.auth, req.params.id, {
         name: s.name !== undefined ? s.name : s.display_name,

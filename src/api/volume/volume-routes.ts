@@ -8,6 +8,7 @@ import { VOLUME_SORT_KEYS, type VolumeFilter } from '../../services/volume/volum
 import { IdParams, MetadataBody, MetaItemBody, MetaKeyParams, ProjectParams, VOLUME_CREATE_KEYS, VolumeCreate, VolumeUpdate } from './schemas.js'
 import { queryBool, queryParam, queryParams, requireMicroversion, strictBool, viewContext } from './request-helpers.js'
 import { collectionLinks, volumeShowView, volumeSummaryView, volumeView } from './views.js'
+import { VolumeListResponse, VolumeResponse } from './response-schemas.js'
 
 function volumeFilter(req: FastifyRequest): VolumeFilter {
   const metadata = queryParam(req, 'metadata')
@@ -47,14 +48,14 @@ export function volumeRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       const page = { limit: parseLimit(queryParam(req, 'limit')), marker: queryParam(req, 'marker'), sort: parseSort(queryParams(req), VOLUME_SORT_KEYS) }
       const { volumes: found, total } = await volumes.listVolumes(req.auth, volumeFilter(req), page)
       const view = viewContext(ctx, req)
-      const body: Record<string, unknown> = { volumes: found.map((v) => (detail ? volumeShowView(view, v) : volumeSummaryView(view, v))) }
+      const body: { volumes: Array<Record<string, unknown>>; volumes_links?: Array<{ href: string; rel: string }>; count?: number } = { volumes: found.map((v) => (detail ? volumeShowView(view, v) : volumeSummaryView(view, v))) }
       const links = collectionLinks(view, detail ? 'volumes/detail' : 'volumes', found, page.limit, queryParams(req))
       if (links) body.volumes_links = links
       if (isAtLeast(req.microversion, '3.45') && queryBool(req, 'with_count')) body.count = total
       return body
     }
-    app.get('/volumes', { schema: { params: ProjectParams } }, (req) => list(req, false))
-    app.get('/volumes/detail', { schema: { params: ProjectParams } }, (req) => list(req, true))
+    app.get('/volumes', { schema: { params: ProjectParams, response: VolumeListResponse } }, (req) => list(req, false))
+    app.get('/volumes/detail', { schema: { params: ProjectParams, response: VolumeListResponse } }, (req) => list(req, true))
 
     app.get('/volumes/summary', { schema: { params: ProjectParams } }, async (req) => {
       requireMicroversion(req, '3.12')
@@ -68,11 +69,11 @@ export function volumeRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       return { 'volume-summary': summary }
     })
 
-    app.get('/volumes/:id', { schema: { params: IdParams } }, async (req) => {
+    app.get('/volumes/:id', { schema: { params: IdParams, response: VolumeResponse } }, async (req) => {
       return { volume: volumeShowView(viewContext(ctx, req), await volumes.showVolume(req.auth, req.params.id)) }
     })
 
-    app.post('/volumes', { schema: { params: ProjectParams, body: VolumeCreate } }, async (req, reply) => {
+    app.post('/volumes', { schema: { params: ProjectParams, body: VolumeCreate, response: VolumeResponse } }, async (req, reply) => {
       const v = req.body.volume
       if (isAtLeast(req.microversion, '3.53')) {
         const extra = Object.keys(v).find((k) => !(VOLUME_CREATE_KEYS as readonly string[]).includes(k))
@@ -99,7 +100,7 @@ export function volumeRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       return { volume: volumeView(viewContext(ctx, req), volume) }
     })
 
-    app.put('/volumes/:id', { schema: { params: IdParams, body: VolumeUpdate } }, async (req) => {
+    app.put('/volumes/:id', { schema: { params: IdParams, body: VolumeUpdate, response: VolumeResponse } }, async (req) => {
       const v = req.body.volume
       if (isAtLeast(req.microversion, '3.53') && Object.keys(v).length === 0) {
         throw new InvalidRequest('Invalid input for field/attribute volume. Value: {}. {} is not valid under any of the given schemas')
