@@ -44,7 +44,7 @@ export function imageListView(images: ImageRecord[], query: Record<string, strin
   const rest = { ...query }
   delete rest.marker
   const encoded = encodeQuery(rest)
-  const body: Record<string, unknown> = {
+  const body: { images: Array<Record<string, unknown>>; first: string; schema: string; next?: string } = {
     images: images.map(imageView),
     first: encoded ? `/v2/images?${encoded}` : '/v2/images',
     schema: '/v2/schemas/images',
