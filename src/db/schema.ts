@@ -5,12 +5,14 @@ import type { VolumeTables } from './tables/volume-tables.js'
 import type { PlacementTables } from './tables/placement-tables.js'
 import type { ComputeTables } from './tables/compute-tables.js'
 import type { QuotaTables } from './tables/quota-tables.js'
+import type { NetworkTables } from './tables/network-tables.js'
 
 /**
  * The whole database as Kysely sees it: one table interface per service,
  * each in `tables/<service>-tables.ts`.
  */
-export interface Database extends IdentityTables, ImageTables, VolumeTables, PlacementTables, ComputeTables, QuotaTables {}
+export interface Database extends IdentityTables, ImageTables, VolumeTables, PlacementTables, ComputeTables, QuotaTables,
+  NetworkTables {}
 
 /**
  * A database handle or an open transaction: what store functions take, so one
