@@ -56,6 +56,36 @@ export const ConfigDriveSpecSchema = Type.Object({
 })
 export type ConfigDriveSpec = Static<typeof ConfigDriveSpecSchema>
 
+/** An inbound TCP forward realising a floating IP: `hostAddress:hostPort` on the agent's host → the guest's `guestPort`. */
+export const PortForwardSchema = Type.Object({
+  protocol: Type.Literal('tcp'),
+  hostAddress: Type.String(),
+  hostPort: Type.Integer({ minimum: 1, maximum: 65535 }),
+  guestPort: Type.Integer({ minimum: 1, maximum: 65535 }),
+})
+export type PortForward = Static<typeof PortForwardSchema>
+
+/**
+ * One NIC of a guest: a network-service port as the data plane realises it.
+ * The control plane decides every value (IPAM, MAC, which forwards the
+ * security groups allow); the agent only plugs it.
+ */
+export const NicSpecSchema = Type.Object({
+  portId: Type.String(),
+  networkId: Type.String(),
+  mac: Type.String(),
+  /** The port's fixed IPv4 address, its subnet in CIDR form and the subnet's gateway (null: none). */
+  ip: Type.String(),
+  cidr: Type.String(),
+  gateway: Type.Union([Type.String(), Type.Null()]),
+  /** The address the guest's DHCP names as its DNS server (in the subnet, never a port's or the gateway's address). */
+  dnsAddress: Type.Union([Type.String(), Type.Null()]),
+  mtu: Type.Integer({ minimum: 68 }),
+  /** Inbound forwards of the port's floating IPs, as its security groups allow them. */
+  forwards: Type.Array(PortForwardSchema),
+})
+export type NicSpec = Static<typeof NicSpecSchema>
+
 /** Everything a driver needs to run an instance. */
 export const InstanceSpecSchema = Type.Object({
   instanceId: Type.String(),
@@ -65,6 +95,8 @@ export const InstanceSpecSchema = Type.Object({
   disks: Type.Array(DiskSpecSchema),
   configDrive: Type.Union([ConfigDriveSpecSchema, Type.Null()]),
   imageProperties: StringMap,
+  /** The guest's NICs in the order Nova gives its VIFs (empty: no network). */
+  nics: Type.Array(NicSpecSchema),
 })
 export type InstanceSpec = Static<typeof InstanceSpecSchema>
 

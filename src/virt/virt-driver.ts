@@ -50,6 +50,30 @@ export interface ConfigDriveSpec {
   networkData: Record<string, unknown>
 }
 
+/** An inbound TCP forward realising a floating IP: `hostAddress:hostPort` on this host → the guest's `guestPort`. */
+export interface PortForward {
+  protocol: 'tcp'
+  hostAddress: string
+  hostPort: number
+  guestPort: number
+}
+
+/** One NIC: a network-service port as the data plane realises it (src/agent-api/values.ts NicSpecSchema). */
+export interface NicSpec {
+  portId: string
+  networkId: string
+  mac: string
+  /** The port's fixed IPv4 address, its subnet in CIDR form and the subnet's gateway (null: none). */
+  ip: string
+  cidr: string
+  gateway: string | null
+  /** The address the guest's DHCP names as its DNS server (in the subnet, never a port's or the gateway's address). */
+  dnsAddress: string | null
+  mtu: number
+  /** Inbound forwards of the port's floating IPs, as its security groups allow them. */
+  forwards: PortForward[]
+}
+
 /** Everything a driver needs to run an instance. */
 export interface InstanceSpec {
   instanceId: string
@@ -61,6 +85,8 @@ export interface InstanceSpec {
   configDrive: ConfigDriveSpec | null
   /** Image properties of the server's image (e.g. `os_shutdown_timeout`), all strings. */
   imageProperties: Record<string, string>
+  /** The guest's NICs in the order Nova gives its VIFs (empty: no network). */
+  nics: NicSpec[]
 }
 
 /** A rescue request, after the agent chose the rescue image and the mode. */

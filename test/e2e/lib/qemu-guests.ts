@@ -76,7 +76,7 @@ export function writeMarker(device: string, file: string, content: string): stri
 
 /** A minimal instance spec. */
 export function instance(instanceId: string, diskList: DiskSpec[], config: ConfigDriveSpec | null): InstanceSpec {
-  return { instanceId, name: instanceId, vcpus: 1, memoryMb: 256, disks: diskList, configDrive: config, imageProperties: {} }
+  return { instanceId, name: instanceId, vcpus: 1, memoryMb: 256, disks: diskList, configDrive: config, imageProperties: {}, nics: [] }
 }
 
 /** Console line count now, to wait for what comes after. */

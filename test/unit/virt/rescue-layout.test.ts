@@ -11,7 +11,7 @@ const name = (d: DiskSpec) => d.name
 
 function spec(mode: 'stable' | 'legacy', device: DeviceType = 'disk', bus: DiskBus = 'virtio'): RescueSpec {
   return {
-    instance: { instanceId: 'i-1', name: 's', vcpus: 1, memoryMb: 256, disks: [root, volume, config], configDrive: null, imageProperties: {} },
+    instance: { instanceId: 'i-1', name: 's', vcpus: 1, memoryMb: 256, disks: [root, volume, config], configDrive: null, imageProperties: {}, nics: [] },
     mode, rescueImage: { imageId: 'r', path: '/r', format: 'qcow2', properties: {} }, rescueDevice: device, rescueBus: bus,
     rescueConfigDrive: null, snapshotRoot: false,
   }

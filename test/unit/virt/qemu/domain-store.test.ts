@@ -14,7 +14,7 @@ describe('DomainStore', () => {
     assert.equal(paths.dir, path.join(dir, 'domains', 'i-1'))
     assert.equal(paths.qmpSocket, path.join(dir, 'domains', 'i-1', 'qmp.sock'))
     assert.equal(paths.disk('root'), path.join(dir, 'domains', 'i-1', 'root.qcow2'))
-    const spec = { instanceId: 'i-1', name: 's', vcpus: 1, memoryMb: 256, disks: [], configDrive: null, imageProperties: {} }
+    const spec = { instanceId: 'i-1', name: 's', vcpus: 1, memoryMb: 256, disks: [], configDrive: null, imageProperties: {}, nics: [] }
     store.save({ instanceId: 'i-1', spec, layout: { machineType: 'pc', devices: [] }, formats: {}, argv: ['-M', 'pc'], controllers: {}, rescued: false, rescue: null, suspended: false })
     assert.deepEqual(new DomainStore(dir).list().map((r) => [r.instanceId, r.argv]), [['i-1', ['-M', 'pc']]])
     new DomainStore(dir).remove('i-1')

@@ -10,7 +10,7 @@ const vol = (id: string, bus: DiskSpec['bus'] = 'virtio'): DiskSpec => ({ name: 
 
 function record(disks: DiskSpec[], controllers: Record<string, string> = {}): DomainRecord {
   const layout = planDomainLayout(disks, 'pc', (d) => d.name)
-  return { instanceId: 'i', spec: { instanceId: 'i', name: 'i', vcpus: 1, memoryMb: 256, disks, configDrive: null, imageProperties: {} }, layout, formats: {}, argv: [], controllers, rescued: false, rescue: null, suspended: false }
+  return { instanceId: 'i', spec: { instanceId: 'i', name: 'i', vcpus: 1, memoryMb: 256, disks, configDrive: null, imageProperties: {}, nics: [] }, layout, formats: {}, argv: [], controllers, rescued: false, rescue: null, suspended: false }
 }
 
 describe('liveAddress', () => {
