@@ -12,6 +12,7 @@ import { SecurityGroupService } from './compute/security-group-service.js'
 import { ComputeHostService } from './compute/compute-hosts.js'
 import { LimitsService } from './compute/project-limits.js'
 import { QuotaSetService } from './compute/quota-sets.js'
+import { ServerGroupService } from './compute/server-group-service.js'
 import { TaskQueue } from './tasks/task-queue.js'
 import { Conductor } from './compute/conductor.js'
 import { AgentGateway } from './compute/agent-gateway.js'
@@ -34,6 +35,8 @@ export interface Services {
   limits: LimitsService
   /** Nova's `os-quota-sets`: show and change a project's compute quotas. */
   computeQuotas: QuotaSetService
+  /** Nova's `os-server-groups`. */
+  serverGroups: ServerGroupService
   compute: ComputeService
   /** The internal agent API's service side (the same object as `compute.agents`). */
   agents: AgentGateway
@@ -63,10 +66,11 @@ export function createServices(config: LifeboatConfig, database: DatabaseHandle,
   const limits = new LimitsService(store('limits'))
   const metrics = new MetricsService(store('metrics'), config.metricsToken)
   const computeQuotas = new QuotaSetService(store('compute-quotas'))
+  const serverGroups = new ServerGroupService(store('server-groups'))
   const tasks = new TaskQueue(db)
   tasks.onEnded((kind, outcome, seconds) => metrics.observeTask(kind, outcome, seconds))
   const conductor = new Conductor({ ...store('conductor'), volumes, placement }, tasks)
   const agents = new AgentGateway({ ...store('agent-gateway'), config, volumes, images, keypairs, placement }, tasks)
   const compute = new ComputeService({ ...store('compute'), config, volumes, images, keypairs, flavors, securityGroups, placement }, { tasks, conductor, agents })
-  return { tokens, directory, images, volumes, placement, flavors, keypairs, securityGroups, computeHosts, limits, computeQuotas, compute, agents, metrics }
+  return { tokens, directory, images, volumes, placement, flavors, keypairs, securityGroups, computeHosts, limits, computeQuotas, serverGroups, compute, agents, metrics }
 }

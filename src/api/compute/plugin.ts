@@ -17,6 +17,7 @@ import { securityGroupsRoutes } from './security-groups-routes.js'
 import { serverRoutes } from './server-routes.js'
 import { serverActionRoutes } from './server-actions-routes.js'
 import { serverSubresourceRoutes } from './server-subresource-routes.js'
+import { serverGroupsRoutes } from './server-groups-routes.js'
 
 function versionDocument(base: string, id: 'v2.0' | 'v2.1') {
   const current = id === 'v2.1'
@@ -49,6 +50,7 @@ export function computePlugin(ctx: ApiContext): FastifyPluginAsyncTypebox {
       await v21.register(servicesRoutes(ctx))
       await v21.register(hypervisorsRoutes(ctx))
       await v21.register(securityGroupsRoutes(ctx))
+      await v21.register(serverGroupsRoutes(ctx))
       await v21.register(imagesRoutes(ctx))
       await v21.register(serverRoutes(ctx))
       await v21.register(serverActionRoutes(ctx))

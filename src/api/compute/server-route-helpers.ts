@@ -14,8 +14,9 @@ export function computeBase(ctx: ApiContext): string {
   return `${ctx.publicUrl()}/compute`
 }
 
-/** View options for a request; `extended` and `serverGroups` per route. */
-export async function viewOptions(ctx: ApiContext, req: FastifyRequest, extended: boolean, serverGroups: boolean): Promise<ServerViewOptions> {
+/** View options for a request; `extended` per route, and `serverGroups`: the server whose groups to show (2.71+), or false. */
+export async function viewOptions(ctx: ApiContext, req: FastifyRequest, extended: boolean, serverGroupsOf: false | { uuid: string }): Promise<ServerViewOptions> {
+  const serverGroups = serverGroupsOf && isAtLeast(req.microversion, '2.71') ? await ctx.services.serverGroups.groupsOfServer(serverGroupsOf.uuid) : false
   // host_status (2.16) is for admins only; the hosts are read once per request.
   const hostStatus = req.auth.isAdmin && isAtLeast(req.microversion, '2.16') ? await ctx.services.computeHosts.hostStatus() : undefined
   return { base: computeBase(ctx), microversion: req.microversion, isAdmin: req.auth.isAdmin, extended, serverGroups, hostStatus }

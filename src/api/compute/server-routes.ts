@@ -4,6 +4,7 @@ import { CreateServerBody, ServerIdParams, UpdateServerBody } from './schemas/se
 import { CreateServerResponse, ServerDetailListResponse, ServerResponse, ServerSummaryListResponse } from './schemas/server-responses.js'
 import { serverSummaryView, serverView } from './views/server-view.js'
 import { callOf, computeBase, viewOptions } from './server-route-helpers.js'
+import { groupHint } from './schemas/server-groups.js'
 import { isAtLeast } from '../common/microversion.js'
 import { InvalidRequest } from '../../services/errors.js'
 import type { ServerListQuery } from '../../services/compute/server-queries.js'
@@ -64,6 +65,7 @@ export function serverRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
         configDrive: body.config_drive === true || (typeof body.config_drive === 'string' && ['true', '1', 'yes'].includes(body.config_drive.toLowerCase())),
         description: body.description ?? null, tags: body.tags, accessIPv4: body.accessIPv4 ?? null, accessIPv6: body.accessIPv6 ?? null,
         minCount: body.min_count === undefined ? undefined : Number(body.min_count), maxCount: body.max_count === undefined ? undefined : Number(body.max_count),
+        group: groupHint(req.body),
       })
       const first = created[0]!
       reply.status(202).header('Location', `${computeBase(ctx)}/v2.1/servers/${first.id}`)
@@ -100,7 +102,7 @@ export function serverRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
 
     app.get('/servers/:id', { schema: { params: ServerIdParams, response: ServerResponse } }, async (req) => {
       const details = await compute().showServer(callOf(req), req.params.id)
-      return { server: serverView(details, await viewOptions(ctx, req, true, true)) }
+      return { server: serverView(details, await viewOptions(ctx, req, true, details.row)) }
     })
 
     app.put('/servers/:id', { schema: { params: ServerIdParams, body: UpdateServerBody, response: ServerResponse } }, async (req) => {
@@ -110,7 +112,7 @@ export function serverRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       const details = await compute().updateServer(callOf(req), req.params.id, { name: patch.name, description: patch.description, accessIPv4: patch.accessIPv4, accessIPv6: patch.accessIPv6 })
       // Before 2.75 Nova answers update with the reduced view.
       const full = isAtLeast(req.microversion, '2.75')
-      return { server: serverView(details, await viewOptions(ctx, req, full, true)) }
+      return { server: serverView(details, await viewOptions(ctx, req, full, details.row)) }
     })
 
     app.delete('/servers/:id', { schema: { params: ServerIdParams } }, async (req, reply) => {

@@ -14,7 +14,18 @@ export interface QuotaLocksTable {
   project_id: string
 }
 
+/** A user's compute quota inside a project (Nova's `project_user_quotas`, migration 2026-12-05-004). */
+export interface ProjectUserQuotasTable {
+  project_id: string
+  user_id: string
+  /** A compute quota's name (instances, cores, ram, key_pairs…). */
+  resource: string
+  /** -1 for unlimited. */
+  hard_limit: number
+}
+
 export interface QuotaTables {
   quotas: QuotasTable
   quota_locks: QuotaLocksTable
+  project_user_quotas: ProjectUserQuotasTable
 }

@@ -3,12 +3,15 @@ import type { ConductorDeps } from './ports.js'
 import type { TaskQueue } from '../tasks/task-queue.js'
 import { loadInstanceDetails, isVolumeBacked, type InstanceDetails } from './instance-store.js'
 import { TaskState, VmState } from './instance-states.js'
-import { selectHost } from '../scheduler/scheduler.js'
+import { selectHost, type ScheduleRequest } from '../scheduler/scheduler.js'
+import { groupHostPasses, loadGroupPlacement } from '../scheduler/group-placement.js'
 import { ownerAuth } from './call-context.js'
 import { finishAction, startActionEvent, finishActionEvent } from './instance-actions.js'
 import { nowIso } from '../time.js'
 
 const VOLUME_WAIT_MS = 10 * 60 * 1000
+/** How often a server group member is scheduled again after a concurrent boot took its place. */
+const GROUP_PLACEMENT_ATTEMPTS = 3
 
 /**
  * The control plane's half of a build (Nova's conductor): schedule, then
@@ -56,23 +59,17 @@ export class Conductor {
         const system = JSON.parse(instance.row.system_metadata) as Record<string, string>
         const imageProperties = Object.fromEntries(Object.entries(system).filter(([k]) => k.startsWith('image_')).map(([k, v]) => [k.slice(6), v]))
         const zone = instance.row.availability_zone ?? ''
-        const selection = await selectHost(this.#deps, {
+        const placed = await this.#place(instance.row, {
           instanceUuid: uuid, projectId: instance.row.project_id, userId: instance.row.user_id, flavor: instance.flavor,
           volumeBacked: isVolumeBacked(instance.bdms), imageProperties, forcedHost: zone.startsWith('nova:') ? zone.slice(5) || null : null,
         })
-        if (!selection) {
+        if (placed === 'no-host') {
           if (eventId) await finishActionEvent(this.#deps.db, eventId, 'Error', 'No valid host was found. ')
           await this.#fail(uuid, actionId, 'No valid host was found. There are not enough hosts available.', false)
           return
         }
-        const moved = await this.#deps.db.updateTable('instances')
-          .set({ host: selection.host, node: selection.host, task_state: TaskState.BLOCK_DEVICE_MAPPING, availability_zone: instance.row.availability_zone ?? 'nova', updated_at: nowIso() })
-          .where('uuid', '=', uuid).where('task_state', '=', TaskState.SCHEDULING).where('deleted', '=', 0).executeTakeFirst()
         if (eventId) await finishActionEvent(this.#deps.db, eventId, 'Success')
-        if (Number(moved.numUpdatedRows) !== 1) {
-          await this.#deps.placement.deleteAllocations(uuid)
-          return
-        }
+        if (placed === 'gone') return
         instance = await this.#load(uuid)
         if (!instance) return
       }
@@ -90,6 +87,38 @@ export class Conductor {
     } catch (error) {
       await this.#fail(uuid, actionId, error instanceof Error ? error.message : String(error), true)
     }
+  }
+
+  /**
+   * Schedules the instance and records the host on it (task_state moves on
+   * to block_device_mapping). A server group member's host is checked again
+   * under a lock on its group as it is recorded (Nova's late group-policy
+   * check): when a concurrent boot of the group took the place first, the
+   * claim is freed and the scheduler asked again, a few times at most.
+   * 'gone' when the instance was deleted or moved on meanwhile.
+   */
+  async #place(row: InstanceDetails['row'], request: Omit<ScheduleRequest, 'group'>): Promise<'placed' | 'no-host' | 'gone'> {
+    const db = this.#deps.db
+    for (let attempt = 0; attempt < GROUP_PLACEMENT_ATTEMPTS; attempt++) {
+      const group = await loadGroupPlacement(db, row.uuid)
+      const selection = await selectHost(this.#deps, { ...request, group })
+      if (!selection) return 'no-host'
+      const outcome = await db.transaction().execute(async (trx) => {
+        if (group) {
+          await trx.updateTable('server_groups').set({ updated_at: nowIso() }).where('id', '=', group.groupId).execute()
+          const now = await loadGroupPlacement(trx, row.uuid)
+          if (!groupHostPasses(now, selection.host)) return 'taken'
+        }
+        const moved = await trx.updateTable('instances')
+          .set({ host: selection.host, node: selection.host, task_state: TaskState.BLOCK_DEVICE_MAPPING, availability_zone: row.availability_zone ?? 'nova', updated_at: nowIso() })
+          .where('uuid', '=', row.uuid).where('task_state', '=', TaskState.SCHEDULING).where('deleted', '=', 0).executeTakeFirst()
+        return Number(moved.numUpdatedRows) === 1 ? 'placed' : 'gone'
+      })
+      if (outcome === 'placed') return outcome
+      await this.#deps.placement.deleteAllocations(row.uuid)
+      if (outcome === 'gone') return outcome
+    }
+    return 'no-host'
   }
 
   /** Creates the volumes the mappings ask for and attaches them all (Nova's `_prep_block_device`). */

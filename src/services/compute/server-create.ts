@@ -9,7 +9,9 @@ import { TaskState, VmState } from './instance-states.js'
 import type { FlavorSnapshot } from './instance-store.js'
 import { nowIso } from '../time.js'
 import { authorize, scopedProjectId } from '../policy.js'
-import { allowedInstanceCount, checkMetadataQuota } from './compute-quotas.js'
+import { allowedInstanceCount, checkMetadataQuota, checkServerGroupMembersQuota } from './compute-quotas.js'
+import { findServerGroup } from './server-group-service.js'
+import { ServerGroupHintNotFound } from './server-group-errors.js'
 import { lockProjectQuotas } from '../quotas/quota-store.js'
 
 /** A validated `POST /servers` body, in the service's words. */
@@ -33,6 +35,8 @@ export interface CreateServerInput {
   minCount?: number
   maxCount?: number
   hostname?: string | null
+  /** The scheduler hint `group`: the server group the servers join. */
+  group?: string | null
 }
 
 /** What `POST /servers` answers with. */
@@ -137,6 +141,8 @@ export async function createServer(deps: CreateServerDeps, call: CallContext, in
     id: flavor.id, name: flavor.name, vcpus: flavor.vcpus, ram: flavor.ram, disk: flavor.disk, ephemeral: flavor.ephemeral,
     swap: flavor.swap, extraSpecs: flavor.extraSpecs,
   }
+  // nova/compute/api.py _get_requested_instance_group: a group the caller can't see is a 400 InstanceGroupNotFound.
+  const serverGroup = input.group ? await findServerGroup(deps.db, auth, input.group).catch(onNotFound(() => new ServerGroupHintNotFound(input.group!))) : null
   const minCount = input.minCount ?? 1
   const requestedMax = input.maxCount ?? minCount
   if (minCount > requestedMax) throw new InvalidRequest('min_count must be <= max_count')
@@ -152,7 +158,12 @@ export async function createServer(deps: CreateServerDeps, call: CallContext, in
   await deps.db.transaction().execute(async (trx) => {
     // Count and insert under the project's quota lock: concurrent creates can't both take the last places.
     await lockProjectQuotas(trx, projectId)
-    const maxCount = await allowedInstanceCount(trx, projectId, flavor, minCount, requestedMax)
+    const maxCount = await allowedInstanceCount(trx, projectId, auth.userId, flavor, minCount, requestedMax)
+    if (serverGroup) {
+      // Read again under the lock: a group deleted since is still a 400, never a foreign-key failure.
+      await findServerGroup(trx, auth, serverGroup.id).catch(onNotFound(() => new ServerGroupHintNotFound(serverGroup.id)))
+      await checkServerGroupMembersQuota(trx, projectId, auth.userId, serverGroup.id, maxCount)
+    }
     for (let index = 0; index < maxCount; index++) {
       const uuid = randomUUID()
       const name = maxCount > 1 ? `${input.name}-${index + 1}` : input.name
@@ -183,6 +194,7 @@ export async function createServer(deps: CreateServerDeps, call: CallContext, in
       }
       for (const tag of new Set(input.tags ?? [])) await trx.insertInto('instance_tags').values({ instance_uuid: uuid, tag }).execute()
       for (const group of groups) await trx.insertInto('instance_security_groups').values({ instance_uuid: uuid, group_id: group.id }).execute()
+      if (serverGroup) await trx.insertInto('server_group_members').values({ group_id: serverGroup.id, instance_uuid: uuid, created_at: now }).execute()
       await recordAction(trx, uuid, 'create', actionContext(call))
       created.push({ id: uuid, adminPass: input.adminPass ?? generateAdminPass(), reservationId, securityGroups: groups.map((g) => g.name) })
     }

@@ -99,7 +99,7 @@ async function completeVolumeAttach(deps: TaskResultDeps, bdmId: string, instanc
 
 /**
  * After an instance is gone: free its allocation, detach its volumes and
- * delete those marked delete_on_termination.
+ * delete those marked delete_on_termination, and leave its server group.
  */
 export async function finalizeDeletion(deps: TaskResultDeps, instanceUuid: string): Promise<void> {
   await deps.placement.deleteAllocations(instanceUuid)
@@ -109,4 +109,6 @@ export async function finalizeDeletion(deps: TaskResultDeps, instanceUuid: strin
     if (bdm.volume_id && bdm.delete_on_termination) await deps.volumes.deleteVolumeInternal(bdm.volume_id).catch((error: unknown) => deps.log.warn({ err: error, server: instanceUuid, volume: bdm.volume_id }, 'deleted server: its delete-on-termination volume could not be deleted'))
   }
   await deps.db.deleteFrom('block_device_mappings').where('instance_uuid', '=', instanceUuid).execute()
+  // Nova removes a destroyed instance from its server group (views count live instances only, so this is tidying).
+  await deps.db.deleteFrom('server_group_members').where('instance_uuid', '=', instanceUuid).execute()
 }

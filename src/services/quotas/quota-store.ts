@@ -48,3 +48,32 @@ export async function lockProjectQuotas(trx: Db, projectId: string): Promise<voi
 export function fits(limit: number, used: number, requested: number): boolean {
   return limit < 0 || used + requested <= limit
 }
+
+/** A user's compute quota overrides inside a project (Nova's `project_user_quotas`): resource → hard limit. */
+export async function userQuotaOverrides(db: Db, projectId: string, userId: string): Promise<Map<string, number>> {
+  const rows = await db.selectFrom('project_user_quotas').select(['resource', 'hard_limit']).where('project_id', '=', projectId).where('user_id', '=', userId).execute()
+  return new Map(rows.map((r) => [r.resource, Number(r.hard_limit)]))
+}
+
+/** The sum of every user's limit of each resource in a project (what Nova subtracts for a project's `remains`). */
+export async function userQuotaSums(db: Db, projectId: string): Promise<Map<string, number>> {
+  const rows = await db.selectFrom('project_user_quotas').select(['resource', 'hard_limit']).where('project_id', '=', projectId).execute()
+  const sums = new Map<string, number>()
+  for (const row of rows) sums.set(row.resource, (sums.get(row.resource) ?? 0) + Number(row.hard_limit))
+  return sums
+}
+
+/** Sets some of a user's compute quotas inside a project (insert or update each). */
+export async function setUserQuotas(db: Db, projectId: string, userId: string, values: Record<string, number>): Promise<void> {
+  for (const [resource, hardLimit] of Object.entries(values)) {
+    await db.insertInto('project_user_quotas').values({ project_id: projectId, user_id: userId, resource, hard_limit: hardLimit })
+      .onConflict((oc) => oc.columns(['project_id', 'user_id', 'resource']).doUpdateSet({ hard_limit: hardLimit })).execute()
+  }
+}
+
+/** Removes the user quotas of one user in a project, or of every user when `userId` is undefined. */
+export async function deleteUserQuotas(db: Db, projectId: string, userId?: string): Promise<void> {
+  let query = db.deleteFrom('project_user_quotas').where('project_id', '=', projectId)
+  if (userId !== undefined) query = query.where('user_id', '=', userId)
+  await query.execute()
+}

@@ -2,6 +2,7 @@ import type { Store } from '../store.js'
 import type { FlavorSnapshot } from '../compute/instance-store.js'
 import type { AllocationCandidate, Resources } from '../placement/placement-service.js'
 import { InvalidRequest } from '../errors.js'
+import { orderForGroup, type GroupPlacement } from './group-placement.js'
 
 /** Placement as the scheduler uses it: candidates for a request, then a claim on one. */
 export interface HostClaims {
@@ -24,6 +25,8 @@ export interface ScheduleRequest {
   imageProperties: Record<string, string>
   /** `nova:<host>` in availability_zone forces a host. */
   forcedHost: string | null
+  /** The server group the instance is in, with its members' hosts (filters and weighers); null or absent: none. */
+  group?: GroupPlacement | null
 }
 
 /** The host chosen and the resources claimed there. */
@@ -61,8 +64,10 @@ export function placementRequest(request: Pick<ScheduleRequest, 'flavor' | 'volu
 
 /**
  * The scheduler: asks placement for allocation candidates, keeps hosts whose
- * compute service is enabled (and the forced one, if any), and claims the
- * first that still fits. Null when nothing fits: "No valid host was found".
+ * compute service is enabled (and the forced one, if any) and that the
+ * server group's policy allows, orders them by the group's soft policy, and
+ * claims the first that still fits. Null when nothing fits: "No valid host
+ * was found".
  */
 export async function selectHost(deps: SchedulerDeps, request: ScheduleRequest): Promise<HostSelection | null> {
   const placement = deps.placement
@@ -75,10 +80,11 @@ export async function selectHost(deps: SchedulerDeps, request: ScheduleRequest):
   if (candidates.length === 0) return null
   const services = await deps.db.selectFrom('compute_services').select(['id', 'host', 'disabled']).execute()
   const enabled = new Map(services.filter((s) => !s.disabled).map((s) => [s.id, s.host]))
-  for (const candidate of candidates) {
+  const hosts = candidates.flatMap((candidate) => {
     const host = enabled.get(candidate.providerUuid)
-    if (!host) continue
-    if (request.forcedHost && host !== request.forcedHost) continue
+    return host && (!request.forcedHost || host === request.forcedHost) ? [{ candidate, host }] : []
+  })
+  for (const { candidate, host } of orderForGroup(request.group ?? null, hosts, (h) => h.host)) {
     if (await placement.claimAllocation(request.instanceUuid, candidate.providerUuid, candidate.allocations, request.projectId, request.userId)) {
       return { host, providerUuid: candidate.providerUuid, resources: candidate.allocations }
     }

@@ -12,8 +12,8 @@ export interface ServerViewOptions {
   isAdmin: boolean
   /** The extended attributes of show/detail (false for update's reduced view before 2.75). */
   extended: boolean
-  /** `server_groups` (2.71+, show/update/rebuild only, never list). */
-  serverGroups: boolean
+  /** `server_groups` (2.71+, show/update/rebuild only, never list): the server's group ids, or false to leave it out. */
+  serverGroups: false | string[]
   /** Hosts that are up, for `host_status` (2.16, admins). */
   hostStatus?: (host: string | null) => string
 }
@@ -114,7 +114,7 @@ export function serverView(details: InstanceDetails, options: ServerViewOptions)
   if (isAtLeast(v, '2.19')) view.description = row.display_description
   if (isAtLeast(v, '2.26')) view.tags = details.tags
   if (isAtLeast(v, '2.63')) view.trusted_image_certificates = null
-  if (isAtLeast(v, '2.71') && options.serverGroups) view.server_groups = []
+  if (isAtLeast(v, '2.71') && options.serverGroups) view.server_groups = options.serverGroups
   if (isAtLeast(v, '2.73')) view.locked_reason = row.locked_reason
   return view
 }
