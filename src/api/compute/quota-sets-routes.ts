@@ -5,6 +5,8 @@ import { isAtLeast, type Microversion } from '../common/microversion.js'
 import { InvalidRequest } from '../../services/errors.js'
 import { isTrueString } from '../../util/bool-string.js'
 import { DEFAULT_QUOTAS, type ComputeQuota } from '../../services/compute/compute-quotas.js'
+import { firstValue, type QueryValue } from './paging.js'
+import { rejectUnknownQuery } from './query-checks.js'
 
 // nova/api/openstack/compute/quota_sets.py: quotas hidden (and refused in a PUT) from 2.36 and 2.57.
 const FILTERED_2_36: ComputeQuota[] = ['fixed_ips', 'floating_ips', 'security_group_rules', 'security_groups']
@@ -53,26 +55,34 @@ function quotasToSet(body: Record<string, unknown>, mv: Microversion): { values:
   return { values, force }
 }
 
-/** Compute routes: `os-quota-sets` (show, detail, defaults; admins update and delete). */
+/** Nova's quota-set query (`user_id`; any other parameter is a 400 from 2.75): the user, when one is named. */
+function userIdOf(query: Record<string, QueryValue>, mv: Microversion): string | undefined {
+  if (isAtLeast(mv, '2.75')) rejectUnknownQuery(query, ['user_id'])
+  // urlparse.parse_qs drops blank values: `?user_id=` names no user.
+  return firstValue(query.user_id) || undefined
+}
+
+/** Compute routes: `os-quota-sets` (show, detail, defaults; admins update and delete), of a project or, with `user_id`, of a user in it. */
 export function quotaSetsRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
   const quotas = ctx.services.computeQuotas
   return async (app) => {
     app.get('/os-quota-sets/:project_id', { schema: { params: ProjectParams, querystring: Query } }, async (req) => {
-      return quotaSetView(await quotas.show(req.auth, req.params.project_id), req.microversion, req.params.project_id)
+      return quotaSetView(await quotas.show(req.auth, req.params.project_id, userIdOf(req.query, req.microversion)), req.microversion, req.params.project_id)
     })
     app.get('/os-quota-sets/:project_id/detail', { schema: { params: ProjectParams, querystring: Query } }, async (req) => {
-      return quotaSetView(await quotas.detail(req.auth, req.params.project_id), req.microversion, req.params.project_id)
+      return quotaSetView(await quotas.detail(req.auth, req.params.project_id, userIdOf(req.query, req.microversion)), req.microversion, req.params.project_id)
     })
     app.get('/os-quota-sets/:project_id/defaults', { schema: { params: ProjectParams } }, async (req) => {
       return quotaSetView(await quotas.defaults(req.auth, req.params.project_id), req.microversion, req.params.project_id)
     })
     app.put('/os-quota-sets/:project_id', { schema: { params: ProjectParams, querystring: Query, body: UpdateBody } }, async (req) => {
+      const userId = userIdOf(req.query, req.microversion)
       const { values, force } = quotasToSet(req.body.quota_set, req.microversion)
       // Nova answers an update without the `id` (quota_sets.py `_update`).
-      return quotaSetView(await quotas.update(req.auth, req.params.project_id, values, force), req.microversion)
+      return quotaSetView(await quotas.update(req.auth, req.params.project_id, values, force, userId), req.microversion)
     })
     app.delete('/os-quota-sets/:project_id', { schema: { params: ProjectParams, querystring: Query } }, async (req, reply) => {
-      await quotas.reset(req.auth, req.params.project_id)
+      await quotas.reset(req.auth, req.params.project_id, userIdOf(req.query, req.microversion))
       reply.status(202).send()
     })
   }

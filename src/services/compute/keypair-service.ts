@@ -7,7 +7,7 @@ import { Forbidden, InvalidRequest } from '../errors.js'
 import { nowIso } from '../time.js'
 import { generateSshKeypair, sshFingerprint, x509Fingerprint } from './keypair-keys.js'
 import { isUniqueViolation } from './unique-violation.js'
-import { computeQuotas, DEFAULT_QUOTAS } from './compute-quotas.js'
+import { computeUserQuotas, DEFAULT_QUOTAS } from './compute-quotas.js'
 import { fits } from '../quotas/quota-store.js'
 import { ServiceErrorCode } from '../error-codes.js'
 import { KeypairExists, KeypairNotFound } from './compute-errors.js'
@@ -85,8 +85,8 @@ export class KeypairService {
     const db = this.#deps.db
     const keypair = await db.transaction().execute(async (trx) => {
       const count = await trx.selectFrom('keypairs').select((eb) => eb.fn.countAll<string | number>().as('n')).where('user_id', '=', userId).executeTakeFirstOrThrow()
-      // key_pairs counts per user (as Nova); the limit is that of the caller's project.
-      const limit = auth.projectId ? (await computeQuotas(trx, auth.projectId)).key_pairs : DEFAULT_QUOTAS.key_pairs
+      // key_pairs counts per user (as Nova); the limit is the user's own in the caller's project, else the project's.
+      const limit = auth.projectId ? (await computeUserQuotas(trx, auth.projectId, userId)).key_pairs : DEFAULT_QUOTAS.key_pairs
       if (!fits(limit, Number(count.n), 1)) throw new Forbidden('Quota exceeded, too many key pairs.', ServiceErrorCode.KEYPAIR_LIMIT)
       if (await trx.selectFrom('keypairs').select('id').where('user_id', '=', userId).where('name', '=', input.name).executeTakeFirst()) {
         throw new KeypairExists(input.name)

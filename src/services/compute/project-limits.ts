@@ -1,6 +1,6 @@
 import type { Db } from '../../db/schema.js'
 import type { Store } from '../store.js'
-import { computeQuotas, instanceUsage, type DEFAULT_QUOTAS } from './compute-quotas.js'
+import { computeQuotas, instanceUsage, serverGroupCounts, type DEFAULT_QUOTAS } from './compute-quotas.js'
 
 /** A project's quotas (limits) and what it uses of them, in Nova's quota names. */
 export interface ProjectLimits {
@@ -8,13 +8,14 @@ export interface ProjectLimits {
   inUse: { instances: number; cores: number; ram: number; security_groups: number; floating_ips: number; server_groups: number }
 }
 
-/** Quotas and usage of a project: its quotas (defaults and overrides), live instances (deleted = 0) and their flavors, and its security groups. */
+/** Quotas and usage of a project: its quotas (defaults and overrides), live instances (deleted = 0) and their flavors, its security groups and server groups. */
 export async function projectLimits(db: Db, projectId: string): Promise<ProjectLimits> {
   const { instances, cores, ram } = await instanceUsage(db, projectId)
   const groups = await db.selectFrom('security_groups').select((eb) => eb.fn.countAll<string | number>().as('n')).where('project_id', '=', projectId).executeTakeFirstOrThrow()
+  const serverGroups = await serverGroupCounts(db, projectId)
   return {
     limits: await computeQuotas(db, projectId),
-    inUse: { instances, cores, ram, security_groups: Number(groups.n), floating_ips: 0, server_groups: 0 },
+    inUse: { instances, cores, ram, security_groups: Number(groups.n), floating_ips: 0, server_groups: serverGroups.project },
   }
 }
 
