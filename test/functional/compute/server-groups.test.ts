@@ -2,8 +2,10 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { describeEachDialect, type Session } from '../../helpers/cloud.js'
 import { bootServer, createImage, waitForDeleted, waitForStatus } from '../../helpers/compute.js'
+import { assertAllMatchTempestSchemas, skipWithoutTempest, type TempestCheck } from '../../helpers/tempest-schema.js'
 
 const C = '/compute/v2.1'
+const S = 'tempest.lib.api_schema.response.compute'
 const NO_HOST = 'No valid host was found. There are not enough hosts available.'
 
 function createGroup(session: Session, group: Record<string, unknown>, microversion = '2.1') {
@@ -172,5 +174,37 @@ describeEachDialect('compute server groups', (cloud) => {
     assert.equal(old.body.server.server_groups, undefined)
     await cloud().demo.request('DELETE', `${C}/servers/${server.id}`)
     await waitForDeleted(cloud().demo, server.id)
+  })
+
+  test("responses match Tempest schemas (v2_1, v2_13, v2_64; a server's groups at 2.71)", { skip: skipWithoutTempest() }, async () => {
+    const { demo } = cloud()
+    const checks: TempestCheck[] = []
+    for (const [mv, module] of [['2.1', 'v2_1'], ['2.13', 'v2_13'], ['2.64', 'v2_64']] as const) {
+      const body = mv === '2.64' ? { name: `schema-${mv}`, policy: 'anti-affinity', rules: { max_server_per_host: 2 } } : { name: `schema-${mv}`, policies: ['affinity'] }
+      const created = await demo.request('POST', `${C}/os-server-groups`, { body: { server_group: body }, microversion: mv })
+      checks.push({ ref: `${S}.${module}.server_groups:create_show_server_group`, status: created.status, body: created.body })
+      const shown = await demo.request('GET', `${C}/os-server-groups/${created.body.server_group.id}`, { microversion: mv })
+      checks.push({ ref: `${S}.${module}.server_groups:create_show_server_group`, status: shown.status, body: shown.body })
+      const list = await demo.request('GET', `${C}/os-server-groups`, { microversion: mv })
+      checks.push({ ref: `${S}.${module}.server_groups:list_server_groups`, status: list.status, body: list.body })
+      const deleted = await demo.request('DELETE', `${C}/os-server-groups/${created.body.server_group.id}`, { microversion: mv })
+      checks.push({ ref: `${S}.${module}.server_groups:delete_server_group`, status: deleted.status, body: deleted.body })
+    }
+    imageId ||= await createImage(cloud().admin)
+    const group = (await createGroup(demo, { name: 'schema-member', policies: ['affinity'] })).body.server_group
+    const booted = await bootInGroup(demo, imageId, group.id, '2.71')
+    // At 2.37+ a boot names its networks.
+    assert.equal(booted.status, 400)
+    const server = await demo.request('POST', `${C}/servers`, {
+      body: { server: { flavorRef: '1', name: 'schema-vm', imageRef: imageId, networks: 'none' }, 'os:scheduler_hints': { group: group.id } }, microversion: '2.71',
+    })
+    const active = await waitForStatus(demo, server.body.server.id, 'ACTIVE', { microversion: '2.71' })
+    assert.deepEqual(active.server_groups, [group.id])
+    const show = await demo.request('GET', `${C}/servers/${active.id}`, { microversion: '2.71' })
+    checks.push({ ref: `${S}.v2_71.servers:get_server`, status: show.status, body: show.body })
+    assertAllMatchTempestSchemas(checks)
+    await demo.request('DELETE', `${C}/servers/${active.id}`)
+    await waitForDeleted(demo, active.id)
+    await demo.request('DELETE', `${C}/os-server-groups/${group.id}`)
   })
 })
