@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { describeEachDialect, type Session } from '../../helpers/cloud.js'
 import { bootServer, createImage, waitForDeleted, waitForStatus } from '../../helpers/compute.js'
+import { waitUntil } from '../../helpers/wait-until.js'
 import { assertAllMatchTempestSchemas, skipWithoutTempest, type TempestCheck } from '../../helpers/tempest-schema.js'
 
 const C = '/compute/v2.1'
@@ -15,6 +16,14 @@ function createGroup(session: Session, group: Record<string, unknown>, microvers
 /** Boots a server into a group (the scheduler hint) without waiting. */
 function bootInGroup(session: Session, imageRef: string, groupId: unknown, microversion = '2.1') {
   return session.request('POST', `${C}/servers`, { body: { server: { flavorRef: '1', name: 'member', imageRef }, 'os:scheduler_hints': { group: groupId } }, microversion })
+}
+
+/** Polls a server until it is ACTIVE or ERROR with no task. */
+function waitUntilSettled(session: Session, id: string) {
+  return waitUntil(async () => {
+    const server = (await session.request('GET', `${C}/servers/${id}`)).body.server
+    return ['ACTIVE', 'ERROR'].includes(server.status) && server['OS-EXT-STS:task_state'] === null ? server : undefined
+  }, { timeoutMs: 10_000, intervalMs: 20, what: `server ${id} did not settle` })
 }
 
 describeEachDialect('compute server groups', (cloud) => {
@@ -123,6 +132,23 @@ describeEachDialect('compute server groups', (cloud) => {
     await waitForStatus(demo, again.body.server.id, 'ACTIVE')
     await demo.request('DELETE', `${C}/servers/${again.body.server.id}`)
     await waitForDeleted(demo, again.body.server.id)
+  })
+
+  test('anti-affinity holds for servers scheduled at once: of two booted together on one host, one fails', async () => {
+    const { demo } = cloud()
+    const group = (await createGroup(demo, { name: 'anti-at-once', policies: ['anti-affinity'] })).body.server_group
+    const res = await demo.request('POST', `${C}/servers`, {
+      body: { server: { flavorRef: '1', name: 'pair', imageRef: imageId, min_count: 2, max_count: 2, return_reservation_id: true }, 'os:scheduler_hints': { group: group.id } },
+    })
+    assert.equal(res.status, 202, res.text)
+    const ids = (await demo.request('GET', `${C}/servers?reservation_id=${res.body.reservation_id}`)).body.servers.map((s: { id: string }) => s.id)
+    assert.equal(ids.length, 2)
+    const settled = await Promise.all(ids.map((id: string) => waitUntilSettled(demo, id)))
+    assert.deepEqual(settled.map((s) => s.status).sort(), ['ACTIVE', 'ERROR'])
+    assert.equal(settled.find((s) => s.status === 'ERROR')!.fault.message, NO_HOST)
+    for (const id of ids) await demo.request('DELETE', `${C}/servers/${id}`)
+    for (const id of ids) await waitForDeleted(demo, id)
+    await demo.request('DELETE', `${C}/os-server-groups/${group.id}`)
   })
 
   test('affinity, soft policies and max_server_per_host place servers as Nova\'s filters and weighers do', async () => {
