@@ -95,13 +95,15 @@ describe(`${DIALECT}: fuzzing every route family answers no 5xx`, () => {
         ...common, routes: under(routes, '/compute/v2.1/servers'),
         bodyKeys: ['server', 'name', 'imageRef', 'flavorRef', 'networks', 'metadata', 'meta', 'tags', 'block_device_mapping_v2', 'key_name', 'user_data', 'availability_zone',
           'security_groups', 'adminPass', 'description', 'os-start', 'os-stop', 'reboot', 'type', 'rescue', 'unrescue', 'rescue_image_ref', 'lock', 'locked_reason', 'createImage',
-          'os-getConsoleOutput', 'length', 'addSecurityGroup', 'volumeAttachment', 'volumeId', 'device', 'pause', 'suspend', 'lifeboat:key_name', 'lifeboat:timeout'],
+          'os-getConsoleOutput', 'length', 'addSecurityGroup', 'volumeAttachment', 'volumeId', 'device', 'pause', 'suspend', 'lifeboat:key_name', 'lifeboat:timeout',
+          'os:scheduler_hints', 'group'],
         ids: { id: [server.id], volumeId: [volume.id], key: ['a'], tag: ['t'], requestId: ['req-x'] },
       },
       compute: {
         ...common, routes: routes.filter((r) => r.path.startsWith('/compute') && !r.path.startsWith('/compute/v2.1/servers')),
         bodyKeys: ['flavor', 'name', 'ram', 'vcpus', 'disk', 'id', 'extra_specs', 'keypair', 'public_key', 'type', 'security_group', 'security_group_rule', 'metadata', 'meta',
-          'status', 'forced_down', 'addTenantAccess', 'tenant', 'description', 'os-flavor-access:is_public'],
+          'status', 'forced_down', 'addTenantAccess', 'tenant', 'description', 'os-flavor-access:is_public', 'server_group', 'policies', 'policy', 'rules',
+          'max_server_per_host', 'quota_set', 'instances', 'force'],
         ids: { id: [flavor.body.flavor.id, fuzzImage], name: ['fuzz'], key: ['a'] },
       },
       image: {
