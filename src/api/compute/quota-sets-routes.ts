@@ -59,7 +59,10 @@ function quotasToSet(body: Record<string, unknown>, mv: Microversion): { values:
 function userIdOf(query: Record<string, QueryValue>, mv: Microversion): string | undefined {
   if (isAtLeast(mv, '2.75')) rejectUnknownQuery(query, ['user_id'])
   // urlparse.parse_qs drops blank values: `?user_id=` names no user.
-  return firstValue(query.user_id) || undefined
+  const userId = firstValue(query.user_id) || undefined
+  // Nova's user_id columns hold 255 characters; a longer id can't name a user.
+  if (userId !== undefined && userId.length > 255) throw new InvalidRequest(`Invalid input for query parameters user_id. Value: ${userId}. '${userId}' is too long`)
+  return userId
 }
 
 /** Compute routes: `os-quota-sets` (show, detail, defaults; admins update and delete), of a project or, with `user_id`, of a user in it. */

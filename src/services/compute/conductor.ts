@@ -106,8 +106,8 @@ export class Conductor {
       const outcome = await db.transaction().execute(async (trx) => {
         if (group) {
           await trx.updateTable('server_groups').set({ updated_at: nowIso() }).where('id', '=', group.groupId).execute()
-          const now = await loadGroupPlacement(trx, row.uuid)
-          if (!groupHostPasses(now, selection.host)) return 'taken'
+          const current = await loadGroupPlacement(trx, row.uuid)
+          if (!groupHostPasses(current, selection.host)) return 'taken'
         }
         const moved = await trx.updateTable('instances')
           .set({ host: selection.host, node: selection.host, task_state: TaskState.BLOCK_DEVICE_MAPPING, availability_zone: row.availability_zone ?? 'nova', updated_at: nowIso() })

@@ -105,6 +105,7 @@ describeEachDialect('compute server group quotas and per-user quotas', (cloud) =
     assert.equal((await demo.request('PUT', quotaUrl(userId), { body: { quota_set: { instances: 9 } } })).status, 403)
     assert.equal((await demo.request('DELETE', quotaUrl(userId))).status, 403)
     assert.equal((await demo.request('GET', `${C}/os-quota-sets/${demo.projectId}?user_id=${userId}&colour=red`, { microversion: '2.75' })).status, 400)
+    assert.equal((await setQuota({ instances: 1 }, 'u'.repeat(256))).status, 400)
 
     assert.equal((await admin.request('DELETE', quotaUrl(other))).status, 202)
     assert.equal((await demo.request('GET', quotaUrl(other))).body.quota_set.instances, 10)
