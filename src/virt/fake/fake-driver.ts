@@ -8,6 +8,7 @@ import {
 import { planDomainLayout } from '../disk-layout.js'
 import { planRescueLayout } from '../rescue-layout.js'
 import { DriverErrorCode } from '../error-codes.js'
+import { appliedForwards, forwardsOf } from './fake-network.js'
 
 /** How the fake hypervisor is set up. */
 export interface FakeDriverOptions {
@@ -40,10 +41,6 @@ interface FakeDomain {
   forwards?: Record<string, PortForward[]>
 }
 
-/** The forwards of each NIC, by port id. */
-function forwardsOf(nics: NicSpec[]): Record<string, PortForward[]> {
-  return Object.fromEntries(nics.map((nic) => [nic.portId, structuredClone(nic.forwards)]))
-}
 
 function keyNames(drive: { metaData: Record<string, unknown> } | null): string[] {
   const keys = drive?.metaData.public_keys
@@ -251,22 +248,15 @@ export class FakeDriver implements VirtDriver {
     await this.#setPower(spec.instanceId, 'resume', PowerState.RUNNING)
     // A resumed guest is a new process too: its forwards are the spec's.
     const domain = this.#domain(spec.instanceId)
-    domain.forwards = forwardsOf(domain.nics ?? [])
-    Object.assign(domain.forwards, this.#wantedForwards(domain, spec))
+    domain.forwards = appliedForwards(domain.nics ?? [], spec)
     await this.#save(spec.instanceId)
-  }
-
-  /** The spec's forwards for the NICs the domain has plugged (a NIC it lacks needs a boot). */
-  #wantedForwards(domain: FakeDomain, spec: InstanceSpec): Record<string, PortForward[]> {
-    const plugged = new Set((domain.nics ?? []).map((nic) => nic.portId))
-    return forwardsOf(spec.nics.filter((nic) => plugged.has(nic.portId)))
   }
 
   async applyForwards(spec: InstanceSpec): Promise<void> {
     await this.#step('applyForwards')
     const domain = this.#domain(spec.instanceId)
     if (domain.powerState === PowerState.RUNNING || domain.powerState === PowerState.PAUSED) {
-      domain.forwards = { ...forwardsOf(domain.nics ?? []), ...this.#wantedForwards(domain, spec) }
+      domain.forwards = appliedForwards(domain.nics ?? [], spec)
       domain.console.push(`[fake] forwards ${JSON.stringify(domain.forwards)}`)
     }
     await this.#save(spec.instanceId)
