@@ -47,6 +47,13 @@ export interface AgentConfig {
   /** QEMU machine type: `pc` (default) or `q35`. */
   machineType: 'pc' | 'q35'
   leaseSeconds: number
+  /**
+   * What QEMU guests may reach besides their floating IPs' forwards:
+   * `isolated` (default: neither the outside nor the host) or `open` (the
+   * outside, and with it the host's loopback services and 169.254.169.254;
+   * docs/qemu.md).
+   */
+  guestEgress: 'isolated' | 'open'
 }
 
 /** Options as they arrive from flags or the environment, before defaults. */
@@ -98,6 +105,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
       fakeDelayMs: envNumber(env, 'LIFEBOAT_FAKE_DELAY_MS'),
       fakeFailOperations: envString(env, 'LIFEBOAT_FAKE_FAIL_OPERATIONS')?.split(','),
       machineType: envString(env, 'LIFEBOAT_MACHINE_TYPE') as 'pc' | 'q35' | undefined,
+      guestEgress: envString(env, 'LIFEBOAT_GUEST_EGRESS') as 'isolated' | 'open' | undefined,
     },
   }
 }
@@ -123,6 +131,8 @@ export function loadConfig(...layers: ConfigInput[]): LifeboatConfig {
   if (!['auto', 'fake', 'qemu'].includes(driver)) throw new Error(`driver must be auto, fake or qemu, got ${driver}`)
   const machineType = agent.machineType ?? 'pc'
   if (!['pc', 'q35'].includes(machineType)) throw new Error(`machine type must be pc or q35, got ${machineType}`)
+  const guestEgress = agent.guestEgress ?? 'isolated'
+  if (!['isolated', 'open'].includes(guestEgress)) throw new Error(`guest egress must be isolated or open, got ${guestEgress}`)
   return {
     host: top.host ?? '127.0.0.1',
     port: top.port ?? 8774,
@@ -150,6 +160,7 @@ export function loadConfig(...layers: ConfigInput[]): LifeboatConfig {
       diskGb: agent.diskGb ?? 500,
       machineType,
       leaseSeconds: agent.leaseSeconds ?? 120,
+      guestEgress,
     },
   }
 }

@@ -22,7 +22,7 @@ export async function createDriver(config: AgentConfig & { shutdownTimeoutSecond
   if (wantsQemu) {
     // Loaded lazily: hosts with the fake driver never load QEMU code.
     const { QemuDriver } = await import('./qemu/qemu-driver.js')
-    const driver = new QemuDriver({ stateDir: path.join(stateDir, 'qemu'), machineType: config.machineType, shutdownTimeoutSeconds: config.shutdownTimeoutSeconds, log })
+    const driver = new QemuDriver({ stateDir: path.join(stateDir, 'qemu'), machineType: config.machineType, shutdownTimeoutSeconds: config.shutdownTimeoutSeconds, log, guestEgress: config.guestEgress })
     return { driver, reason: config.driver === 'qemu' ? 'QEMU driver (chosen)' : 'QEMU driver (qemu-system-x86_64 found)' }
   }
   const driver = new FakeDriver({

@@ -25,6 +25,8 @@ export const DriverErrorCode = errorCatalogue({
   QMP_CLOSED: 'LB_QMP_CLOSED',
   QMP_TIMEOUT: 'LB_QMP_TIMEOUT',
   QMP_UNREACHABLE: 'LB_QMP_UNREACHABLE',
+  /** A port forward (floating IP) could not listen: its host address and port are taken. */
+  HOST_PORT_BUSY: 'LB_HOST_PORT_BUSY',
   /** The fake driver failing an operation on purpose (tests). */
   FAKE_FAILURE: 'LB_FAKE_FAILURE',
 })

@@ -222,6 +222,15 @@ export interface VirtDriver {
   rescue(spec: RescueSpec, options: { timeoutSeconds: number; onShutDown?: () => void }): Promise<void>
   /** Removes the rescue disk and boots the original layout; `discardChanges` restores the root snapshot. */
   unrescue(spec: InstanceSpec, options: { discardChanges: boolean; timeoutSeconds: number }): Promise<void>
+  /**
+   * Makes the port forwards of the running guest's NICs those of `spec.nics`
+   * (floating IPs, as security groups allow them), without a restart: the
+   * ones gone are removed, the new ones added. A guest that does not run
+   * gets them at its next boot (every boot applies the spec's forwards).
+   * A forward whose host port is taken fails with `LB_HOST_PORT_BUSY`
+   * after every other change is applied.
+   */
+  applyForwards(spec: InstanceSpec): Promise<void>
 }
 
 /** The one table of capability → trait, like Nova's `CAPABILITY_TRAITS_MAP`. */

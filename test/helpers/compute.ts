@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { Session, TestCloud } from './cloud.js'
 import { waitUntil } from './wait-until.js'
-import type { DomainLayout } from '../../src/virt/virt-driver.js'
+import type { DomainLayout, NicSpec, PortForward } from '../../src/virt/virt-driver.js'
 
 /** Uploads a small raw image (public unless said otherwise) and returns its id. */
 export async function createImage(session: Session, options: { name?: string; properties?: Record<string, string>; visibility?: string } = {}): Promise<string> {
@@ -82,6 +82,9 @@ export interface FakeDomainRecord {
   layout: DomainLayout
   console: string[]
   configDriveKeys: string[]
+  /** The NICs of the last boot, and the forwards applied now by port id (absent before the first boot of this version). */
+  nics?: NicSpec[]
+  forwards?: Record<string, PortForward[]>
 }
 
 /** What the fake driver recorded for a domain: its power state, rescue flag and exact disk layout. */

@@ -86,6 +86,10 @@ async function perform(ctx: TaskContext, task: AgentTask): Promise<Omit<TaskRepo
       return { powerState: PowerState.NOSTATE }
     case 'console_output':
       return { output: { output: (await driver.getDomain(id)) ? await driver.getConsoleOutput(id, job.length ?? undefined) : '' } }
+    case 'network_changed':
+      // A server not built yet (or gone) has nothing to change: its next boot applies the spec.
+      if (await driver.getDomain(id)) await driver.applyForwards(task.instance)
+      break
   }
   return { powerState: await powerStateOf(ctx, id) }
 }

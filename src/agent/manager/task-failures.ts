@@ -17,6 +17,7 @@ const ACTIONS: Record<TaskKind, string> = {
   spawn: 'Build', power_off: 'Stop', power_on: 'Start', reboot: 'Reboot', pause: 'Pause', unpause: 'Unpause',
   suspend: 'Suspend', resume: 'Resume', snapshot: 'Snapshot', attach_volume: 'Volume attach', detach_volume: 'Volume detach',
   rescue: 'Rescue', unrescue: 'Unrescue', destroy: 'Delete', console_output: 'Console output',
+  network_changed: 'Network update',
 }
 
 /** The user's reason for each driver code; a code absent here gets the generic one. */
@@ -36,6 +37,7 @@ const REASONS: Record<string, string> = {
 // Errors whose own message is written for users (ids only, no paths): shown as they are.
 const OWN_MESSAGE_CODES = new Set<string>([
   AgentErrorCode.RESCUE_IMAGE_UNAVAILABLE, DriverErrorCode.FAKE_FAILURE, DriverErrorCode.ALREADY_RESCUED, AgentErrorCode.TASK_INVALID,
+  DriverErrorCode.HOST_PORT_BUSY,
 ])
 
 /** The stable code of an error: a driver's or a rescue's own code, else a generic one. */

@@ -121,7 +121,7 @@ export class AgentGateway {
     }
     const task = item.task
     if (task.kind === 'rescue') {
-      rendered.rescue = await this.#rescueContext(details!, task)
+      rendered.rescue = await this.#rescueContext(details!, task, instance.nics)
       if (item.secretLost) await this.#notePasswordLost(item)
     } else if (task.kind === 'attach_volume' || task.kind === 'detach_volume') {
       const bdm = details!.bdms.find((b) => b.id === task.bdmId)
@@ -141,9 +141,10 @@ export class AgentGateway {
    * What the agent needs to execute the rescue decided at acceptance: that
    * one image as it is now (null when it is gone: the agent then fails the
    * task, and the server goes back to where it was) and the rescue's config
-   * drive, with the `lifeboat:key_name` key when one was asked for.
+   * drive, with the `lifeboat:key_name` key when one was asked for, else the
+   * server's own.
    */
-  async #rescueContext(details: Awaited<ReturnType<typeof loadInstanceDetails>>[number], task: RescueTask): Promise<NonNullable<AgentTask['rescue']>> {
+  async #rescueContext(details: Awaited<ReturnType<typeof loadInstanceDetails>>[number], task: RescueTask, nics: AgentTask['instance']['nics']): Promise<NonNullable<AgentTask['rescue']>> {
     const image = await this.imageInfo(task.imageId).catch((error: unknown) => {
       if (error instanceof NotFound) return null
       throw error
@@ -153,7 +154,8 @@ export class AgentGateway {
       const keypair = await this.#deps.keypairs.findKeypair(details.row.user_id, task.keyName)
       if (keypair) keys = [{ name: keypair.name, publicKey: keypair.publicKey }]
     }
-    return { image, configDrive: configDriveFor(details, keys) }
+    // The rescue keeps the server's NICs (same MACs, same addresses); its password goes in as Nova's rescue `admin_pass`.
+    return { image, configDrive: configDriveFor(details, keys, nics, task.adminPass) }
   }
 
   /**

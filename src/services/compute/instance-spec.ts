@@ -1,7 +1,11 @@
 import type { InstanceSpecDeps } from './ports.js'
-import type { ConfigDriveSpec, DiskBus, DiskFormat, DiskSpec, DeviceType, InstanceSpec } from '../../virt/virt-driver.js'
+import type { ConfigDriveSpec, DiskBus, DiskFormat, DiskSpec, DeviceType, InstanceSpec, NicSpec } from '../../virt/virt-driver.js'
 import type { InstanceDetails } from './instance-store.js'
 import { deviceNameAt } from './block-device-mappings.js'
+import { networkDataFor } from './network-metadata.js'
+
+/** Nova's `[api] dhcp_domain` default: the metadata's hostname is `<hostname>.novalocal`. */
+const DHCP_DOMAIN = 'novalocal'
 
 function diskFormatOf(format: string | null | undefined): DiskFormat {
   return format === 'raw' ? 'raw' : 'qcow2'
@@ -13,18 +17,27 @@ export function instanceImageProperties(details: InstanceDetails): Record<string
   return Object.fromEntries(Object.entries(system).filter(([k]) => k.startsWith('image_')).map(([k, v]) => [k.slice(6), v]))
 }
 
-/** The config drive of a server: metadata with its keys, and its user data decoded. */
-export function configDriveFor(details: InstanceDetails, keys: Array<{ name: string; publicKey: string }>): ConfigDriveSpec {
+/**
+ * The config drive of a server, as Nova's `InstanceMetadata` writes
+ * `meta_data.json` (nova/api/metadata/base.py): uuid, meta, public_keys and
+ * keys (the server's, or a rescue's own key), hostname with the DHCP domain,
+ * name, launch_index, availability_zone, project_id, devices, and
+ * `admin_pass` for a rescue with a password (Nova's rescue `extra_md`); the
+ * user data decoded; `network_data.json` from the NICs. No `random_seed`:
+ * the drive stays the same from boot to boot (and is not rebuilt). Pure.
+ */
+export function configDriveFor(details: InstanceDetails, keys: Array<{ name: string; publicKey: string }>, nics: NicSpec[] = [], adminPass: string | null = null): ConfigDriveSpec {
   const row = details.row
   const publicKeys = Object.fromEntries(keys.map((k) => [k.name, k.publicKey]))
   return {
     metaData: {
-      uuid: row.uuid, name: row.display_name, hostname: row.hostname, launch_index: row.launch_index,
+      uuid: row.uuid, name: row.display_name, hostname: `${row.hostname}.${DHCP_DOMAIN}`, launch_index: row.launch_index,
       availability_zone: row.availability_zone ?? 'nova', project_id: row.project_id, meta: details.metadata,
       public_keys: publicKeys, keys: keys.map((k) => ({ name: k.name, type: 'ssh', data: k.publicKey })), devices: [],
+      ...(adminPass ? { admin_pass: adminPass } : {}),
     },
     userData: row.user_data ? Buffer.from(row.user_data, 'base64').toString('utf8') : null,
-    networkData: { links: [], networks: [], services: [] },
+    networkData: { ...networkDataFor(nics) },
   }
 }
 
@@ -77,15 +90,16 @@ export async function buildInstanceSpec(deps: InstanceSpecDeps, details: Instanc
   }
   // Lifeboat has no metadata service: every server gets a config drive (Nova's force_config_drive).
   disks.push({ name: 'config', role: 'config-drive', deviceType: 'cdrom', bus: 'ide', deviceName: '/dev/hdd', bootIndex: null, source: { kind: 'config-drive' } })
+  // Filled from the network service's ports once servers have them (issue 13).
+  const nics: NicSpec[] = []
   return {
     instanceId: details.row.uuid,
     name: details.row.display_name,
     vcpus: details.flavor.vcpus,
     memoryMb: details.flavor.ram,
     disks,
-    configDrive: configDriveFor(details, ownKeys(details)),
+    configDrive: configDriveFor(details, ownKeys(details), nics),
     imageProperties: instanceImageProperties(details),
-    // Filled from the network service's ports once servers have them (issue 13).
-    nics: [],
+    nics,
   }
 }

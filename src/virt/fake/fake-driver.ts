@@ -3,11 +3,12 @@ import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
   DriverError, PowerState, type DiskSpec, type DomainInfo, type DomainLayout, type DriverCapabilities, type HostInfo,
-  type InstanceSpec, type MachineType, type RescueSpec, type VirtDriver,
+  type InstanceSpec, type MachineType, type NicSpec, type PortForward, type RescueSpec, type VirtDriver,
 } from '../virt-driver.js'
 import { planDomainLayout } from '../disk-layout.js'
 import { planRescueLayout } from '../rescue-layout.js'
 import { DriverErrorCode } from '../error-codes.js'
+import { appliedForwards, forwardsOf } from './fake-network.js'
 
 /** How the fake hypervisor is set up. */
 export interface FakeDriverOptions {
@@ -34,7 +35,12 @@ interface FakeDomain {
   rootSnapshot: boolean
   /** Key names on the config drive the domain booted with last (the rescue key while rescued). */
   configDriveKeys: string[]
+  /** The NICs the domain booted with last (absent in files of older versions). */
+  nics?: NicSpec[]
+  /** The port forwards applied now, by port id: those of the last boot, then of each `applyForwards`. */
+  forwards?: Record<string, PortForward[]>
 }
+
 
 function keyNames(drive: { metaData: Record<string, unknown> } | null): string[] {
   const keys = drive?.metaData.public_keys
@@ -167,9 +173,13 @@ export class FakeDriver implements VirtDriver {
 
   #boot(domain: FakeDomain, what: string): void {
     domain.powerState = PowerState.RUNNING
+    // Every boot plugs the NICs of the spec it boots with and applies their forwards, as a new QEMU process does.
+    domain.nics = structuredClone(domain.spec.nics ?? [])
+    domain.forwards = forwardsOf(domain.nics)
     const bootDevice = [...domain.layout.devices].filter((d) => d.bootIndex !== null).sort((a, b) => a.bootIndex! - b.bootIndex!)[0]
     domain.console.push(`[fake] booting ${what} from ${bootDevice ? `${bootDevice.name} (${bootDevice.source})` : 'nothing'}`)
     for (const device of domain.layout.devices) domain.console.push(`[fake] ${device.guestName} ${device.bus} ${device.address} ${device.source}`)
+    for (const nic of domain.nics) domain.console.push(`[fake] nic ${nic.mac} ${nic.ip} network ${nic.networkId}`)
   }
 
   #normalLayout(spec: InstanceSpec): DomainLayout {
@@ -234,8 +244,22 @@ export class FakeDriver implements VirtDriver {
     return this.#setPower(instanceId, 'suspend', PowerState.SUSPENDED)
   }
 
-  resume(spec: InstanceSpec): Promise<void> {
-    return this.#setPower(spec.instanceId, 'resume', PowerState.RUNNING)
+  async resume(spec: InstanceSpec): Promise<void> {
+    await this.#setPower(spec.instanceId, 'resume', PowerState.RUNNING)
+    // A resumed guest is a new process too: its forwards are the spec's.
+    const domain = this.#domain(spec.instanceId)
+    domain.forwards = appliedForwards(domain.nics ?? [], spec)
+    await this.#save(spec.instanceId)
+  }
+
+  async applyForwards(spec: InstanceSpec): Promise<void> {
+    await this.#step('applyForwards')
+    const domain = this.#domain(spec.instanceId)
+    if (domain.powerState === PowerState.RUNNING || domain.powerState === PowerState.PAUSED) {
+      domain.forwards = appliedForwards(domain.nics ?? [], spec)
+      domain.console.push(`[fake] forwards ${JSON.stringify(domain.forwards)}`)
+    }
+    await this.#save(spec.instanceId)
   }
 
   async getConsoleOutput(instanceId: string, maxLines?: number): Promise<string> {

@@ -2,7 +2,15 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type { DiskFormat, DomainLayout, InstanceSpec } from '../virt-driver.js'
+import type { DiskFormat, DomainLayout, InstanceSpec, PortForward } from '../virt-driver.js'
+
+/** A NIC of the running QEMU process: its netdev, the port it realises, and the forwards applied now. */
+export interface PluggedNic {
+  netdev: string
+  portId: string
+  ip: string
+  forwards: PortForward[]
+}
 
 /** The pre-rescue snapshot of the root: a qcow2 overlay whose backing file is the root as it was. */
 export interface RootOverlay {
@@ -27,6 +35,8 @@ export interface DomainRecord {
   rescue: { mode: 'stable' | 'legacy'; rootOverlay: RootOverlay | null } | null
   /** The guest's state is saved in `state` (suspend) and QEMU is not running. */
   suspended: boolean
+  /** The NICs of the last QEMU process and their forwards as applied now (absent in records of older versions: none). */
+  nics?: PluggedNic[]
 }
 
 /** The files of one domain. */

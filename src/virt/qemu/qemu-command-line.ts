@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto'
 import { AddressAllocator } from '../disk-layout.js'
-import type { DiskFormat, DomainLayout, MachineType, PlannedDevice } from '../virt-driver.js'
+import type { DiskFormat, DomainLayout, MachineType, NicSpec, PlannedDevice } from '../virt-driver.js'
 import { isUuid } from '../../util/uuid.js'
+import { nicArgs, smbiosArgs, type GuestEgress } from './qemu-network.js'
 
 /** A QEMU device or controller as `driver` plus properties, usable for `-device` and for QMP `device_add`. */
 export interface QemuDevice {
@@ -25,6 +26,8 @@ export interface QemuLaunch {
   formats: Record<string, DiskFormat>
   /** Resume from a saved state: `-S -incoming <uri>`. */
   incoming?: string
+  /** The guest's NICs (none when absent), the host name their DHCP gives, what the guest may reach, and whether their forwards start with the process. */
+  network?: { nics: NicSpec[]; hostname: string; egress: GuestEgress; withForwards: boolean }
 }
 
 // QEMU refuses block node names longer than 31 characters (`volume-<uuid>` is 43).
@@ -134,8 +137,9 @@ export function deviceOption(device: QemuDevice): string {
 /**
  * The whole QEMU command line (without the program name) for a layout: a
  * daemonized process with no default devices and no display, a pidfile, a
- * QMP unix socket, the serial console appended to a log file, then every
- * controller and disk of the layout at its planned address. Pure.
+ * QMP unix socket, the serial console appended to a log file, Nova's SMBIOS
+ * identity, the NICs at their fixed PCI functions, then every controller and
+ * disk of the layout at its planned address. Pure.
  */
 export function buildQemuArgs(launch: QemuLaunch): string[] {
   const args = [
@@ -150,7 +154,9 @@ export function buildQemuArgs(launch: QemuLaunch): string[] {
     '-qmp', `unix:${escapeOption(launch.qmpSocket)},server=on,wait=off`,
     '-chardev', `file,id=console0,path=${escapeOption(launch.consoleLog)},append=on`,
     '-serial', 'chardev:console0',
+    ...smbiosArgs(launch.instanceId, isUuid(launch.instanceId)),
   ]
+  if (launch.network) args.push(...nicArgs(launch.network.nics, launch.network))
   for (const controller of layoutControllers(launch.layout)) args.push('-device', deviceOption(controller))
   for (const device of launch.layout.devices) {
     const format = launch.formats[device.name]

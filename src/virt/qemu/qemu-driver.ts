@@ -13,6 +13,8 @@ import { withQmp } from './qmp-client.js'
 import { rescueDomain, StepTimer, unrescueDomain } from './qemu-rescue.js'
 import { resumeDomain, suspendDomain } from './qemu-suspend.js'
 import { attachDisk, detachDisk } from './qemu-volumes.js'
+import { syncForwards } from './qemu-forwards.js'
+import type { GuestEgress } from './qemu-network.js'
 import { DriverErrorCode } from '../error-codes.js'
 
 /** How a QEMU host is set up. */
@@ -24,6 +26,8 @@ export interface QemuDriverOptions {
   shutdownTimeoutSeconds?: number
   /** Where swallowed clean-up failures are logged (none by default). */
   log?: DriverLog
+  /** What guests may reach besides their port forwards: `isolated` (default) or `open` (see `GuestEgress`). */
+  guestEgress?: GuestEgress
 }
 
 const CONSOLE_TAIL_BYTES = 1024 * 1024
@@ -58,8 +62,8 @@ export class QemuDriver implements VirtDriver {
   readonly #timings = new Map<string, { operation: string; steps: Record<string, number> }>()
 
   constructor(options: QemuDriverOptions) {
-    this.#options = Object.freeze({ shutdownTimeoutSeconds: 60, log: SILENT_DRIVER_LOG, ...options, stateDir: path.resolve(options.stateDir) })
-    this.#host = new QemuHost(this.#options.stateDir, options.machineType, this.#options.log)
+    this.#options = Object.freeze({ shutdownTimeoutSeconds: 60, log: SILENT_DRIVER_LOG, guestEgress: 'isolated' as const, ...options, stateDir: path.resolve(options.stateDir) })
+    this.#host = new QemuHost(this.#options.stateDir, options.machineType, this.#options.log, this.#options.guestEgress)
     this.capabilities = qemuCapabilities(options.machineType)
   }
 
@@ -173,8 +177,15 @@ export class QemuDriver implements VirtDriver {
     return suspendDomain(this.#host, instanceId)
   }
 
-  resume(spec: InstanceSpec): Promise<void> {
-    return resumeDomain(this.#host, spec, () => this.#host.bootNormal(spec))
+  async resume(spec: InstanceSpec): Promise<void> {
+    await resumeDomain(this.#host, spec, () => this.#host.bootNormal(spec))
+    // A restored process starts without forwards (they may have changed while it was saved): the spec's go on now.
+    await syncForwards(this.#host, spec)
+  }
+
+  async applyForwards(spec: InstanceSpec): Promise<void> {
+    this.#host.record(spec.instanceId)
+    await syncForwards(this.#host, spec)
   }
 
   async getConsoleOutput(instanceId: string, maxLines?: number): Promise<string> {

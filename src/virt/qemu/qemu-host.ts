@@ -8,6 +8,8 @@ import { buildConfigDrive } from './config-drive.js'
 import { DomainStore, type DomainPaths, type DomainRecord } from './domain-store.js'
 import { commitOverlay, createBlank, createOverlay, ImageCache } from './image-cache.js'
 import { buildQemuArgs, layoutControllers } from './qemu-command-line.js'
+import { dhcpHostname, type GuestEgress } from './qemu-network.js'
+import { assertHostPortsFree, pluggedNics } from './qemu-forwards.js'
 import { killQemu, runningPid, startQemu, waitForExit } from './qemu-process.js'
 import { withQmp } from './qmp-client.js'
 import { DriverErrorCode } from '../error-codes.js'
@@ -44,9 +46,12 @@ export class QemuHost {
   acceleration: 'tcg' | 'kvm' = 'tcg'
   /** Where the driver's swallowed clean-up failures go. */
   readonly log: DriverLog
+  /** What guests may reach besides their forwards (see `GuestEgress`). */
+  readonly egress: GuestEgress
 
-  constructor(stateDir: string, machineType: MachineType, log: DriverLog = SILENT_DRIVER_LOG) {
+  constructor(stateDir: string, machineType: MachineType, log: DriverLog = SILENT_DRIVER_LOG, egress: GuestEgress = 'isolated') {
     this.log = log
+    this.egress = egress
     this.store = new DomainStore(stateDir)
     this.images = new ImageCache(`${stateDir}/base-images`)
     this.machineType = machineType
@@ -97,26 +102,31 @@ export class QemuHost {
   }
 
   /**
-   * Starts QEMU with `layout` and saves what it runs with in the record.
-   * With `incoming` (resume), the record's own command line is reused as is,
-   * because a saved state loads only into the same device model.
+   * Starts QEMU with `layout` and the spec's NICs, their forwards included,
+   * and saves what it runs with in the record. With `incoming` (resume), the
+   * record's own command line is reused as is, because a saved state loads
+   * only into the same device model; it holds no forwards (they may have
+   * changed since), so the caller adds the spec's over QMP (`syncForwards`).
    */
   async start(record: DomainRecord, layout: DomainLayout, formats: Record<string, DiskFormat>, incoming?: string): Promise<void> {
     const paths = this.store.prepare(record.instanceId)
     if (incoming) {
       await startQemu([...record.argv, '-S', '-incoming', incoming], paths)
+      this.store.save({ ...record, nics: (record.nics ?? []).map((nic) => ({ ...nic, forwards: [] })) })
       return
     }
     const spec = record.spec
-    const argv = buildQemuArgs({
+    const nics = spec.nics ?? []
+    const args = (withForwards: boolean) => buildQemuArgs({
       name: spec.name, instanceId: spec.instanceId, machineType: this.machineType, acceleration: this.acceleration,
       vcpus: spec.vcpus, memoryMb: spec.memoryMb, pidFile: paths.pidFile, qmpSocket: paths.qmpSocket, consoleLog: paths.consoleLog,
-      layout, formats,
+      layout, formats, network: { nics, hostname: dhcpHostname(spec), egress: this.egress, withForwards },
     })
     const controllers = Object.fromEntries(layoutControllers(layout).map((c) => [String(c.props.id), String(c.props.addr)]))
     await trimConsoleLog(paths.consoleLog)
-    await startQemu(argv, paths)
-    Object.assign(record, { layout, formats, argv, controllers })
+    await assertHostPortsFree(nics.flatMap((nic) => nic.forwards))
+    await startQemu(args(true), paths)
+    Object.assign(record, { layout, formats, argv: args(false), controllers, nics: pluggedNics(nics, true) })
     this.store.save(record)
   }
 

@@ -5,7 +5,7 @@ import { convertImage } from '../image-cache.js'
 import { buildBootDisk, buildBootIso, type BootPayload } from './boot-media.js'
 import { buildInitramfs } from './initramfs.js'
 import { INIT_SCRIPT } from './init-script.js'
-import { findHostKernels, type HostKernel } from './kernels.js'
+import { findHostKernels, GUEST_MODULES, type HostKernel } from './kernels.js'
 
 /** Bump when the images change in a way the inputs below don't show. */
 const BUILDER_VERSION = 1
@@ -47,6 +47,8 @@ function cacheKey(fast: HostKernel, generic: HostKernel): string {
   const hash = crypto.createHash('sha256')
   hash.update(JSON.stringify({ BUILDER_VERSION, fast, generic, busybox: fs.statSync('/bin/busybox').size }))
   hash.update(INIT_SCRIPT)
+  // The module list is an input too: a module added (virtio_net) must rebuild the images.
+  hash.update(JSON.stringify(GUEST_MODULES))
   return hash.digest('hex').slice(0, 16)
 }
 

@@ -28,4 +28,6 @@ export const GUEST_MODULES = [
   'virtio_pci', 'virtio_blk', 'virtio_scsi', 'scsi_mod', 'sd_mod', 'sr_mod', 'ata_piix', 'ata_generic', 'ahci',
   'xhci_pci', 'ehci_pci', 'uhci_hcd', 'usb_storage', 'uas', 'floppy',
   'crc32c_generic', 'ext4', 'isofs', 'vfat', 'nls_cp437', 'nls_ascii', 'nls_utf8', 'button', 'evdev',
+  // The NICs (user-mode networking, issue 13).
+  'virtio_net',
 ] as const

@@ -1,0 +1,128 @@
+import net from 'node:net'
+import { DriverError, type InstanceSpec, type NicSpec, type PortForward } from '../virt-driver.js'
+import { DriverErrorCode } from '../error-codes.js'
+
+// As `escapeOption` of the command line (which imports this file): a comma in a value is written twice.
+const escapeOption = (value: string) => value.replaceAll(',', ',,')
+
+/**
+ * What a guest may reach besides its own port forwards (one setting per host):
+ * `isolated` (default) runs every user-mode NIC with slirp's `restrict=on`, so the
+ * guest reaches neither the outside nor the host — slirp otherwise maps the
+ * gateway address to the host's 127.0.0.1 and NATs 169.254.169.254 to whatever
+ * the host reaches there; `open` lets it out to the internet, and with that to
+ * the host's loopback services and the host's metadata address (QEMU 7.2
+ * offers no switch for libslirp's `disable_host_loopback`).
+ */
+export type GuestEgress = 'isolated' | 'open'
+
+/** The PCI slot of the NICs: function N of slot 3 is NIC N, so disks (slot 4 on) never move them. */
+export const NIC_PCI_SLOT = 3
+/** A PCI slot has eight functions. */
+export const MAX_NICS = 8
+/** The DNS domain slirp's DHCP hands out (Neutron's default `dns_domain`). */
+export const DHCP_DOMAIN = 'openstacklocal'
+
+/** The QEMU id of the user-mode netdev of the NIC at `index` (stable: the NIC order is the port order). */
+export function netdevId(index: number): string {
+  return `net${index}`
+}
+
+/** A forward as `hostfwd_add` and `hostfwd=` take it: `tcp:<host address>:<host port>-<guest ip>:<guest port>`. */
+export function hostfwdRule(forward: PortForward, guestIp: string): string {
+  return `${forward.protocol}:${forward.hostAddress}:${forward.hostPort}-${guestIp}:${forward.guestPort}`
+}
+
+/** What identifies a forward on the host side (`hostfwd_remove` takes only this). */
+export function hostfwdKey(forward: PortForward): string {
+  return `${forward.protocol}:${forward.hostAddress}:${forward.hostPort}`
+}
+
+/** The forwards to remove and to add to go from `applied` to `wanted` (a changed guest port is a remove and an add). */
+export function forwardChanges(applied: PortForward[], wanted: PortForward[]): { remove: PortForward[]; add: PortForward[] } {
+  const same = (a: PortForward, b: PortForward) => hostfwdKey(a) === hostfwdKey(b) && a.guestPort === b.guestPort
+  return {
+    remove: applied.filter((a) => !wanted.some((w) => same(a, w))),
+    add: wanted.filter((w) => !applied.some((a) => same(a, w))),
+  }
+}
+
+/** The host name slirp's DHCP gives the guest: the first label of the metadata's hostname, else the server's name, as a DNS label. */
+export function dhcpHostname(spec: Pick<InstanceSpec, 'name' | 'configDrive'>): string {
+  const fromMetadata = spec.configDrive?.metaData.hostname
+  const raw = (typeof fromMetadata === 'string' && fromMetadata ? fromMetadata.split('.')[0]! : spec.name).toLowerCase()
+  const label = raw.replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63).replace(/-+$/, '')
+  return label || 'server'
+}
+
+function assertIpv4(value: string, what: string): string {
+  if (!net.isIPv4(value)) throw new DriverError(`NIC ${what} ${JSON.stringify(value)} is not an IPv4 address`, { code: DriverErrorCode.BAD_SPEC })
+  return value
+}
+
+function assertCidr(value: string): string {
+  const [address, bits, ...rest] = value.split('/')
+  if (rest.length > 0 || !net.isIPv4(address ?? '') || !/^\d{1,2}$/.test(bits ?? '') || Number(bits) > 30) {
+    throw new DriverError(`NIC subnet ${JSON.stringify(value)} is not an IPv4 CIDR of at most /30`, { code: DriverErrorCode.BAD_SPEC })
+  }
+  return value
+}
+
+/** Every NIC's values checked before they go into an option string (the control plane chose them; a bad one is a bug). */
+export function assertNics(nics: NicSpec[]): void {
+  if (nics.length > MAX_NICS) throw new DriverError(`a guest has at most ${MAX_NICS} NICs, this one asks for ${nics.length}`, { code: DriverErrorCode.BAD_SPEC })
+  for (const nic of nics) {
+    if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(nic.mac)) throw new DriverError(`NIC MAC ${JSON.stringify(nic.mac)} is malformed`, { code: DriverErrorCode.BAD_SPEC })
+    assertIpv4(nic.ip, 'address')
+    assertCidr(nic.cidr)
+    if (nic.gateway !== null) assertIpv4(nic.gateway, 'gateway')
+    if (nic.dnsAddress !== null) assertIpv4(nic.dnsAddress, 'DNS address')
+    for (const forward of nic.forwards) assertIpv4(forward.hostAddress, 'forward address')
+  }
+}
+
+/**
+ * The `-netdev user` and `-device virtio-net-pci` options of each NIC (§3a/§3d
+ * of the networking facts): one slirp instance per NIC, so its DHCP hands the
+ * guest exactly the port's address (`dhcpstart`), the subnet's gateway
+ * (`host`) and the reserved DNS address; the port's MAC; function N of PCI
+ * slot 3, on pc and q35 alike, so NIC order and names never change whatever
+ * the disks do (rescue, volume attach). Forwards start with the process
+ * (`hostfwd=`); `withForwards: false` leaves them out (the command line kept
+ * for a resume, whose forwards are added over QMP). Pure.
+ */
+export function nicArgs(nics: NicSpec[], options: { hostname: string; egress: GuestEgress; withForwards: boolean }): string[] {
+  assertNics(nics)
+  const args: string[] = []
+  nics.forEach((nic, index) => {
+    const id = netdevId(index)
+    const netdev = [
+      'user', `id=${id}`, 'ipv6=off', `net=${nic.cidr}`,
+      ...(nic.gateway ? [`host=${nic.gateway}`] : []),
+      `dhcpstart=${nic.ip}`,
+      ...(nic.dnsAddress ? [`dns=${nic.dnsAddress}`] : []),
+      `hostname=${escapeOption(options.hostname)}`, `domainname=${DHCP_DOMAIN}`,
+      `restrict=${options.egress === 'open' ? 'off' : 'on'}`,
+      ...(options.withForwards ? nic.forwards.map((forward) => `hostfwd=${hostfwdRule(forward, nic.ip)}`) : []),
+    ]
+    const device = [
+      'virtio-net-pci', `netdev=${id}`, `id=nic${index}`, `mac=${nic.mac.toLowerCase()}`,
+      `addr=0x${NIC_PCI_SLOT.toString(16)}.0x${index.toString(16)}`,
+      ...(index === 0 && nics.length > 1 ? ['multifunction=on'] : []),
+    ]
+    args.push('-netdev', netdev.join(','), '-device', device.join(','))
+  })
+  return args
+}
+
+/**
+ * Nova's SMBIOS system identity (libvirt driver, `nova/version.py`), so
+ * cloud-init's ds-identify sees an OpenStack guest: type 1 with manufacturer,
+ * product, family, and the instance id as serial (and uuid when it is one).
+ */
+export function smbiosArgs(instanceId: string, isUuid: boolean): string[] {
+  const fields = ['type=1', 'manufacturer=OpenStack Foundation', 'product=OpenStack Nova', `serial=${escapeOption(instanceId)}`]
+  if (isUuid) fields.push(`uuid=${instanceId}`)
+  fields.push('family=Virtual Machine')
+  return ['-smbios', fields.join(',')]
+}
