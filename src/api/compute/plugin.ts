@@ -17,6 +17,7 @@ import { securityGroupsRoutes } from './security-groups-routes.js'
 import { serverRoutes } from './server-routes.js'
 import { serverActionRoutes } from './server-actions-routes.js'
 import { serverSubresourceRoutes } from './server-subresource-routes.js'
+import { VersionListResponse, VersionResponse } from './schemas/project-responses.js'
 
 function versionDocument(base: string, id: 'v2.0' | 'v2.1') {
   const current = id === 'v2.1'
@@ -38,8 +39,8 @@ export function computePlugin(ctx: ApiContext): FastifyPluginAsyncTypebox {
     installMicroversions(app, COMPUTE_MICROVERSIONS)
     installTokenCheck(app, ctx.services.tokens)
     const base = () => `${ctx.publicUrl()}/compute`
-    app.get('/', { config: { public: true } }, async () => ({ versions: [versionDocument(base(), 'v2.0'), versionDocument(base(), 'v2.1')] }))
-    app.get('/v2.1', { config: { public: true } }, async () => ({ version: versionDocument(base(), 'v2.1') }))
+    app.get('/', { config: { public: true }, schema: { response: VersionListResponse } }, async () => ({ versions: [versionDocument(base(), 'v2.0'), versionDocument(base(), 'v2.1')] }))
+    app.get('/v2.1', { config: { public: true }, schema: { response: VersionResponse } }, async () => ({ version: versionDocument(base(), 'v2.1') }))
     await app.register(async (v21) => {
       await v21.register(flavorsRoutes(ctx))
       await v21.register(keypairsRoutes(ctx))

@@ -5,6 +5,7 @@ import { isAtLeast, type Microversion } from '../common/microversion.js'
 import { InvalidRequest } from '../../services/errors.js'
 import { isTrueString } from '../../util/bool-string.js'
 import { DEFAULT_QUOTAS, type ComputeQuota } from '../../services/compute/compute-quotas.js'
+import { QuotaSetDetailResponse, QuotaSetResponse } from './schemas/project-responses.js'
 
 // nova/api/openstack/compute/quota_sets.py: quotas hidden (and refused in a PUT) from 2.36 and 2.57.
 const FILTERED_2_36: ComputeQuota[] = ['fixed_ips', 'floating_ips', 'security_group_rules', 'security_groups']
@@ -57,16 +58,16 @@ function quotasToSet(body: Record<string, unknown>, mv: Microversion): { values:
 export function quotaSetsRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
   const quotas = ctx.services.computeQuotas
   return async (app) => {
-    app.get('/os-quota-sets/:project_id', { schema: { params: ProjectParams, querystring: Query } }, async (req) => {
+    app.get('/os-quota-sets/:project_id', { schema: { params: ProjectParams, querystring: Query, response: QuotaSetResponse } }, async (req) => {
       return quotaSetView(await quotas.show(req.auth, req.params.project_id), req.microversion, req.params.project_id)
     })
-    app.get('/os-quota-sets/:project_id/detail', { schema: { params: ProjectParams, querystring: Query } }, async (req) => {
+    app.get('/os-quota-sets/:project_id/detail', { schema: { params: ProjectParams, querystring: Query, response: QuotaSetDetailResponse } }, async (req) => {
       return quotaSetView(await quotas.detail(req.auth, req.params.project_id), req.microversion, req.params.project_id)
     })
-    app.get('/os-quota-sets/:project_id/defaults', { schema: { params: ProjectParams } }, async (req) => {
+    app.get('/os-quota-sets/:project_id/defaults', { schema: { params: ProjectParams, response: QuotaSetResponse } }, async (req) => {
       return quotaSetView(await quotas.defaults(req.auth, req.params.project_id), req.microversion, req.params.project_id)
     })
-    app.put('/os-quota-sets/:project_id', { schema: { params: ProjectParams, querystring: Query, body: UpdateBody } }, async (req) => {
+    app.put('/os-quota-sets/:project_id', { schema: { params: ProjectParams, querystring: Query, body: UpdateBody, response: QuotaSetResponse } }, async (req) => {
       const { values, force } = quotasToSet(req.body.quota_set, req.microversion)
       // Nova answers an update without the `id` (quota_sets.py `_update`).
       return quotaSetView(await quotas.update(req.auth, req.params.project_id, values, force), req.microversion)
