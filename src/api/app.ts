@@ -13,6 +13,7 @@ import { keystoneEnvelope } from './common/envelopes.js'
 import { installErrorHandling } from './common/error-handling.js'
 import { installSecretGuard } from './common/secret-guard.js'
 import { recordRoutes } from './common/route-table.js'
+import { RootResponse } from './common/root-response.js'
 import { lazyValidatorCompiler } from './common/lazy-validation.js'
 import { InvalidRequest } from '../services/errors.js'
 import { AGENT_JSON_LIMITS, PUBLIC_JSON_LIMITS, jsonLimitProblem, type JsonLimitProblem } from '../util/json-limits.js'
@@ -100,7 +101,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   recordRoutes(app)
   installErrorHandling(app, keystoneEnvelope)
   installSecretGuard(app)
-  app.get('/', async () => ({
+  app.get('/', { schema: { response: RootResponse } }, async () => ({
     name: 'lifeboat',
     services: ['identity', 'compute', 'image', 'volume', 'placement'].map((s) => ({ name: s, href: `${ctx.publicUrl()}/${s}` })),
   }))
