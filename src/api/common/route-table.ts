@@ -6,6 +6,8 @@ export interface RouteEntry {
   readonly url: string
   /** The status codes (or `2xx`-style ranges) that have a response schema. */
   readonly responseStatuses: readonly string[]
+  /** The route answers only errors (`config: { errorsOnly: true }`, e.g. Placement's 405s). */
+  readonly errorsOnly: boolean
 }
 
 const tables = new WeakMap<FastifyInstance, RouteEntry[]>()
@@ -20,7 +22,8 @@ export function recordRoutes(app: FastifyInstance): void {
   tables.set(app, entries)
   app.addHook('onRoute', (route: RouteOptions) => {
     const response = (route.schema as { response?: Record<string, unknown> } | undefined)?.response ?? {}
-    for (const method of [route.method].flat()) entries.push({ method, url: route.url, responseStatuses: Object.keys(response) })
+    const errorsOnly = (route.config as { errorsOnly?: unknown } | undefined)?.errorsOnly === true
+    for (const method of [route.method].flat()) entries.push({ method, url: route.url, responseStatuses: Object.keys(response), errorsOnly })
   })
 }
 
