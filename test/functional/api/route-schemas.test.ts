@@ -134,6 +134,23 @@ describe('sqlite: every route answers JSON through a response schema', () => {
     }
   })
 
+  test('a stray property a service adds to what a route returns never reaches the client', async () => {
+    const c = cloud!
+    // Routes that pass a service's object through: Cinder's quota set, Placement's consumer allocations.
+    const quotas = c.running.services.volumes.quotas
+    const show = quotas.show.bind(quotas)
+    quotas.show = async (...args) => ({ ...(await show(...args)), stray_column: 1 })
+    const placement = c.running.services.placement
+    placement.getConsumerAllocations = async () => ({ allocations: { rp: { generation: 1, resources: { VCPU: 1 }, stray_column: 1 } as never }, consumer: null })
+    const quotaSet = await c.demo.request('GET', `/volume/v3/${c.demo.projectId}/os-quota-sets/${c.demo.projectId}`)
+    assert.equal(quotaSet.status, 200, quotaSet.text)
+    assert.equal(quotaSet.body.quota_set.volumes, 10)
+    assert.doesNotMatch(quotaSet.text, /stray_column/)
+    const allocations = await c.admin.request('GET', '/placement/allocations/5c2d6f6e-7a55-4d2a-9d0e-1a8c5d3c6b11')
+    assert.equal(allocations.status, 200, allocations.text)
+    assert.deepEqual(allocations.body, { allocations: { rp: { generation: 1, resources: { VCPU: 1 } } } })
+  })
+
   test('the allowlist names only registered routes', () => {
     const known = new Set(routes.map(key))
     assert.deepEqual(Object.keys(NO_JSON_BODY).filter((route) => !known.has(route)), [])
