@@ -28,8 +28,6 @@ export const ServerTagsResponse = { 200: Closed({ tags: Type.Array(Any) }) }
 
 /** `GET /servers/{id}/ips`: network label → addresses (views of the network service). */
 export const ServerIpsResponse = { 200: Closed({ addresses: Type.Record(Type.String(), Type.Array(Any)) }) }
-/** `GET /servers/{id}/ips/{network}`: one network label → its addresses. */
-export const ServerNetworkIpsResponse = { 200: Type.Record(Type.String(), Type.Array(Any)) }
 
 const VolumeAttachment = Closed({
   id: Opt(Any), serverId: Opt(Any), volumeId: Opt(Any), device: Opt(Any), tag: Opt(Any), delete_on_termination: Opt(Any),
