@@ -12,6 +12,8 @@ import { installMetrics } from './metrics/metrics-route.js'
 import { keystoneEnvelope } from './common/envelopes.js'
 import { installErrorHandling } from './common/error-handling.js'
 import { installSecretGuard } from './common/secret-guard.js'
+import { recordRoutes } from './common/route-table.js'
+import { RootResponse } from './common/root-response.js'
 import { lazyValidatorCompiler } from './common/lazy-validation.js'
 import { InvalidRequest } from '../services/errors.js'
 import { AGENT_JSON_LIMITS, PUBLIC_JSON_LIMITS, jsonLimitProblem, type JsonLimitProblem } from '../util/json-limits.js'
@@ -95,9 +97,11 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
     if (isAgentRequest(req)) req.log.debug({ method: req.method, url: req.url, statusCode: reply.statusCode, responseTime: reply.elapsedTime }, 'agent request completed')
   })
 
+  // Before any route: the response-schema rule's test reads this table.
+  recordRoutes(app)
   installErrorHandling(app, keystoneEnvelope)
   installSecretGuard(app)
-  app.get('/', async () => ({
+  app.get('/', { schema: { response: RootResponse } }, async () => ({
     name: 'lifeboat',
     services: ['identity', 'compute', 'image', 'volume', 'placement'].map((s) => ({ name: s, href: `${ctx.publicUrl()}/${s}` })),
   }))

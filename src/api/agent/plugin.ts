@@ -10,7 +10,8 @@ import { openFileStream } from '../common/file-stream.js'
 import { keystoneEnvelope } from '../common/envelopes.js'
 import { Conflict, Unauthorized, UnsupportedMediaType } from '../../services/errors.js'
 import {
-  FinishTaskRequestSchema, HeartbeatRequestSchema, IdParamsSchema, LeaseRequestSchema, PowerStateRequestSchema, RegisterRequestSchema, TaskEventsRequestSchema,
+  AgentImageInfoSchema, FinishTaskRequestSchema, HeartbeatRequestSchema, IdParamsSchema, LeaseRequestSchema, LeaseResponseSchema, PowerStateRequestSchema,
+  RegisterRequestSchema, RegisterResponseSchema, TaskEventsRequestSchema,
 } from '../../agent-api/index.js'
 
 declare module 'fastify' {
@@ -29,6 +30,8 @@ export function agentPlugin(ctx: ApiContext): FastifyPluginAsyncTypebox {
   const gateway = () => ctx.services.agents
   return async (app) => {
     installErrorHandling(app, keystoneEnvelope)
+    // Answers are serialized by the contract's response schemas (src/agent-api): the serializer writes only
+    // the properties they name, so nothing the gateway did not mean to send reaches an agent.
     app.decorateRequest('agentHost', '')
     app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload))
     // Credentials first, before the body is even read: an unauthenticated caller learns nothing, not even
@@ -41,12 +44,12 @@ export function agentPlugin(ctx: ApiContext): FastifyPluginAsyncTypebox {
       req.agentHost = host
     })
 
-    app.post('/register', { schema: { body: RegisterRequestSchema } }, async (req) => gateway().register(req.agentHost, req.body))
+    app.post('/register', { schema: { body: RegisterRequestSchema, response: { 200: RegisterResponseSchema } } }, async (req) => gateway().register(req.agentHost, req.body))
     app.post('/heartbeat', { schema: { body: HeartbeatRequestSchema } }, async (req, reply) => {
       await gateway().heartbeat(req.agentHost, req.body.session)
       reply.status(204).send()
     })
-    app.post('/tasks/lease', { schema: { body: LeaseRequestSchema } }, async (req) => ({
+    app.post('/tasks/lease', { schema: { body: LeaseRequestSchema, response: { 200: LeaseResponseSchema } } }, async (req) => ({
       tasks: await gateway().lease(req.agentHost, req.body.session, req.body.max, req.body.waitMs),
     }))
     app.post('/tasks/:id/events', { schema: { params: IdParamsSchema, body: TaskEventsRequestSchema } }, async (req, reply) => {
@@ -61,7 +64,7 @@ export function agentPlugin(ctx: ApiContext): FastifyPluginAsyncTypebox {
       await gateway().syncPowerState(req.agentHost, req.params.id, req.body.powerState)
       reply.status(204).send()
     })
-    app.get('/images/:id', { schema: { params: IdParamsSchema } }, async (req) => gateway().imageInfo(req.params.id))
+    app.get('/images/:id', { schema: { params: IdParamsSchema, response: { 200: AgentImageInfoSchema } } }, async (req) => gateway().imageInfo(req.params.id))
     app.get('/images/:id/file', { schema: { params: IdParamsSchema } }, async (req, reply) => {
       const info = await gateway().imageInfo(req.params.id)
       // An image without data (queued, saving, deactivated…) has no file to stream.

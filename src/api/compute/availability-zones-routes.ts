@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { ApiContext } from '../context.js'
 import { authorize } from '../../services/policy.js'
 import { serviceUpdatedAt } from './views/service-view.js'
+import { AvailabilityZoneListResponse } from './schemas/project-responses.js'
 
 /** Compute routes: `os-availability-zone` (everyone) and its detail with hosts (admin). */
 export function availabilityZonesRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
@@ -9,11 +10,11 @@ export function availabilityZonesRoutes(ctx: ApiContext): FastifyPluginAsyncType
   const zoneNames = () => computeHosts().zoneNames()
 
   return async (app) => {
-    app.get('/os-availability-zone', async (req) => {
+    app.get('/os-availability-zone', { schema: { response: AvailabilityZoneListResponse } }, async (req) => {
       authorize(req.auth, 'os_compute_api:os-availability-zone:list', 'reader')
       return { availabilityZoneInfo: (await zoneNames()).map((zoneName) => ({ zoneName, zoneState: { available: true }, hosts: null })) }
     })
-    app.get('/os-availability-zone/detail', async (req) => {
+    app.get('/os-availability-zone/detail', { schema: { response: AvailabilityZoneListResponse } }, async (req) => {
       authorize(req.auth, 'os_compute_api:os-availability-zone:detail', 'admin')
       const hosts = (await computeHosts().list()).filter((h) => !h.row.disabled)
       return {

@@ -5,7 +5,7 @@ import { isAtLeast } from '../common/microversion.js'
 import { InvalidRequest, NotFound } from '../../services/errors.js'
 import { FLAVOR_SORT_KEYS, type FlavorListQuery as ServiceQuery, type NewFlavor } from '../../services/compute/flavor-service.js'
 import { ExtraSpecParams, ExtraSpecUpdate, ExtraSpecsCreate, FlavorAction, FlavorCreateV255, FlavorIdParams, FlavorListQuery, FlavorUpdate } from './schemas/flavors.js'
-import { FlavorDetailListResponse, FlavorResponse, FlavorSummaryListResponse } from './schemas/flavor-responses.js'
+import { FlavorDetailListResponse, FlavorResponse, FlavorSummaryListResponse, ExtraSpecItemResponse, ExtraSpecsResponse, FlavorAccessResponse } from './schemas/flavor-responses.js'
 import { flavorAccessView, flavorSummaryView, flavorView } from './views/flavor-view.js'
 import { collectionLinks } from './views/resource-links.js'
 import { firstValue, limitAndMarker, type QueryValue } from './paging.js'
@@ -94,17 +94,17 @@ export function flavorsRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       reply.status(202).send()
     })
 
-    app.get('/flavors/:id/os-extra_specs', { schema: { params: FlavorIdParams } }, async (req) => {
+    app.get('/flavors/:id/os-extra_specs', { schema: { params: FlavorIdParams, response: ExtraSpecsResponse } }, async (req) => {
       return { extra_specs: await flavors.access.getExtraSpecs(req.auth, req.params.id) }
     })
-    app.post('/flavors/:id/os-extra_specs', { schema: { params: FlavorIdParams, body: ExtraSpecsCreate } }, async (req) => {
+    app.post('/flavors/:id/os-extra_specs', { schema: { params: FlavorIdParams, body: ExtraSpecsCreate, response: ExtraSpecsResponse } }, async (req) => {
       await flavors.access.setExtraSpecs(req.auth, req.params.id, req.body.extra_specs, isAtLeast(req.microversion, '2.86'))
       return req.body
     })
-    app.get('/flavors/:id/os-extra_specs/:key', { schema: { params: ExtraSpecParams } }, async (req) => {
+    app.get('/flavors/:id/os-extra_specs/:key', { schema: { params: ExtraSpecParams, response: ExtraSpecItemResponse } }, async (req) => {
       return { [req.params.key]: await flavors.access.getExtraSpec(req.auth, req.params.id, req.params.key) }
     })
-    app.put('/flavors/:id/os-extra_specs/:key', { schema: { params: ExtraSpecParams, body: ExtraSpecUpdate } }, async (req) => {
+    app.put('/flavors/:id/os-extra_specs/:key', { schema: { params: ExtraSpecParams, body: ExtraSpecUpdate, response: ExtraSpecItemResponse } }, async (req) => {
       if (!Object.hasOwn(req.body, req.params.key)) throw new InvalidRequest('Request body and URI mismatch')
       await flavors.access.setExtraSpecs(req.auth, req.params.id, req.body, isAtLeast(req.microversion, '2.86'))
       return req.body
@@ -114,10 +114,10 @@ export function flavorsRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       reply.status(200).send()
     })
 
-    app.get('/flavors/:id/os-flavor-access', { schema: { params: FlavorIdParams } }, async (req) => {
+    app.get('/flavors/:id/os-flavor-access', { schema: { params: FlavorIdParams, response: FlavorAccessResponse } }, async (req) => {
       return flavorAccessView(await flavors.access.listFlavorAccess(req.auth, req.params.id))
     })
-    app.post('/flavors/:id/action', { schema: { params: FlavorIdParams, body: FlavorAction } }, async (req) => {
+    app.post('/flavors/:id/action', { schema: { params: FlavorIdParams, body: FlavorAction, response: FlavorAccessResponse } }, async (req) => {
       const body = req.body
       if ('addTenantAccess' in body) {
         const refusePublic = isAtLeast(req.microversion, '2.7')

@@ -8,7 +8,7 @@ import { ImageProxy, type ImageProxyQuery } from '../../services/compute/image-p
 import { imageSummaryView, imageView } from './views/image-view.js'
 import { collectionLinks } from './views/resource-links.js'
 import { firstValue, limitAndMarker, type QueryValue } from './paging.js'
-import { ImageDetailListResponse, ImageResponse, ImageSummaryListResponse } from './schemas/host-image-responses.js'
+import { ImageDetailListResponse, ImageResponse, ImageSummaryListResponse, ImageMetadataResponse, ImageMetaItemResponse } from './schemas/host-image-responses.js'
 
 const Query = Type.Record(Type.String(), Type.Union([Type.String(), Type.Array(Type.String())]))
 const IdParams = Type.Object({ id: Type.String() })
@@ -73,26 +73,26 @@ export function imagesRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       reply.status(204).send()
     })
 
-    app.get('/images/:id/metadata', { schema: { params: IdParams } }, async (req) => {
+    app.get('/images/:id/metadata', { schema: { params: IdParams, response: ImageMetadataResponse } }, async (req) => {
       assertVersion(req, 38)
       return { metadata: (await proxy.getImage(req.auth, req.params.id)).properties }
     })
-    app.post('/images/:id/metadata', { schema: { params: IdParams, body: MetadataBody } }, async (req) => {
+    app.post('/images/:id/metadata', { schema: { params: IdParams, body: MetadataBody, response: ImageMetadataResponse } }, async (req) => {
       assertVersion(req, 38)
       return { metadata: await proxy.setMetadata(req.auth, req.params.id, req.body.metadata, false) }
     })
-    app.put('/images/:id/metadata', { schema: { params: IdParams, body: MetadataBody } }, async (req) => {
+    app.put('/images/:id/metadata', { schema: { params: IdParams, body: MetadataBody, response: ImageMetadataResponse } }, async (req) => {
       assertVersion(req, 38)
       await proxy.setMetadata(req.auth, req.params.id, req.body.metadata, true)
       return { metadata: req.body.metadata }
     })
-    app.get('/images/:id/metadata/:key', { schema: { params: KeyParams } }, async (req) => {
+    app.get('/images/:id/metadata/:key', { schema: { params: KeyParams, response: ImageMetaItemResponse } }, async (req) => {
       assertVersion(req, 38)
       const properties = (await proxy.getImage(req.auth, req.params.id)).properties
       if (!Object.hasOwn(properties, req.params.key)) throw new NotFound('The resource could not be found.')
       return { meta: { [req.params.key]: properties[req.params.key]! } }
     })
-    app.put('/images/:id/metadata/:key', { schema: { params: KeyParams, body: MetaItemBody } }, async (req) => {
+    app.put('/images/:id/metadata/:key', { schema: { params: KeyParams, body: MetaItemBody, response: ImageMetaItemResponse } }, async (req) => {
       assertVersion(req, 38)
       if (!Object.hasOwn(req.body.meta, req.params.key)) throw new InvalidRequest('Request body and URI mismatch')
       await proxy.setMetadata(req.auth, req.params.id, req.body.meta, false)

@@ -6,6 +6,7 @@ import { authorize, scopedProjectId } from '../../services/policy.js'
 import type { ProjectLimits } from '../../services/compute/project-limits.js'
 import { firstValue } from './paging.js'
 import { rejectUnknownQuery } from './query-checks.js'
+import { LimitsResponse } from './schemas/project-responses.js'
 
 // nova/api/openstack/compute/views/limits.py: quota name → the names shown.
 const LIMIT_NAMES: Array<[keyof ProjectLimits['limits'], string[]]> = [
@@ -36,7 +37,7 @@ function absoluteView(data: ProjectLimits, mv: Microversion): Record<string, num
 /** Compute routes: `GET /limits` (absolute limits and usage of the caller's project; admins may ask for `tenant_id`). */
 export function limitsRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.get('/limits', { schema: { querystring: Type.Record(Type.String(), Type.Union([Type.String(), Type.Array(Type.String())])) } }, async (req) => {
+    app.get('/limits', { schema: { querystring: Type.Record(Type.String(), Type.Union([Type.String(), Type.Array(Type.String())])), response: LimitsResponse } }, async (req) => {
       authorize(req.auth, 'os_compute_api:limits', 'reader')
       if (isAtLeast(req.microversion, '2.75')) rejectUnknownQuery(req.query, ['tenant_id', 'reserved'])
       let projectId = scopedProjectId(req.auth, 'os_compute_api:limits')

@@ -18,6 +18,7 @@ import { serverRoutes } from './server-routes.js'
 import { serverActionRoutes } from './server-actions-routes.js'
 import { serverSubresourceRoutes } from './server-subresource-routes.js'
 import { serverGroupsRoutes } from './server-groups-routes.js'
+import { VersionListResponse, VersionResponse } from './schemas/project-responses.js'
 
 function versionDocument(base: string, id: 'v2.0' | 'v2.1') {
   const current = id === 'v2.1'
@@ -39,8 +40,8 @@ export function computePlugin(ctx: ApiContext): FastifyPluginAsyncTypebox {
     installMicroversions(app, COMPUTE_MICROVERSIONS)
     installTokenCheck(app, ctx.services.tokens)
     const base = () => `${ctx.publicUrl()}/compute`
-    app.get('/', { config: { public: true } }, async () => ({ versions: [versionDocument(base(), 'v2.0'), versionDocument(base(), 'v2.1')] }))
-    app.get('/v2.1', { config: { public: true } }, async () => ({ version: versionDocument(base(), 'v2.1') }))
+    app.get('/', { config: { public: true }, schema: { response: VersionListResponse } }, async () => ({ versions: [versionDocument(base(), 'v2.0'), versionDocument(base(), 'v2.1')] }))
+    app.get('/v2.1', { config: { public: true }, schema: { response: VersionResponse } }, async () => ({ version: versionDocument(base(), 'v2.1') }))
     await app.register(async (v21) => {
       await v21.register(flavorsRoutes(ctx))
       await v21.register(keypairsRoutes(ctx))

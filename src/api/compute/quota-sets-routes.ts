@@ -7,6 +7,7 @@ import { isTrueString } from '../../util/bool-string.js'
 import { DEFAULT_QUOTAS, type ComputeQuota } from '../../services/compute/compute-quotas.js'
 import { firstValue, type QueryValue } from './paging.js'
 import { rejectUnknownQuery } from './query-checks.js'
+import { QuotaSetDetailResponse, QuotaSetResponse } from './schemas/project-responses.js'
 
 // nova/api/openstack/compute/quota_sets.py: quotas hidden (and refused in a PUT) from 2.36 and 2.57.
 const FILTERED_2_36: ComputeQuota[] = ['fixed_ips', 'floating_ips', 'security_group_rules', 'security_groups']
@@ -69,16 +70,16 @@ function userIdOf(query: Record<string, QueryValue>, mv: Microversion): string |
 export function quotaSetsRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
   const quotas = ctx.services.computeQuotas
   return async (app) => {
-    app.get('/os-quota-sets/:project_id', { schema: { params: ProjectParams, querystring: Query } }, async (req) => {
+    app.get('/os-quota-sets/:project_id', { schema: { params: ProjectParams, querystring: Query, response: QuotaSetResponse } }, async (req) => {
       return quotaSetView(await quotas.show(req.auth, req.params.project_id, userIdOf(req.query, req.microversion)), req.microversion, req.params.project_id)
     })
-    app.get('/os-quota-sets/:project_id/detail', { schema: { params: ProjectParams, querystring: Query } }, async (req) => {
+    app.get('/os-quota-sets/:project_id/detail', { schema: { params: ProjectParams, querystring: Query, response: QuotaSetDetailResponse } }, async (req) => {
       return quotaSetView(await quotas.detail(req.auth, req.params.project_id, userIdOf(req.query, req.microversion)), req.microversion, req.params.project_id)
     })
-    app.get('/os-quota-sets/:project_id/defaults', { schema: { params: ProjectParams } }, async (req) => {
+    app.get('/os-quota-sets/:project_id/defaults', { schema: { params: ProjectParams, response: QuotaSetResponse } }, async (req) => {
       return quotaSetView(await quotas.defaults(req.auth, req.params.project_id), req.microversion, req.params.project_id)
     })
-    app.put('/os-quota-sets/:project_id', { schema: { params: ProjectParams, querystring: Query, body: UpdateBody } }, async (req) => {
+    app.put('/os-quota-sets/:project_id', { schema: { params: ProjectParams, querystring: Query, body: UpdateBody, response: QuotaSetResponse } }, async (req) => {
       const userId = userIdOf(req.query, req.microversion)
       const { values, force } = quotasToSet(req.body.quota_set, req.microversion)
       // Nova answers an update without the `id` (quota_sets.py `_update`).

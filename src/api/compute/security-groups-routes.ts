@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify'
 import type { ApiContext } from '../context.js'
 import { isAtLeast } from '../common/microversion.js'
 import { InvalidRequest, NotFound } from '../../services/errors.js'
-import { SecurityGroupBody, SecurityGroupIdParams, SecurityGroupQuery, SecurityGroupRuleBody } from './schemas/security-groups.js'
+import { SecurityGroupBody, SecurityGroupIdParams, SecurityGroupListResponse, SecurityGroupQuery, SecurityGroupResponse, SecurityGroupRuleBody, SecurityGroupRuleResponse } from './schemas/security-groups.js'
 import { securityGroupRuleView, securityGroupView } from './views/security-group-view.js'
 import { firstValue, type QueryValue } from './paging.js'
 import { MAX_LIMIT } from './views/resource-links.js'
@@ -26,7 +26,7 @@ export function securityGroupsRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox
   const groups = ctx.services.securityGroups
 
   return async (app) => {
-    app.get('/os-security-groups', { schema: { querystring: SecurityGroupQuery } }, async (req) => {
+    app.get('/os-security-groups', { schema: { querystring: SecurityGroupQuery, response: SecurityGroupListResponse } }, async (req) => {
       assertProxyVersion(req)
       const allTenants = firstValue(req.query.all_tenants)
       const list = await groups.listGroups(req.auth, {
@@ -37,17 +37,17 @@ export function securityGroupsRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox
       })
       return { security_groups: list.map(securityGroupView) }
     })
-    app.get('/os-security-groups/:id', { schema: { params: SecurityGroupIdParams } }, async (req) => {
+    app.get('/os-security-groups/:id', { schema: { params: SecurityGroupIdParams, response: SecurityGroupResponse } }, async (req) => {
       assertProxyVersion(req)
       return { security_group: securityGroupView(await groups.getGroup(req.auth, req.params.id)) }
     })
     // Nova answers 200 to a create here, not 201.
-    app.post('/os-security-groups', { schema: { body: SecurityGroupBody } }, async (req) => {
+    app.post('/os-security-groups', { schema: { body: SecurityGroupBody, response: SecurityGroupResponse } }, async (req) => {
       assertProxyVersion(req)
       const g = req.body.security_group
       return { security_group: securityGroupView(await groups.createGroup(req.auth, g.name, g.description)) }
     })
-    app.put('/os-security-groups/:id', { schema: { params: SecurityGroupIdParams, body: SecurityGroupBody } }, async (req) => {
+    app.put('/os-security-groups/:id', { schema: { params: SecurityGroupIdParams, body: SecurityGroupBody, response: SecurityGroupResponse } }, async (req) => {
       assertProxyVersion(req)
       const g = req.body.security_group
       return { security_group: securityGroupView(await groups.updateGroup(req.auth, req.params.id, g.name, g.description)) }
@@ -58,7 +58,7 @@ export function securityGroupsRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox
       reply.status(202).send()
     })
 
-    app.post('/os-security-group-rules', { schema: { body: SecurityGroupRuleBody } }, async (req) => {
+    app.post('/os-security-group-rules', { schema: { body: SecurityGroupRuleBody, response: SecurityGroupRuleResponse } }, async (req) => {
       assertProxyVersion(req)
       const r = req.body.security_group_rule
       const rule = await groups.createRule(req.auth, r.parent_group_id, {

@@ -8,6 +8,7 @@ import { callOf } from './server-route-helpers.js'
 import { formatMicroversion, isAtLeast } from '../common/microversion.js'
 import { InvalidRequest } from '../../services/errors.js'
 import { isUuidLike } from '../../util/uuid.js'
+import { ServerActionResponse } from './schemas/server-subresource-responses.js'
 
 const Null = Type.Null()
 const NoBody = Type.Union([Type.Null(), Type.Object({}, { additionalProperties: false })])
@@ -95,7 +96,7 @@ export function serverActionRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
   const handlers = new Map(Object.entries(handlerTable))
 
   return async (app) => {
-    app.post('/servers/:id/action', { schema: { params: ServerIdParams } }, async (req, reply) => {
+    app.post('/servers/:id/action', { schema: { params: ServerIdParams, response: ServerActionResponse } }, async (req, reply) => {
       const raw = req.body
       if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new InvalidRequest('Malformed request body')
       const names = Object.keys(raw)
@@ -113,7 +114,8 @@ export function serverActionRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       if (name === 'rescue' && normalized && typeof (normalized as Record<string, unknown>).rescue_image_ref === 'string' && !isUuidLike((normalized as Record<string, string>).rescue_image_ref!)) {
         throw new InvalidRequest(`Invalid input for field/attribute rescue_image_ref. Value: ${(normalized as Record<string, string>).rescue_image_ref}. is not a 'uuid'`)
       }
-      return handlers.get(name)!(req as FastifyRequest<{ Params: { id: string } }>, reply, normalized as Record<string, unknown> | null)
+      // Each handler sends its empty 202 itself or returns the body the response schema writes.
+      return handlers.get(name)!(req as FastifyRequest<{ Params: { id: string } }>, reply, normalized as Record<string, unknown> | null) as Promise<void>
     })
   }
 }

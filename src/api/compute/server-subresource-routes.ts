@@ -10,6 +10,8 @@ import { InvalidRequest } from '../../services/errors.js'
 import { firstValue, limitAndMarker, type QueryValue } from './paging.js'
 import { collectionLinks } from './views/resource-links.js'
 import type { ActionListPage } from '../../services/compute/instance-action-queries.js'
+import { InstanceActionListResponse, InstanceActionResponse, ServerIpsResponse, ServerMetadataResponse, ServerMetaItemResponse, ServerTagsResponse, VolumeAttachmentListResponse, VolumeAttachmentResponse } from './schemas/server-subresource-responses.js'
+import { SecurityGroupListResponse } from './schemas/security-groups.js'
 
 const IdParams = Type.Object({ id: Type.String() })
 const ActionsQuery = Type.Record(Type.String(), Type.Union([Type.String(), Type.Array(Type.String())]))
@@ -40,7 +42,7 @@ const AttachBody = Type.Object({
 export function serverSubresourceRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
   const compute = () => ctx.services.compute
   return async (app) => {
-    app.get('/servers/:id/os-instance-actions', { schema: { params: IdParams, querystring: ActionsQuery } }, async (req) => {
+    app.get('/servers/:id/os-instance-actions', { schema: { params: IdParams, querystring: ActionsQuery, response: InstanceActionListResponse } }, async (req) => {
       // 2.58: paged (limit capped at max_limit, marker = request_id) with a next link; changes-since; 2.66 changes-before.
       const paged = isAtLeast(req.microversion, '2.58')
       const page: ActionListPage = paged ? {
@@ -52,20 +54,20 @@ export function serverSubresourceRoutes(ctx: ApiContext): FastifyPluginAsyncType
       const links = paged ? collectionLinks(`${ctx.publicUrl()}/compute`, `servers/${req.params.id}/os-instance-actions`, req.query, actions.length, page.limit, actions.at(-1)?.request_id) : undefined
       return { instanceActions: actions.map((a) => actionView(a, req.microversion)), ...(links ? { links } : {}) }
     })
-    app.get('/servers/:id/os-instance-actions/:requestId', { schema: { params: RequestParams } }, async (req) => {
+    app.get('/servers/:id/os-instance-actions/:requestId', { schema: { params: RequestParams, response: InstanceActionResponse } }, async (req) => {
       const { action, events } = await compute().showInstanceAction(callOf(req), req.params.id, req.params.requestId)
       return { instanceAction: { ...actionView(action, req.microversion), events: events.map((e) => eventView(e, req.microversion, req.auth.isAdmin, action.project_id)) } }
     })
 
-    app.get('/servers/:id/os-volume_attachments', { schema: { params: IdParams } }, async (req) => {
+    app.get('/servers/:id/os-volume_attachments', { schema: { params: IdParams, response: VolumeAttachmentListResponse } }, async (req) => {
       const bdms = await compute().listVolumeAttachments(callOf(req), req.params.id)
       return { volumeAttachments: bdms.map((b) => attachmentView(b, req.params.id, req.microversion)) }
     })
-    app.get('/servers/:id/os-volume_attachments/:volumeId', { schema: { params: VolumeParams } }, async (req) => {
+    app.get('/servers/:id/os-volume_attachments/:volumeId', { schema: { params: VolumeParams, response: VolumeAttachmentResponse } }, async (req) => {
       const bdm = await compute().getVolumeAttachment(callOf(req), req.params.id, req.params.volumeId)
       return { volumeAttachment: attachmentView(bdm, req.params.id, req.microversion) }
     })
-    app.post('/servers/:id/os-volume_attachments', { schema: { params: IdParams, body: AttachBody } }, async (req) => {
+    app.post('/servers/:id/os-volume_attachments', { schema: { params: IdParams, body: AttachBody, response: VolumeAttachmentResponse } }, async (req) => {
       const body = req.body.volumeAttachment
       if (body.tag !== undefined && !isAtLeast(req.microversion, '2.49')) throw new InvalidRequest("Invalid input for field/attribute volumeAttachment. Additional properties are not allowed ('tag' was unexpected)")
       if (body.delete_on_termination !== undefined && !isAtLeast(req.microversion, '2.79')) throw new InvalidRequest("Invalid input for field/attribute volumeAttachment. Additional properties are not allowed ('delete_on_termination' was unexpected)")
@@ -77,17 +79,17 @@ export function serverSubresourceRoutes(ctx: ApiContext): FastifyPluginAsyncType
       reply.status(202).send()
     })
 
-    app.get('/servers/:id/metadata', { schema: { params: IdParams } }, async (req) => ({ metadata: await compute().metadata.list(callOf(req), req.params.id) }))
-    app.put('/servers/:id/metadata', { schema: { params: IdParams, body: Type.Object({ metadata: Metadata }, { additionalProperties: false }) } }, async (req) => ({
+    app.get('/servers/:id/metadata', { schema: { params: IdParams, response: ServerMetadataResponse } }, async (req) => ({ metadata: await compute().metadata.list(callOf(req), req.params.id) }))
+    app.put('/servers/:id/metadata', { schema: { params: IdParams, body: Type.Object({ metadata: Metadata }, { additionalProperties: false }), response: ServerMetadataResponse } }, async (req) => ({
       metadata: await compute().metadata.set(callOf(req), req.params.id, req.body.metadata, true),
     }))
-    app.post('/servers/:id/metadata', { schema: { params: IdParams, body: Type.Object({ metadata: Metadata }, { additionalProperties: false }) } }, async (req) => ({
+    app.post('/servers/:id/metadata', { schema: { params: IdParams, body: Type.Object({ metadata: Metadata }, { additionalProperties: false }), response: ServerMetadataResponse } }, async (req) => ({
       metadata: await compute().metadata.set(callOf(req), req.params.id, req.body.metadata, false),
     }))
-    app.get('/servers/:id/metadata/:key', { schema: { params: KeyParams } }, async (req) => ({
+    app.get('/servers/:id/metadata/:key', { schema: { params: KeyParams, response: ServerMetaItemResponse } }, async (req) => ({
       meta: { [req.params.key]: await compute().metadata.show(callOf(req), req.params.id, req.params.key) },
     }))
-    app.put('/servers/:id/metadata/:key', { schema: { params: KeyParams, body: Type.Object({ meta: Metadata }, { additionalProperties: false }) } }, async (req) => {
+    app.put('/servers/:id/metadata/:key', { schema: { params: KeyParams, body: Type.Object({ meta: Metadata }, { additionalProperties: false }), response: ServerMetaItemResponse } }, async (req) => {
       const entries = Object.entries(req.body.meta)
       if (entries.length !== 1 || entries[0]![0] !== req.params.key) throw new InvalidRequest('Request body and URI mismatch')
       await compute().metadata.set(callOf(req), req.params.id, req.body.meta, false)
@@ -98,8 +100,8 @@ export function serverSubresourceRoutes(ctx: ApiContext): FastifyPluginAsyncType
       reply.status(204).send()
     })
 
-    app.get('/servers/:id/tags', { schema: { params: IdParams } }, async (req) => ({ tags: await compute().tags.list(callOf(req), req.params.id) }))
-    app.put('/servers/:id/tags', { schema: { params: IdParams, body: Type.Object({ tags: Type.Array(Type.String({ minLength: 1, maxLength: 60, pattern: '^[^,/]*$' })) }, { additionalProperties: false }) } }, async (req) => ({
+    app.get('/servers/:id/tags', { schema: { params: IdParams, response: ServerTagsResponse } }, async (req) => ({ tags: await compute().tags.list(callOf(req), req.params.id) }))
+    app.put('/servers/:id/tags', { schema: { params: IdParams, body: Type.Object({ tags: Type.Array(Type.String({ minLength: 1, maxLength: 60, pattern: '^[^,/]*$' })) }, { additionalProperties: false }), response: ServerTagsResponse } }, async (req) => ({
       tags: await compute().tags.replace(callOf(req), req.params.id, req.body.tags),
     }))
     app.delete('/servers/:id/tags', { schema: { params: IdParams } }, async (req, reply) => {
@@ -121,11 +123,11 @@ export function serverSubresourceRoutes(ctx: ApiContext): FastifyPluginAsyncType
     })
 
     // Lifeboat has no network service: servers have no addresses.
-    app.get('/servers/:id/ips', { schema: { params: IdParams } }, async (req) => {
+    app.get('/servers/:id/ips', { schema: { params: IdParams, response: ServerIpsResponse } }, async (req) => {
       await compute().showServer(callOf(req), req.params.id)
       return { addresses: {} }
     })
-    app.get('/servers/:id/os-security-groups', { schema: { params: IdParams } }, async (req) => {
+    app.get('/servers/:id/os-security-groups', { schema: { params: IdParams, response: SecurityGroupListResponse } }, async (req) => {
       const details = await compute().showServer(callOf(req), req.params.id)
       return serverSecurityGroupsView(await ctx.services.securityGroups.groupsOfServer(details.row.uuid))
     })

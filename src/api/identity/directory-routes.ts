@@ -3,7 +3,7 @@ import type { ApiContext } from '../context.js'
 import { AssignmentParams, IdParams, NameQuery, ProjectCreate, ProjectUpdate, RoleCreate, UserCreate, UserUpdate } from './schemas.js'
 import { authorize } from '../../services/policy.js'
 import { NotFound } from '../../services/errors.js'
-import { DomainListResponse, DomainResponse, ProjectListResponse, ProjectResponse, UserListResponse, UserResponse } from './response-schemas.js'
+import { DomainListResponse, DomainResponse, ProjectListResponse, ProjectResponse, UserListResponse, UserResponse, EndpointListResponse, RegionListResponse, RoleAssignmentListResponse, RoleListResponse, RoleResponse, ServiceListResponse } from './response-schemas.js'
 import { domainView, listLinks, projectView, roleAssignmentView, roleView, userView } from './views.js'
 import { catalogServices } from '../../services/identity/catalog.js'
 
@@ -100,16 +100,16 @@ export function directoryRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       return { projects: projects.map((p) => projectView(p, base())), links: listLinks(base(), `/v3/users/${req.params.id}/projects`) }
     })
 
-    app.get('/v3/roles', { schema: { querystring: NameQuery } }, async (req) => {
+    app.get('/v3/roles', { schema: { querystring: NameQuery, response: RoleListResponse } }, async (req) => {
       authorize(req.auth, 'identity:list_roles', 'admin')
       const roles = await directory.listRoles({ name: req.query.name })
       return { roles: roles.map((r) => roleView(r, base())), links: listLinks(base(), '/v3/roles') }
     })
-    app.get('/v3/roles/:id', { schema: { params: IdParams } }, async (req) => {
+    app.get('/v3/roles/:id', { schema: { params: IdParams, response: RoleResponse } }, async (req) => {
       authorize(req.auth, 'identity:get_role', 'admin')
       return { role: roleView(await directory.getRole(req.params.id), base()) }
     })
-    app.post('/v3/roles', { schema: { body: RoleCreate } }, async (req, reply) => {
+    app.post('/v3/roles', { schema: { body: RoleCreate, response: RoleResponse } }, async (req, reply) => {
       authorize(req.auth, 'identity:create_role', 'admin')
       const role = await directory.createRole({ name: req.body.role.name, description: req.body.role.description ?? undefined })
       reply.status(201)
@@ -143,7 +143,7 @@ export function directoryRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       await directory.revokeRole(req.params.projectId, req.params.userId, req.params.roleId)
       reply.status(204).send()
     })
-    app.get('/v3/projects/:projectId/users/:userId/roles', async (req) => {
+    app.get('/v3/projects/:projectId/users/:userId/roles', { schema: { response: RoleListResponse } }, async (req) => {
       authorize(req.auth, 'identity:list_grants', 'admin')
       const { projectId, userId } = req.params as { projectId: string; userId: string }
       await directory.getProject(projectId)
@@ -153,7 +153,7 @@ export function directoryRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       return { roles: roles.map((r) => roleView(r, base())), links: listLinks(base(), `/v3/projects/${projectId}/users/${userId}/roles`) }
     })
 
-    app.get('/v3/role_assignments', async (req) => {
+    app.get('/v3/role_assignments', { schema: { response: RoleAssignmentListResponse } }, async (req) => {
       const q = req.query as Record<string, string | undefined>
       const userId = q['user.id']
       if (!(userId !== undefined && userId === req.auth.userId)) authorize(req.auth, 'identity:list_role_assignments', 'admin')
@@ -166,7 +166,7 @@ export function directoryRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       }
     })
 
-    app.get('/v3/services', async (req) => {
+    app.get('/v3/services', { schema: { response: ServiceListResponse } }, async (req) => {
       authorize(req.auth, 'identity:list_services', 'admin')
       const q = req.query as Record<string, string | undefined>
       const services = catalogServices(ctx.publicUrl(), ctx.config.region).filter((s) => q.type === undefined || s.type === q.type)
@@ -175,13 +175,13 @@ export function directoryRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
         links: listLinks(base(), '/v3/services'),
       }
     })
-    app.get('/v3/endpoints', async (req) => {
+    app.get('/v3/endpoints', { schema: { response: EndpointListResponse } }, async (req) => {
       authorize(req.auth, 'identity:list_endpoints', 'admin')
       const endpoints = catalogServices(ctx.publicUrl(), ctx.config.region).flatMap((s) =>
         s.endpoints.map((e) => ({ id: e.id, interface: e.interface, region: e.region, region_id: e.region_id, url: e.url, service_id: s.id, enabled: true, links: { self: `${base()}/v3/endpoints/${e.id}` } })))
       return { endpoints, links: listLinks(base(), '/v3/endpoints') }
     })
-    app.get('/v3/regions', async () => ({
+    app.get('/v3/regions', { schema: { response: RegionListResponse } }, async () => ({
       regions: [{ id: ctx.config.region, description: '', parent_region_id: null, links: { self: `${base()}/v3/regions/${ctx.config.region}` } }],
       links: listLinks(base(), '/v3/regions'),
     }))

@@ -5,6 +5,7 @@ import { keystoneEnvelope } from '../common/envelopes.js'
 import { installTokenCheck } from '../common/auth.js'
 import { tokenRoutes } from './token-routes.js'
 import { directoryRoutes } from './directory-routes.js'
+import { VersionResponse, VersionsResponse } from './response-schemas.js'
 
 const UPDATED = '2024-04-01T00:00:00Z'
 
@@ -25,11 +26,11 @@ export function identityPlugin(ctx: ApiContext): FastifyPluginAsyncTypebox {
     installTokenCheck(app, ctx.services.tokens)
     const base = () => `${ctx.publicUrl()}/identity`
     // Keystone answers its root with 300 Multiple Choices.
-    app.get('/', { config: { public: true } }, async (_req, reply) => {
+    app.get('/', { config: { public: true }, schema: { response: VersionsResponse } }, async (_req, reply) => {
       reply.status(300)
       return { versions: { values: [v3Document(base())] } }
     })
-    app.get('/v3', { config: { public: true } }, async () => ({ version: v3Document(base()) }))
+    app.get('/v3', { config: { public: true }, schema: { response: VersionResponse } }, async () => ({ version: v3Document(base()) }))
     await app.register(tokenRoutes(ctx))
     await app.register(directoryRoutes(ctx))
   }

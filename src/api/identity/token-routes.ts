@@ -8,6 +8,7 @@ import { requestToken } from '../common/auth.js'
 import { authorize } from '../../services/policy.js'
 import { tokenView, projectView, listLinks } from './views.js'
 import { firstValue } from '../../util/query-values.js'
+import { CatalogResponse, ProjectListResponse, TokenResponse } from './response-schemas.js'
 
 function readIdentity(body: TokenRequest): TokenIdentity {
   const { identity } = body.auth
@@ -59,14 +60,14 @@ export function tokenRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
   }
 
   return async (app) => {
-    app.post('/v3/auth/tokens', { schema: { body: TokenRequest }, config: { public: true } }, async (req, reply) => {
+    app.post('/v3/auth/tokens', { schema: { body: TokenRequest, response: TokenResponse }, config: { public: true } }, async (req, reply) => {
       const { token } = await tokens.issue(readIdentity(req.body), readScope(req.body))
       const nocatalog = (req.query as Record<string, string>).nocatalog !== undefined
       reply.header('X-Subject-Token', token).status(201)
       return tokenBody(token, !nocatalog)
     })
 
-    app.get('/v3/auth/tokens', async (req, reply) => {
+    app.get('/v3/auth/tokens', { schema: { response: TokenResponse } }, async (req, reply) => {
       const subject = subjectToken(req.headers)
       if (subject !== requestToken(req.headers)) authorize(req.auth, 'identity:validate_token', 'admin')
       const nocatalog = (req.query as Record<string, string>).nocatalog !== undefined
@@ -89,13 +90,13 @@ export function tokenRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       reply.status(204).send()
     })
 
-    app.get('/v3/auth/projects', async (req) => {
+    app.get('/v3/auth/projects', { schema: { response: ProjectListResponse } }, async (req) => {
       const base = `${ctx.publicUrl()}/identity`
       const projects = await directory.projectsOfUser(req.auth.userId)
       return { projects: projects.filter((p) => p.enabled).map((p) => projectView(p, base)), links: listLinks(base, '/v3/auth/projects') }
     })
 
-    app.get('/v3/auth/catalog', async (req) => {
+    app.get('/v3/auth/catalog', { schema: { response: CatalogResponse } }, async (req) => {
       const base = `${ctx.publicUrl()}/identity`
       return { catalog: req.auth.projectId === null ? [] : buildCatalog(ctx.publicUrl(), ctx.config.region, req.auth.projectId), links: listLinks(base, '/v3/auth/catalog') }
     })

@@ -3,7 +3,7 @@ import type { ApiContext } from '../context.js'
 import { ImageIdParams, MemberCreateBody, MemberParams, MemberUpdateBody } from './schemas.js'
 import { memberView } from './views.js'
 import { imageSchema, imagesSchema, memberSchema, membersSchema } from './glance-schemas.js'
-import { MemberListResponse, MemberResponse } from './response-schemas.js'
+import { MemberListResponse, MemberResponse, JsonSchemaDocumentResponse } from './response-schemas.js'
 
 /** Image members (sharing) and the JSON schemas the clients read. */
 export function memberRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
@@ -24,9 +24,9 @@ export function memberRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       reply.status(204).send()
     })
 
-    app.get('/v2/schemas/image', async () => imageSchema())
-    app.get('/v2/schemas/images', async () => imagesSchema())
-    app.get('/v2/schemas/member', async () => memberSchema())
-    app.get('/v2/schemas/members', async () => membersSchema())
+    app.get('/v2/schemas/image', { schema: { response: JsonSchemaDocumentResponse } }, async () => imageSchema())
+    app.get('/v2/schemas/images', { schema: { response: JsonSchemaDocumentResponse } }, async () => imagesSchema())
+    app.get('/v2/schemas/member', { schema: { response: JsonSchemaDocumentResponse } }, async () => memberSchema())
+    app.get('/v2/schemas/members', { schema: { response: JsonSchemaDocumentResponse } }, async () => membersSchema())
   }
 }

@@ -10,6 +10,7 @@ import { PATCH_MEDIA_TYPES, PatchMediaTypeUnsupported } from '../../services/ima
 import { imageRoutes } from './image-routes.js'
 import { imageDataRoutes } from './image-data-routes.js'
 import { memberRoutes } from './member-routes.js'
+import { VersionsResponse } from './response-schemas.js'
 
 // glance/api/versions.py without the cache and multi-store versions.
 const VERSIONS: Array<[string, 'CURRENT' | 'SUPPORTED']> = [
@@ -48,11 +49,11 @@ export function imagePlugin(ctx: ApiContext): FastifyPluginAsyncTypebox {
 
     const base = () => `${ctx.publicUrl()}/image`
     // Glance answers its root with 300 Multiple Choices and /versions with 200.
-    app.get('/', { config: { public: true } }, async (_req, reply) => {
+    app.get('/', { config: { public: true }, schema: { response: VersionsResponse } }, async (_req, reply) => {
       reply.status(300)
       return versionsDocument(base())
     })
-    app.get('/versions', { config: { public: true } }, async () => versionsDocument(base()))
+    app.get('/versions', { config: { public: true }, schema: { response: VersionsResponse } }, async () => versionsDocument(base()))
 
     await app.register(imageRoutes(ctx))
     await app.register(imageDataRoutes(ctx))

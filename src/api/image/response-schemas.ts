@@ -29,3 +29,13 @@ const Member = Closed({ member_id: Any, image_id: Any, status: Any, created_at: 
 export const MemberResponse = { 200: Member }
 /** `GET /v2/images/{id}/members`. */
 export const MemberListResponse = { 200: Closed({ members: Type.Array(Member), schema: Any }) }
+
+/**
+ * `GET /v2/schemas/*`: JSON-schema documents (glance-schemas.ts), not rows.
+ * They nest arbitrary schema keywords, so an open object is the right schema.
+ */
+export const JsonSchemaDocumentResponse = { 200: Type.Object({}, { additionalProperties: true }) }
+
+const Versions = Closed({ versions: Type.Array(Closed({ id: Any, status: Any, links: Type.Array(Closed({ rel: Any, href: Any })) })) })
+/** `GET /image/` (300 Multiple Choices, as Glance) and `/image/versions`. */
+export const VersionsResponse = { 200: Versions, 300: Versions }

@@ -11,6 +11,7 @@ import {
 } from './schemas.js'
 import { atLeast, methodNotAllowed, parseBody, requireVersion } from './request-helpers.js'
 import { canonicalUuid, isUuidLike } from '../../util/uuid.js'
+import { ConsumerAllocationsResponse, ProviderAllocationsResponse } from './response-schemas.js'
 
 const ConsumerParams = Type.Object({ consumer: Type.String() })
 const UuidParams = Type.Object({ uuid: Type.String() })
@@ -46,10 +47,10 @@ function putRequest(req: FastifyRequest, consumerUuid: string): ConsumerAllocati
 export function allocationRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
   const placement = ctx.services.placement
   return async (app) => {
-    app.get('/allocations/:consumer', { schema: { params: ConsumerParams } }, async (req) => {
+    app.get('/allocations/:consumer', { schema: { params: ConsumerParams, response: ConsumerAllocationsResponse } }, async (req) => {
       authorize(req.auth, 'placement:allocations:list', 'admin')
       const view = await placement.getConsumerAllocations(req.params.consumer)
-      const out: Record<string, unknown> = { allocations: view.allocations }
+      const out: { allocations: typeof view.allocations; project_id?: string; user_id?: string; consumer_generation?: number; consumer_type?: string } = { allocations: view.allocations }
       if (view.consumer && atLeast(req, '1.12')) {
         out.project_id = view.consumer.project_id
         out.user_id = view.consumer.user_id
@@ -83,7 +84,7 @@ export function allocationRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
     })
     methodNotAllowed(app, '/allocations', ['POST'])
 
-    app.get('/resource_providers/:uuid/allocations', { schema: { params: UuidParams } }, async (req) => {
+    app.get('/resource_providers/:uuid/allocations', { schema: { params: UuidParams, response: ProviderAllocationsResponse } }, async (req) => {
       authorize(req.auth, 'placement:resource_providers:allocations:list', 'admin')
       try {
         const { generation, allocations } = await placement.getProviderAllocations(req.params.uuid)

@@ -8,6 +8,7 @@ import { summaryCapacity } from '../../services/placement/capacity.js'
 import type { CandidateRequest, CandidateResult, ProviderDetails, RequestGroup } from '../../services/placement/placement-service.js'
 import { atLeast, checkQueryKeys, methodNotAllowed, queryAll, queryLast, requireVersion } from './request-helpers.js'
 import { parseRequestGroups, parseTraitsValue } from './query-params.js'
+import { AllocationCandidatesResponse } from './response-schemas.js'
 
 function allowedKeys(req: FastifyRequest): { keys: string[]; patterns: RegExp[] } {
   const keys = ['resources']
@@ -62,13 +63,21 @@ function candidateRequest(req: FastifyRequest): CandidateRequest {
   return request
 }
 
-function summaryView(req: FastifyRequest, p: ProviderDetails, requested: Set<string>): Record<string, unknown> {
+/** One provider summary: traits from 1.17, tree uuids from 1.29. */
+interface ProviderSummary {
+  resources: Record<string, { capacity: number; used: number }>
+  traits?: string[]
+  parent_provider_uuid?: string | null
+  root_provider_uuid?: string | null
+}
+
+function summaryView(req: FastifyRequest, p: ProviderDetails, requested: Set<string>): ProviderSummary {
   const all = atLeast(req, '1.27')
   const resources: Record<string, { capacity: number; used: number }> = {}
   for (const [rc, inv] of p.inventories) {
     if (all || requested.has(rc)) resources[rc] = { capacity: summaryCapacity(inv), used: p.usages.get(rc) ?? 0 }
   }
-  const view: Record<string, unknown> = { resources }
+  const view: ProviderSummary = { resources }
   if (atLeast(req, '1.17')) view.traits = [...p.traits].sort()
   if (atLeast(req, '1.29')) {
     view.parent_provider_uuid = p.row.parent_provider_uuid
@@ -78,11 +87,11 @@ function summaryView(req: FastifyRequest, p: ProviderDetails, requested: Set<str
 }
 
 /** handlers/allocation_candidate.py _transform_allocation_candidates. */
-function candidatesView(req: FastifyRequest, groups: RequestGroup[], result: CandidateResult): Record<string, unknown> {
+function candidatesView(req: FastifyRequest, groups: RequestGroup[], result: CandidateResult) {
   const requests = result.matches.map((m) => {
     const uuid = m.provider.row.uuid
     if (!atLeast(req, '1.12')) return { allocations: [{ resource_provider: { uuid }, resources: m.allocations }] }
-    const entry: Record<string, unknown> = { allocations: { [uuid]: { resources: m.allocations } } }
+    const entry: { allocations: Record<string, { resources: typeof m.allocations }>; mappings?: typeof m.mappings } = { allocations: { [uuid]: { resources: m.allocations } } }
     if (atLeast(req, '1.34')) entry.mappings = m.mappings
     return entry
   })
@@ -95,7 +104,7 @@ function candidatesView(req: FastifyRequest, groups: RequestGroup[], result: Can
 export function candidateRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
   const placement = ctx.services.placement
   return async (app) => {
-    app.get('/allocation_candidates', async (req) => {
+    app.get('/allocation_candidates', { schema: { response: AllocationCandidatesResponse } }, async (req) => {
       requireVersion(req, '1.10')
       authorize(req.auth, 'placement:allocation_candidates:list', 'admin')
       const request = candidateRequest(req)

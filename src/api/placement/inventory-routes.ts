@@ -8,6 +8,7 @@ import { withInventoryDefaults, type InventoryFields } from '../../services/plac
 import { InventoriesPut, InventoryCreate, InventoryUpdate } from './schemas.js'
 import { atLeast, methodNotAllowed, parseBody, requireVersion } from './request-helpers.js'
 import { MOUNT } from './views.js'
+import { InventoriesResponse, InventoryResponse } from './response-schemas.js'
 
 const UuidParams = Type.Object({ uuid: Type.String() })
 const ClassParams = Type.Object({ uuid: Type.String(), rc: Type.String() })
@@ -30,13 +31,13 @@ export function inventoryRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
         throw error
       }
     }
-    app.get('/resource_providers/:uuid/inventories', { schema: { params: UuidParams } }, async (req) => {
+    app.get('/resource_providers/:uuid/inventories', { schema: { params: UuidParams, response: InventoriesResponse } }, async (req) => {
       authorize(req.auth, 'placement:resource_providers:inventories:list', 'admin')
       await notFoundProvider(req.params.uuid)
       const { generation, inventories } = await placement.getInventories(req.params.uuid)
       return { resource_provider_generation: generation, inventories }
     })
-    app.put('/resource_providers/:uuid/inventories', { schema: { params: UuidParams } }, async (req) => {
+    app.put('/resource_providers/:uuid/inventories', { schema: { params: UuidParams, response: InventoriesResponse } }, async (req) => {
       authorize(req.auth, 'placement:resource_providers:inventories:update', 'admin')
       const provider = await placement.getProvider(req.params.uuid)
       const body = parseBody(req, InventoriesPut)
@@ -45,7 +46,7 @@ export function inventoryRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       const result = await placement.putInventories(req.params.uuid, wanted, body.resource_provider_generation, atLeast(req, '1.26'))
       return { resource_provider_generation: result.generation, inventories: result.inventories }
     })
-    app.post('/resource_providers/:uuid/inventories', { schema: { params: UuidParams } }, async (req, reply) => {
+    app.post('/resource_providers/:uuid/inventories', { schema: { params: UuidParams, response: InventoryResponse } }, async (req, reply) => {
       authorize(req.auth, 'placement:resource_providers:inventories:create', 'admin')
       await placement.getProvider(req.params.uuid)
       const body = parseBody(req, InventoryCreate)
@@ -62,7 +63,7 @@ export function inventoryRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
     })
     methodNotAllowed(app, '/resource_providers/:uuid/inventories', ['GET', 'POST', 'PUT', 'DELETE'])
 
-    app.get('/resource_providers/:uuid/inventories/:rc', { schema: { params: ClassParams } }, async (req) => {
+    app.get('/resource_providers/:uuid/inventories/:rc', { schema: { params: ClassParams, response: InventoryResponse } }, async (req) => {
       authorize(req.auth, 'placement:resource_providers:inventories:show', 'admin')
       await notFoundProvider(req.params.uuid)
       const { generation, inventories } = await placement.getInventories(req.params.uuid)
@@ -70,7 +71,7 @@ export function inventoryRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       if (!inv) throw new NotFound(`No inventory of class ${req.params.rc} for ${req.params.uuid}`)
       return { ...inv, resource_provider_generation: generation }
     })
-    app.put('/resource_providers/:uuid/inventories/:rc', { schema: { params: ClassParams } }, async (req) => {
+    app.put('/resource_providers/:uuid/inventories/:rc', { schema: { params: ClassParams, response: InventoryResponse } }, async (req) => {
       authorize(req.auth, 'placement:resource_providers:inventories:update', 'admin')
       const provider = await placement.getProvider(req.params.uuid)
       const body = parseBody(req, InventoryUpdate)

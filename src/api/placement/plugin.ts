@@ -12,6 +12,7 @@ import { allocationRoutes } from './allocation-routes.js'
 import { usageRoutes } from './usage-routes.js'
 import { candidateRoutes } from './candidate-routes.js'
 import { reshaperRoutes } from './reshaper-routes.js'
+import { RootResponse } from './response-schemas.js'
 
 /**
  * `/placement`: the Placement API up to microversion 1.39, with Placement's
@@ -31,7 +32,7 @@ export function placementPlugin(ctx: ApiContext): FastifyPluginAsyncTypebox {
       }
     })
     // handlers/root.py: the link is relative on purpose ("this same URL").
-    app.get('/', { config: { public: true } }, async () => ({
+    app.get('/', { config: { public: true }, schema: { response: RootResponse } }, async () => ({
       versions: [{
         id: `v${PLACEMENT_MIN_VERSION}`, max_version: PLACEMENT_MAX_VERSION, min_version: PLACEMENT_MIN_VERSION,
         status: 'CURRENT', links: [{ rel: 'self', href: '' }],

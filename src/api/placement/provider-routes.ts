@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { ApiContext } from '../context.js'
@@ -10,6 +11,7 @@ import { canonicalUuid, isUuidLike } from '../../util/uuid.js'
 import { parseMemberOf, parseResources, parseTraits } from './query-params.js'
 import { MOUNT, providerView } from './views.js'
 import { ConcurrentUpdate } from '../../services/placement/placement-errors.js'
+import { AggregatesResponse, ProviderListResponse, ProviderResponse } from './response-schemas.js'
 
 const UuidParams = Type.Object({ uuid: Type.String() })
 
@@ -26,7 +28,7 @@ function listKeys(req: Parameters<typeof atLeast>[0]): string[] {
 export function providerRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
   const placement = ctx.services.placement
   return async (app) => {
-    app.get('/resource_providers', async (req) => {
+    app.get('/resource_providers', { schema: { response: ProviderListResponse } }, async (req) => {
       authorize(req.auth, 'placement:resource_providers:list', 'admin')
       checkQueryKeys(req, listKeys(req))
       const filter: ProviderFilter = {}
@@ -46,7 +48,7 @@ export function providerRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       const rows = await placement.listProviders(filter)
       return { resource_providers: rows.map((row) => providerView(req, row)) }
     })
-    app.post('/resource_providers', async (req, reply) => {
+    app.post('/resource_providers', { schema: { response: ProviderResponse } }, async (req, reply) => {
       authorize(req.auth, 'placement:resource_providers:create', 'admin')
       const body = atLeast(req, '1.14') ? parseBody(req, ProviderCreate114) : parseBody(req, ProviderCreate)
       const parent = (body as { parent_provider_uuid?: string | null }).parent_provider_uuid
@@ -57,16 +59,16 @@ export function providerRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       })
       reply.header('location', `${ctx.publicUrl()}${MOUNT}/resource_providers/${row.uuid}`)
       if (atLeast(req, '1.20')) return providerView(req, row)
-      reply.status(201).removeHeader('content-type')
-      return reply.send()
+      // Before 1.20: 201 without a body (the response schema is the 1.20 body).
+      return (reply as FastifyReply).status(201).removeHeader('content-type').send()
     })
     methodNotAllowed(app, '/resource_providers', ['GET', 'POST'])
 
-    app.get('/resource_providers/:uuid', { schema: { params: UuidParams } }, async (req) => {
+    app.get('/resource_providers/:uuid', { schema: { params: UuidParams, response: ProviderResponse } }, async (req) => {
       authorize(req.auth, 'placement:resource_providers:show', 'admin')
       return providerView(req, await placement.getProvider(req.params.uuid))
     })
-    app.put('/resource_providers/:uuid', { schema: { params: UuidParams } }, async (req) => {
+    app.put('/resource_providers/:uuid', { schema: { params: UuidParams, response: ProviderResponse } }, async (req) => {
       authorize(req.auth, 'placement:resource_providers:update', 'admin')
       await placement.getProvider(req.params.uuid)
       const body = atLeast(req, '1.14') ? parseBody(req, ProviderUpdate114) : parseBody(req, ProviderUpdate)
@@ -84,13 +86,13 @@ export function providerRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
     })
     methodNotAllowed(app, '/resource_providers/:uuid', ['GET', 'PUT', 'DELETE'])
 
-    app.get('/resource_providers/:uuid/aggregates', { schema: { params: UuidParams } }, async (req) => {
+    app.get('/resource_providers/:uuid/aggregates', { schema: { params: UuidParams, response: AggregatesResponse } }, async (req) => {
       requireVersion(req, '1.1')
       authorize(req.auth, 'placement:resource_providers:aggregates:list', 'admin')
       const { generation, aggregates } = await placement.getAggregates(req.params.uuid)
       return atLeast(req, '1.19') ? { aggregates, resource_provider_generation: generation } : { aggregates }
     })
-    app.put('/resource_providers/:uuid/aggregates', { schema: { params: UuidParams } }, async (req) => {
+    app.put('/resource_providers/:uuid/aggregates', { schema: { params: UuidParams, response: AggregatesResponse } }, async (req) => {
       requireVersion(req, '1.1')
       authorize(req.auth, 'placement:resource_providers:aggregates:update', 'admin')
       const current = await placement.getAggregates(req.params.uuid)

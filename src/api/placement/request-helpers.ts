@@ -78,6 +78,8 @@ export function methodNotAllowed(app: FastifyInstance, url: string, allowed: str
   const others = ['GET', 'PUT', 'POST', 'DELETE', 'PATCH'].filter((m) => !allowed.includes(m))
   app.route({
     method: others, url,
+    // Answers only errors (src/api/common/route-table.ts): no response schema needed.
+    config: { errorsOnly: true },
     handler: async () => {
       throw new MethodNotAllowed(undefined, { headers: { allow: allowed.join(', ') } })
     },

@@ -8,6 +8,7 @@ import type { TraitFilter } from '../../services/placement/placement-service.js'
 import { CUSTOM_NAME, ProviderTraitsPut } from './schemas.js'
 import { checkQueryKeys, methodNotAllowed, parseBody, queryLast, requireVersion } from './request-helpers.js'
 import { MOUNT } from './views.js'
+import { ProviderTraitsResponse, TraitListResponse } from './response-schemas.js'
 
 const NameParams = Type.Object({ name: Type.String() })
 const UuidParams = Type.Object({ uuid: Type.String() })
@@ -27,7 +28,7 @@ function nameFilter(qs: string): TraitFilter {
 export function traitRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
   const placement = ctx.services.placement
   return async (app) => {
-    app.get('/traits', async (req) => {
+    app.get('/traits', { schema: { response: TraitListResponse } }, async (req) => {
       requireVersion(req, '1.6')
       authorize(req.auth, 'placement:traits:list', 'admin')
       checkQueryKeys(req, ['name', 'associated'])
@@ -67,7 +68,7 @@ export function traitRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
     })
     methodNotAllowed(app, '/traits/:name', ['GET', 'PUT', 'DELETE'])
 
-    app.get('/resource_providers/:uuid/traits', { schema: { params: UuidParams } }, async (req) => {
+    app.get('/resource_providers/:uuid/traits', { schema: { params: UuidParams, response: ProviderTraitsResponse } }, async (req) => {
       requireVersion(req, '1.6')
       authorize(req.auth, 'placement:resource_providers:traits:list', 'admin')
       try {
@@ -78,7 +79,7 @@ export function traitRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
         throw error
       }
     })
-    app.put('/resource_providers/:uuid/traits', { schema: { params: UuidParams } }, async (req) => {
+    app.put('/resource_providers/:uuid/traits', { schema: { params: UuidParams, response: ProviderTraitsResponse } }, async (req) => {
       requireVersion(req, '1.6')
       authorize(req.auth, 'placement:resource_providers:traits:update', 'admin')
       const body = parseBody(req, ProviderTraitsPut)

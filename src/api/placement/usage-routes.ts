@@ -4,6 +4,7 @@ import type { ApiContext } from '../context.js'
 import { authorize } from '../../services/policy.js'
 import { InvalidRequest, NotFound } from '../../services/errors.js'
 import { atLeast, checkQueryKeys, methodNotAllowed, queryLast, requireVersion } from './request-helpers.js'
+import { ProviderUsagesResponse, UsagesResponse } from './response-schemas.js'
 
 const UuidParams = Type.Object({ uuid: Type.String() })
 
@@ -11,7 +12,7 @@ const UuidParams = Type.Object({ uuid: Type.String() })
 export function usageRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
   const placement = ctx.services.placement
   return async (app) => {
-    app.get('/resource_providers/:uuid/usages', { schema: { params: UuidParams } }, async (req) => {
+    app.get('/resource_providers/:uuid/usages', { schema: { params: UuidParams, response: ProviderUsagesResponse } }, async (req) => {
       authorize(req.auth, 'placement:resource_providers:usages', 'admin')
       try {
         const { generation, usages } = await placement.getProviderUsages(req.params.uuid)
@@ -23,7 +24,7 @@ export function usageRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
     })
     methodNotAllowed(app, '/resource_providers/:uuid/usages', ['GET'])
 
-    app.get('/usages', async (req) => {
+    app.get('/usages', { schema: { response: UsagesResponse } }, async (req) => {
       requireVersion(req, '1.9')
       authorize(req.auth, 'placement:usages', 'admin')
       const byType = atLeast(req, '1.38')

@@ -9,13 +9,23 @@ import { atLeast } from './request-helpers.js'
 export const MOUNT = '/placement'
 
 /** A resource provider as `GET /resource_providers/{uuid}` shows it at the request's microversion. */
-export function providerView(req: FastifyRequest, row: ProviderRow): Record<string, unknown> {
+/** What providerView builds (`parent_provider_uuid` and `root_provider_uuid` from 1.14). */
+export interface ProviderView {
+  uuid: string
+  name: string
+  generation: number
+  links: Array<{ rel: string; href: string }>
+  parent_provider_uuid?: string | null
+  root_provider_uuid?: string | null
+}
+
+export function providerView(req: FastifyRequest, row: ProviderRow): ProviderView {
   const url = `${MOUNT}/resource_providers/${row.uuid}`
   const rels = ['inventories', 'usages']
   if (atLeast(req, '1.1')) rels.push('aggregates')
   if (atLeast(req, '1.6')) rels.push('traits')
   if (atLeast(req, '1.11')) rels.push('allocations')
-  const view: Record<string, unknown> = {
+  const view: ProviderView = {
     uuid: row.uuid,
     name: row.name,
     generation: row.generation,

@@ -8,6 +8,7 @@ import { VOLUME_AVAILABILITY_ZONE } from '../../services/volume/volume-env.js'
 import { IdParams, ProjectParams } from './schemas.js'
 import { requireMicroversion } from './request-helpers.js'
 import { volumeTypeView } from './views.js'
+import { VolumeLimitsResponse, VolumeQuotaSetResponse, VolumeTypeListResponse, VolumeTypeResponse, VolumeZoneListResponse } from './misc-response-schemas.js'
 
 const QuotaQuery = Type.Object({ usage: Type.Optional(Type.String()) })
 const QuotaSetBody = Type.Object({ quota_set: Type.Record(Type.String(), Type.Unknown()) })
@@ -16,26 +17,26 @@ const QuotaSetBody = Type.Object({ quota_set: Type.Record(Type.String(), Type.Un
 export function miscRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
   const volumes = ctx.services.volumes
   return async (app) => {
-    app.get('/types', { schema: { params: ProjectParams } }, async (req) => {
+    app.get('/types', { schema: { params: ProjectParams, response: VolumeTypeListResponse } }, async (req) => {
       authorize(req.auth, 'volume_extension:types_manage', 'reader')
       return { volume_types: [volumeTypeView(DEFAULT_VOLUME_TYPE)] }
     })
     // 3.62: the project's default type.
-    app.get('/types/default', { schema: { params: ProjectParams } }, async (req) => {
+    app.get('/types/default', { schema: { params: ProjectParams, response: VolumeTypeResponse } }, async (req) => {
       requireMicroversion(req, '3.62')
       return { volume_type: volumeTypeView(DEFAULT_VOLUME_TYPE) }
     })
-    app.get('/types/:id', { schema: { params: IdParams } }, async (req) => {
+    app.get('/types/:id', { schema: { params: IdParams, response: VolumeTypeResponse } }, async (req) => {
       authorize(req.auth, 'volume_extension:types_manage', 'reader')
       return { volume_type: volumeTypeView(findVolumeType(req.params.id)) }
     })
 
-    app.get('/os-availability-zone', { schema: { params: ProjectParams } }, async () => ({
+    app.get('/os-availability-zone', { schema: { params: ProjectParams, response: VolumeZoneListResponse } }, async () => ({
       availabilityZoneInfo: [{ zoneName: VOLUME_AVAILABILITY_ZONE, zoneState: { available: true } }],
     }))
 
     // The project's quotas (os-quota-sets) and what it uses of them.
-    app.get('/limits', { schema: { params: ProjectParams } }, async (req) => {
+    app.get('/limits', { schema: { params: ProjectParams, response: VolumeLimitsResponse } }, async (req) => {
       const { quotas, used } = await volumes.quotas.limits(req.auth)
       return {
         limits: {
@@ -51,14 +52,14 @@ export function miscRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
     })
 
     // Cinder's os-quota-sets: show (?usage=True), defaults, update and delete (admins).
-    app.get('/os-quota-sets/:id', { schema: { params: IdParams, querystring: QuotaQuery } }, async (req) => {
+    app.get('/os-quota-sets/:id', { schema: { params: IdParams, querystring: QuotaQuery, response: VolumeQuotaSetResponse } }, async (req) => {
       const usage = req.query.usage !== undefined && isTrueString(String(req.query.usage))
       return { quota_set: { id: req.params.id, ...(await volumes.quotas.show(req.auth, req.params.id, usage)) } }
     })
-    app.get('/os-quota-sets/:id/defaults', { schema: { params: IdParams } }, async (req) => {
+    app.get('/os-quota-sets/:id/defaults', { schema: { params: IdParams, response: VolumeQuotaSetResponse } }, async (req) => {
       return { quota_set: { id: req.params.id, ...volumes.quotas.defaults(req.auth) } }
     })
-    app.put('/os-quota-sets/:id', { schema: { params: IdParams, body: QuotaSetBody } }, async (req) => {
+    app.put('/os-quota-sets/:id', { schema: { params: IdParams, body: QuotaSetBody, response: VolumeQuotaSetResponse } }, async (req) => {
       return { quota_set: await volumes.quotas.update(req.auth, req.params.id, req.body.quota_set) }
     })
     app.delete('/os-quota-sets/:id', { schema: { params: IdParams } }, async (req, reply) => {

@@ -12,6 +12,7 @@ import { snapshotRoutes } from './snapshot-routes.js'
 import { attachmentRoutes } from './attachment-routes.js'
 import { miscRoutes } from './misc-routes.js'
 import { ApiErrorCode } from '../common/error-codes.js'
+import { VolumeVersionsResponse } from './misc-response-schemas.js'
 
 /** The microversions served: Cinder's 3.0 up to 3.70 (3.71, extend completion, is not). */
 export const VOLUME_MICROVERSIONS = { service: 'volume', min: '3.0', max: '3.70' } as const
@@ -56,11 +57,11 @@ export function volumePlugin(ctx: ApiContext): FastifyPluginAsyncTypebox {
     installTokenCheck(app, ctx.services.tokens)
     const base = () => `${ctx.publicUrl()}/volume`
     // Cinder answers its root with 300 Multiple Choices and /v3/ with the same list.
-    app.get('/', { config: { public: true } }, async (_req, reply) => {
+    app.get('/', { config: { public: true }, schema: { response: VolumeVersionsResponse } }, async (_req, reply) => {
       reply.status(300)
       return versionsDocument(base())
     })
-    app.get('/v3', { config: { public: true } }, async () => versionsDocument(base()))
+    app.get('/v3', { config: { public: true }, schema: { response: VolumeVersionsResponse } }, async () => versionsDocument(base()))
 
     await app.register(async (scoped) => {
       // cinder/api/openstack/wsgi.py: a project id in the URL other than the token's is a 400, admins included.

@@ -1,8 +1,10 @@
+import type { FastifyReply } from 'fastify'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { ApiContext } from '../context.js'
 import { InvalidRequest } from '../../services/errors.js'
 import { IdParams, VolumeAction } from './schemas.js'
 import { strictBool } from './request-helpers.js'
+import { VolumeActionResponse } from './misc-response-schemas.js'
 
 const ACTIONS = [
   'os-extend', 'os-set_bootable', 'os-reset_status', 'os-force_delete', 'os-reserve', 'os-unreserve', 'os-begin_detaching',
@@ -13,12 +15,14 @@ const ACTIONS = [
 export function volumeActionRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
   const volumes = ctx.services.volumes
   return async (app) => {
-    app.post('/volumes/:id/action', { schema: { params: IdParams, body: VolumeAction } }, async (req, reply) => {
+    app.post('/volumes/:id/action', { schema: { params: IdParams, body: VolumeAction, response: VolumeActionResponse } }, async (req, reply) => {
       const body = req.body
       const name = Object.keys(body ?? {})[0]
       if (!name || !(ACTIONS as readonly string[]).includes(name)) throw new InvalidRequest(`There is no such action: ${name ?? ''}`)
       const id = req.params.id
       const auth = req.auth
+      // The bodiless answers; the response schema names os-initialize_connection's body.
+      const empty = (status: 200 | 202) => (reply as FastifyReply).status(status).send()
       switch (name as (typeof ACTIONS)[number]) {
         case 'os-extend': {
           const raw = body['os-extend']!.new_size
@@ -30,7 +34,7 @@ export function volumeActionRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
         case 'os-set_bootable':
           await volumes.actions.setBootable(auth, id, strictBool(body['os-set_bootable']!.bootable, 'bootable')!)
           // Cinder answers os-set_bootable with 200 and no body.
-          return reply.status(200).send()
+          return empty(200)
         case 'os-reset_status': {
           const args = body['os-reset_status']!
           await volumes.actions.resetStatus(auth, id, { status: args.status, attachStatus: args.attach_status })
@@ -66,7 +70,7 @@ export function volumeActionRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
           await volumes.legacy.terminateConnection(auth, id)
           break
       }
-      return reply.status(202).send()
+      return empty(202)
     })
   }
 }

@@ -9,6 +9,7 @@ import { IdParams, MetadataBody, MetaItemBody, MetaKeyParams, ProjectParams, VOL
 import { queryBool, queryParam, queryParams, requireMicroversion, strictBool, viewContext } from './request-helpers.js'
 import { collectionLinks, volumeShowView, volumeSummaryView, volumeView } from './views.js'
 import { VolumeListResponse, VolumeResponse } from './response-schemas.js'
+import { VolumeMetadataResponse, VolumeMetaItemResponse, VolumeSummaryResponse } from './misc-response-schemas.js'
 
 function volumeFilter(req: FastifyRequest): VolumeFilter {
   const metadata = queryParam(req, 'metadata')
@@ -57,10 +58,10 @@ export function volumeRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
     app.get('/volumes', { schema: { params: ProjectParams, response: VolumeListResponse } }, (req) => list(req, false))
     app.get('/volumes/detail', { schema: { params: ProjectParams, response: VolumeListResponse } }, (req) => list(req, true))
 
-    app.get('/volumes/summary', { schema: { params: ProjectParams } }, async (req) => {
+    app.get('/volumes/summary', { schema: { params: ProjectParams, response: VolumeSummaryResponse } }, async (req) => {
       requireMicroversion(req, '3.12')
       const { volumes: found } = await volumes.listVolumes(req.auth, { allTenants: queryBool(req, 'all_tenants') }, { sort: [{ key: 'id', dir: 'asc' }], limit: Number.MAX_SAFE_INTEGER })
-      const summary: Record<string, unknown> = { total_size: found.reduce((s, v) => s + v.size, 0), total_count: found.length }
+      const summary: { total_size: number; total_count: number; metadata?: Record<string, string[]> } = { total_size: found.reduce((s, v) => s + v.size, 0), total_count: found.length }
       if (isAtLeast(req.microversion, '3.36')) {
         const metadata: Record<string, string[]> = {}
         for (const v of found) for (const [k, value] of Object.entries(v.metadata)) if (!(metadata[k] ??= []).includes(value)) metadata[k]!.push(value)
@@ -121,21 +122,21 @@ export function volumeRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       reply.status(202).send()
     })
 
-    app.get('/volumes/:id/metadata', { schema: { params: IdParams } }, async (req) => {
+    app.get('/volumes/:id/metadata', { schema: { params: IdParams, response: VolumeMetadataResponse } }, async (req) => {
       return { metadata: await volumes.actions.metadata(req.auth, req.params.id) }
     })
-    app.post('/volumes/:id/metadata', { schema: { params: IdParams, body: MetadataBody } }, async (req) => {
+    app.post('/volumes/:id/metadata', { schema: { params: IdParams, body: MetadataBody, response: VolumeMetadataResponse } }, async (req) => {
       return { metadata: await volumes.actions.setMetadata(req.auth, req.params.id, req.body.metadata, false) }
     })
-    app.put('/volumes/:id/metadata', { schema: { params: IdParams, body: MetadataBody } }, async (req) => {
+    app.put('/volumes/:id/metadata', { schema: { params: IdParams, body: MetadataBody, response: VolumeMetadataResponse } }, async (req) => {
       return { metadata: await volumes.actions.setMetadata(req.auth, req.params.id, req.body.metadata, true) }
     })
-    app.get('/volumes/:id/metadata/:key', { schema: { params: MetaKeyParams } }, async (req) => {
+    app.get('/volumes/:id/metadata/:key', { schema: { params: MetaKeyParams, response: VolumeMetaItemResponse } }, async (req) => {
       const metadata = await volumes.actions.metadata(req.auth, req.params.id)
       if (!Object.hasOwn(metadata, req.params.key)) throw new NotFound(`Volume ${req.params.id} has no metadata with key ${req.params.key}.`)
       return { meta: { [req.params.key]: metadata[req.params.key] } }
     })
-    app.put('/volumes/:id/metadata/:key', { schema: { params: MetaKeyParams, body: MetaItemBody } }, async (req) => {
+    app.put('/volumes/:id/metadata/:key', { schema: { params: MetaKeyParams, body: MetaItemBody, response: VolumeMetaItemResponse } }, async (req) => {
       const keys = Object.keys(req.body.meta)
       if (keys.length > 1) throw new InvalidRequest('Request body contains too many items')
       if (keys[0] !== req.params.key) throw new InvalidRequest('Request body and URI mismatch')

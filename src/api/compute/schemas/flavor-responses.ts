@@ -19,3 +19,10 @@ export const FlavorSummaryListResponse = { 200: Closed({ flavors: Type.Array(Fla
 export const FlavorDetailListResponse = { 200: Closed({ flavors: Type.Array(Flavor), flavors_links: Opt(Links) }) }
 /** `GET/PUT /flavors/{id}` and `POST /flavors` (Nova answers 200). */
 export const FlavorResponse = { 200: Closed({ flavor: Flavor }) }
+
+/** `GET/POST /flavors/{id}/os-extra_specs`: the specs are operator data (a record). */
+export const ExtraSpecsResponse = { 200: Closed({ extra_specs: Type.Record(Type.String(), Any) }) }
+/** `GET/PUT /flavors/{id}/os-extra_specs/{key}`: `{<key>: <value>}`. */
+export const ExtraSpecItemResponse = { 200: Type.Record(Type.String(), Any) }
+/** `GET /flavors/{id}/os-flavor-access` and the add/remove tenant access actions. */
+export const FlavorAccessResponse = { 200: Closed({ flavor_access: Type.Array(Closed({ flavor_id: Any, tenant_id: Any })) }) }

@@ -50,3 +50,8 @@ export const HypervisorStatisticsResponse = {
     }),
   }),
 }
+
+/** `GET/POST/PUT /images/{id}/metadata` (proxy): the image's custom properties. */
+export const ImageMetadataResponse = { 200: Closed({ metadata: Type.Record(Type.String(), Any) }) }
+/** `GET/PUT /images/{id}/metadata/{key}` (proxy). */
+export const ImageMetaItemResponse = { 200: Closed({ meta: Type.Record(Type.String(), Any) }) }
