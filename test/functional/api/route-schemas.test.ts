@@ -63,6 +63,7 @@ const NO_JSON_BODY: Record<string, string> = {
   'DELETE /compute/v2.1/os-keypairs/:name': '202 or 204 without a body',
   'DELETE /compute/v2.1/os-quota-sets/:project_id': '202 without a body',
   'DELETE /compute/v2.1/os-security-groups/:id': '202 without a body',
+  'DELETE /compute/v2.1/os-server-groups/:id': '204 without a body',
   'DELETE /compute/v2.1/os-security-group-rules/:id': '202 without a body',
   'DELETE /compute/v2.1/images/:id': '204',
   'DELETE /compute/v2.1/images/:id/metadata/:key': '204',
