@@ -5,10 +5,11 @@ import { convertImage } from '../image-cache.js'
 import { buildBootDisk, buildBootIso, type BootPayload } from './boot-media.js'
 import { buildInitramfs } from './initramfs.js'
 import { INIT_SCRIPT } from './init-script.js'
+import { PUBLIC_KEYS_AWK, SSH_SERVER_BINARIES, UDHCPC_SCRIPT } from './guest-ssh.js'
 import { findHostKernels, type HostKernel } from './kernels.js'
 
 /** Bump when the images change in a way the inputs below don't show. */
-const BUILDER_VERSION = 1
+const BUILDER_VERSION = 2
 
 /** The images `buildImages` made, and what they can do. */
 export interface BuiltImages {
@@ -47,6 +48,9 @@ function cacheKey(fast: HostKernel, generic: HostKernel): string {
   const hash = crypto.createHash('sha256')
   hash.update(JSON.stringify({ BUILDER_VERSION, fast, generic, busybox: fs.statSync('/bin/busybox').size }))
   hash.update(INIT_SCRIPT)
+  hash.update(UDHCPC_SCRIPT)
+  hash.update(PUBLIC_KEYS_AWK)
+  for (const binary of SSH_SERVER_BINARIES) hash.update(`${binary}:${fs.statSync(binary).size}:${fs.statSync(binary).mtimeMs}`)
   return hash.digest('hex').slice(0, 16)
 }
 
@@ -63,7 +67,8 @@ export function missingBuildTool(): string | null {
   const tools: Array<[string, string]> = [['/bin/busybox', 'busybox-static'], ['/usr/lib/syslinux/mbr/mbr.bin', 'syslinux-common'],
     ['/usr/lib/ISOLINUX/isolinux.bin', 'isolinux'], ['/usr/bin/mcopy', 'mtools'], ['/usr/sbin/mkfs.vfat', 'dosfstools'],
     ['/usr/sbin/sfdisk', 'fdisk'], ['/usr/sbin/mkfs.ext4', 'e2fsprogs'], ['/usr/bin/xorriso', 'xorriso'], ['/usr/bin/syslinux', 'syslinux'],
-    ['/usr/bin/cpio', 'cpio'], ['/usr/bin/qemu-img', 'qemu-utils']]
+    ['/usr/bin/cpio', 'cpio'], ['/usr/bin/qemu-img', 'qemu-utils'],
+    ['/usr/sbin/dropbear', 'dropbear-bin'], ['/usr/bin/dropbearkey', 'dropbear-bin']]
   for (const [file, pkg] of tools) if (!fs.existsSync(file)) return `${file} (apt-get install ${pkg})`
   const kernels = findHostKernels()
   if (!kernels.cloud && !kernels.generic) return 'a Debian kernel in /boot (apt-get install linux-image-cloud-amd64)'
