@@ -3,9 +3,16 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { buildImages, type BuiltImages } from '../../src/virt/qemu/guest-image/build-images.js'
+import { buildImages, defaultImagesDir, type BuiltImages } from '../../src/virt/qemu/guest-image/build-images.js'
+import { buildDebianImage, debianBuildBlocker } from '../../src/virt/qemu/guest-image/debian-image.js'
+import { skipUnless } from '../helpers/tiers.js'
 import { qemuSkip } from './lib/qemu-guests.js'
 import { freePort, keyConfigDrive, makeKey, run, sshRun, startGuest, waitForGuestConsole, type PlainGuest } from './lib/plain-qemu.js'
+
+function debianSkip(): string | false {
+  const blocker = debianBuildBlocker()
+  return qemuSkip() || skipUnless(blocker === null, `the Debian image build (${blocker ?? ''})`, 'run as root; apt-get install mmdebstrap')
+}
 
 // The test guest and the rescue image under plain QEMU with a user-mode NIC: DHCP, the config drive's key, SSH in.
 // One guest at a time (TCG, 2 cores).
@@ -73,6 +80,38 @@ describe('SSH into the test guest and the rescue image (plain QEMU, user-mode NI
     // A key the rescue config drive does not carry is refused.
     await assert.rejects(run('ssh', ['-i', guestKey.file, '-p', String(port), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
       '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'LogLevel=ERROR', 'root@127.0.0.1', 'true']), /Permission denied/)
+    guest.stop()
+  })
+})
+
+// A real Debian cloud image built from Debian's packages (root, mmdebstrap, package downloads): cloud-init reads the
+// config drive and installs the key for the user `debian`, as on an OpenStack cloud.
+describe('SSH into the Debian cloud image (cloud-init, config drive)', { skip: debianSkip(), timeout: 20 * 60_000 }, () => {
+  let dir: string
+  let guest: PlainGuest | null = null
+  before(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lb-e2e-debian-')) })
+  after(() => {
+    guest?.stop()
+    fs.rmSync(dir, { recursive: true, force: true })
+  })
+
+  test('cloud-init installs the config drive key for debian; ssh reads the system facts', async () => {
+    const built = await buildDebianImage({ dir: defaultImagesDir() })
+    const key = await makeKey(dir, 'debian-key')
+    const port = await freePort()
+    const root = path.join(dir, 'debian-root.qcow2')
+    await run('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', built.image, root, '2G'])
+    const drive = await keyConfigDrive(path.join(dir, 'debian-config.iso'), 'ssh-debian', { 'debian-key': key.publicKey })
+    guest = startGuest({ dir, name: 'debian', disks: [root], configDrive: drive, sshPort: port, memoryMb: 512 })
+    await waitForGuestConsole(guest, /Cloud-init v\. \S+ finished| login: /, 8 * 60_000)
+    const out = await sshRun(key.file, port, 'debian', 'id -un; hostname; cut -d. -f1 /etc/debian_version; cloud-init status --wait | tail -n 1; cat /run/cloud-init/cloud-id; sudo -n cat /proc/cmdline', 120_000)
+    const [user, hostname, version, status, cloudId, cmdline] = out.trim().split('\n')
+    assert.equal(user, 'debian')
+    assert.equal(hostname, 'ssh-debian')
+    assert.equal(version, '12')
+    assert.match(status!, /status: done/)
+    assert.equal(cloudId, 'openstack')
+    assert.match(cmdline!, /console=ttyS0/)
     guest.stop()
   })
 })
