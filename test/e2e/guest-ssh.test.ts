@@ -110,7 +110,7 @@ describe('SSH into the Debian cloud image (cloud-init, config drive)', { skip: d
     assert.equal(hostname, 'ssh-debian')
     assert.equal(version, '12')
     assert.match(status!, /status: done/)
-    assert.equal(cloudId, 'openstack')
+    assert.equal(cloudId, 'configdrive') // cloud-init's ConfigDrive datasource read it
     assert.match(cmdline!, /console=ttyS0/)
     guest.stop()
   })

@@ -24,7 +24,14 @@ export async function makeKey(dir: string, name: string): Promise<{ file: string
   return { file, publicKey: fs.readFileSync(`${file}.pub`, 'utf8').trim() }
 }
 
-/** A config drive ISO (the project's builder) whose meta_data.json carries `keys` (name → public key). */
+/** The MAC of the NIC `startGuest` gives a guest (the network_data.json link matches it). */
+export const GUEST_MAC = 'fa:16:3e:00:00:01'
+
+/**
+ * A config drive ISO (the project's builder) whose meta_data.json carries
+ * `keys` (name → public key) and whose network_data.json, as Nova writes it,
+ * says: one NIC with `GUEST_MAC`, IPv4 by DHCP.
+ */
 export async function keyConfigDrive(file: string, instanceId: string, keys: Record<string, string>): Promise<string> {
   await buildConfigDrive({
     metaData: {
@@ -32,7 +39,11 @@ export async function keyConfigDrive(file: string, instanceId: string, keys: Rec
       keys: Object.entries(keys).map(([name, data]) => ({ name, type: 'ssh', data })),
     },
     userData: null,
-    networkData: { links: [], networks: [], services: [] },
+    networkData: {
+      links: [{ id: 'tap-e2e-port', vif_id: 'e2e-port', type: 'ovs', mtu: 1500, ethernet_mac_address: GUEST_MAC }],
+      networks: [{ id: 'network0', type: 'ipv4_dhcp', link: 'tap-e2e-port', network_id: 'e2e-network' }],
+      services: [],
+    },
   }, file)
   return file
 }
@@ -46,8 +57,8 @@ export interface PlainGuest {
 
 /**
  * Starts QEMU (TCG, pc) with `disks` on virtio (the first one boots), the
- * config drive as an IDE cdrom, and one user-mode NIC whose guest port 22 is
- * forwarded to 127.0.0.1:`sshPort`.
+ * config drive as an IDE cdrom, and one user-mode NIC (`GUEST_MAC`) whose
+ * guest port 22 is forwarded to 127.0.0.1:`sshPort`.
  */
 export function startGuest(options: { dir: string; name: string; disks: string[]; configDrive: string; sshPort: number; memoryMb?: number }): PlainGuest {
   const consoleFile = path.join(options.dir, `${options.name}.console.log`)
@@ -57,7 +68,7 @@ export function startGuest(options: { dir: string; name: string; disks: string[]
     args.push('-drive', `if=none,id=d${i},file=${disk},format=qcow2`, '-device', `virtio-blk-pci,drive=d${i}${i === 0 ? ',bootindex=0' : ''}`)
   })
   args.push('-drive', `if=none,id=cd,file=${options.configDrive},format=raw,readonly=on,media=cdrom`, '-device', 'ide-cd,bus=ide.1,drive=cd')
-  args.push('-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${options.sshPort}-:22`, '-device', 'virtio-net-pci,netdev=n0')
+  args.push('-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${options.sshPort}-:22`, '-device', `virtio-net-pci,netdev=n0,mac=${GUEST_MAC}`)
   const child = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })

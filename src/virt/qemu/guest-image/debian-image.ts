@@ -1,6 +1,7 @@
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { convertImage } from '../image-cache.js'
 import { runCommand } from '../run-command.js'
 import { buildBootDisk } from './boot-media.js'
@@ -15,11 +16,15 @@ const DISK_MIB = 1024
 /** What a Debian cloud image has besides the minimal apt system (as Debian's own cloud images, minus the docs). */
 export const DEBIAN_PACKAGES = [
   'linux-image-cloud-amd64', 'initramfs-tools', 'systemd-sysv', 'udev', 'cloud-init', 'cloud-guest-utils', 'openssh-server',
-  'ifupdown', 'isc-dhcp-client', 'sudo', 'netbase', 'ca-certificates', 'locales',
+  'ifupdown', 'isc-dhcp-client', 'dbus', 'sudo', 'netbase', 'ca-certificates', 'locales',
 ] as const
 
-/** cloud-init: read the config drive first (as on OpenStack), then the metadata service. */
-export const CLOUD_INIT_DATASOURCES = 'datasource_list: [ ConfigDrive, OpenStack, NoCloud, None ]\n'
+/**
+ * cloud-init: read the config drive first (as on OpenStack), then the
+ * metadata service; the locale glibc always has (cloud-init's default,
+ * en_US.UTF-8, is not generated in a fresh install and its locale module fails).
+ */
+export const CLOUD_INIT_CONFIG = 'datasource_list: [ ConfigDrive, OpenStack, NoCloud, None ]\nlocale: C.UTF-8\n'
 
 /** The Debian image `buildDebianImage` made. */
 export interface BuiltDebianImage {
@@ -56,7 +61,7 @@ export function debianBuildBlocker(): string | null {
 
 function cacheKey(sources: string[]): string {
   const hash = crypto.createHash('sha256')
-  hash.update(JSON.stringify({ DEBIAN_BUILDER_VERSION, SUITE, DEBIAN_PACKAGES, CLOUD_INIT_DATASOURCES, DISK_MIB }))
+  hash.update(JSON.stringify({ DEBIAN_BUILDER_VERSION, SUITE, DEBIAN_PACKAGES, CLOUD_INIT_CONFIG, DISK_MIB }))
   for (const file of sources) hash.update(fs.readFileSync(file))
   return hash.digest('hex').slice(0, 16)
 }
@@ -71,7 +76,8 @@ function finishTree(root: string, rootUuid: string): void {
   write('etc/hostname', 'debian\n')
   write('etc/hosts', '127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\nff02::1 ip6-allnodes\nff02::2 ip6-allrouters\n')
   write('etc/network/interfaces', '# cloud-init writes the NICs to interfaces.d\nsource /etc/network/interfaces.d/*\n\nauto lo\niface lo inet loopback\n')
-  write('etc/cloud/cloud.cfg.d/90-lifeboat-datasources.cfg', CLOUD_INIT_DATASOURCES)
+  write('etc/cloud/cloud.cfg.d/90-lifeboat.cfg', CLOUD_INIT_CONFIG)
+  write('etc/default/locale', 'LANG=C.UTF-8\n')
   // Each instance gets its own identity: cloud-init makes the SSH host keys, systemd the machine id.
   for (const name of fs.readdirSync(path.join(root, 'etc/ssh'))) if (name.startsWith('ssh_host_')) fs.rmSync(path.join(root, 'etc/ssh', name))
   write('etc/machine-id', '')
@@ -89,6 +95,48 @@ function treeKernel(root: string): { version: string; vmlinuz: string; initrd: s
   return { version, vmlinuz: path.join(root, 'boot', `vmlinuz-${version}`), initrd: path.join(root, 'boot', `initrd.img-${version}`) }
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * Runs `fn` holding `lockFile` (created exclusively, holding our pid); waits
+ * while another live process holds it (a CI job may prebuild the image in
+ * the background while the tests ask for it), takes over a dead one's.
+ */
+async function withLock<T>(lockFile: string, fn: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      fs.writeFileSync(lockFile, String(process.pid), { flag: 'wx' })
+      break
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    }
+    const holder = Number(fs.readFileSync(lockFile, { encoding: 'utf8', flag: 'a+' }).trim())
+    if (holder > 0 && !alive(holder)) fs.rmSync(lockFile, { force: true })
+    else await sleep(1000)
+  }
+  try {
+    return await fn()
+  } finally {
+    fs.rmSync(lockFile, { force: true })
+  }
+}
+
+/** The cached image of `key`, if it was built. */
+function cachedImage(key: string, target: string): BuiltDebianImage | null {
+  const manifest = path.join(target, 'manifest.json')
+  if (!fs.existsSync(manifest)) return null
+  const saved = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { kernel: string; virtualBytes: number }
+  const image = path.join(target, 'debian.qcow2')
+  return { key, dir: target, image, kernel: saved.kernel, fileBytes: fs.statSync(image).size, virtualBytes: saved.virtualBytes, buildMs: 0, cached: true }
+}
+
 /**
  * Builds a Debian bookworm cloud image (cloud-init with the config-drive
  * datasource, openssh-server, the cloud kernel) from Debian's packages with
@@ -97,7 +145,8 @@ function treeKernel(root: string): { version: string; vmlinuz: string; initrd: s
  * filesystem from it, syslinux boots from a FAT partition written with
  * mtools, sfdisk and dd assemble the disk (as the test images). Needs root
  * (mmdebstrap's chroot mode; CI runs as root). Takes about a minute or two,
- * most of it downloading and unpacking packages.
+ * most of it downloading and unpacking packages. One build at a time per
+ * image: a second caller waits for the first and gets its result.
  */
 export async function buildDebianImage(options: { dir: string; force?: boolean; log?: (line: string) => void }): Promise<BuiltDebianImage> {
   const blocker = debianBuildBlocker()
@@ -105,15 +154,24 @@ export async function buildDebianImage(options: { dir: string; force?: boolean; 
   const sources = hostAptSources()
   const key = cacheKey(sources)
   const target = path.join(options.dir, `debian-${key}`)
-  const manifest = path.join(target, 'manifest.json')
-  if (!options.force && fs.existsSync(manifest)) {
-    const saved = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { kernel: string; virtualBytes: number }
-    const image = path.join(target, 'debian.qcow2')
-    return { key, dir: target, image, kernel: saved.kernel, fileBytes: fs.statSync(image).size, virtualBytes: saved.virtualBytes, buildMs: 0, cached: true }
+  if (!options.force) {
+    const cached = cachedImage(key, target)
+    if (cached) return cached
   }
+  fs.mkdirSync(options.dir, { recursive: true })
+  const waited = Date.now()
+  return withLock(`${target}.lock`, async () => {
+    // Built by the holder we waited for (a forced build rebuilds only if nobody built meanwhile).
+    const cached = cachedImage(key, target)
+    if (cached && (!options.force || fs.statSync(path.join(target, 'manifest.json')).mtimeMs > waited)) return cached
+    return build(key, sources, target, options)
+  })
+}
+
+async function build(key: string, sources: string[], target: string, options: { dir: string; force?: boolean; log?: (line: string) => void }): Promise<BuiltDebianImage> {
+  const manifest = path.join(target, 'manifest.json')
   const started = Date.now()
   const log = options.log ?? (() => undefined)
-  fs.mkdirSync(options.dir, { recursive: true })
   const work = fs.mkdtempSync(path.join(options.dir, '.build-debian-'))
   try {
     const root = path.join(work, 'root')
