@@ -117,8 +117,16 @@ async function withLock<T>(lockFile: string, fn: () => Promise<T>): Promise<T> {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
     }
-    const holder = Number(fs.readFileSync(lockFile, { encoding: 'utf8', flag: 'a+' }).trim())
-    if (holder > 0 && !alive(holder)) fs.rmSync(lockFile, { force: true })
+    let holder: number
+    let age: number
+    try {
+      holder = Number(fs.readFileSync(lockFile, 'utf8').trim())
+      age = Date.now() - fs.statSync(lockFile).mtimeMs
+    } catch {
+      continue // released meanwhile
+    }
+    // A dead holder's lock (or one left empty by a crash between create and write) is taken over.
+    if ((holder > 0 && !alive(holder)) || (!(holder > 0) && age > 10_000)) fs.rmSync(lockFile, { force: true })
     else await sleep(1000)
   }
   try {
