@@ -11,7 +11,7 @@ import { skipUnless } from '../../helpers/tiers.js'
 import { waitUntil } from '../../helpers/wait-until.js'
 
 /** Debian packages the QEMU e2e tier needs. */
-export const QEMU_PACKAGES = 'apt-get install qemu-system-x86 qemu-utils busybox-static linux-image-cloud-amd64 linux-image-amd64 syslinux syslinux-common isolinux mtools dosfstools fdisk e2fsprogs xorriso cpio kmod'
+export const QEMU_PACKAGES = 'apt-get install qemu-system-x86 qemu-utils busybox-static linux-image-cloud-amd64 linux-image-amd64 syslinux syslinux-common isolinux mtools dosfstools fdisk e2fsprogs xorriso cpio kmod dropbear-bin openssh-client'
 
 /** The `skip` option of a QEMU e2e suite. */
 export function qemuSkip(): string | false {

@@ -63,12 +63,13 @@ async function ext4Partition(label: string, files: Record<string, string>, mib: 
 /**
  * A raw disk that SeaBIOS boots: syslinux's MBR, partition 1 a bootable FAT
  * with kernel and initramfs, optional partition 2 an ext4 filesystem with
- * `dataFiles` in its root. Built from plain files (sfdisk, dd, mtools).
+ * `data.files` in its root (or the ready filesystem image `data.image` of
+ * `data.mib` MiB). Built from plain files (sfdisk, dd, mtools).
  */
-export async function buildBootDisk(payload: BootPayload, workDir: string, outFile: string, data?: { label: string; mib: number; files: Record<string, string> }): Promise<string> {
+export async function buildBootDisk(payload: BootPayload, workDir: string, outFile: string, data?: { label: string; mib: number; files?: Record<string, string>; image?: string }): Promise<string> {
   fs.mkdirSync(workDir, { recursive: true })
   const boot = await fatBootPartition(payload, workDir)
-  const dataFile = data ? await ext4Partition(data.label, data.files, data.mib, workDir) : null
+  const dataFile = data ? data.image ?? await ext4Partition(data.label, data.files ?? {}, data.mib, workDir) : null
   const totalMib = 1 + boot.mib + (data?.mib ?? 0)
   fs.rmSync(outFile, { force: true })
   fs.writeFileSync(outFile, '')

@@ -5,10 +5,11 @@ import { convertImage } from '../image-cache.js'
 import { buildBootDisk, buildBootIso, type BootPayload } from './boot-media.js'
 import { buildInitramfs } from './initramfs.js'
 import { INIT_SCRIPT } from './init-script.js'
+import { PUBLIC_KEYS_AWK, SSH_SERVER_BINARIES, UDHCPC_SCRIPT } from './guest-ssh.js'
 import { findHostKernels, GUEST_MODULES, type HostKernel } from './kernels.js'
 
 /** Bump when the images change in a way the inputs below don't show. */
-const BUILDER_VERSION = 1
+const BUILDER_VERSION = 2
 
 /** The images `buildImages` made, and what they can do. */
 export interface BuiltImages {
@@ -49,6 +50,9 @@ function cacheKey(fast: HostKernel, generic: HostKernel): string {
   hash.update(INIT_SCRIPT)
   // The module list is an input too: a module added (virtio_net) must rebuild the images.
   hash.update(JSON.stringify(GUEST_MODULES))
+  hash.update(UDHCPC_SCRIPT)
+  hash.update(PUBLIC_KEYS_AWK)
+  for (const binary of SSH_SERVER_BINARIES) hash.update(`${binary}:${fs.statSync(binary).size}:${fs.statSync(binary).mtimeMs}`)
   return hash.digest('hex').slice(0, 16)
 }
 
@@ -65,7 +69,8 @@ export function missingBuildTool(): string | null {
   const tools: Array<[string, string]> = [['/bin/busybox', 'busybox-static'], ['/usr/lib/syslinux/mbr/mbr.bin', 'syslinux-common'],
     ['/usr/lib/ISOLINUX/isolinux.bin', 'isolinux'], ['/usr/bin/mcopy', 'mtools'], ['/usr/sbin/mkfs.vfat', 'dosfstools'],
     ['/usr/sbin/sfdisk', 'fdisk'], ['/usr/sbin/mkfs.ext4', 'e2fsprogs'], ['/usr/bin/xorriso', 'xorriso'], ['/usr/bin/syslinux', 'syslinux'],
-    ['/usr/bin/cpio', 'cpio'], ['/usr/bin/qemu-img', 'qemu-utils']]
+    ['/usr/bin/cpio', 'cpio'], ['/usr/bin/qemu-img', 'qemu-utils'],
+    ['/usr/sbin/dropbear', 'dropbear-bin'], ['/usr/bin/dropbearkey', 'dropbear-bin']]
   for (const [file, pkg] of tools) if (!fs.existsSync(file)) return `${file} (apt-get install ${pkg})`
   const kernels = findHostKernels()
   if (!kernels.cloud && !kernels.generic) return 'a Debian kernel in /boot (apt-get install linux-image-cloud-amd64)'

@@ -1,3 +1,5 @@
+import { GUEST_SSH_FUNCTIONS } from './guest-ssh.js'
+
 /**
  * The `/init` of the test guest and rescue images (busybox sh). Kernel
  * parameters choose its behaviour:
@@ -12,6 +14,10 @@
  * `LB-MARKER-BOOTED role=… kernel=…`, `LB-DISK <name> size=<sectors> ro=<0|1> path=<sysfs>`,
  * `LB-FS <dev> type=… label=…`, `LB-FILE <dev> <file> <first line>`,
  * `LB-USERDATA start|rc=N`, `LB-MARKER-DONE role=…`, `LB-POWERDOWN`.
+ *
+ * Networking and SSH (guest-ssh.ts): after the disks are listed, DHCP on
+ * every NIC, the config drive's `public_keys` for root, dropbear on port 22
+ * (`lifeboat-guest: …` lines); `/run/lifeboat-role` holds the role.
  *
  * Power button: busybox acpid never ran its handler on this kernel, so the
  * init watches the "Power Button" input device itself (`button` + `evdev`
@@ -97,6 +103,13 @@ for block in /sys/block/*; do
     done
   done
 done
+
+# Networking and SSH (guest-ssh.ts)
+${GUEST_SSH_FUNCTIONS}
+echo "$ROLE" > /run/lifeboat-role
+lb_net_up
+lb_install_keys
+lb_ssh_up
 
 CONFIG_DEV="$(findfs LABEL=config-2 2>/dev/null)"
 if [ -n "$CONFIG_DEV" ]; then

@@ -3,6 +3,7 @@ import path from 'node:path'
 import { runCommand } from '../run-command.js'
 import { GUEST_MODULES, type HostKernel } from './kernels.js'
 import { INIT_SCRIPT } from './init-script.js'
+import { GUEST_ACCOUNT_FILES, GUEST_SSH_PATHS, PUBLIC_KEYS_AWK, SSH_SERVER_BINARIES, UDHCPC_SCRIPT } from './guest-ssh.js'
 
 const BUSYBOX = '/bin/busybox'
 
@@ -23,9 +24,40 @@ export async function resolveModules(kernel: HostKernel, modules: readonly strin
   return ordered
 }
 
+/** The shared libraries `binary` loads, as `ldd` resolves them on this host (the loader included). */
+export async function sharedLibraries(binary: string): Promise<string[]> {
+  const { stdout } = await runCommand('ldd', [binary])
+  const libs: string[] = []
+  for (const line of stdout.split('\n')) {
+    const match = /=>\s*(\/\S+)/.exec(line) ?? /^\s*(\/\S+)\s+\(/.exec(line)
+    if (match) libs.push(match[1]!)
+  }
+  return libs
+}
+
+/** Copies the SSH server, its libraries (at their host paths), its scripts and account files into `root`. */
+async function addSshServer(root: string): Promise<void> {
+  const files = new Set<string>()
+  for (const binary of SSH_SERVER_BINARIES) {
+    files.add(binary)
+    for (const lib of await sharedLibraries(binary)) files.add(lib)
+  }
+  for (const file of files) {
+    const target = path.join(root, file)
+    fs.mkdirSync(path.dirname(target), { recursive: true })
+    fs.copyFileSync(file, target) // follows symlinks: the image gets the files themselves
+    fs.chmodSync(target, 0o755)
+  }
+  fs.writeFileSync(path.join(root, GUEST_SSH_PATHS.udhcpcScript), UDHCPC_SCRIPT, { mode: 0o755 })
+  fs.writeFileSync(path.join(root, GUEST_SSH_PATHS.publicKeysAwk), PUBLIC_KEYS_AWK)
+  for (const [file, content] of Object.entries(GUEST_ACCOUNT_FILES)) {
+    fs.writeFileSync(path.join(root, file), content, { mode: file === 'etc/shadow' ? 0o600 : 0o644 })
+  }
+}
+
 /**
- * Builds a gzip'd newc initramfs with static busybox, the modules and the
- * Lifeboat `/init`, without root and without mounts. Returns `outFile`.
+ * Builds a gzip'd newc initramfs with static busybox, the modules, the
+ * SSH server (dropbear and its libraries) and the Lifeboat `/init`, without root and without mounts. Returns `outFile`.
  */
 export async function buildInitramfs(kernel: HostKernel, workDir: string, outFile: string): Promise<string> {
   const root = path.join(workDir, `initramfs-${kernel.flavour}`)
@@ -34,6 +66,7 @@ export async function buildInitramfs(kernel: HostKernel, workDir: string, outFil
   fs.copyFileSync(BUSYBOX, path.join(root, 'bin/busybox'))
   fs.chmodSync(path.join(root, 'bin/busybox'), 0o755)
   fs.writeFileSync(path.join(root, 'init'), INIT_SCRIPT, { mode: 0o755 })
+  await addSshServer(root)
   const inImage: string[] = []
   for (const file of await resolveModules(kernel)) {
     const target = `/lib/modules/${path.basename(file)}`

@@ -23,11 +23,11 @@ export function findHostKernels(bootDir = '/boot', modulesDir = '/lib/modules'):
   return { cloud: found.find((k) => k.flavour === 'cloud') ?? null, generic: found.find((k) => k.flavour === 'generic') ?? null }
 }
 
-/** Modules the images load, in order (ext4 soft-depends on crc32c; vfat mounts need the code pages). */
+/** Modules the images load, in order (ext4 soft-depends on crc32c; vfat mounts need the code pages; udhcpc needs packet sockets). */
 export const GUEST_MODULES = [
   'virtio_pci', 'virtio_blk', 'virtio_scsi', 'scsi_mod', 'sd_mod', 'sr_mod', 'ata_piix', 'ata_generic', 'ahci',
   'xhci_pci', 'ehci_pci', 'uhci_hcd', 'usb_storage', 'uas', 'floppy',
   'crc32c_generic', 'ext4', 'isofs', 'vfat', 'nls_cp437', 'nls_ascii', 'nls_utf8', 'button', 'evdev',
-  // The NICs (user-mode networking, issue 13).
-  'virtio_net',
+  // The NICs (user-mode networking, issue 13); af_packet for the DHCP client.
+  'virtio_net', 'af_packet',
 ] as const

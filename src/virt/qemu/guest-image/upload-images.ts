@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import YAML from 'yaml'
 import type { BuiltImages } from './build-images.js'
+import type { BuiltDebianImage } from './debian-image.js'
 import { keystoneLogin } from '../../../util/keystone-login.js'
 
 /** Password credentials for Keystone v3. */
@@ -93,6 +94,14 @@ export function uploadPlan(images: BuiltImages): UploadItem[] {
     { name: 'lifeboat-rescue-cdrom', file: images.rescueIso, diskFormat: 'iso', properties: { ...common, hw_rescue_device: 'cdrom', hw_rescue_bus: 'scsi' } },
     { name: 'lifeboat-rescue-usb', file: images.rescueDiskAllBuses, diskFormat: 'qcow2', properties: { ...common, hw_rescue_device: 'disk', hw_rescue_bus: 'usb' } },
   ]
+}
+
+/** The Debian cloud image as `lifeboat images build --debian --upload` puts it into the image service (log in as `debian`). */
+export function debianUploadItem(image: BuiltDebianImage): UploadItem {
+  return {
+    name: 'lifeboat-debian', file: image.image, diskFormat: 'qcow2',
+    properties: { lifeboat_build: image.key, os_distro: 'debian', os_version: '12', os_admin_user: 'debian', os_shutdown_timeout: '60' },
+  }
 }
 
 async function glance(session: { token: string; imageUrl: string }, method: string, route: string, body?: unknown, contentType = 'application/json'): Promise<Response> {
