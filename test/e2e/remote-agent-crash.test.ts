@@ -195,7 +195,7 @@ async function settled(cloud: Cloud, timeoutMs: number): Promise<void> {
   }, { timeoutMs, intervalMs: 250, what: () => `not settled: ${last}` })
 }
 
-function summary(results: Array<{ action: string; inFlight: boolean; outcome: string }>): string {
+function summary(results: Array<{ action: string; inFlight: boolean; outcome: string; before: string; status: string }>): string {
   const killed = results.filter((r) => r.inFlight).length
   const counts = results.reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.outcome]: (acc[r.outcome] ?? 0) + 1 }), {})
   return `${results.length} tasks, ${killed} in flight at the kill; outcomes ${JSON.stringify(counts)}: ${results.map((r) => `${r.action}${r.inFlight ? '*' : ''}=${r.outcome} (${r.before} -> ${r.status})`).join(' ')}`
