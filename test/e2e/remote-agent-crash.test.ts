@@ -11,7 +11,7 @@ import { POSTGRES_AVAILABLE, createTestDatabase } from '../helpers/postgres.js'
 import { waitUntil } from '../helpers/wait-until.js'
 
 /** Short thresholds (config file knobs), so that expiry and "down" happen within the test. */
-const LEASE_SECONDS = 6
+const LEASE_SECONDS = 10
 const SERVICE_DOWN_SECONDS = 6
 /** The fake driver's delay per operation: long enough that tasks are in flight when a process dies. */
 const SLOW_MS = 2500
@@ -258,22 +258,30 @@ for (const backend of backends) {
       servers = servers.slice(1)
     })
 
-    test('control plane killed while the agent holds leases: the agent reconnects, every task reports its end', async (t) => {
-      await cloud.startAgent(SLOW_MS)
-      await waitUntil(async () => (await cloud.service()).state === 'up', { timeoutMs: SLACK_MS, intervalMs: 250, what: 'the host never came back up' })
-      const plan = await Promise.all(servers.map(async (server, i) => ({ server: server as string | null, action: actionFor((await cloud.server(server)).status, i) })))
-      const driven = await drive(cloud, [...plan, { server: null, action: 'create' }])
-      await killHard(cloud.control!.child)
-      // Down for longer than a lease: every lease the agent holds has expired by the clock when the control plane returns.
-      await sleep(LEASE_SECONDS * 1000 + 1000)
-      await cloud.startControl()
-      await settled(cloud, LEASE_SECONDS * 1000 + SLACK_MS)
-      const results = await outcomes(cloud, driven)
-      t.diagnostic(summary(results))
-      for (const r of results) assert.equal(r.outcome, 'done', `${r.action} of ${r.server}: ${r.status}`)
-      // Up again with the agent's next heartbeat (its results may arrive first).
-      await waitUntil(async () => (await cloud.service()).state === 'up', { timeoutMs: SLACK_MS, intervalMs: 250, what: 'the host did not show up again' })
-      assert.equal(cloud.agent!.child.exitCode, null, 'the agent kept running')
-    })
+    // Down for less than a lease (the agent's results meet a closed port; its leases still run), then for more
+    // (every lease it holds has expired by the clock when the control plane returns).
+    for (const [downMs, how] of [[3000, 'shorter'], [LEASE_SECONDS * 1000 + 1000, 'longer']] as const) {
+      test(`control plane killed while the agent holds leases, down ${how} than a lease: the agent reconnects, every task reports its end, once`, async (t) => {
+        if (!cloud.agent) await cloud.startAgent(SLOW_MS)
+        await waitUntil(async () => (await cloud.service()).state === 'up', { timeoutMs: SLACK_MS, intervalMs: 250, what: 'the host is not up' })
+        const plan = await Promise.all(servers.map(async (server, i) => ({ server: server as string | null, action: actionFor((await cloud.server(server)).status, i) })))
+        const driven = await drive(cloud, [...plan, { server: null, action: 'create' }])
+        await killHard(cloud.control!.child)
+        await sleep(downMs)
+        await cloud.startControl()
+        await settled(cloud, LEASE_SECONDS * 1000 + SLACK_MS)
+        const results = await outcomes(cloud, driven)
+        t.diagnostic(summary(results))
+        for (const r of results) {
+          assert.equal(r.outcome, 'done', `${r.action} of ${r.server}: ${r.status}`)
+          const runs = ((await cloud.lastAction(r.server))?.events ?? []).filter((e: any) => e.event.startsWith('compute_'))
+          assert.equal(runs.length, 1, `the ${r.action} of ${r.server} ran once: ${JSON.stringify(runs)}`)
+        }
+        servers = results.map((r) => r.server)
+        // Up again with the agent's next heartbeat (its results may arrive first).
+        await waitUntil(async () => (await cloud.service()).state === 'up', { timeoutMs: SLACK_MS, intervalMs: 250, what: 'the host did not show up again' })
+        assert.equal(cloud.agent!.child.exitCode, null, 'the agent kept running')
+      })
+    }
   })
 }
