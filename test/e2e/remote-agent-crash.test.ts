@@ -128,7 +128,7 @@ class Cloud {
   }
 }
 
-/** The action a server in `status` gets (varied by its position), or a new server when `id` is null. */
+/** The action a server in `status` gets (an ACTIVE one by its position). */
 function actionFor(status: string, index: number): string {
   if (status === 'RESCUE') return 'unrescue'
   if (status === 'SHUTOFF') return 'os-start'
@@ -201,6 +201,12 @@ function summary(results: Array<{ action: string; inFlight: boolean; outcome: st
   return `${results.length} tasks, ${killed} in flight at the kill; outcomes ${JSON.stringify(counts)}: ${results.map((r) => `${r.action}${r.inFlight ? '*' : ''}=${r.outcome} (${r.before} -> ${r.status})`).join(' ')}`
 }
 
+/**
+ * `lifeboat control` and a separate `lifeboat agent` (fake driver, slowed down), on SQLite and on PostgreSQL
+ * when one answers. Tasks (boot, rescue, unrescue, stop, start, reboot, delete) are driven until the agent runs
+ * them, then a process is killed -9: the agent (restarted, then not), and the control plane (for less and for
+ * more than a lease). Each phase reports its figures (tasks in flight at the kill, outcomes) as a diagnostic.
+ */
 const backends = [{ name: 'SQLite', postgres: false }, ...(POSTGRES_AVAILABLE ? [{ name: 'PostgreSQL', postgres: true }] : [])]
 
 for (const backend of backends) {
