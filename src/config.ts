@@ -30,6 +30,8 @@ export interface ComputeConfig {
   shutdownTimeoutSeconds: number
   /** Image used for rescue when neither the request nor the server names one. */
   defaultRescueImage: string
+  /** Nova's `service_down_time` in seconds: a compute host not heard from for this long is down. */
+  serviceDownSeconds: number
 }
 
 export interface AgentConfig {
@@ -97,6 +99,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
       rescueTimeoutSeconds: envNumber(env, 'LIFEBOAT_RESCUE_TIMEOUT'),
       shutdownTimeoutSeconds: envNumber(env, 'LIFEBOAT_SHUTDOWN_TIMEOUT'),
       defaultRescueImage: envString(env, 'LIFEBOAT_DEFAULT_RESCUE_IMAGE'),
+      serviceDownSeconds: envNumber(env, 'LIFEBOAT_SERVICE_DOWN_TIME'),
     },
     agent: {
       driver: envString(env, 'LIFEBOAT_DRIVER') as DriverChoice | undefined,
@@ -148,6 +151,7 @@ export function loadConfig(...layers: ConfigInput[]): LifeboatConfig {
       rescueTimeoutSeconds: compute.rescueTimeoutSeconds ?? 0,
       shutdownTimeoutSeconds: compute.shutdownTimeoutSeconds ?? 60,
       defaultRescueImage: compute.defaultRescueImage ?? '',
+      serviceDownSeconds: compute.serviceDownSeconds ?? 60,
     },
     agent: {
       driver,

@@ -54,35 +54,42 @@ export async function startComputeAgent(options: ComputeAgentOptions): Promise<C
   await driver.init()
   const hostInfo = await driver.hostInfo()
   const domains = (await driver.listDomains()).map((d) => ({ instanceId: d.instanceId, powerState: d.powerState, rescued: d.rescued }))
-  await api.register({ host: options.host, session, driver: driver.name, hostInfo, traits: capabilityTraits(driver.capabilities), domains })
+  const registered = await api.register({ host: options.host, session, driver: driver.name, hostInfo, traits: capabilityTraits(driver.capabilities), domains })
   log.info({ host: options.host, driver: driver.name, acceleration: hostInfo.acceleration }, `compute agent ${options.host} registered (driver ${driver.name}, acceleration ${hostInfo.acceleration})`)
 
+  const abort = new AbortController()
   const ctx: ManagerContext = {
     api, driver, images: new ImageFiles(api, path.join(options.stateDir, 'image-cache')), session, workDir: path.join(options.stateDir, 'work'),
-    host: options.host, log: withBindings(options.log, { component: 'compute-manager' }),
+    host: options.host, log: withBindings(options.log, { component: 'compute-manager' }), stopping: abort.signal,
   }
-  const abort = new AbortController()
   let stopped = false
-  const inFlight = new Set<Promise<void>>()
+  /** task id → its run: a task leased again while it runs (its lease expired while the control plane was away) runs once. */
+  const inFlight = new Map<string, Promise<void>>()
   const concurrency = options.concurrency ?? 4
 
+  // Heartbeats renew the leases: several per lease period, so one lost heartbeat never costs a lease.
+  const heartbeatSeconds = Math.min(options.heartbeatSeconds ?? 10, Math.max(1, registered.leaseSeconds / 3))
   const heartbeat = setInterval(() => {
     void api.heartbeat(session).catch((error: unknown) => log.warn({ err: error }, 'heartbeat failed'))
-  }, (options.heartbeatSeconds ?? 10) * 1000)
+  }, heartbeatSeconds * 1000)
   heartbeat.unref()
 
   const loop = (async () => {
     while (!stopped) {
       try {
         if (inFlight.size >= concurrency) {
-          await Promise.race(inFlight)
+          await Promise.race(inFlight.values())
           continue
         }
         const tasks = await api.lease(session, concurrency - inFlight.size, LEASE_WAIT_MS, abort.signal)
         for (const task of tasks) {
+          if (inFlight.has(task.id)) {
+            log.warn({ task: task.id, server: task.instanceUuid }, `task ${task.task.kind} of server ${task.instanceUuid} was leased again while it runs here: the run under way reports it`)
+            continue
+          }
           const running = runTask(ctx, task).catch((error: unknown) => log.error({ err: error, task: task.id }, 'task report failed'))
-          inFlight.add(running)
-          void running.finally(() => inFlight.delete(running))
+          inFlight.set(task.id, running)
+          void running.finally(() => inFlight.delete(task.id))
         }
       } catch (error) {
         if (stopped) break
@@ -99,7 +106,7 @@ export async function startComputeAgent(options: ComputeAgentOptions): Promise<C
       clearInterval(heartbeat)
       abort.abort()
       await loop.catch((error: unknown) => log.warn({ err: error }, 'the lease loop failed while stopping'))
-      await Promise.allSettled(inFlight)
+      await Promise.allSettled(inFlight.values())
     },
   }
 }

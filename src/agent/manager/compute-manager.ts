@@ -10,6 +10,7 @@ import { TaskEventStream } from '../task-event-stream.js'
 import { rescueInstance, unrescueInstance } from './rescue-instance.js'
 import { describeFailure, taskFailureMessage } from './task-failures.js'
 import { AgentErrorCode } from '../error-codes.js'
+import { deliverReport } from './deliver-report.js'
 
 /** Image disks of a spec pointed at local files (downloaded when the filesystem is not shared). */
 async function localizeSpec(ctx: ManagerContext, spec: InstanceSpec): Promise<InstanceSpec> {
@@ -124,5 +125,5 @@ export async function runTask(base: ManagerContext, task: AgentTask): Promise<vo
       .catch((stateError: unknown) => ctx.log.warn({ err: stateError, task: task.id, server: task.instanceUuid }, 'the power state after a failed task could not be read'))
     report = { ok: false, error: taskFailureMessage(task.task.kind, failure), code: failure.code, detail: failure.detail, powerState: powerState ?? undefined }
   }
-  await ctx.api.finish(task.id, { session: ctx.session, report, events: await ctx.events.drain() })
+  await deliverReport(ctx, task, { session: ctx.session, report, events: await ctx.events.drain() })
 }

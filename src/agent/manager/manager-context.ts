@@ -17,6 +17,8 @@ export interface ManagerContext {
   host: string
   /** The manager's log (component compute-manager). */
   log: AgentLog
+  /** Aborted when the agent stops: a result still waiting for the control plane is given up then. */
+  stopping?: AbortSignal
 }
 
 /** What the manager works with while it runs one task. */

@@ -29,6 +29,8 @@ export class AgentGateway {
   readonly #tasks: TaskQueue
   /** host → credential hash as last read, and when: saves a query on every agent call. */
   readonly #credentialHashes = new Map<string, { hash: string; readAt: number }>()
+  /** When this control plane started: no host counts as silent before a lease period has passed since. */
+  readonly #startedAt = Date.now()
 
   constructor(deps: AgentGatewayDeps, tasks: TaskQueue) {
     this.#deps = deps
@@ -221,20 +223,63 @@ export class AgentGateway {
     await this.#deps.db.updateTable('instances').set(set).where('uuid', '=', instanceUuid).where('task_state', 'is', null).execute()
   }
 
-  /** Periodic: requeue expired leases; fail tasks that ran out of attempts, cleanly. */
+  /** At start: leases get one more lease period (no agent could heartbeat to a stopped control plane; they reconnect). */
+  async resumeLeases(): Promise<void> {
+    const count = await this.#tasks.extendAllLeases(this.#deps.config.agent.leaseSeconds)
+    if (count > 0) this.#deps.log.info({ tasks: count }, `${count} tasks were leased when the control plane stopped: their agents have one lease period to report`)
+  }
+
+  /**
+   * Hosts whose agent has not been heard from for a lease period (counted
+   * from this process's start at the earliest: while it was down no agent
+   * could reach it).
+   */
+  async #silentHosts(): Promise<Set<string>> {
+    const leaseMs = this.#deps.config.agent.leaseSeconds * 1000
+    const now = Date.now()
+    if (now - this.#startedAt < leaseMs) return new Set()
+    const rows = await this.#deps.db.selectFrom('compute_services').select(['host', 'last_seen_at']).execute()
+    return new Set(rows.filter((r) => !r.last_seen_at || now - Date.parse(r.last_seen_at) > leaseMs).map((r) => r.host))
+  }
+
+  /**
+   * Periodic: requeue expired leases; fail cleanly the tasks that ran out of
+   * attempts, and those of a host whose agent is gone — leased when it died,
+   * or queued for it for a lease period since. Nothing waits in a task state
+   * for an agent that may never come back; one that does finds the servers
+   * in their last state and takes new work.
+   */
   async expireLeases(): Promise<void> {
-    for (const task of await this.#tasks.expireLeases()) {
-      const after: AfterCommit = []
-      await this.#deps.db.transaction().execute(async (trx) => {
-        await this.#tasks.abandon(trx, task.id, 'the agent did not finish the task in time')
-        const instance = await trx.selectFrom('instances').selectAll().where('uuid', '=', task.instanceUuid).executeTakeFirst()
-        if (instance) await applyTaskResult(trx, this.#deps, instance, task.task, task.actionId, { ok: false, error: 'The compute agent did not finish the task in time.' }, after)
-      })
-      for (const step of after) await step()
-      this.#tasks.announceFinished(task.id)
-      // The agent never logs the end of such a task: the control plane does.
-      this.#deps.log.warn({ task: task.id, kind: task.task.kind, server: task.instanceUuid, host: task.host, attempts: task.attempts, outcome: 'failed' },
-        `task ${task.task.kind} of server ${task.instanceUuid} failed: its agent did not finish it in time (${task.attempts} attempts)`)
+    const silent = await this.#silentHosts()
+    const leaseSeconds = this.#deps.config.agent.leaseSeconds
+    for (const task of await this.#tasks.expireLeases(silent)) {
+      await this.#failStranded(task, task.hostDown ? 'host down' : 'attempts')
     }
+    const before = new Date(Date.now() - leaseSeconds * 1000).toISOString()
+    for (const task of await this.#tasks.queuedOn([...silent], before)) await this.#failStranded(task, 'host down')
+  }
+
+  /**
+   * Ends a task no agent will finish, in one transaction with its instance:
+   * as a failed result, or, for a `destroy` on a host that is down, as Nova's
+   * local delete (the server is deleted in the database; its host is gone).
+   */
+  async #failStranded(task: LeasedTask, why: 'attempts' | 'host down'): Promise<void> {
+    const after: AfterCommit = []
+    const error = why === 'host down' ? 'The compute host of the server is down.' : 'The compute agent did not finish the task in time.'
+    const localDelete = why === 'host down' && task.task.kind === 'destroy'
+    await this.#deps.db.transaction().execute(async (trx) => {
+      await this.#tasks.abandon(trx, task.id, why === 'host down' ? 'its compute host is down' : 'the agent did not finish the task in time')
+      const instance = await trx.selectFrom('instances').selectAll().where('uuid', '=', task.instanceUuid).executeTakeFirst()
+      const report = localDelete ? { ok: true, powerState: PowerState.NOSTATE } : { ok: false, error }
+      if (instance) await applyTaskResult(trx, this.#deps, instance, task.task, task.actionId, report, after)
+    })
+    for (const step of after) await step()
+    this.#tasks.announceFinished(task.id)
+    // The agent never logs the end of such a task: the control plane does.
+    const fields = { task: task.id, kind: task.task.kind, server: task.instanceUuid, host: task.host, attempts: task.attempts, outcome: localDelete ? 'deleted locally' : 'failed' }
+    if (localDelete) this.#deps.log.warn(fields, `server ${task.instanceUuid} deleted in the database only: its host ${task.host} is down (no agent heard from for a lease period)`)
+    else if (why === 'host down') this.#deps.log.warn(fields, `task ${task.task.kind} of server ${task.instanceUuid} failed: its host ${task.host} is down (no agent heard from for a lease period)`)
+    else this.#deps.log.warn(fields, `task ${task.task.kind} of server ${task.instanceUuid} failed: its agent did not finish it in time (${task.attempts} attempts)`)
   }
 }

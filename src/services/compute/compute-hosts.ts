@@ -8,9 +8,10 @@ import { InvalidRequest, NotFound } from '../errors.js'
 import { nowIso } from '../time.js'
 
 /**
- * Nova's `service_down_time`: a service not heard from for this long is down.
- * The one rule for "up": `os-services`, `os-hypervisors`, zones and a
- * server's `host_status` all read it through `serviceIsUp`.
+ * Nova's `service_down_time` default: a service not heard from for this long
+ * is down (`compute.serviceDownSeconds` sets it). The one rule for "up":
+ * `os-services`, `os-hypervisors`, zones and a server's `host_status` all read
+ * it through `serviceIsUp`.
  */
 export const SERVICE_DOWN_SECONDS = 60
 
@@ -22,7 +23,7 @@ export interface ComputeHost {
   row: ComputeServicesTable
   /** Nova's integer id (before 2.53): the row's 1-based rank by creation. */
   legacyId: number
-  /** Heartbeat within SERVICE_DOWN_SECONDS and not forced down. */
+  /** Heartbeat within the service down time and not forced down. */
   up: boolean
 }
 
@@ -45,24 +46,24 @@ export interface HostUsage {
 }
 
 /** True when the service heart-beat recently and is not forced down (servicegroup's DB driver). */
-export function serviceIsUp(row: Pick<ComputeServicesTable, 'forced_down' | 'last_seen_at'>, now = Date.now()): boolean {
+export function serviceIsUp(row: Pick<ComputeServicesTable, 'forced_down' | 'last_seen_at'>, now = Date.now(), downSeconds = SERVICE_DOWN_SECONDS): boolean {
   if (row.forced_down) return false
   if (!row.last_seen_at) return false
-  return now - Date.parse(row.last_seen_at) <= SERVICE_DOWN_SECONDS * 1000
+  return now - Date.parse(row.last_seen_at) <= downSeconds * 1000
 }
 
 /** Every compute service, oldest first, optionally filtered like `GET /os-services?host=&binary=`. */
-export async function listComputeHosts(db: Kysely<Database>, filter: { host?: string; binary?: string } = {}): Promise<ComputeHost[]> {
+export async function listComputeHosts(db: Kysely<Database>, filter: { host?: string; binary?: string } = {}, downSeconds = SERVICE_DOWN_SECONDS): Promise<ComputeHost[]> {
   const rows = await db.selectFrom('compute_services').selectAll().orderBy('created_at').orderBy('id').execute()
   const now = Date.now()
   return rows
-    .map((row, index) => ({ row, legacyId: index + 1, up: serviceIsUp(row, now) }))
+    .map((row, index) => ({ row, legacyId: index + 1, up: serviceIsUp(row, now, downSeconds) }))
     .filter((h) => (!filter.host || h.row.host === filter.host) && (!filter.binary || h.row.binary === filter.binary))
 }
 
 /** One compute service by its uuid (2.53+) or its legacy integer id; NotFound otherwise. */
-export async function findComputeHost(db: Kysely<Database>, id: string, byUuid: boolean): Promise<ComputeHost | undefined> {
-  return (await listComputeHosts(db)).find((h) => (byUuid ? h.row.id === id : String(h.legacyId) === id))
+export async function findComputeHost(db: Kysely<Database>, id: string, byUuid: boolean, downSeconds = SERVICE_DOWN_SECONDS): Promise<ComputeHost | undefined> {
+  return (await listComputeHosts(db, {}, downSeconds)).find((h) => (byUuid ? h.row.id === id : String(h.legacyId) === id))
 }
 
 /** The resources the live instances on each host use (root + ephemeral disk, as Nova's resource tracker counts). */
@@ -90,7 +91,7 @@ export interface ServiceChange {
 }
 
 /** Admin: enables/disables a compute service or forces it down; only nova-compute services. */
-export async function updateComputeHost(db: Kysely<Database>, auth: AuthContext, host: ComputeHost, change: ServiceChange): Promise<ComputeHost> {
+export async function updateComputeHost(db: Kysely<Database>, auth: AuthContext, host: ComputeHost, change: ServiceChange, downSeconds = SERVICE_DOWN_SECONDS): Promise<ComputeHost> {
   authorize(auth, 'os_compute_api:os-services:update', 'admin')
   if (host.row.binary !== 'nova-compute') {
     throw new InvalidRequest(`Updating a ${host.row.binary} service is not supported. Only nova-compute services can be updated.`)
@@ -109,17 +110,17 @@ export async function updateComputeHost(db: Kysely<Database>, auth: AuthContext,
     throw new InvalidRequest("No updates were requested. Fields 'status' or 'forced_down' should be specified.")
   }
   await db.updateTable('compute_services').set(set).where('id', '=', host.row.id).execute()
-  const updated = await findComputeHost(db, host.row.id, true)
+  const updated = await findComputeHost(db, host.row.id, true, downSeconds)
   if (!updated) throw new NotFound(`Service ${host.row.id} could not be found.`)
   return updated
 }
 
 /** Admin: the legacy `PUT /os-services/{enable|disable|disable-log-reason|force-down}` by host and binary. */
-export async function findByHostAndBinary(db: Kysely<Database>, host: string, binary: string): Promise<ComputeHost> {
+export async function findByHostAndBinary(db: Kysely<Database>, host: string, binary: string, downSeconds = SERVICE_DOWN_SECONDS): Promise<ComputeHost> {
   if (binary !== 'nova-compute') {
     throw new InvalidRequest(`Updating a ${binary} service is not supported. Only nova-compute services can be updated.`)
   }
-  const found = (await listComputeHosts(db, { host, binary }))[0]
+  const found = (await listComputeHosts(db, { host, binary }, downSeconds))[0]
   if (!found) throw new NotFound(`Could not find binary ${binary} on host ${host}.`)
   return found
 }
@@ -130,29 +131,32 @@ export async function findByHostAndBinary(db: Kysely<Database>, host: string, bi
  */
 export class ComputeHostService {
   readonly #deps: Store
+  readonly #downSeconds: number
 
-  constructor(deps: Store) {
+  /** `downSeconds`: Nova's `service_down_time` (`compute.serviceDownSeconds`). */
+  constructor(deps: Store, downSeconds = SERVICE_DOWN_SECONDS) {
     this.#deps = deps
+    this.#downSeconds = downSeconds
   }
 
   /** Every compute service, oldest first, optionally filtered by host and binary. */
   list(filter: { host?: string; binary?: string } = {}): Promise<ComputeHost[]> {
-    return listComputeHosts(this.#deps.db, filter)
+    return listComputeHosts(this.#deps.db, filter, this.#downSeconds)
   }
 
   /** One compute service by its uuid (2.53+) or its legacy integer id; undefined otherwise. */
   find(id: string, byUuid: boolean): Promise<ComputeHost | undefined> {
-    return findComputeHost(this.#deps.db, id, byUuid)
+    return findComputeHost(this.#deps.db, id, byUuid, this.#downSeconds)
   }
 
   /** See `findByHostAndBinary`. */
   findByHostAndBinary(host: string, binary: string): Promise<ComputeHost> {
-    return findByHostAndBinary(this.#deps.db, host, binary)
+    return findByHostAndBinary(this.#deps.db, host, binary, this.#downSeconds)
   }
 
   /** See `updateComputeHost`. */
   update(auth: AuthContext, host: ComputeHost, change: ServiceChange): Promise<ComputeHost> {
-    return updateComputeHost(this.#deps.db, auth, host, change)
+    return updateComputeHost(this.#deps.db, auth, host, change, this.#downSeconds)
   }
 
   /** What the live instances on each host use. */
@@ -176,11 +180,12 @@ export class ComputeHostService {
   async hostStatus(): Promise<(host: string | null) => HostStatus> {
     const services = await this.#deps.db.selectFrom('compute_services').select(['host', 'disabled', 'last_seen_at', 'forced_down']).execute()
     const byHost = new Map(services.map((s) => [s.host, s]))
+    const now = Date.now()
     return (host) => {
       if (!host) return ''
       const s = byHost.get(host)
       if (!s) return 'UNKNOWN'
-      if (!serviceIsUp(s)) return 'DOWN'
+      if (!serviceIsUp(s, now, this.#downSeconds)) return 'DOWN'
       return s.disabled ? 'MAINTENANCE' : 'UP'
     }
   }

@@ -50,7 +50,8 @@ export class ComputeService {
   }
 
   /** At start, before serving: finishes or undoes the steps a killed process left half-done (`crash-recovery.ts`). */
-  recoverInterrupted(): Promise<ComputeRecovery> {
+  async recoverInterrupted(): Promise<ComputeRecovery> {
+    await this.agents.resumeLeases()
     return recoverInterruptedComputeWork(this.#deps)
   }
 

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { Store } from '../store.js'
-import { serviceIsUp } from '../compute/compute-hosts.js'
+import { SERVICE_DOWN_SECONDS, serviceIsUp } from '../compute/compute-hosts.js'
 
 /** Latency buckets (seconds): API calls take milliseconds, agent long polls up to ~30 s. */
 const REQUEST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
@@ -26,8 +26,11 @@ export class MetricsService {
   readonly #operatorToken: Buffer | null
   #defaultsCollected = false
 
-  /** `operatorToken`: the `LIFEBOAT_METRICS_TOKEN` a scraper may present instead of an admin token ('' for none). */
-  constructor(deps: Store, operatorToken: string) {
+  /**
+   * `operatorToken`: the `LIFEBOAT_METRICS_TOKEN` a scraper may present instead of an admin token ('' for none);
+   * `serviceDownSeconds`: Nova's `service_down_time`, for agents up or down.
+   */
+  constructor(deps: Store, operatorToken: string, serviceDownSeconds = SERVICE_DOWN_SECONDS) {
     const { db, log } = deps
     this.#operatorToken = operatorToken ? digest(operatorToken) : null
     const registers = [this.#registry]
@@ -64,7 +67,8 @@ export class MetricsService {
       async collect() {
         await collectSafely('compute agents', async () => {
           const rows = await db.selectFrom('compute_services').select(['forced_down', 'last_seen_at']).execute()
-          const up = rows.filter((row) => serviceIsUp(row)).length
+          const now = Date.now()
+          const up = rows.filter((row) => serviceIsUp(row, now, serviceDownSeconds)).length
           this.set({ state: 'up' }, up)
           this.set({ state: 'down' }, rows.length - up)
         })

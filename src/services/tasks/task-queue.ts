@@ -30,6 +30,16 @@ function withoutSecret(task: Task): { stored: Task; secret: string | null } {
 
 const MAX_ATTEMPTS = 3
 
+/** A task whose lease expired and that is not requeued; `hostDown` when its host's agent is gone. */
+export interface ExpiredTask extends LeasedTask {
+  hostDown: boolean
+}
+
+/** A task row as a LeasedTask (payload parsed, without its secret). */
+function parsedRow(row: TasksTable): LeasedTask {
+  return { id: row.id, instanceUuid: row.instance_uuid, actionId: row.action_id, host: row.host ?? '', task: JSON.parse(row.payload) as Task, attempts: row.attempts }
+}
+
 /** Told of each task that ends: its kind, outcome and seconds since it was queued (the metrics). */
 export type TaskEndListener = (kind: string, outcome: 'done' | 'failed', seconds: number) => void
 
@@ -197,23 +207,44 @@ export class TaskQueue {
   }
 
   /**
-   * Leases that expired: requeued when attempts remain, otherwise returned so
-   * the caller can fail them cleanly (instance state restored, event recorded).
+   * Leases that expired: requeued when attempts remain and the host's agent
+   * is alive, otherwise returned so the caller can fail them cleanly
+   * (instance state restored, event recorded). `deadHosts`: hosts whose agent
+   * has not been heard from for a lease period — a task requeued there would
+   * wait for an agent that may never come back.
    */
-  async expireLeases(): Promise<LeasedTask[]> {
+  async expireLeases(deadHosts: ReadonlySet<string> = new Set()): Promise<ExpiredTask[]> {
     const now = nowIso()
     const expired = await this.#db.selectFrom('tasks').selectAll().where('status', '=', 'leased').where('lease_expires_at', '<', now).execute()
-    const exhausted: LeasedTask[] = []
+    const exhausted: ExpiredTask[] = []
     for (const row of expired) {
-      if (row.attempts < MAX_ATTEMPTS) {
+      const hostDown = row.host !== null && deadHosts.has(row.host)
+      if (row.attempts < MAX_ATTEMPTS && !hostDown) {
         await this.#db.updateTable('tasks').set({ status: 'queued', leased_by: null, lease_expires_at: null, updated_at: now })
           .where('id', '=', row.id).where('status', '=', 'leased').execute()
         this.notify(row.host)
       } else {
-        exhausted.push({ id: row.id, instanceUuid: row.instance_uuid, actionId: row.action_id, host: row.host ?? '', task: JSON.parse(row.payload) as Task, attempts: row.attempts })
+        exhausted.push({ ...parsedRow(row), hostDown })
       }
     }
     return exhausted
+  }
+
+  /** Tasks queued for one of `hosts` and unchanged since before `before` (ISO time), oldest first: no agent came for them. */
+  async queuedOn(hosts: readonly string[], before: string): Promise<LeasedTask[]> {
+    if (hosts.length === 0) return []
+    const rows = await this.#db.selectFrom('tasks').selectAll().where('status', '=', 'queued').where('host', 'in', hosts).where('updated_at', '<', before)
+      .orderBy('created_at').orderBy('id').execute()
+    return rows.map(parsedRow)
+  }
+
+  /** Gives every lease one more lease period from now (the control plane restarted: no agent could heartbeat meanwhile). */
+  async extendAllLeases(leaseSeconds: number): Promise<number> {
+    const result = await this.#db.updateTable('tasks')
+      .set({ lease_expires_at: new Date(Date.now() + leaseSeconds * 1000).toISOString() })
+      .where('status', '=', 'leased')
+      .executeTakeFirst()
+    return Number(result.numUpdatedRows)
   }
 
   /** Requeues at once every task leased by an earlier session of a host's agent (it restarted). */
