@@ -69,8 +69,8 @@ export function createServices(config: LifeboatConfig, database: DatabaseHandle,
   const network = new NetworkService(store('network'))
   const tasks = new TaskQueue(db)
   tasks.onEnded((kind, outcome, seconds) => metrics.observeTask(kind, outcome, seconds))
-  const conductor = new Conductor({ ...store('conductor'), volumes, placement }, tasks)
-  const agents = new AgentGateway({ ...store('agent-gateway'), config, volumes, images, keypairs, placement }, tasks)
-  const compute = new ComputeService({ ...store('compute'), config, volumes, images, keypairs, flavors, securityGroups, placement }, { tasks, conductor, agents })
+  const conductor = new Conductor({ ...store('conductor'), volumes, placement, network: network.servers }, tasks)
+  const agents = new AgentGateway({ ...store('agent-gateway'), config, volumes, images, keypairs, placement, network: network.servers }, tasks)
+  const compute = new ComputeService({ ...store('compute'), config, volumes, images, keypairs, flavors, securityGroups, placement, network: network.servers }, { tasks, conductor, agents })
   return { tokens, directory, images, volumes, placement, flavors, keypairs, securityGroups, computeHosts, limits, computeQuotas, compute, agents, metrics, network }
 }

@@ -7,6 +7,7 @@ import { selectHost } from '../scheduler/scheduler.js'
 import { ownerAuth } from './call-context.js'
 import { finishAction, startActionEvent, finishActionEvent } from './instance-actions.js'
 import { nowIso } from '../time.js'
+import { readNetworkPlan } from './server-networks.js'
 
 const VOLUME_WAIT_MS = 10 * 60 * 1000
 
@@ -77,6 +78,7 @@ export class Conductor {
         if (!instance) return
       }
       if (instance.row.task_state === TaskState.BLOCK_DEVICE_MAPPING) {
+        await this.#allocatePorts(instance)
         await this.#prepareVolumes(instance)
         await this.#deps.db.transaction().execute(async (trx) => {
           const moved = await trx.updateTable('instances').set({ task_state: TaskState.SPAWNING, updated_at: nowIso() })
@@ -90,6 +92,21 @@ export class Conductor {
     } catch (error) {
       await this.#fail(uuid, actionId, error instanceof Error ? error.message : String(error), true)
     }
+  }
+
+  /**
+   * Creates and binds the server's ports on its host (Nova's
+   * `allocate_for_instance`), once: after a restart, ports already made stay.
+   */
+  async #allocatePorts(instance: InstanceDetails): Promise<void> {
+    const plan = readNetworkPlan(instance.row.networks)
+    if (plan.nics.length === 0) return
+    if ((await this.#deps.network.serverPorts(instance.row.uuid)).length > 0) return
+    const groups = await this.#deps.db.selectFrom('instance_security_groups').select('group_id').where('instance_uuid', '=', instance.row.uuid).execute()
+    await this.#deps.network.allocate({
+      instanceUuid: instance.row.uuid, projectId: instance.row.project_id, host: instance.row.host ?? '', zone: instance.row.availability_zone ?? 'nova',
+      securityGroups: groups.map((g) => g.group_id),
+    }, plan.nics)
   }
 
   /** Creates the volumes the mappings ask for and attaches them all (Nova's `_prep_block_device`). */

@@ -7,6 +7,7 @@ import type { InstanceRow, RescueRecord } from './instance-store.js'
 import { TaskState, VmState } from './instance-states.js'
 import { finishAction } from './instance-actions.js'
 import { nowIso } from '../time.js'
+import { readNetworkPlan, userPortIds } from './server-networks.js'
 
 type Trx = Transaction<Database>
 
@@ -82,7 +83,20 @@ export async function applyTaskResult(
     if (task.kind === 'attach_volume') await dropMapping(trx, deps, task.bdmId, after)
   }
   await trx.updateTable('instances').set(set).where('uuid', '=', instance.uuid).execute()
+  const portStatus = portStatusAfter(set.vm_state ?? instance.vm_state)
+  if (portStatus && task.kind !== 'destroy') await deps.network.setStatus(trx, instance.uuid, portStatus)
   if (actionId) await finishAction(trx, actionId, report.ok ? 'Success' : 'Error', report.ok ? undefined : report.error, report.ok ? undefined : report.detail)
+}
+
+/**
+ * A server's ports are ACTIVE while its guest runs (a paused guest keeps its
+ * VIF plugged) and DOWN when it is gone (stopped, suspended, failed): what
+ * Neutron's agent reports when the tap appears or vanishes.
+ */
+function portStatusAfter(vmState: string): 'ACTIVE' | 'DOWN' | null {
+  if ([VmState.ACTIVE, VmState.RESCUED, VmState.PAUSED].includes(vmState as never)) return 'ACTIVE'
+  if ([VmState.STOPPED, VmState.SUSPENDED, VmState.ERROR].includes(vmState as never)) return 'DOWN'
+  return null
 }
 
 /** Removes a block device mapping and, after the commit, its volume attachment (a detach done, or an attach that failed). */
@@ -97,12 +111,22 @@ async function completeVolumeAttach(deps: TaskResultDeps, bdmId: string, instanc
   if (bdm?.attachment_id) await deps.volumes.completeAttachment(bdm.attachment_id, { mountpoint: bdm.device_name, hostName: instance.host ?? '' })
 }
 
+/** Nova's `deallocate_for_instance`: the ports it created are deleted, the user's ports unbound. */
+async function releasePorts(deps: TaskResultDeps, instanceUuid: string): Promise<void> {
+  const row = await deps.db.selectFrom('instances').select('networks').where('uuid', '=', instanceUuid).executeTakeFirst()
+  const keep = userPortIds(readNetworkPlan(row?.networks ?? null))
+  const ports = await deps.network.serverPorts(instanceUuid)
+  if (ports.length === 0) return
+  await deps.network.release(instanceUuid, ports.map((p) => p.portId).filter((id) => !keep.includes(id)))
+}
+
 /**
  * After an instance is gone: free its allocation, detach its volumes and
  * delete those marked delete_on_termination.
  */
 export async function finalizeDeletion(deps: TaskResultDeps, instanceUuid: string): Promise<void> {
   await deps.placement.deleteAllocations(instanceUuid)
+  await releasePorts(deps, instanceUuid).catch((error: unknown) => deps.log.warn({ err: error, server: instanceUuid }, 'deleted server: its ports could not be released'))
   const bdms = await deps.db.selectFrom('block_device_mappings').selectAll().where('instance_uuid', '=', instanceUuid).execute()
   for (const bdm of bdms) {
     if (bdm.attachment_id) await deps.volumes.deleteAttachment(bdm.attachment_id).catch((error: unknown) => deps.log.warn({ err: error, server: instanceUuid, attachment: bdm.attachment_id }, 'deleted server: its volume attachment could not be deleted'))
