@@ -93,8 +93,8 @@ export interface ServerNetworks {
   portWithAddress(networkId: string, address: string): Promise<{ portId: string; deviceId: string } | null>
   /** Creates a port per network request and binds each user port; returns the created ports' ids. */
   allocate(binding: PortBinding, nics: NicRequest[]): Promise<string[]>
-  /** At delete: created ports go, user ports are unbound. */
-  release(instanceUuid: string, createdPortIds: string[]): Promise<void>
+  /** At delete, in the deleting transaction: the server's ports go, except `keepPortIds` (the user's), which are unbound. */
+  release(db: Db, instanceUuid: string, keepPortIds: string[]): Promise<void>
   unbind(db: Db, portId: string): Promise<void>
   remove(portId: string): Promise<void>
   setStatus(db: Db, instanceUuid: string, status: 'ACTIVE' | 'DOWN'): Promise<void>
@@ -129,7 +129,7 @@ export interface TaskResultDeps extends Store {
   readonly volumes: VolumeAttacher & Pick<ServerVolumes, 'deleteVolumeInternal'>
   readonly images: Pick<ServerImages, 'killImage'>
   readonly placement: AllocationRelease
-  readonly network: Pick<ServerNetworks, 'release' | 'setStatus' | 'serverPorts'>
+  readonly network: Pick<ServerNetworks, 'release' | 'setStatus'>
 }
 
 /** The agent gateway: registration, task rendering (rescue context included) and results. */

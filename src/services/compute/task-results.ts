@@ -59,6 +59,7 @@ export async function applyTaskResult(
     if (task.kind === 'unrescue') set.rescue = null
     if (task.kind === 'destroy') {
       Object.assign(set, { vm_state: VmState.DELETED, task_state: null, deleted: 1, deleted_at: now, terminated_at: now })
+      await releasePorts(trx, deps, instance)
       after.push(() => finalizeDeletion(deps, instance.uuid))
     }
     if (task.kind === 'attach_volume') after.push(() => completeVolumeAttach(deps, task.bdmId, instance))
@@ -111,13 +112,12 @@ async function completeVolumeAttach(deps: TaskResultDeps, bdmId: string, instanc
   if (bdm?.attachment_id) await deps.volumes.completeAttachment(bdm.attachment_id, { mountpoint: bdm.device_name, hostName: instance.host ?? '' })
 }
 
-/** Nova's `deallocate_for_instance`: the ports it created are deleted, the user's ports unbound. */
-async function releasePorts(deps: TaskResultDeps, instanceUuid: string): Promise<void> {
-  const row = await deps.db.selectFrom('instances').select('networks').where('uuid', '=', instanceUuid).executeTakeFirst()
-  const keep = userPortIds(readNetworkPlan(row?.networks ?? null))
-  const ports = await deps.network.serverPorts(instanceUuid)
-  if (ports.length === 0) return
-  await deps.network.release(instanceUuid, ports.map((p) => p.portId).filter((id) => !keep.includes(id)))
+/**
+ * Nova's `deallocate_for_instance`, in the transaction that marks the
+ * server deleted: the ports Nova created are deleted, the user's unbound.
+ */
+export async function releasePorts(trx: Trx, deps: Pick<TaskResultDeps, 'network'>, instance: Pick<InstanceRow, 'uuid' | 'networks'>): Promise<void> {
+  await deps.network.release(trx, instance.uuid, userPortIds(readNetworkPlan(instance.networks)))
 }
 
 /**
@@ -126,7 +126,6 @@ async function releasePorts(deps: TaskResultDeps, instanceUuid: string): Promise
  */
 export async function finalizeDeletion(deps: TaskResultDeps, instanceUuid: string): Promise<void> {
   await deps.placement.deleteAllocations(instanceUuid)
-  await releasePorts(deps, instanceUuid).catch((error: unknown) => deps.log.warn({ err: error, server: instanceUuid }, 'deleted server: its ports could not be released'))
   const bdms = await deps.db.selectFrom('block_device_mappings').selectAll().where('instance_uuid', '=', instanceUuid).execute()
   for (const bdm of bdms) {
     if (bdm.attachment_id) await deps.volumes.deleteAttachment(bdm.attachment_id).catch((error: unknown) => deps.log.warn({ err: error, server: instanceUuid, attachment: bdm.attachment_id }, 'deleted server: its volume attachment could not be deleted'))
