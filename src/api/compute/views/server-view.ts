@@ -76,8 +76,8 @@ export function serverView(details: InstanceDetails, options: ServerViewOptions)
       : { id: flavor.id, links: [{ rel: 'bookmark', href: `${options.base}/flavors/${flavor.id}` }] },
     created: novaTime(row.created_at),
     updated: novaTime(row.updated_at),
-    // Nova shows no addresses while the server builds (views/servers.py `_get_addresses`).
-    addresses: row.vm_state === 'building' ? {} : addressesView(details, true),
+    // Nova shows no addresses while the server builds (views/servers.py `_get_addresses`); update's reduced view (before 2.75) has no type or MAC.
+    addresses: row.vm_state === 'building' ? {} : addressesView(details, options.extended),
     accessIPv4: row.access_ip_v4 ?? '',
     accessIPv6: row.access_ip_v6 ?? '',
     links: links(options.base, 'servers', row.uuid),
