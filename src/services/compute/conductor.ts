@@ -21,6 +21,9 @@ export class Conductor {
   readonly #deps: ConductorDeps
   readonly #tasks: TaskQueue
   readonly #running = new Set<string>()
+  /** Builds in flight, which `close` lets finish their current step. */
+  readonly #builds = new Set<Promise<void>>()
+  #closed = false
 
   constructor(deps: ConductorDeps, tasks: TaskQueue) {
     this.#deps = deps
@@ -29,9 +32,27 @@ export class Conductor {
 
   /** Starts building an instance in the background; errors end in ERROR with a fault, never thrown. */
   build(instanceUuid: string): void {
-    if (this.#running.has(instanceUuid)) return
+    if (this.#closed || this.#running.has(instanceUuid)) return
     this.#running.add(instanceUuid)
-    void this.#build(instanceUuid).finally(() => this.#running.delete(instanceUuid))
+    const running: Promise<void> = this.#build(instanceUuid)
+      .catch((error: unknown) => this.#deps.log.warn({ err: error, server: instanceUuid }, 'a build could not record its failure'))
+      .finally(() => {
+        this.#running.delete(instanceUuid)
+        this.#builds.delete(running)
+      })
+    this.#builds.add(running)
+  }
+
+  /**
+   * At shutdown, before the database closes: no new builds, and the ones in
+   * flight stop after their current step (at most `waitMs`); a build left
+   * half-way resumes at the next start (`resumePendingBuilds`).
+   */
+  async close(waitMs = 5000): Promise<void> {
+    this.#closed = true
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([Promise.allSettled([...this.#builds]), new Promise((resolve) => { timer = setTimeout(resolve, waitMs) })])
+    clearTimeout(timer)
   }
 
   /** Picks up builds that stopped half-way (control plane restart). */
@@ -77,8 +98,10 @@ export class Conductor {
         instance = await this.#load(uuid)
         if (!instance) return
       }
+      if (this.#closed) return
       if (instance.row.task_state === TaskState.BLOCK_DEVICE_MAPPING) {
         await this.#allocatePorts(instance)
+        if (this.#closed) return
         await this.#prepareVolumes(instance)
         await this.#deps.db.transaction().execute(async (trx) => {
           const moved = await trx.updateTable('instances').set({ task_state: TaskState.SPAWNING, updated_at: nowIso() })
@@ -90,6 +113,8 @@ export class Conductor {
         this.#tasks.notify(instance.row.host)
       }
     } catch (error) {
+      // Shutting down: the database may be going; the build resumes at the next start.
+      if (this.#closed) return
       await this.#fail(uuid, actionId, error instanceof Error ? error.message : String(error), true)
     }
   }
