@@ -19,6 +19,7 @@ import { serverActionRoutes } from './server-actions-routes.js'
 import { serverSubresourceRoutes } from './server-subresource-routes.js'
 import { serverGroupsRoutes } from './server-groups-routes.js'
 import { VersionListResponse, VersionResponse } from './schemas/project-responses.js'
+import { serverNetworkRoutes } from './server-network-routes.js'
 
 function versionDocument(base: string, id: 'v2.0' | 'v2.1') {
   const current = id === 'v2.1'
@@ -56,6 +57,7 @@ export function computePlugin(ctx: ApiContext): FastifyPluginAsyncTypebox {
       await v21.register(serverRoutes(ctx))
       await v21.register(serverActionRoutes(ctx))
       await v21.register(serverSubresourceRoutes(ctx))
+      await v21.register(serverNetworkRoutes(ctx))
     }, { prefix: '/v2.1' })
   }
 }

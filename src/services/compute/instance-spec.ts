@@ -90,8 +90,8 @@ export async function buildInstanceSpec(deps: InstanceSpecDeps, details: Instanc
   }
   // Lifeboat has no metadata service: every server gets a config drive (Nova's force_config_drive).
   disks.push({ name: 'config', role: 'config-drive', deviceType: 'cdrom', bus: 'ide', deviceName: '/dev/hdd', bootIndex: null, source: { kind: 'config-drive' } })
-  // Filled from the network service's ports once servers have them (issue 13).
-  const nics: NicSpec[] = []
+  // The server's ports, as they are now: rescue and unrescue render the same NICs (same MAC, same IP).
+  const nics = await deps.network.nics(details.row.uuid)
   return {
     instanceId: details.row.uuid,
     name: details.row.display_name,
