@@ -21,4 +21,5 @@ export const TASK_EVENTS: Record<TaskKind, string> = {
   unrescue: 'compute_unrescue_instance',
   destroy: 'compute_terminate_instance',
   console_output: 'compute_get_console_output',
+  network_changed: 'compute_external_instance_event',
 }

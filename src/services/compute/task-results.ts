@@ -39,7 +39,7 @@ export async function applyTaskResult(
   const set: Partial<InstanceRow> = { updated_at: now }
   if (report.powerState !== undefined) set.power_state = report.powerState
   const deleting = instance.task_state === TaskState.DELETING && task.kind !== 'destroy'
-  if (task.kind === 'console_output') return
+  if (task.kind === 'console_output' || task.kind === 'network_changed') return
   if (deleting) {
     await trx.updateTable('instances').set(set).where('uuid', '=', instance.uuid).execute()
     if (actionId) await finishAction(trx, actionId, report.ok ? 'Success' : 'Error', report.error)
