@@ -8,6 +8,7 @@ import { volumePlugin } from './volume/plugin.js'
 import { placementPlugin } from './placement/plugin.js'
 import { computePlugin } from './compute/plugin.js'
 import { agentPlugin } from './agent/plugin.js'
+import { networkPlugin } from './network/plugin.js'
 import { installMetrics } from './metrics/metrics-route.js'
 import { keystoneEnvelope } from './common/envelopes.js'
 import { installErrorHandling } from './common/error-handling.js'
@@ -99,7 +100,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   installSecretGuard(app)
   app.get('/', async () => ({
     name: 'lifeboat',
-    services: ['identity', 'compute', 'image', 'volume', 'placement'].map((s) => ({ name: s, href: `${ctx.publicUrl()}/${s}` })),
+    services: ['identity', 'compute', 'image', 'volume', 'placement', 'network'].map((s) => ({ name: s, href: `${ctx.publicUrl()}/${s}` })),
   }))
   installMetrics(app, ctx)
   await app.register(identityPlugin(ctx), { prefix: '/identity' })
@@ -107,6 +108,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   await app.register(volumePlugin(ctx), { prefix: '/volume' })
   await app.register(placementPlugin(ctx), { prefix: '/placement' })
   await app.register(computePlugin(ctx), { prefix: '/compute' })
+  await app.register(networkPlugin(ctx), { prefix: '/network' })
   await app.register(agentPlugin(ctx), { prefix: '/agent/v1' })
   return app
 }

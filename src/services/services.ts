@@ -17,6 +17,7 @@ import { Conductor } from './compute/conductor.js'
 import { AgentGateway } from './compute/agent-gateway.js'
 import { ComputeService } from './compute/compute-service.js'
 import { MetricsService } from './metrics/metrics-service.js'
+import { NetworkService } from './network/network-service.js'
 
 /** Every service of the control plane, built once per process over one database. */
 export interface Services {
@@ -39,6 +40,8 @@ export interface Services {
   agents: AgentGateway
   /** The operator's Prometheus metrics (`GET /metrics`). */
   metrics: MetricsService
+  /** The network service (Neutron v2.0 subset): networks, subnets, ports; `network.servers` is Nova's side of it. */
+  network: NetworkService
 }
 
 /**
@@ -62,11 +65,12 @@ export function createServices(config: LifeboatConfig, database: DatabaseHandle,
   const limits = new LimitsService(store('limits'))
   const metrics = new MetricsService(store('metrics'), config.metricsToken)
   const computeQuotas = new QuotaSetService(store('compute-quotas'))
+  const network = new NetworkService(store('network'))
   const tasks = new TaskQueue(db)
   tasks.onEnded((kind, outcome, seconds) => metrics.observeTask(kind, outcome, seconds))
   const securityGroups = new SecurityGroupService({ ...store('security-groups'), tasks })
   const conductor = new Conductor({ ...store('conductor'), volumes, placement }, tasks)
   const agents = new AgentGateway({ ...store('agent-gateway'), config, volumes, images, keypairs, placement }, tasks)
   const compute = new ComputeService({ ...store('compute'), config, volumes, images, keypairs, flavors, securityGroups, placement }, { tasks, conductor, agents })
-  return { tokens, directory, images, volumes, placement, flavors, keypairs, securityGroups, computeHosts, limits, computeQuotas, compute, agents, metrics }
+  return { tokens, directory, images, volumes, placement, flavors, keypairs, securityGroups, computeHosts, limits, computeQuotas, compute, agents, metrics, network }
 }

@@ -22,6 +22,8 @@ const SERVICES: ServiceDefinition[] = [
   { type: 'volumev3', name: 'cinderv3', path: '/volume/v3/{project_id}' },
   { type: 'block-storage', name: 'cinder', path: '/volume/v3/{project_id}' },
   { type: 'placement', name: 'placement', path: '/placement' },
+  // Unversioned: clients append `v2.0/` (gophercloud's NewNetworkV2, the SDK).
+  { type: 'network', name: 'neutron', path: '/network' },
 ]
 
 const INTERFACES = ['public', 'internal', 'admin'] as const

@@ -1,7 +1,7 @@
 import type { Db } from '../../db/schema.js'
 
-/** The services whose quotas Lifeboat keeps (Nova's and Cinder's). */
-export type QuotaService = 'compute' | 'volume'
+/** The services whose quotas Lifeboat keeps (Nova's, Cinder's and Neutron's). */
+export type QuotaService = 'compute' | 'volume' | 'network'
 
 /** A project's quota overrides of one service: resource → hard limit (-1 unlimited). */
 export async function quotaOverrides(db: Db, service: QuotaService, projectId: string): Promise<Map<string, number>> {

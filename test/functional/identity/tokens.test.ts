@@ -30,7 +30,7 @@ describeEachDialect('identity tokens', (cloud) => {
     assert.equal(token.project.name, 'admin')
     assert.deepEqual(token.project.domain, { id: 'default', name: 'Default' })
     const types = token.catalog.map((c: { type: string }) => c.type).sort()
-    assert.deepEqual(types, ['block-storage', 'compute', 'identity', 'image', 'placement', 'volumev3'])
+    assert.deepEqual(types, ['block-storage', 'compute', 'identity', 'image', 'network', 'placement', 'volumev3'])
     const volume = token.catalog.find((c: { type: string }) => c.type === 'volumev3')
     assert.deepEqual(volume.endpoints.map((e: { interface: string }) => e.interface).sort(), ['admin', 'internal', 'public'])
     assert.equal(volume.endpoints[0].url, `${cloud().url}/volume/v3/${token.project.id}`)
