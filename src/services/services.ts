@@ -18,6 +18,7 @@ import { AgentGateway } from './compute/agent-gateway.js'
 import { ComputeService } from './compute/compute-service.js'
 import { MetricsService } from './metrics/metrics-service.js'
 import { NetworkService } from './network/network-service.js'
+import { NetworkSecurityGroups } from './network/security-groups.js'
 
 /** Every service of the control plane, built once per process over one database. */
 export interface Services {
@@ -42,6 +43,8 @@ export interface Services {
   metrics: MetricsService
   /** The network service (Neutron v2.0 subset): networks, subnets, ports; `network.servers` is Nova's side of it. */
   network: NetworkService
+  /** Neutron's security groups and rules (`/v2.0/security-groups`, `/v2.0/security-group-rules`). */
+  networkSecurityGroups: NetworkSecurityGroups
 }
 
 /**
@@ -65,12 +68,13 @@ export function createServices(config: LifeboatConfig, database: DatabaseHandle,
   const limits = new LimitsService(store('limits'))
   const metrics = new MetricsService(store('metrics'), config.metricsToken)
   const computeQuotas = new QuotaSetService(store('compute-quotas'))
-  const network = new NetworkService(store('network'))
   const tasks = new TaskQueue(db)
   tasks.onEnded((kind, outcome, seconds) => metrics.observeTask(kind, outcome, seconds))
+  const networkSecurityGroups = new NetworkSecurityGroups({ ...store('network-security-groups'), tasks })
+  const network = new NetworkService(store('network'), { portSecurityGroups: networkSecurityGroups.portGroups })
   const securityGroups = new SecurityGroupService({ ...store('security-groups'), tasks })
   const conductor = new Conductor({ ...store('conductor'), volumes, placement }, tasks)
   const agents = new AgentGateway({ ...store('agent-gateway'), config, volumes, images, keypairs, placement }, tasks)
   const compute = new ComputeService({ ...store('compute'), config, volumes, images, keypairs, flavors, securityGroups, placement }, { tasks, conductor, agents })
-  return { tokens, directory, images, volumes, placement, flavors, keypairs, securityGroups, computeHosts, limits, computeQuotas, compute, agents, metrics, network }
+  return { tokens, directory, images, volumes, placement, flavors, keypairs, securityGroups, computeHosts, limits, computeQuotas, compute, agents, metrics, network, networkSecurityGroups }
 }

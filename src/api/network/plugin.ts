@@ -7,6 +7,7 @@ import { LifeboatError } from '../../services/errors.js'
 import { NeutronError } from '../../services/network/network-errors.js'
 import { resourceRoutes } from './resource-routes.js'
 import { miscRoutes } from './misc-routes.js'
+import { securityGroupRoutes } from './security-group-routes.js'
 
 // webob's exception class names, which Neutron puts in `type` for errors that are not its own.
 const WEBOB_TYPES: Record<number, string> = {
@@ -91,6 +92,7 @@ export function networkPlugin(ctx: ApiContext): FastifyPluginAsyncTypebox {
     await app.register(async (v2) => {
       await v2.register(resourceRoutes(ctx))
       await v2.register(miscRoutes(ctx))
+      await v2.register(securityGroupRoutes(ctx))
     }, { prefix: '/v2.0' })
   }
 }

@@ -51,13 +51,18 @@ export async function insertGroup(db: Db, group: { projectId: string; name: stri
   return id
 }
 
-/** The project's `default` group, created with Neutron's four rules on first use; returns its id. */
-export async function ensureDefaultGroup(db: Kysely<Database>, projectId: string): Promise<string> {
+/**
+ * The project's `default` group, created with Neutron's four rules on first
+ * use; returns its id. Inside a transaction it is made in that transaction
+ * (SQLite has one connection: a second transaction would wait for ever).
+ */
+export async function ensureDefaultGroup(db: Db, projectId: string): Promise<string> {
   const find = () => db.selectFrom('security_groups').select('id').where('project_id', '=', projectId).where('name', '=', 'default').executeTakeFirst()
   const existing = await find()
   if (existing) return existing.id
+  if (db.isTransaction) return insertGroup(db, { projectId, name: 'default', description: DEFAULT_GROUP_DESCRIPTION })
   try {
-    return await db.transaction().execute((trx) => insertGroup(trx, { projectId, name: 'default', description: DEFAULT_GROUP_DESCRIPTION }))
+    return await (db as Kysely<Database>).transaction().execute((trx) => insertGroup(trx, { projectId, name: 'default', description: DEFAULT_GROUP_DESCRIPTION }))
   } catch (error) {
     // A concurrent request made it first.
     if (!isUniqueViolation(error)) throw error

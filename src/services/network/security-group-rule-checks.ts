@@ -1,6 +1,5 @@
 import { isIP } from 'node:net'
-import { InvalidRequest } from '../errors.js'
-import { ServiceErrorCode } from '../error-codes.js'
+import { badRequest, badRequestOf } from './network-errors.js'
 
 /**
  * Neutron's security group rule rules, pure (neutron/extensions/securitygroup.py
@@ -23,7 +22,6 @@ const IPV6_ONLY_PROTOCOLS = ['ipv6-encap', 'ipv6-frag', 'ipv6-icmp', 'icmpv6', '
 /** Python's repr of sg_supported_protocols: `(None, 'any', 'ah', …)`. */
 const SUPPORTED_PROTOCOLS_TEXT = `(None, 'any', ${IP_PROTOCOL_MAP.map(([name]) => `'${name}'`).join(', ')})`
 
-const invalid = (message: string) => new InvalidRequest(message, ServiceErrorCode.SECURITY_GROUP_RULE_INVALID)
 
 /** What a client asked for, as the API parsed it (values not yet checked). */
 export interface RuleInput {
@@ -50,7 +48,7 @@ export interface CheckedRule {
 /** convert_protocol: null/'any' → null; a name (lowercased) or 0–255 as text; else 400. */
 export function convertProtocol(value: unknown): string | null {
   if (value === null || value === undefined || value === 'any') return null
-  const fail = () => invalid(`Security group rule protocol ${String(value)} not supported. Only protocol values ${SUPPORTED_PROTOCOLS_TEXT} and integer representations [0 to 255] are supported.`)
+  const fail = () => badRequestOf('SecurityGroupRuleInvalidProtocol', `Security group rule protocol ${String(value)} not supported. Only protocol values ${SUPPORTED_PROTOCOLS_TEXT} and integer representations [0 to 255] are supported.`)
   if (typeof value === 'number') {
     if (Number.isInteger(value) && value >= 0 && value <= 255) return String(value)
     throw fail()
@@ -70,7 +68,7 @@ export function convertPort(value: unknown): number | null {
   if (value === null || value === undefined) return null
   const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : null
   if (text !== null && /^\d+$/.test(text) && Number(text) <= 65535) return Number(text)
-  throw invalid(`Invalid value for port ${typeof value === 'string' ? value : JSON.stringify(value)}`)
+  throw badRequestOf('SecurityGroupInvalidPortValue', `Invalid value for port ${typeof value === 'string' ? value : JSON.stringify(value)}`)
 }
 
 /** convert_ethertype_to_case_insensitive: IPv4/IPv6 in any case; else 400. */
@@ -80,7 +78,7 @@ export function convertEthertype(value: unknown): 'IPv4' | 'IPv6' {
     if (value.toLowerCase() === 'ipv4') return 'IPv4'
     if (value.toLowerCase() === 'ipv6') return 'IPv6'
   }
-  throw invalid(`Security group rule for ethertype '${String(value)}' not supported. Allowed values are ['IPv4', 'IPv6'].`)
+  throw badRequestOf('SecurityGroupRuleInvalidEtherType', `Security group rule for ethertype '${String(value)}' not supported. Allowed values are ['IPv4', 'IPv6'].`)
 }
 
 /** netaddr.IPNetwork(text) as text (an address alone gets its full prefix); null when it is no network. */
@@ -98,7 +96,7 @@ export function normalizeCidr(text: string): { cidr: string; version: 4 | 6 } | 
 export function convertIpPrefix(value: unknown): string | null {
   if (value === null || value === undefined || value === '') return null
   const parsed = typeof value === 'string' ? normalizeCidr(value) : null
-  if (!parsed) throw new InvalidRequest(`Invalid CIDR ${String(value)} given as IP prefix.`, ServiceErrorCode.SECURITY_GROUP_RULE_INVALID)
+  if (!parsed) throw badRequestOf('InvalidCIDR', `Invalid CIDR ${String(value)} given as IP prefix.`)
   return parsed.cidr
 }
 
@@ -114,7 +112,7 @@ function protocolNumber(protocol: string): number {
  * against the ethertype, IPv6-only protocols refused for IPv4, one remote only.
  */
 export function checkRule(input: RuleInput): CheckedRule {
-  if (input.direction !== 'ingress' && input.direction !== 'egress') throw invalid(`Invalid input for direction. Reason: '${input.direction}' is not in ['ingress', 'egress'].`)
+  if (input.direction !== 'ingress' && input.direction !== 'egress') throw badRequest(`Invalid input for direction. Reason: '${input.direction}' is not in ['ingress', 'egress'].`)
   let protocol = convertProtocol(input.protocol)
   let min = convertPort(input.port_range_min)
   let max = convertPort(input.port_range_max)
@@ -127,28 +125,28 @@ export function checkRule(input: RuleInput): CheckedRule {
   }
   if (min === 1 && max === 65535) [min, max] = [null, null]
   if (min !== null || max !== null) {
-    if (!protocol) throw invalid('Must also specify protocol if port range is given.')
+    if (!protocol) throw badRequestOf('SecurityGroupProtocolRequiredWithPorts', 'Must also specify protocol if port range is given.')
     const number = protocolNumber(protocol)
     if (PORT_PROTOCOL_NUMBERS.includes(number) || PORT_PROTOCOLS.includes(protocol)) {
-      if (min === 0 || max === 0) throw invalid('Invalid value for port 0')
-      if (min === null || max === null || min > max) throw invalid('For TCP/UDP protocols, port_range_min must be <= port_range_max')
+      if (min === 0 || max === 0) throw badRequestOf('SecurityGroupInvalidPortValue', 'Invalid value for port 0')
+      if (min === null || max === null || min > max) throw badRequestOf('SecurityGroupInvalidPortRange', 'For TCP/UDP protocols, port_range_min must be <= port_range_max')
     } else if (number === 1 || number === 58) {
       for (const [value, field, attr] of [[min, 'type', 'port_range_min'], [max, 'code', 'port_range_max']] as const) {
-        if (value !== null && !(value >= 0 && value <= 255)) throw invalid(`Invalid value for ICMP ${field} (${attr}) ${value}. It must be 0 to 255.`)
+        if (value !== null && !(value >= 0 && value <= 255)) throw badRequestOf('SecurityGroupInvalidIcmpValue', `Invalid value for ICMP ${field} (${attr}) ${value}. It must be 0 to 255.`)
       }
-      if (min === null && max !== null) throw invalid(`ICMP code (port-range-max) ${max} is provided but ICMP type (port-range-min) is missing.`)
+      if (min === null && max !== null) throw badRequestOf('SecurityGroupMissingIcmpType', `ICMP code (port-range-max) ${max} is provided but ICMP type (port-range-min) is missing.`)
     } else {
-      throw invalid(`Ports cannot be specified for protocol ${number}. Ports are only supported for ${PORT_PROTOCOLS.map((p) => p.toUpperCase()).join(', ')}.`)
+      throw badRequestOf('SecurityGroupInvalidProtocolForPort', `Ports cannot be specified for protocol ${number}. Ports are only supported for ${PORT_PROTOCOLS.map((p) => p.toUpperCase()).join(', ')}.`)
     }
   }
   if (remoteIpPrefix) {
     const version = remoteIpPrefix.includes(':') ? 6 : 4
-    if (ethertype !== `IPv${version}`) throw invalid(`Conflicting value ethertype ${ethertype} for CIDR ${String(input.remote_ip_prefix)}`)
+    if (ethertype !== `IPv${version}`) throw badRequestOf('SecurityGroupRuleParameterConflict', `Conflicting value ethertype ${ethertype} for CIDR ${String(input.remote_ip_prefix)}`)
   }
   if (protocol && IPV6_ONLY_PROTOCOLS.includes(protocol) && ethertype === 'IPv4') {
-    throw invalid(`Invalid ethertype ${ethertype} for protocol ${protocol}.`)
+    throw badRequestOf('SecurityGroupEthertypeConflictWithProtocol', `Invalid ethertype ${ethertype} for protocol ${protocol}.`)
   }
-  if (remoteIpPrefix && remoteGroupId) throw invalid('Only one of remote_ip_prefix or remote_group_id or remote_address_group_id may be provided.')
+  if (remoteIpPrefix && remoteGroupId) throw badRequestOf('SecurityGroupMultipleRemoteEntites', 'Only one of remote_ip_prefix or remote_group_id or remote_address_group_id may be provided.')
   return { direction: input.direction, ethertype, protocol, portRangeMin: min, portRangeMax: max, remoteIpPrefix, remoteGroupId }
 }
 
