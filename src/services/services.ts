@@ -19,6 +19,7 @@ import { ComputeService } from './compute/compute-service.js'
 import { MetricsService } from './metrics/metrics-service.js'
 import { NetworkService } from './network/network-service.js'
 import { NetworkSecurityGroups } from './network/security-groups.js'
+import { L3Service } from './network/l3-service.js'
 
 /** Every service of the control plane, built once per process over one database. */
 export interface Services {
@@ -45,6 +46,8 @@ export interface Services {
   network: NetworkService
   /** Neutron's security groups and rules (`/v2.0/security-groups`, `/v2.0/security-group-rules`). */
   networkSecurityGroups: NetworkSecurityGroups
+  /** Neutron's routers and floating IPs (`/v2.0/routers`, `/v2.0/floatingips`). */
+  l3: L3Service
 }
 
 /**
@@ -71,10 +74,11 @@ export function createServices(config: LifeboatConfig, database: DatabaseHandle,
   const tasks = new TaskQueue(db)
   tasks.onEnded((kind, outcome, seconds) => metrics.observeTask(kind, outcome, seconds))
   const networkSecurityGroups = new NetworkSecurityGroups({ ...store('network-security-groups'), tasks })
-  const network = new NetworkService(store('network'), { portSecurityGroups: networkSecurityGroups.portGroups })
+  const l3 = new L3Service({ ...store('l3'), tasks, floatingIpPortOffset: config.compute.floatingIpPortOffset })
+  const network = new NetworkService(store('network'), { portSecurityGroups: networkSecurityGroups.portGroups, forwardsOf: (ids) => l3.forwardsOf(ids) })
   const securityGroups = new SecurityGroupService({ ...store('security-groups'), tasks })
   const conductor = new Conductor({ ...store('conductor'), volumes, placement }, tasks)
   const agents = new AgentGateway({ ...store('agent-gateway'), config, volumes, images, keypairs, placement }, tasks)
   const compute = new ComputeService({ ...store('compute'), config, volumes, images, keypairs, flavors, securityGroups, placement }, { tasks, conductor, agents })
-  return { tokens, directory, images, volumes, placement, flavors, keypairs, securityGroups, computeHosts, limits, computeQuotas, compute, agents, metrics, network, networkSecurityGroups }
+  return { tokens, directory, images, volumes, placement, flavors, keypairs, securityGroups, computeHosts, limits, computeQuotas, compute, agents, metrics, network, networkSecurityGroups, l3 }
 }

@@ -8,6 +8,7 @@ import { NeutronError } from '../../services/network/network-errors.js'
 import { resourceRoutes } from './resource-routes.js'
 import { miscRoutes } from './misc-routes.js'
 import { securityGroupRoutes } from './security-group-routes.js'
+import { l3Routes } from './l3-routes.js'
 
 // webob's exception class names, which Neutron puts in `type` for errors that are not its own.
 const WEBOB_TYPES: Record<number, string> = {
@@ -93,6 +94,7 @@ export function networkPlugin(ctx: ApiContext): FastifyPluginAsyncTypebox {
       await v2.register(resourceRoutes(ctx))
       await v2.register(miscRoutes(ctx))
       await v2.register(securityGroupRoutes(ctx))
+      await v2.register(l3Routes(ctx))
     }, { prefix: '/v2.0' })
   }
 }

@@ -9,7 +9,7 @@ import { createPort, deletePort, portDicts, updatePort, visiblePort, visiblePort
 import { requestedGroupsOnly, type PortSecurityGroupsHook } from './network-ports.js'
 import { addTag, checkTagPresent, listTags, removeTags, replaceTags, type TaggableCollection } from './resource-tags.js'
 import { listNetworkQuotas, networkQuotaDetails, resetNetworkQuota, showNetworkQuota, updateNetworkQuota } from './network-quotas.js'
-import { ServerPorts } from './server-ports.js'
+import { ServerPorts, type ForwardsOf } from './server-ports.js'
 
 export type { ListQuery, ListPage, ResourceDict } from './resource-query.js'
 export type { NetworkInput } from './networks.js'
@@ -25,6 +25,8 @@ export interface NetworkServiceOptions {
    * requested and none by default.
    */
   portSecurityGroups?: PortSecurityGroupsHook
+  /** The forwards of ports for their NICs (the floating-IP module's); without it NICs have none. */
+  forwardsOf?: ForwardsOf
 }
 
 /**
@@ -52,7 +54,7 @@ export class NetworkService {
   constructor(deps: Store, options: NetworkServiceOptions = {}) {
     this.#deps = deps
     this.#groups = options.portSecurityGroups ?? requestedGroupsOnly
-    this.servers = new ServerPorts(deps, this.#groups)
+    this.servers = new ServerPorts(deps, this.#groups, options.forwardsOf)
   }
 
   #page(kind: 'Network' | 'Subnet' | 'Port', dicts: ResourceDict[], query: ListQuery): ListPage {
