@@ -146,6 +146,7 @@ export async function startLifeboat(config: LifeboatConfig, options: StartOption
       services.compute.tasks.close()
       await agent?.stop()
       await app.close()
+      await services.compute.conductor.close()
       await database.close()
       removeOwnPidFile(config.dataDir)
     },

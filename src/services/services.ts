@@ -77,8 +77,8 @@ export function createServices(config: LifeboatConfig, database: DatabaseHandle,
   const l3 = new L3Service({ ...store('l3'), tasks, floatingIpPortOffset: config.compute.floatingIpPortOffset })
   const network = new NetworkService(store('network'), { portSecurityGroups: networkSecurityGroups.portGroups, forwardsOf: (ids) => l3.forwardsOf(ids) })
   const securityGroups = new SecurityGroupService({ ...store('security-groups'), tasks })
-  const conductor = new Conductor({ ...store('conductor'), volumes, placement }, tasks)
-  const agents = new AgentGateway({ ...store('agent-gateway'), config, volumes, images, keypairs, placement }, tasks)
-  const compute = new ComputeService({ ...store('compute'), config, volumes, images, keypairs, flavors, securityGroups, placement }, { tasks, conductor, agents })
+  const conductor = new Conductor({ ...store('conductor'), volumes, placement, network: network.servers }, tasks)
+  const agents = new AgentGateway({ ...store('agent-gateway'), config, volumes, images, keypairs, placement, network: network.servers }, tasks)
+  const compute = new ComputeService({ ...store('compute'), config, volumes, images, keypairs, flavors, securityGroups, placement, network: network.servers }, { tasks, conductor, agents })
   return { tokens, directory, images, volumes, placement, flavors, keypairs, securityGroups, computeHosts, limits, computeQuotas, compute, agents, metrics, network, networkSecurityGroups, l3 }
 }

@@ -20,7 +20,7 @@ describe('openstack CLI: identity', { skip: skipWithoutOpenstackCli() }, () => {
 
   test('openstack catalog list shows every service type', async () => {
     const catalog = await openstackJson<Array<{ Type: string }>>(cloud, 'lifeboat-admin', ['catalog', 'list'])
-    assert.deepEqual(catalog.map((c) => c.Type).sort(), ['block-storage', 'compute', 'identity', 'image', 'placement', 'volumev3'])
+    assert.deepEqual(catalog.map((c) => c.Type).sort(), ['block-storage', 'compute', 'identity', 'image', 'network', 'placement', 'volumev3'])
   })
 
   test('admin lists projects; creates a project, a user, grants member; the user gets a token', async () => {

@@ -17,6 +17,7 @@ import { securityGroupsRoutes } from './security-groups-routes.js'
 import { serverRoutes } from './server-routes.js'
 import { serverActionRoutes } from './server-actions-routes.js'
 import { serverSubresourceRoutes } from './server-subresource-routes.js'
+import { serverNetworkRoutes } from './server-network-routes.js'
 
 function versionDocument(base: string, id: 'v2.0' | 'v2.1') {
   const current = id === 'v2.1'
@@ -53,6 +54,7 @@ export function computePlugin(ctx: ApiContext): FastifyPluginAsyncTypebox {
       await v21.register(serverRoutes(ctx))
       await v21.register(serverActionRoutes(ctx))
       await v21.register(serverSubresourceRoutes(ctx))
+      await v21.register(serverNetworkRoutes(ctx))
     }, { prefix: '/v2.1' })
   }
 }

@@ -52,6 +52,7 @@ export function serverRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
     app.post('/servers', { schema: { body: CreateServerBody, response: CreateServerResponse } }, async (req, reply) => {
       const body = req.body.server
       if (isAtLeast(req.microversion, '2.37') && body.networks === undefined) throw new InvalidRequest("Invalid input for field/attribute server. Value: missing 'networks'. 'networks' is a required property")
+      if (!isAtLeast(req.microversion, '2.37') && typeof body.networks === 'string') throw new InvalidRequest(`Invalid input for field/attribute networks. Value: ${body.networks}. '${body.networks}' is not of type 'array'`)
       if (!isAtLeast(req.microversion, '2.19') && body.description !== undefined) throw new InvalidRequest("Invalid input for field/attribute server. Additional properties are not allowed ('description' was unexpected)")
       if (!isAtLeast(req.microversion, '2.52') && body.tags !== undefined) throw new InvalidRequest("Invalid input for field/attribute server. Additional properties are not allowed ('tags' was unexpected)")
       if (isAtLeast(req.microversion, '2.57') && body.personality !== undefined) throw new InvalidRequest("Invalid input for field/attribute server. Additional properties are not allowed ('personality' was unexpected)")

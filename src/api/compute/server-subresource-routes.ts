@@ -36,7 +36,7 @@ const AttachBody = Type.Object({
   }, { additionalProperties: false }),
 }, { additionalProperties: false })
 
-/** Everything under /servers/{id}/: actions log, volume attachments, metadata, tags, ips, security groups. */
+/** Everything under /servers/{id}/: actions log, volume attachments, metadata, tags, security groups (ips: server-network-routes.ts). */
 export function serverSubresourceRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
   const compute = () => ctx.services.compute
   return async (app) => {
@@ -120,11 +120,6 @@ export function serverSubresourceRoutes(ctx: ApiContext): FastifyPluginAsyncType
       reply.status(204).send()
     })
 
-    // Lifeboat has no network service: servers have no addresses.
-    app.get('/servers/:id/ips', { schema: { params: IdParams } }, async (req) => {
-      await compute().showServer(callOf(req), req.params.id)
-      return { addresses: {} }
-    })
     app.get('/servers/:id/os-security-groups', { schema: { params: IdParams } }, async (req) => {
       const details = await compute().showServer(callOf(req), req.params.id)
       return serverSecurityGroupsView(await ctx.services.securityGroups.groupsOfServer(details.row.uuid))

@@ -13,11 +13,12 @@ import { createServerImage } from './server-snapshot.js'
 import { getConsoleOutput } from './server-console.js'
 import { listInstanceActions, showInstanceAction, type ActionListPage } from './instance-action-queries.js'
 import { ServerMetadata, ServerTags } from './server-metadata.js'
-import { loadInstanceDetails, getInstanceRow, type RescueRecord } from './instance-store.js'
+import { loadInstanceDetails, getInstanceRow, type InstanceDetails, type RescueRecord } from './instance-store.js'
 import { VmState } from './instance-states.js'
 import { authorize } from '../policy.js'
 import type { AgentGateway } from './agent-gateway.js'
 import { recoverInterruptedComputeWork, type ComputeRecovery } from './crash-recovery.js'
+import { attachInterface, detachInterface, listInterfaces, showInterface, type AttachInterfaceInput } from './server-interfaces.js'
 
 /**
  * The compute service (Nova's `compute.API`): every server operation, each
@@ -60,16 +61,23 @@ export class ComputeService {
     return created
   }
 
-  listServers(call: CallContext, query: ServerListQuery) {
-    return listServers(this.#deps, call, query)
+  async listServers(call: CallContext, query: ServerListQuery) {
+    const result = await listServers(this.#deps, call, query)
+    return { ...result, servers: await this.#withAddresses(result.servers) }
   }
 
-  showServer(call: CallContext, id: string) {
-    return showServer(this.#deps, call, id)
+  async showServer(call: CallContext, id: string) {
+    return (await this.#withAddresses([await showServer(this.#deps, call, id)]))[0]!
   }
 
-  updateServer(call: CallContext, id: string, patch: Parameters<typeof updateServer>[3]) {
-    return updateServer(this.#deps, call, id, patch)
+  async updateServer(call: CallContext, id: string, patch: Parameters<typeof updateServer>[3]) {
+    return (await this.#withAddresses([await updateServer(this.#deps, call, id, patch)]))[0]!
+  }
+
+  /** Adds each server's live addresses (from its ports, and their floating IPs). */
+  async #withAddresses(servers: InstanceDetails[]): Promise<InstanceDetails[]> {
+    const addresses = await this.#deps.network.addresses(servers.map((s) => s.row.uuid))
+    return servers.map((s) => ({ ...s, addresses: addresses.get(s.row.uuid) ?? {} }))
   }
 
   deleteServer(call: CallContext, id: string) {
@@ -131,6 +139,23 @@ export class ComputeService {
 
   showInstanceAction(call: CallContext, id: string, requestId: string) {
     return showInstanceAction(this.#deps, call, id, requestId)
+  }
+
+  /** `os-interface`: the server's ports. */
+  listInterfaces(call: CallContext, id: string) {
+    return listInterfaces(this.#deps, call, id)
+  }
+
+  showInterface(call: CallContext, id: string, portId: string) {
+    return showInterface(this.#deps, call, id, portId)
+  }
+
+  attachInterface(call: CallContext, id: string, input: AttachInterfaceInput) {
+    return attachInterface(this.#deps, call, id, input)
+  }
+
+  detachInterface(call: CallContext, id: string, portId: string) {
+    return detachInterface(this.#deps, call, id, portId)
   }
 
   /** addSecurityGroup / removeSecurityGroup actions (no task; Nova answers 202). */

@@ -7,6 +7,7 @@ import { selectHost } from '../scheduler/scheduler.js'
 import { ownerAuth } from './call-context.js'
 import { finishAction, startActionEvent, finishActionEvent } from './instance-actions.js'
 import { nowIso } from '../time.js'
+import { readNetworkPlan } from './server-networks.js'
 
 const VOLUME_WAIT_MS = 10 * 60 * 1000
 
@@ -20,6 +21,9 @@ export class Conductor {
   readonly #deps: ConductorDeps
   readonly #tasks: TaskQueue
   readonly #running = new Set<string>()
+  /** Builds in flight, which `close` lets finish their current step. */
+  readonly #builds = new Set<Promise<void>>()
+  #closed = false
 
   constructor(deps: ConductorDeps, tasks: TaskQueue) {
     this.#deps = deps
@@ -28,9 +32,27 @@ export class Conductor {
 
   /** Starts building an instance in the background; errors end in ERROR with a fault, never thrown. */
   build(instanceUuid: string): void {
-    if (this.#running.has(instanceUuid)) return
+    if (this.#closed || this.#running.has(instanceUuid)) return
     this.#running.add(instanceUuid)
-    void this.#build(instanceUuid).finally(() => this.#running.delete(instanceUuid))
+    const running: Promise<void> = this.#build(instanceUuid)
+      .catch((error: unknown) => this.#deps.log.warn({ err: error, server: instanceUuid }, 'a build could not record its failure'))
+      .finally(() => {
+        this.#running.delete(instanceUuid)
+        this.#builds.delete(running)
+      })
+    this.#builds.add(running)
+  }
+
+  /**
+   * At shutdown, before the database closes: no new builds, and the ones in
+   * flight stop after their current step (at most `waitMs`); a build left
+   * half-way resumes at the next start (`resumePendingBuilds`).
+   */
+  async close(waitMs = 5000): Promise<void> {
+    this.#closed = true
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([Promise.allSettled([...this.#builds]), new Promise((resolve) => { timer = setTimeout(resolve, waitMs) })])
+    clearTimeout(timer)
   }
 
   /** Picks up builds that stopped half-way (control plane restart). */
@@ -76,7 +98,10 @@ export class Conductor {
         instance = await this.#load(uuid)
         if (!instance) return
       }
+      if (this.#closed) return
       if (instance.row.task_state === TaskState.BLOCK_DEVICE_MAPPING) {
+        await this.#allocatePorts(instance)
+        if (this.#closed) return
         await this.#prepareVolumes(instance)
         await this.#deps.db.transaction().execute(async (trx) => {
           const moved = await trx.updateTable('instances').set({ task_state: TaskState.SPAWNING, updated_at: nowIso() })
@@ -88,8 +113,25 @@ export class Conductor {
         this.#tasks.notify(instance.row.host)
       }
     } catch (error) {
+      // Shutting down: the database may be going; the build resumes at the next start.
+      if (this.#closed) return
       await this.#fail(uuid, actionId, error instanceof Error ? error.message : String(error), true)
     }
+  }
+
+  /**
+   * Creates and binds the server's ports on its host (Nova's
+   * `allocate_for_instance`), once: after a restart, ports already made stay.
+   */
+  async #allocatePorts(instance: InstanceDetails): Promise<void> {
+    const plan = readNetworkPlan(instance.row.networks)
+    if (plan.nics.length === 0) return
+    if ((await this.#deps.network.serverPorts(instance.row.uuid)).length > 0) return
+    const groups = await this.#deps.db.selectFrom('instance_security_groups').select('group_id').where('instance_uuid', '=', instance.row.uuid).execute()
+    await this.#deps.network.allocate({
+      instanceUuid: instance.row.uuid, projectId: instance.row.project_id, host: instance.row.host ?? '', zone: instance.row.availability_zone ?? 'nova',
+      securityGroups: groups.map((g) => g.group_id),
+    }, plan.nics)
   }
 
   /** Creates the volumes the mappings ask for and attaches them all (Nova's `_prep_block_device`). */

@@ -85,7 +85,7 @@ export async function buildInstanceSpec(deps: InstanceSpecDeps, details: Instanc
     disks,
     configDrive: configDriveFor(details, ownKeys(details)),
     imageProperties: instanceImageProperties(details),
-    // Filled from the network service's ports once servers have them (issue 13).
-    nics: [],
+    // The server's ports, as they are now: rescue and unrescue render the same NICs (same MAC, same IP).
+    nics: await deps.network.nics(details.row.uuid),
   }
 }

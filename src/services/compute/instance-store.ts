@@ -3,6 +3,7 @@ import type { BlockDeviceMappingsTable, InstanceFaultsTable, InstancesTable } fr
 import type { AuthContext } from '../identity/auth-context.js'
 import { InstanceNotFound } from './compute-errors.js'
 import { groupIdsOfServers } from '../network/security-group-model.js'
+import type { ServerAddresses } from '../network/server-ports.js'
 
 /** The flavor as it was when the server was built (Nova keeps a copy on the instance). */
 export interface FlavorSnapshot {
@@ -42,6 +43,8 @@ export interface InstanceDetails {
   fault: FaultRow | null
   securityGroups: string[]
   rescue: RescueRecord | null
+  /** The server's live addresses by network name, when the caller loaded them (`ComputeService` for the views). */
+  addresses?: ServerAddresses
 }
 
 /** True when the root disk is a volume (Nova's `is_volume_backed_instance`). */

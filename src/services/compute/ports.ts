@@ -8,6 +8,10 @@ import type { InventoryRecord } from '../placement/placement-service.js'
 import type { HostClaims, SchedulerDeps } from '../scheduler/scheduler.js'
 import type { FlavorRecord } from './flavor-service.js'
 import type { KeypairRecord } from './keypair-service.js'
+import type { Db } from '../../db/schema.js'
+import type { NetworksTable, PortsTable } from '../../db/tables/network-tables.js'
+import type { NicSpec } from '../../agent-api/index.js'
+import type { NicRequest, PortBinding, ServerAddresses, ServerPort } from '../network/server-ports.js'
 
 /*
  * What the compute service needs of the other services, each as the few
@@ -74,6 +78,31 @@ export interface ServerSecurityGroups {
   removeFromServer(auth: AuthContext, instanceUuid: string, groupName: string): Promise<void>
 }
 
+/**
+ * What Nova asks of Neutron (`nova/network/neutron.py` `API`), answered by
+ * the network service's `ServerPorts`: the networks a project may boot on,
+ * a boot's ports checked, then ports created and bound for a server, their
+ * status while it runs, its live addresses and NICs, and their release.
+ */
+export interface ServerNetworks {
+  /** `_get_available_networks`: the project's own non-shared networks and the shared ones; with `ids`, those the caller can see. */
+  availableNetworks(auth: AuthContext, ids?: string[]): Promise<NetworksTable[]>
+  subnetCounts(networkIds: string[]): Promise<Map<string, number>>
+  /** A port of the caller's project (admin: any) with its fixed IPs, or null. */
+  findPort(auth: AuthContext, portId: string): Promise<(PortsTable & { fixedIps: string[] }) | null>
+  portWithAddress(networkId: string, address: string): Promise<{ portId: string; deviceId: string } | null>
+  /** Creates a port per network request and binds each user port; returns the created ports' ids. */
+  allocate(binding: PortBinding, nics: NicRequest[]): Promise<string[]>
+  /** At delete, in the deleting transaction: the server's ports go, except `keepPortIds` (the user's), which are unbound. */
+  release(db: Db, instanceUuid: string, keepPortIds: string[]): Promise<void>
+  unbind(db: Db, portId: string): Promise<void>
+  remove(portId: string): Promise<void>
+  setStatus(db: Db, instanceUuid: string, status: 'ACTIVE' | 'DOWN'): Promise<void>
+  serverPorts(instanceUuid: string): Promise<ServerPort[]>
+  addresses(instanceUuids: string[]): Promise<Map<string, ServerAddresses>>
+  nics(instanceUuid: string): Promise<NicSpec[]>
+}
+
 /** What a registering host reports to placement (Nova's report client). */
 export interface HostReporter {
   ensureResourceProvider(uuid: string, name: string): Promise<number>
@@ -88,10 +117,11 @@ export interface AllocationRelease {
 
 // ---- what each compute module is given ----
 
-/** `buildInstanceSpec`: volume and image files of the disks. */
+/** `buildInstanceSpec`: volume and image files of the disks, and the NICs of the server's ports. */
 export interface InstanceSpecDeps {
   readonly volumes: VolumeLookup
   readonly images: Pick<ImageLookup, 'findImage' | 'imageFilePath'>
+  readonly network: Pick<ServerNetworks, 'nics'>
 }
 
 /** `applyTaskResult` / `finalizeDeletion`: the follow-ups of a finished task. */
@@ -99,6 +129,7 @@ export interface TaskResultDeps extends Store {
   readonly volumes: VolumeAttacher & Pick<ServerVolumes, 'deleteVolumeInternal'>
   readonly images: Pick<ServerImages, 'killImage'>
   readonly placement: AllocationRelease
+  readonly network: Pick<ServerNetworks, 'release' | 'setStatus'>
 }
 
 /** The agent gateway: registration, task rendering (rescue context included) and results. */
@@ -108,12 +139,14 @@ export interface AgentGatewayDeps extends TaskResultDeps, InstanceSpecDeps {
   readonly images: Pick<ImageLookup, 'findImage' | 'imageFilePath'> & TaskResultDeps['images']
   readonly keypairs: KeypairLookup
   readonly placement: HostReporter & AllocationRelease
+  readonly network: InstanceSpecDeps['network'] & TaskResultDeps['network']
 }
 
 /** The conductor: scheduling, then the volumes of a build. */
 export interface ConductorDeps extends SchedulerDeps {
   readonly volumes: Pick<ServerVolumes, 'createVolume' | 'waitForVolume' | 'reserveAttachment' | 'completeAttachment'>
   readonly placement: HostClaims & AllocationRelease
+  readonly network: Pick<ServerNetworks, 'allocate' | 'serverPorts'>
 }
 
 /** `rescueServer`: the rescue image, volume statuses and the rescue keypair. */
@@ -131,6 +164,7 @@ export interface CreateServerDeps extends Store {
   readonly volumes: Pick<ServerVolumes, 'getVolume' | 'getSnapshot'>
   readonly keypairs: KeypairLookup
   readonly securityGroups: Pick<ServerSecurityGroups, 'ensureDefaultGroup'>
+  readonly network: Pick<ServerNetworks, 'availableNetworks' | 'subnetCounts' | 'findPort' | 'portWithAddress'>
 }
 
 /** `createServerImage`: the snapshot image, and volume snapshots for a volume-backed server. */
@@ -153,4 +187,5 @@ export interface ComputeDeps extends Store {
   readonly flavors: FlavorLookup
   readonly securityGroups: ServerSecurityGroups
   readonly placement: AllocationRelease
+  readonly network: ServerNetworks
 }

@@ -11,6 +11,7 @@ import { nowIso } from '../time.js'
 import { authorize, scopedProjectId } from '../policy.js'
 import { allowedInstanceCount, checkMetadataQuota } from './compute-quotas.js'
 import { lockProjectQuotas } from '../quotas/quota-store.js'
+import { planServerNics, type NetworkPlan, type RequestedNetworks } from './server-networks.js'
 
 /** A validated `POST /servers` body, in the service's words. */
 export interface CreateServerInput {
@@ -22,7 +23,7 @@ export interface CreateServerInput {
   userData?: string | null
   keyName?: string | null
   availabilityZone?: string | null
-  networks?: unknown
+  networks?: RequestedNetworks
   securityGroups?: string[]
   blockDeviceMappings?: BdmRequest[]
   configDrive?: boolean
@@ -144,6 +145,8 @@ export async function createServer(deps: CreateServerDeps, call: CallContext, in
   if (requestedMax > 1 && bdms.some((b) => b.sourceType === 'volume')) {
     throw new InvalidRequest('Cannot attach one or more volumes to multiple instances')
   }
+  // Nova checks the requested networks before anything is written; the ports come once the server has a host (the conductor).
+  const networkPlan: NetworkPlan = { nics: await planServerNics(deps.network, auth, input.networks, requestedMax) }
   const reservationId = `r-${randomBytes(4).toString('hex')}`
   const created: CreatedServer[] = []
   const now = nowIso()
@@ -162,7 +165,7 @@ export async function createServer(deps: CreateServerDeps, call: CallContext, in
         flavor: JSON.stringify(flavorSnapshot), key_name: input.keyName ?? null, key_data: keyData, user_data: input.userData ?? null,
         availability_zone: zone || null, host: null, node: null, vm_state: VmState.BUILDING, task_state: TaskState.SCHEDULING,
         power_state: 0, locked: 0, locked_by: null, locked_reason: null, config_drive: input.configDrive ? 'True' : '',
-        access_ip_v4: input.accessIPv4 ?? null, access_ip_v6: input.accessIPv6 ?? null, networks: JSON.stringify(input.networks ?? 'auto'),
+        access_ip_v4: input.accessIPv4 ?? null, access_ip_v6: input.accessIPv6 ?? null, networks: JSON.stringify(networkPlan),
         root_device_name: '/dev/vda', reservation_id: reservationId, launch_index: index, system_metadata: JSON.stringify(systemMetadata),
         rescue: null, progress: 0, launched_at: null, terminated_at: null, created_at: now, updated_at: now, deleted_at: null, deleted: 0,
       }).execute()

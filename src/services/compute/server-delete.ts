@@ -6,7 +6,7 @@ import { getInstanceRow } from './instance-store.js'
 import { assertNotLocked } from './instance-guards.js'
 import { recordAction, finishAction } from './instance-actions.js'
 import { TaskState, VmState } from './instance-states.js'
-import { finalizeDeletion } from './task-results.js'
+import { finalizeDeletion, releasePorts } from './task-results.js'
 import { nowIso } from '../time.js'
 
 /**
@@ -27,6 +27,7 @@ export async function deleteServer(deps: TaskResultDeps, tasks: TaskQueue, call:
     const actionId = await recordAction(trx, instance.uuid, 'delete', actionContext(call))
     if (local) {
       await trx.updateTable('instances').set({ vm_state: VmState.DELETED, task_state: null, deleted: 1, deleted_at: now, terminated_at: now, updated_at: now }).where('uuid', '=', instance.uuid).execute()
+      await releasePorts(trx, deps, instance)
       await finishAction(trx, actionId, 'Success')
     } else {
       await trx.updateTable('instances').set({ task_state: TaskState.DELETING, updated_at: now }).where('uuid', '=', instance.uuid).execute()

@@ -7,6 +7,7 @@ import type { InstanceRow, RescueRecord } from './instance-store.js'
 import { TaskState, VmState } from './instance-states.js'
 import { finishAction } from './instance-actions.js'
 import { nowIso } from '../time.js'
+import { readNetworkPlan, userPortIds } from './server-networks.js'
 
 type Trx = Transaction<Database>
 
@@ -58,6 +59,7 @@ export async function applyTaskResult(
     if (task.kind === 'unrescue') set.rescue = null
     if (task.kind === 'destroy') {
       Object.assign(set, { vm_state: VmState.DELETED, task_state: null, deleted: 1, deleted_at: now, terminated_at: now })
+      await releasePorts(trx, deps, instance)
       after.push(() => finalizeDeletion(deps, instance.uuid))
     }
     if (task.kind === 'attach_volume') after.push(() => completeVolumeAttach(deps, task.bdmId, instance))
@@ -82,7 +84,20 @@ export async function applyTaskResult(
     if (task.kind === 'attach_volume') await dropMapping(trx, deps, task.bdmId, after)
   }
   await trx.updateTable('instances').set(set).where('uuid', '=', instance.uuid).execute()
+  const portStatus = portStatusAfter(set.vm_state ?? instance.vm_state)
+  if (portStatus && task.kind !== 'destroy') await deps.network.setStatus(trx, instance.uuid, portStatus)
   if (actionId) await finishAction(trx, actionId, report.ok ? 'Success' : 'Error', report.ok ? undefined : report.error, report.ok ? undefined : report.detail)
+}
+
+/**
+ * A server's ports are ACTIVE while its guest runs (a paused guest keeps its
+ * VIF plugged) and DOWN when it is gone (stopped, suspended, failed): what
+ * Neutron's agent reports when the tap appears or vanishes.
+ */
+function portStatusAfter(vmState: string): 'ACTIVE' | 'DOWN' | null {
+  if ([VmState.ACTIVE, VmState.RESCUED, VmState.PAUSED].includes(vmState as never)) return 'ACTIVE'
+  if ([VmState.STOPPED, VmState.SUSPENDED, VmState.ERROR].includes(vmState as never)) return 'DOWN'
+  return null
 }
 
 /** Removes a block device mapping and, after the commit, its volume attachment (a detach done, or an attach that failed). */
@@ -95,6 +110,14 @@ async function dropMapping(trx: Trx, deps: TaskResultDeps, bdmId: string, after:
 async function completeVolumeAttach(deps: TaskResultDeps, bdmId: string, instance: InstanceRow): Promise<void> {
   const bdm = await deps.db.selectFrom('block_device_mappings').select(['attachment_id', 'device_name']).where('id', '=', bdmId).executeTakeFirst()
   if (bdm?.attachment_id) await deps.volumes.completeAttachment(bdm.attachment_id, { mountpoint: bdm.device_name, hostName: instance.host ?? '' })
+}
+
+/**
+ * Nova's `deallocate_for_instance`, in the transaction that marks the
+ * server deleted: the ports Nova created are deleted, the user's unbound.
+ */
+export async function releasePorts(trx: Trx, deps: Pick<TaskResultDeps, 'network'>, instance: Pick<InstanceRow, 'uuid' | 'networks'>): Promise<void> {
+  await deps.network.release(trx, instance.uuid, userPortIds(readNetworkPlan(instance.networks)))
 }
 
 /**

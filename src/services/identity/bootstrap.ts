@@ -3,6 +3,7 @@ import type { Database } from '../../db/schema.js'
 import { DEFAULT_DOMAIN_ID, IdentityDirectory } from './directory.js'
 import { ROLE_HIERARCHY } from '../policy.js'
 import { generatePassword } from './passwords.js'
+import { seedTopology } from '../network/topology.js'
 
 /** A user created at first start, with the only copy of its password. */
 export interface BootstrapAccount {
@@ -15,7 +16,8 @@ export interface BootstrapAccount {
 /**
  * First start: the default domain, the roles reader ⊂ member ⊂ admin, an
  * `admin` user in project `admin` and a `demo` user (member) in project `demo`,
- * all in one transaction that also runs `persist` with the new accounts (it
+ * and the DevStack-like network topology (`public`, `private`, `router1`:
+ * network/topology.ts), all in one transaction that also runs `persist` with the new accounts (it
  * writes clouds.yaml): if `persist` fails, or the process dies before the
  * commit, no account exists and the next start begins again — an operator is
  * never left with accounts whose passwords nobody saw.
@@ -25,7 +27,13 @@ export async function bootstrapIdentity(
   db: Kysely<Database>, passwords: { admin?: string; demo?: string } = {}, persist: (accounts: BootstrapAccount[]) => void | Promise<void> = () => {},
 ): Promise<BootstrapAccount[]> {
   return db.transaction().execute(async (trx) => {
-    const created = await createAccounts(new IdentityDirectory(trx), passwords)
+    const directory = new IdentityDirectory(trx)
+    const created = await createAccounts(directory, passwords)
+    if (created.length > 0 && !(await trx.selectFrom('networks').select('id').limit(1).executeTakeFirst())) {
+      const [admin] = await directory.listProjects({ name: 'admin', domainId: DEFAULT_DOMAIN_ID })
+      const [demo] = await directory.listProjects({ name: 'demo', domainId: DEFAULT_DOMAIN_ID })
+      if (admin && demo) await seedTopology(trx, { adminProjectId: admin.id, demoProjectId: demo.id })
+    }
     if (created.length > 0) await persist(created)
     return created
   })

@@ -135,19 +135,23 @@ export class ServerPorts {
     return created
   }
 
-  /** At delete: the ports Nova created go; the user's ports are unbound (Nova's `_unbind_ports`) and stay. */
-  async release(instanceUuid: string, createdPortIds: string[]): Promise<void> {
-    await this.#deps.db.transaction().execute(async (trx) => {
-      const ports = await trx.selectFrom('ports').select('id').where('device_id', '=', instanceUuid).execute()
-      for (const port of ports) {
-        if (createdPortIds.includes(port.id)) {
-          await trx.updateTable('floating_ips').set({ fixed_port_id: null, fixed_ip_address: null, router_id: null, status: 'DOWN' }).where('fixed_port_id', '=', port.id).execute()
-          await removePort(trx, port.id)
-        } else {
-          await this.unbind(trx, port.id)
-        }
+  /**
+   * At delete, inside the deleting transaction (Nova deallocates before the
+   * instance is destroyed, so a deleted server never leaves ports behind):
+   * the server's ports go, except the user's (`keepPortIds`), which are
+   * unbound (Nova's `_unbind_ports`). Floating IPs on deleted ports are
+   * disassociated, not deleted.
+   */
+  async release(db: Db, instanceUuid: string, keepPortIds: string[]): Promise<void> {
+    const ports = await db.selectFrom('ports').select('id').where('device_id', '=', instanceUuid).execute()
+    for (const port of ports) {
+      if (keepPortIds.includes(port.id)) {
+        await this.unbind(db, port.id)
+      } else {
+        await db.updateTable('floating_ips').set({ fixed_port_id: null, fixed_ip_address: null, router_id: null, status: 'DOWN' }).where('fixed_port_id', '=', port.id).execute()
+        await removePort(db, port.id)
       }
-    })
+    }
   }
 
   /** Unbinds a port from its server (os-interface detach of a user port, or the server's delete). */

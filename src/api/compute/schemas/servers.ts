@@ -40,7 +40,8 @@ export const CreateServerBody = Type.Object({
     flavorRef: Type.Union([Type.String({ minLength: 1 }), Type.Integer()]),
     adminPass: Type.Optional(Type.String()),
     metadata: Type.Optional(Metadata),
-    networks: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('none'), Type.Array(Network)])),
+    // The list first: Ajv's coercion inside anyOf would otherwise rewrite a one-entry list while trying the strings.
+    networks: Type.Optional(Type.Union([Type.Array(Network), Type.Literal('auto'), Type.Literal('none')])),
     'OS-DCF:diskConfig': Type.Optional(Type.Union([Type.Literal('AUTO'), Type.Literal('MANUAL')])),
     accessIPv4: Type.Optional(Type.String()),
     accessIPv6: Type.Optional(Type.String()),

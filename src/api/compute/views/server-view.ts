@@ -32,6 +32,21 @@ function links(base: string, kind: string, id: string) {
   ]
 }
 
+/**
+ * Nova's `addresses` (views/addresses.py): by network name, each port's
+ * fixed IPs then its floating IPs, with type and MAC when `extended`
+ * (the server view); only version and address for `/ips`.
+ */
+export function addressesView(details: InstanceDetails, extended: boolean): Record<string, Array<Record<string, unknown>>> {
+  const result: Record<string, Array<Record<string, unknown>>> = {}
+  for (const [label, list] of Object.entries(details.addresses ?? {})) {
+    result[label] = list.map((a) => (extended
+      ? { version: a.version, addr: a.addr, 'OS-EXT-IPS:type': a.type, 'OS-EXT-IPS-MAC:mac_addr': a.mac }
+      : { version: a.version, addr: a.addr }))
+  }
+  return result
+}
+
 /** `{id, name, links}` of `GET /servers`. */
 export function serverSummaryView(details: InstanceDetails, base: string) {
   return { id: details.row.uuid, name: details.row.display_name, links: links(base, 'servers', details.row.uuid) }
@@ -61,7 +76,8 @@ export function serverView(details: InstanceDetails, options: ServerViewOptions)
       : { id: flavor.id, links: [{ rel: 'bookmark', href: `${options.base}/flavors/${flavor.id}` }] },
     created: novaTime(row.created_at),
     updated: novaTime(row.updated_at),
-    addresses: {},
+    // Nova shows no addresses while the server builds (views/servers.py `_get_addresses`); update's reduced view (before 2.75) has no type or MAC.
+    addresses: row.vm_state === 'building' ? {} : addressesView(details, options.extended),
     accessIPv4: row.access_ip_v4 ?? '',
     accessIPv6: row.access_ip_v6 ?? '',
     links: links(options.base, 'servers', row.uuid),
