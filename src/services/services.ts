@@ -20,6 +20,7 @@ import { MetricsService } from './metrics/metrics-service.js'
 import { NetworkService } from './network/network-service.js'
 import { NetworkSecurityGroups } from './network/security-groups.js'
 import { L3Service } from './network/l3-service.js'
+import { NovaFloatingIps } from './network/nova-floating-ips.js'
 
 /** Every service of the control plane, built once per process over one database. */
 export interface Services {
@@ -48,6 +49,8 @@ export interface Services {
   networkSecurityGroups: NetworkSecurityGroups
   /** Neutron's routers and floating IPs (`/v2.0/routers`, `/v2.0/floatingips`). */
   l3: L3Service
+  /** Nova's ≤ 2.35 floating-IP proxy (`os-floating-ips`, `addFloatingIp`…) over `l3`. */
+  novaFloatingIps: NovaFloatingIps
 }
 
 /**
@@ -77,8 +80,10 @@ export function createServices(config: LifeboatConfig, database: DatabaseHandle,
   const l3 = new L3Service({ ...store('l3'), tasks, floatingIpPortOffset: config.compute.floatingIpPortOffset })
   const network = new NetworkService(store('network'), { portSecurityGroups: networkSecurityGroups.portGroups, forwardsOf: (ids) => l3.forwardsOf(ids) })
   const securityGroups = new SecurityGroupService({ ...store('security-groups'), tasks })
+  // DevStack's `[neutron] default_floating_pool = public`, the external network of the first-start topology.
+  const novaFloatingIps = new NovaFloatingIps({ ...store('nova-floating-ips'), l3, servers: network.servers, defaultPool: 'public' })
   const conductor = new Conductor({ ...store('conductor'), volumes, placement, network: network.servers }, tasks)
   const agents = new AgentGateway({ ...store('agent-gateway'), config, volumes, images, keypairs, placement, network: network.servers }, tasks)
   const compute = new ComputeService({ ...store('compute'), config, volumes, images, keypairs, flavors, securityGroups, placement, network: network.servers }, { tasks, conductor, agents })
-  return { tokens, directory, images, volumes, placement, flavors, keypairs, securityGroups, computeHosts, limits, computeQuotas, compute, agents, metrics, network, networkSecurityGroups, l3 }
+  return { tokens, directory, images, volumes, placement, flavors, keypairs, securityGroups, computeHosts, limits, computeQuotas, compute, agents, metrics, network, networkSecurityGroups, l3, novaFloatingIps }
 }

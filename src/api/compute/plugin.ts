@@ -18,6 +18,7 @@ import { serverRoutes } from './server-routes.js'
 import { serverActionRoutes } from './server-actions-routes.js'
 import { serverSubresourceRoutes } from './server-subresource-routes.js'
 import { serverNetworkRoutes } from './server-network-routes.js'
+import { floatingIpsRoutes } from './floating-ips-routes.js'
 
 function versionDocument(base: string, id: 'v2.0' | 'v2.1') {
   const current = id === 'v2.1'
@@ -55,6 +56,7 @@ export function computePlugin(ctx: ApiContext): FastifyPluginAsyncTypebox {
       await v21.register(serverActionRoutes(ctx))
       await v21.register(serverSubresourceRoutes(ctx))
       await v21.register(serverNetworkRoutes(ctx))
+      await v21.register(floatingIpsRoutes(ctx))
     }, { prefix: '/v2.1' })
   }
 }

@@ -6,7 +6,7 @@ import type { ApiContext } from '../context.js'
 import { ServerIdParams } from './schemas/servers.js'
 import { callOf } from './server-route-helpers.js'
 import { formatMicroversion, isAtLeast } from '../common/microversion.js'
-import { InvalidRequest } from '../../services/errors.js'
+import { InvalidRequest, NotFound } from '../../services/errors.js'
 import { isUuidLike } from '../../util/uuid.js'
 
 const Null = Type.Null()
@@ -37,6 +37,8 @@ const ACTION_SCHEMAS: Record<string, TSchema> = {
   'os-getConsoleOutput': Type.Union([Null, Type.Object({ length: Type.Optional(Type.Union([Type.Integer({ minimum: -1 }), Type.String({ pattern: '^-?[0-9]+$' }), Type.Null()])) }, { additionalProperties: false })]),
   addSecurityGroup: Type.Object({ name: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
   removeSecurityGroup: Type.Object({ name: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+  addFloatingIp: Type.Object({ address: Type.String({ format: 'ipv4' }), fixed_address: Type.Optional(Type.String({ format: 'ipv4' })) }, { additionalProperties: false }),
+  removeFloatingIp: Type.Object({ address: Type.String({ format: 'ipv4' }) }, { additionalProperties: false }),
 }
 
 // Maps, not objects: an action named `__proto__` or `constructor` must find nothing.
@@ -91,6 +93,19 @@ export function serverActionRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
     },
     addSecurityGroup: async (req, reply, body) => accepted((await compute().changeSecurityGroup(callOf(req), req.params.id, body!.name as string, true), reply)),
     removeSecurityGroup: async (req, reply, body) => accepted((await compute().changeSecurityGroup(callOf(req), req.params.id, body!.name as string, false), reply)),
+    // Nova's floating-IP actions end at 2.43.
+    addFloatingIp: async (req, reply, body) => {
+      if (isAtLeast(req.microversion, '2.44')) throw new NotFound('The resource could not be found.')
+      const server = await compute().showServer(callOf(req), req.params.id)
+      await ctx.services.novaFloatingIps.associate(req.auth, server.row.uuid, body!.address as string, body!.fixed_address as string | undefined)
+      return accepted(reply)
+    },
+    removeFloatingIp: async (req, reply, body) => {
+      if (isAtLeast(req.microversion, '2.44')) throw new NotFound('The resource could not be found.')
+      const server = await compute().showServer(callOf(req), req.params.id)
+      await ctx.services.novaFloatingIps.disassociate(req.auth, server.row.uuid, body!.address as string)
+      return accepted(reply)
+    },
   }
   const handlers = new Map(Object.entries(handlerTable))
 

@@ -243,6 +243,9 @@ export class SecurityGroupService {
           const present = await trx.selectFrom('port_security_groups').select('port_id').where('port_id', '=', port.id).where('security_group_id', '=', group.id).executeTakeFirst()
           if (!present) await trx.insertInto('port_security_groups').values({ port_id: port.id, security_group_id: group.id }).execute()
         }
+        // The server's own record follows, so new ports (os-interface) get the same groups.
+        const own = await trx.selectFrom('instance_security_groups').select('group_id').where('instance_uuid', '=', instanceUuid).where('group_id', '=', group.id).executeTakeFirst()
+        if (!own) await trx.insertInto('instance_security_groups').values({ instance_uuid: instanceUuid, group_id: group.id }).execute()
         return { value: undefined, portIds: ports.map((p) => p.id) }
       })
       return
@@ -264,6 +267,7 @@ export class SecurityGroupService {
     const removed = ports.length
       ? await withForwardsRefresh(db, this.#deps.tasks, async (trx) => {
         const result = await trx.deleteFrom('port_security_groups').where('port_id', 'in', ports.map((p) => p.id)).where('security_group_id', '=', group.id).executeTakeFirst()
+        await trx.deleteFrom('instance_security_groups').where('instance_uuid', '=', instanceUuid).where('group_id', '=', group.id).execute()
         return { value: Number(result.numDeletedRows), portIds: ports.map((p) => p.id) }
       })
       : Number((await db.deleteFrom('instance_security_groups').where('instance_uuid', '=', instanceUuid).where('group_id', '=', group.id).executeTakeFirst()).numDeletedRows)
