@@ -13,6 +13,9 @@ const Null = Type.Null()
 const NoBody = Type.Union([Type.Null(), Type.Object({}, { additionalProperties: false })])
 
 /** Nova's action schemas (schemas/*.py); Lifeboat's own keys carry the `lifeboat:` prefix. */
+/** Nova's `ip_address` parameter type (an IPv4 or IPv6 address). */
+const IpAddress = Type.String({ minLength: 2, maxLength: 45, pattern: '^[0-9a-fA-F:.]+$' })
+
 const ACTION_SCHEMAS: Record<string, TSchema> = {
   'os-start': NoBody,
   'os-stop': NoBody,
@@ -37,8 +40,8 @@ const ACTION_SCHEMAS: Record<string, TSchema> = {
   'os-getConsoleOutput': Type.Union([Null, Type.Object({ length: Type.Optional(Type.Union([Type.Integer({ minimum: -1 }), Type.String({ pattern: '^-?[0-9]+$' }), Type.Null()])) }, { additionalProperties: false })]),
   addSecurityGroup: Type.Object({ name: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
   removeSecurityGroup: Type.Object({ name: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
-  addFloatingIp: Type.Object({ address: Type.String({ format: 'ipv4' }), fixed_address: Type.Optional(Type.String({ format: 'ipv4' })) }, { additionalProperties: false }),
-  removeFloatingIp: Type.Object({ address: Type.String({ format: 'ipv4' }) }, { additionalProperties: false }),
+  addFloatingIp: Type.Object({ address: IpAddress, fixed_address: Type.Optional(IpAddress) }, { additionalProperties: false }),
+  removeFloatingIp: Type.Object({ address: IpAddress }, { additionalProperties: false }),
 }
 
 // Maps, not objects: an action named `__proto__` or `constructor` must find nothing.

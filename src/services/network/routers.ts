@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Db } from '../../db/schema.js'
-import type { RoutersTable } from '../../db/tables/network-tables.js'
+import type { NetworksTable, RoutersTable, SubnetsTable } from '../../db/tables/network-tables.js'
 import type { AuthContext } from '../identity/auth-context.js'
 import { nowIso } from '../time.js'
 import { cidrContains, parseIpv4, parseIpv4Cidr } from '../../util/ipv4.js'
@@ -164,4 +164,28 @@ export async function deleteRouter(db: Db, auth: AuthContext, id: string): Promi
     await trx.deleteFrom('network_tags').where('resource_id', '=', id).execute()
     await trx.deleteFrom('routers').where('id', '=', id).execute()
   })
+}
+
+/**
+ * A router made without a request (the first-start topology's `router1`):
+ * its gateway on `external`, an interface at `subnet`'s gateway address.
+ */
+export async function insertConnectedRouter(trx: Db, input: { projectId: string; name: string; external: NetworksTable; subnet: SubnetsTable }): Promise<string> {
+  const now = nowIso()
+  const row: RoutersTable = {
+    id: randomUUID(), project_id: input.projectId, name: input.name, description: '', admin_state_up: 1, status: 'ACTIVE', gw_port_id: null,
+    enable_snat: 1, routes: '[]', revision_number: 1, created_at: now, updated_at: now,
+  }
+  await trx.insertInto('routers').values(row).execute()
+  const gateway = await insertPort(trx, {
+    network: input.external, projectId: '', deviceOwner: ROUTER_GATEWAY_OWNER, deviceId: row.id, securityGroups: [], portSecurityEnabled: false, status: 'ACTIVE', hostId: 'lifeboat',
+  })
+  await trx.updateTable('routers').set({ gw_port_id: gateway.id }).where('id', '=', row.id).execute()
+  const network = await trx.selectFrom('networks').selectAll().where('id', '=', input.subnet.network_id).executeTakeFirstOrThrow()
+  const port = await insertPort(trx, {
+    network, projectId: input.subnet.project_id, deviceOwner: ROUTER_INTERFACE_OWNER, deviceId: row.id, status: 'ACTIVE', hostId: 'lifeboat',
+    fixedIps: [], securityGroups: [], portSecurityEnabled: false,
+  })
+  await trx.insertInto('ip_allocations').values({ port_id: port.id, subnet_id: input.subnet.id, network_id: network.id, ip_address: input.subnet.gateway_ip! }).execute()
+  return row.id
 }
