@@ -8,6 +8,9 @@ import { addressesView } from './views/server-view.js'
 import { isAtLeast } from '../common/microversion.js'
 import { LifeboatError, NotFound } from '../../services/errors.js'
 import { ALL } from '../../services/network/resource-query.js'
+import {
+  InterfaceListResponse, InterfaceResponse, ProxyNetworkListResponse, ProxyNetworkResponse, ServerIpsLabelResponse, ServerIpsResponse,
+} from './schemas/network-responses.js'
 
 const IdParams = Type.Object({ id: Type.String() })
 const LabelParams = Type.Object({ id: Type.String(), label: Type.String() })
@@ -62,26 +65,26 @@ export function serverNetworkRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox 
   const compute = () => ctx.services.compute
   const network = () => ctx.services.network
   return async (app) => {
-    app.get('/servers/:id/ips', { schema: { params: IdParams } }, async (req) => {
+    app.get('/servers/:id/ips', { schema: { params: IdParams, response: ServerIpsResponse } }, async (req) => {
       const details = await compute().showServer(callOf(req), req.params.id)
       return { addresses: addressesView(details, false) }
     })
-    app.get('/servers/:id/ips/:label', { schema: { params: LabelParams } }, async (req) => {
+    app.get('/servers/:id/ips/:label', { schema: { params: LabelParams, response: ServerIpsLabelResponse } }, async (req) => {
       const details = await compute().showServer(callOf(req), req.params.id)
       const addresses = addressesView(details, false)
       if (!(req.params.label in addresses)) throw new NotFound('Instance is not a member of specified network')
       return { [req.params.label]: addresses[req.params.label] }
     })
 
-    app.get('/servers/:id/os-interface', { schema: { params: IdParams } }, async (req) => {
+    app.get('/servers/:id/os-interface', { schema: { params: IdParams, response: InterfaceListResponse } }, async (req) => {
       const ports = await compute().listInterfaces(callOf(req), req.params.id)
       return { interfaceAttachments: ports.map((p) => interfaceView(p, isAtLeast(req.microversion, '2.70'))) }
     })
-    app.get('/servers/:id/os-interface/:portId', { schema: { params: PortParams } }, async (req) => {
+    app.get('/servers/:id/os-interface/:portId', { schema: { params: PortParams, response: InterfaceResponse } }, async (req) => {
       const port = await compute().showInterface(callOf(req), req.params.id, req.params.portId)
       return { interfaceAttachment: interfaceView(port, isAtLeast(req.microversion, '2.70')) }
     })
-    app.post('/servers/:id/os-interface', { schema: { params: IdParams, body: AttachBody } }, async (req) => {
+    app.post('/servers/:id/os-interface', { schema: { params: IdParams, body: AttachBody, response: InterfaceResponse } }, async (req) => {
       const body = req.body.interfaceAttachment
       const port = await compute().attachInterface(callOf(req), req.params.id, { netId: body.net_id, portId: body.port_id, fixedIps: body.fixed_ips })
       return { interfaceAttachment: interfaceView(port, isAtLeast(req.microversion, '2.70')) }
@@ -93,12 +96,12 @@ export function serverNetworkRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox 
 
     for (const path of ['/os-tenant-networks', '/os-networks'] as const) {
       const view = (n: Record<string, unknown>, isAdmin: boolean) => (path === '/os-networks' ? osNetworkView(n, isAdmin) : tenantNetworkView(n))
-      app.get(path, async (req) => {
+      app.get(path, { schema: { response: ProxyNetworkListResponse } }, async (req) => {
         assertProxyVersion(req)
         const page = await network().listNetworks(req.auth, ALL)
         return { networks: page.items.map((n) => view(n, req.auth.isAdmin)) }
       })
-      app.get(`${path}/:networkId`, { schema: { params: NetworkParams } }, async (req) => {
+      app.get(`${path}/:networkId`, { schema: { params: NetworkParams, response: ProxyNetworkResponse } }, async (req) => {
         assertProxyVersion(req)
         const found = await network().showNetwork(req.auth, req.params.networkId).catch((error: unknown) => {
           throw error instanceof LifeboatError && error.status === 404 ? new NotFound('Network not found') : error

@@ -50,8 +50,14 @@ export function collectionRoutes(ctx: ApiContext, specs: CollectionSpec[]): Fast
         const body = req.body as Record<string, unknown>
         reply.status(201)
         if (Array.isArray(body[c.plural])) {
+          // Bulk: all or nothing, as Neutron's emulated bulk (what was made is removed when one fails).
           const made: ResourceDict[] = []
-          for (const input of body[c.plural] as Array<Record<string, unknown>>) made.push(await c.create(req.auth, input))
+          try {
+            for (const input of body[c.plural] as Array<Record<string, unknown>>) made.push(await c.create(req.auth, input))
+          } catch (error) {
+            for (const resource of made.reverse()) await c.remove(req.auth, String(resource.id)).catch((cleanup: unknown) => req.log.warn({ err: cleanup }, 'bulk create: a resource could not be removed'))
+            throw error
+          }
           return { [c.plural]: made }
         }
         return { [c.singular]: await c.create(req.auth, body[c.singular] as Record<string, unknown>) }

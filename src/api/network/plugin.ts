@@ -9,6 +9,7 @@ import { resourceRoutes } from './resource-routes.js'
 import { miscRoutes } from './misc-routes.js'
 import { securityGroupRoutes } from './security-group-routes.js'
 import { l3Routes } from './l3-routes.js'
+import { ResourcesResponse, VersionsResponse } from './response-schemas.js'
 
 // webob's exception class names, which Neutron puts in `type` for errors that are not its own.
 const WEBOB_TYPES: Record<number, string> = {
@@ -86,8 +87,8 @@ export function networkPlugin(ctx: ApiContext): FastifyPluginAsyncTypebox {
     installNeutronErrors(app)
     installTokenCheck(app, ctx.services.tokens)
     const base = () => `${ctx.publicUrl()}/network`
-    app.get('/', { config: { public: true } }, async () => versionsDocument(base()))
-    app.get('/v2.0', { config: { public: true } }, async () => ({
+    app.get('/', { config: { public: true }, schema: { response: VersionsResponse } }, async () => versionsDocument(base()))
+    app.get('/v2.0', { config: { public: true }, schema: { response: ResourcesResponse } }, async () => ({
       resources: ['network', 'subnet', 'port'].map((name) => ({ name, collection: `${name}s`, links: [{ rel: 'self', href: `${base()}/v2.0/${name}s` }] })),
     }))
     await app.register(async (v2) => {

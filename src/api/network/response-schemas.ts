@@ -64,3 +64,9 @@ const QuotaValues = Type.Record(Type.String(), Any)
 export const QuotaResponse = { 200: Closed({ quota: QuotaValues }) }
 /** `GET /v2.0/quotas`. */
 export const QuotaListResponse = { 200: Closed({ quotas: Type.Array(QuotaValues) }) }
+
+const SelfLinks = Type.Array(Closed({ rel: Type.String(), href: Type.String() }))
+/** `GET /network/`: the versions document. */
+export const VersionsResponse = { 200: Closed({ versions: Type.Array(Closed({ id: Type.String(), status: Type.String(), links: SelfLinks })) }) }
+/** `GET /network/v2.0`: the core resources. */
+export const ResourcesResponse = { 200: Closed({ resources: Type.Array(Closed({ name: Type.String(), collection: Type.String(), links: SelfLinks })) }) }

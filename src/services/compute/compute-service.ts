@@ -18,6 +18,7 @@ import { VmState } from './instance-states.js'
 import { authorize } from '../policy.js'
 import type { AgentGateway } from './agent-gateway.js'
 import { recoverInterruptedComputeWork, type ComputeRecovery } from './crash-recovery.js'
+import { readNetworkPlan } from './server-networks.js'
 import { attachInterface, detachInterface, listInterfaces, showInterface, type AttachInterfaceInput } from './server-interfaces.js'
 
 /**
@@ -74,9 +75,10 @@ export class ComputeService {
     return (await this.#withAddresses([await updateServer(this.#deps, call, id, patch)]))[0]!
   }
 
-  /** Adds each server's live addresses (from its ports, and their floating IPs). */
+  /** Adds each server's live addresses (from its ports, and their floating IPs); a server whose plan has no NIC has none to look up. */
   async #withAddresses(servers: InstanceDetails[]): Promise<InstanceDetails[]> {
-    const addresses = await this.#deps.network.addresses(servers.map((s) => s.row.uuid))
+    const withNics = servers.filter((s) => readNetworkPlan(s.row.networks).nics.length > 0).map((s) => s.row.uuid)
+    const addresses = withNics.length > 0 ? await this.#deps.network.addresses(withNics) : new Map()
     return servers.map((s) => ({ ...s, addresses: addresses.get(s.row.uuid) ?? {} }))
   }
 

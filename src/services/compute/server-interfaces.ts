@@ -70,11 +70,10 @@ export async function attachInterface(deps: ComputeDeps, call: CallContext, serv
   await deps.network.allocate({
     instanceUuid: row.uuid, projectId: row.project_id, host: row.host ?? '', zone: row.availability_zone ?? 'nova', securityGroups: groups.map((g) => g.group_id),
   }, nics)
-  if (nics[0]!.portId) {
-    const plan = readNetworkPlan(row.networks)
-    plan.nics.push(nics[0]!)
-    await deps.db.updateTable('instances').set({ networks: JSON.stringify(plan) }).where('uuid', '=', row.uuid).execute()
-  }
+  // The plan lists every NIC the server was given (user ports with their id): its views look ports up only when it has one.
+  const plan = readNetworkPlan(row.networks)
+  plan.nics.push(nics[0]!)
+  await deps.db.updateTable('instances').set({ networks: JSON.stringify(plan) }).where('uuid', '=', row.uuid).execute()
   return (await deps.network.serverPorts(row.uuid)).find((p) => !before.has(p.portId))!
 }
 

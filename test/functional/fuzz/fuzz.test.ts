@@ -81,7 +81,11 @@ describe(`${DIALECT}: fuzzing every route family answers no 5xx`, () => {
     const project = await admin.request('POST', '/identity/v3/projects', { body: { project: { name: 'fuzz' } } })
     const user = await admin.request('POST', '/identity/v3/users', { body: { user: { name: 'fuzz', password: 'fuzz-password' } } })
     const snapshot = await demo.request('POST', `/volume/v3/${demo.projectId}/snapshots`, { body: { snapshot: { volume_id: volume.id, name: 'fuzz' } } })
-    for (const res of [flavor, keypair, provider, project, user, snapshot]) assert.ok(res.status < 300, res.text)
+    // In the admin project: a second network in demo's would make demo's boots without `networks` ambiguous (409).
+    const network = await admin.request('POST', '/network/v2.0/networks', { body: { network: { name: 'fuzz' } } })
+    const subnet = await admin.request('POST', '/network/v2.0/subnets', { body: { subnet: { network_id: network.body.network?.id, ip_version: 4, cidr: '10.250.0.0/24' } } })
+    const port = await admin.request('POST', '/network/v2.0/ports', { body: { port: { network_id: network.body.network?.id } } })
+    for (const res of [flavor, keypair, provider, project, user, snapshot, network, subnet, port]) assert.ok(res.status < 300, res.text)
     const credential = await cloud.running.services.agents.issueCredential('fuzz-host')
     const tokens = [admin.token, demo.token, 'gAAAAA-not-a-token']
     const common = { tokens }
@@ -120,6 +124,12 @@ describe(`${DIALECT}: fuzzing every route family answers no 5xx`, () => {
         bodyKeys: ['name', 'uuid', 'parent_provider_uuid', 'resource_provider_generation', 'inventories', 'total', 'reserved', 'allocation_ratio', 'traits', 'aggregates',
           'allocations', 'resources', 'project_id', 'user_id', 'consumer_generation', 'mappings', 'consumer_type'],
         ids: { uuid: [provider.body.uuid], rc: ['VCPU', 'CUSTOM_FUZZ'], name: ['CUSTOM_FUZZ', 'HW_CPU_X86_AVX'], consumer: [server.id] },
+      },
+      network: {
+        ...common, routes: under(routes, '/network'),
+        bodyKeys: ['network', 'networks', 'subnet', 'port', 'name', 'shared', 'router:external', 'mtu', 'network_id', 'cidr', 'ip_version', 'gateway_ip', 'allocation_pools',
+          'start', 'end', 'dns_nameservers', 'host_routes', 'enable_dhcp', 'fixed_ips', 'ip_address', 'subnet_id', 'mac_address', 'device_id', 'binding:host_id', 'tags', 'quota', 'tenant_id'],
+        ids: { id: [network.body.network.id, subnet.body.subnet.id, port.body.port.id], project_id: [demo.projectId], tag: ['t'], alias: ['binding'] },
       },
       agent: {
         tokens: [''], routes: under(routes, '/agent'), ids: { id: [server.id, fuzzImage] },

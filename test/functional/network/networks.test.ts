@@ -123,6 +123,20 @@ describeEachDialect('network service: endpoint, networks, isolation', (cloud) =>
     for (const n of made) await demo.request('DELETE', `${NET}/networks/${n.id}`)
   })
 
+  test('bulk create makes all or nothing', async () => {
+    const demo = cloud().demo
+    const made = await demo.request('POST', `${NET}/networks`, { body: { networks: [{ name: 'bulk-1' }, { name: 'bulk-2' }] } })
+    assert.equal(made.status, 201)
+    assert.deepEqual(made.body.networks.map((n: any) => n.name), ['bulk-1', 'bulk-2'])
+    const network = made.body.networks[0]
+    const refused = await demo.request('POST', `${NET}/subnets`, { body: { subnets: [
+      { network_id: network.id, ip_version: 4, cidr: '10.190.0.0/24' }, { network_id: network.id, ip_version: 4, cidr: '10.190.0.0/25' },
+    ] } })
+    assertNeutronError(refused, 400, 'InvalidInput')
+    assert.deepEqual((await demo.request('GET', `${NET}/subnets?network_id=${network.id}`)).body.subnets, [])
+    for (const n of made.body.networks) assert.equal((await demo.request('DELETE', `${NET}/networks/${n.id}`)).status, 204)
+  })
+
   test('tags: add, replace, check, remove, filter by tags', async () => {
     const demo = cloud().demo
     const network = await createNetwork(demo, { name: 'tagged' })
