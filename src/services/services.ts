@@ -78,7 +78,7 @@ export function createServices(config: LifeboatConfig, database: DatabaseHandle,
   tasks.onEnded((kind, outcome, seconds) => metrics.observeTask(kind, outcome, seconds))
   const networkSecurityGroups = new NetworkSecurityGroups({ ...store('network-security-groups'), tasks })
   const l3 = new L3Service({ ...store('l3'), tasks, floatingIpPortOffset: config.compute.floatingIpPortOffset })
-  const network = new NetworkService(store('network'), { portSecurityGroups: networkSecurityGroups.portGroups, forwardsOf: (ids) => l3.forwardsOf(ids) })
+  const network = new NetworkService(store('network'), { portSecurityGroups: networkSecurityGroups.portGroups, forwardsOf: (ids) => l3.forwardsOf(ids), portSecurityChanged: (ids) => l3.portSecurityChanged(ids) })
   const securityGroups = new SecurityGroupService({ ...store('security-groups'), tasks })
   // DevStack's `[neutron] default_floating_pool = public`, the external network of the first-start topology.
   const novaFloatingIps = new NovaFloatingIps({ ...store('nova-floating-ips'), l3, servers: network.servers, defaultPool: 'public' })

@@ -106,6 +106,14 @@ export class L3Service {
     await withForwardsRefresh(this.#deps.db, this.#deps.tasks, async (trx) => ({ value: undefined, portIds: (await deleteFloatingIp(trx, who, id)).changedPorts }))
   }
 
+  /** Queues `network_changed` for the running servers of ports whose groups or port security changed. */
+  async portSecurityChanged(portIds: string[]): Promise<void> {
+    await withForwardsRefresh(this.#deps.db, this.#deps.tasks, async (trx) => {
+      const withFips = await trx.selectFrom('floating_ips').select('fixed_port_id').where('fixed_port_id', 'in', portIds).execute()
+      return { value: undefined, portIds: withFips.map((f) => f.fixed_port_id!) }
+    })
+  }
+
   /** The forwards of ports (`NicSpec.forwards`), from their floating IPs and security groups. */
   forwardsOf(portIds: string[]): Promise<Map<string, PortForward[]>> {
     return forwardsOfPorts(this.#deps.db, portIds, this.#deps.floatingIpPortOffset)

@@ -27,6 +27,8 @@ export interface NetworkServiceOptions {
   portSecurityGroups?: PortSecurityGroupsHook
   /** The forwards of ports for their NICs (the floating-IP module's); without it NICs have none. */
   forwardsOf?: ForwardsOf
+  /** Called after a port's security groups or port security changed (its floating IPs' forwards follow them). */
+  portSecurityChanged?: (portIds: string[]) => Promise<void>
 }
 
 /**
@@ -48,12 +50,14 @@ export interface NetworkServiceOptions {
 export class NetworkService {
   readonly #deps: Store
   readonly #groups: PortSecurityGroupsHook
+  readonly #portSecurityChanged: (portIds: string[]) => Promise<void>
   /** The ports of servers: what Nova asks of Neutron. */
   readonly servers: ServerPorts
 
   constructor(deps: Store, options: NetworkServiceOptions = {}) {
     this.#deps = deps
     this.#groups = options.portSecurityGroups ?? requestedGroupsOnly
+    this.#portSecurityChanged = options.portSecurityChanged ?? (async () => {})
     this.servers = new ServerPorts(deps, this.#groups, options.forwardsOf)
   }
 
@@ -137,6 +141,7 @@ export class NetworkService {
 
   async updatePort(auth: AuthContext, id: string, input: PortInput): Promise<ResourceDict> {
     const row = await updatePort(this.#deps.db, caller(auth), this.#groups, id, input)
+    if (input.security_groups !== undefined || input.port_security_enabled !== undefined) await this.#portSecurityChanged([id])
     return (await portDicts(this.#deps.db, [row], auth))[0]!
   }
 
