@@ -21,6 +21,7 @@ import { NetworkService } from './network/network-service.js'
 import { NetworkSecurityGroups } from './network/security-groups.js'
 import { L3Service } from './network/l3-service.js'
 import { NovaFloatingIps } from './network/nova-floating-ips.js'
+import { visibleTaggable } from './network/l3-tags.js'
 
 /** Every service of the control plane, built once per process over one database. */
 export interface Services {
@@ -78,7 +79,9 @@ export function createServices(config: LifeboatConfig, database: DatabaseHandle,
   tasks.onEnded((kind, outcome, seconds) => metrics.observeTask(kind, outcome, seconds))
   const networkSecurityGroups = new NetworkSecurityGroups({ ...store('network-security-groups'), tasks })
   const l3 = new L3Service({ ...store('l3'), tasks, floatingIpPortOffset: config.compute.floatingIpPortOffset })
-  const network = new NetworkService(store('network'), { portSecurityGroups: networkSecurityGroups.portGroups, forwardsOf: (ids) => l3.forwardsOf(ids), portSecurityChanged: (ids) => l3.portSecurityChanged(ids) })
+  const network = new NetworkService(store('network'), {
+    portSecurityGroups: networkSecurityGroups.portGroups, forwardsOf: (ids) => l3.forwardsOf(ids), portSecurityChanged: (ids) => l3.portSecurityChanged(ids), taggable: visibleTaggable,
+  })
   const securityGroups = new SecurityGroupService({ ...store('security-groups'), tasks })
   // DevStack's `[neutron] default_floating_pool = public`, the external network of the first-start topology.
   const novaFloatingIps = new NovaFloatingIps({ ...store('nova-floating-ips'), l3, servers: network.servers, defaultPool: 'public' })

@@ -7,11 +7,14 @@ import { badRequest } from '../../services/network/network-errors.js'
 import { allValues, type RawQuery } from '../../util/query-values.js'
 import { pageLinks, readListQuery } from './list-query.js'
 import { IdParams } from './schemas.js'
+import type { TaggableCollection } from '../../services/network/resource-tags.js'
 
 /** One collection of the routers, floating-IP and security-group modules: its names, service calls and schemas. */
 export interface CollectionSpec {
   /** As the URL names it (`security-groups`). */
   path: string
+  /** The collection's name for tags, when it takes them (a create body's `tags` are set through it). */
+  tags?: TaggableCollection
   /** As the body names it (`security_groups`, `security_group`). */
   plural: string
   singular: string
@@ -48,19 +51,25 @@ export function collectionRoutes(ctx: ApiContext, specs: CollectionSpec[]): Fast
       })
       app.post(`/${c.path}`, { schema: { body: c.schemas.create, response: c.schemas.one } }, async (req, reply) => {
         const body = req.body as Record<string, unknown>
+        const createOne = async (input: Record<string, unknown>) => {
+          const { tags, ...attributes } = input as Record<string, unknown> & { tags?: string[] }
+          const created = await c.create(req.auth, attributes)
+          if (tags === undefined || tags.length === 0 || !c.tags) return created
+          return { ...created, tags: await ctx.services.network.replaceTags(req.auth, c.tags, String(created.id), tags) }
+        }
         reply.status(201)
         if (Array.isArray(body[c.plural])) {
           // Bulk: all or nothing, as Neutron's emulated bulk (what was made is removed when one fails).
           const made: ResourceDict[] = []
           try {
-            for (const input of body[c.plural] as Array<Record<string, unknown>>) made.push(await c.create(req.auth, input))
+            for (const input of body[c.plural] as Array<Record<string, unknown>>) made.push(await createOne(input))
           } catch (error) {
             for (const resource of made.reverse()) await c.remove(req.auth, String(resource.id)).catch((cleanup: unknown) => req.log.warn({ err: cleanup }, 'bulk create: a resource could not be removed'))
             throw error
           }
           return { [c.plural]: made }
         }
-        return { [c.singular]: await c.create(req.auth, body[c.singular] as Record<string, unknown>) }
+        return { [c.singular]: await createOne(body[c.singular] as Record<string, unknown>) }
       })
       if (c.update && c.schemas.update) {
         const update = c.update

@@ -18,13 +18,13 @@ export function l3Routes(ctx: ApiContext): FastifyPluginAsyncTypebox {
   registerNetworkExtension('fip-port-details', 'Floating IP Port Details Extension', 'Add port_details attribute to Floating IP resource')
   const collections = collectionRoutes(ctx, [
     {
-      path: 'routers', plural: 'routers', singular: 'router', readOnly: ['id', 'tenant_id', 'project_id'],
+      path: 'routers', tags: 'routers', plural: 'routers', singular: 'router', readOnly: ['id', 'tenant_id', 'project_id'],
       list: (a, q) => l3().listRouters(a, q), show: (a, id, f) => l3().showRouter(a, id, f), create: (a, i) => l3().createRouter(a, i as RouterInput),
       update: (a, id, i) => l3().updateRouter(a, id, i as RouterInput), remove: (a, id) => l3().deleteRouter(a, id),
       schemas: { create: RouterCreateBody, update: RouterUpdateBody, one: RouterResponse, many: RouterListResponse },
     },
     {
-      path: 'floatingips', plural: 'floatingips', singular: 'floatingip', readOnly: ['id', 'tenant_id', 'project_id', 'floating_network_id', 'floating_ip_address'],
+      path: 'floatingips', tags: 'floatingips', plural: 'floatingips', singular: 'floatingip', readOnly: ['id', 'tenant_id', 'project_id', 'floating_network_id', 'floating_ip_address'],
       list: (a, q) => l3().listFloatingIps(a, q), show: (a, id, f) => l3().showFloatingIp(a, id, f), create: (a, i) => l3().createFloatingIp(a, i as FloatingIpInput),
       update: (a, id, i) => l3().updateFloatingIp(a, id, i as FloatingIpInput), remove: (a, id) => l3().deleteFloatingIp(a, id),
       schemas: { create: FloatingIpCreateBody, update: FloatingIpUpdateBody, one: FloatingIpResponse, many: FloatingIpListResponse },

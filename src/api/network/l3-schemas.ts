@@ -23,7 +23,8 @@ const RouterAttributes = {
   name: Opt(Type.String({ maxLength: 255 })), description: Opt(Type.String({ maxLength: 255 })), admin_state_up: Opt(Type.Boolean()),
   external_gateway_info: Opt(GatewayInfo),
 }
-const RouterCreate = Closed({ ...RouterAttributes, tenant_id: Opt(ProjectId), project_id: Opt(ProjectId), availability_zone_hints: Opt(Type.Array(Type.String())) })
+const Tags = Type.Array(Type.String({ maxLength: 255 }), { maxItems: 50 })
+const RouterCreate = Closed({ ...RouterAttributes, tenant_id: Opt(ProjectId), project_id: Opt(ProjectId), availability_zone_hints: Opt(Type.Array(Type.String())), tags: Opt(Tags) })
 /** `POST /v2.0/routers` (no `routes` on create: extraroute's allow_post is false). */
 export const RouterCreateBody = Type.Union([Closed({ router: RouterCreate }), Closed({ routers: Type.Array(RouterCreate, { minItems: 1 }) })])
 /** `PUT /v2.0/routers/{id}`. */
@@ -36,7 +37,7 @@ export const RouterInterfaceBody = Closed({ subnet_id: Opt(Type.String({ maxLeng
 const FipCreate = Closed({
   floating_network_id: Id, floating_ip_address: Opt(Type.String({ maxLength: 64 })), subnet_id: Opt(Id), port_id: Opt(Type.Union([Id, Type.Null()])),
   fixed_ip_address: Opt(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])), description: Opt(Type.String({ maxLength: 255 })),
-  tenant_id: Opt(ProjectId), project_id: Opt(ProjectId),
+  tenant_id: Opt(ProjectId), project_id: Opt(ProjectId), tags: Opt(Tags),
 })
 /** `POST /v2.0/floatingips`. */
 export const FloatingIpCreateBody = Type.Union([Closed({ floatingip: FipCreate }), Closed({ floatingips: Type.Array(FipCreate, { minItems: 1 }) })])

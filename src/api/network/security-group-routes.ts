@@ -16,7 +16,7 @@ export function securityGroupRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox 
   registerNetworkExtension('security-groups-normalized-cidr', 'Security Groups Normalized CIDR', 'Add new field with normalized remote_ip_prefix cidr in SG rule')
   return collectionRoutes(ctx, [
     {
-      path: 'security-groups', plural: 'security_groups', singular: 'security_group', readOnly: ['id', 'tenant_id', 'project_id', 'security_group_rules'],
+      path: 'security-groups', tags: 'security-groups', plural: 'security_groups', singular: 'security_group', readOnly: ['id', 'tenant_id', 'project_id', 'security_group_rules'],
       list: (a, q) => sg().listGroups(a, q), show: (a, id, f) => sg().showGroup(a, id, f), create: (a, i) => sg().createGroup(a, i as SecurityGroupInput),
       update: (a, id, i) => sg().updateGroup(a, id, i as SecurityGroupInput), remove: (a, id) => sg().deleteGroup(a, id),
       schemas: { create: SecurityGroupCreateBody, update: SecurityGroupUpdateBody, one: SecurityGroupResponse, many: SecurityGroupListResponse },

@@ -16,7 +16,8 @@ const Scalar = Type.Union([Type.String({ maxLength: 255 }), Type.Integer(), Type
 const Links = Type.Array(Closed({ href: Type.String(), rel: Type.String() }))
 
 const GroupAttributes = { name: Opt(Type.String({ maxLength: 255 })), description: Opt(Type.String({ maxLength: 255 })), stateful: Opt(Type.Boolean()) }
-const GroupCreate = Closed({ ...GroupAttributes, tenant_id: Opt(ProjectId), project_id: Opt(ProjectId) })
+const Tags = Type.Array(Type.String({ maxLength: 255 }), { maxItems: 50 })
+const GroupCreate = Closed({ ...GroupAttributes, tenant_id: Opt(ProjectId), project_id: Opt(ProjectId), tags: Opt(Tags) })
 /** `POST /v2.0/security-groups`: one, or a bulk list. */
 export const SecurityGroupCreateBody = Type.Union([Closed({ security_group: GroupCreate }), Closed({ security_groups: Type.Array(GroupCreate, { minItems: 1 }) })])
 /** `PUT /v2.0/security-groups/{id}`. */

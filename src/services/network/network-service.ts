@@ -27,6 +27,8 @@ export interface NetworkServiceOptions {
   portSecurityGroups?: PortSecurityGroupsHook
   /** The forwards of ports for their NICs (the floating-IP module's); without it NICs have none. */
   forwardsOf?: ForwardsOf
+  /** The resources of the other modules' taggable collections (routers, floating IPs, security groups), as the caller may read them. */
+  taggable?: (db: Store['db'], auth: AuthContext, collection: TaggableCollection, id: string) => Promise<{ project_id: string } | null>
   /** Called after a port's security groups or port security changed (its floating IPs' forwards follow them). */
   portSecurityChanged?: (portIds: string[]) => Promise<void>
 }
@@ -51,6 +53,7 @@ export class NetworkService {
   readonly #deps: Store
   readonly #groups: PortSecurityGroupsHook
   readonly #portSecurityChanged: (portIds: string[]) => Promise<void>
+  readonly #otherTaggable: NetworkServiceOptions['taggable']
   /** The ports of servers: what Nova asks of Neutron. */
   readonly servers: ServerPorts
 
@@ -58,6 +61,7 @@ export class NetworkService {
     this.#deps = deps
     this.#groups = options.portSecurityGroups ?? requestedGroupsOnly
     this.#portSecurityChanged = options.portSecurityChanged ?? (async () => {})
+    this.#otherTaggable = options.taggable
     this.servers = new ServerPorts(deps, this.#groups, options.forwardsOf)
   }
 
@@ -158,7 +162,7 @@ export class NetworkService {
     const row = collection === 'networks' ? await visibleNetwork(db, who, id)
       : collection === 'subnets' ? await visibleSubnet(db, who, id)
         : collection === 'ports' ? await visiblePort(db, who, id)
-          : null
+          : this.#otherTaggable ? await this.#otherTaggable(db, who, collection, id) : null
     if (!row) throw notFound('Network', id)
     if (write) assertOwner(who, row, `update_${collection.slice(0, -1)}`)
   }

@@ -158,3 +158,18 @@ describeEachDialect('network service: routers and floating IPs', (cloud) => {
     assert.deepEqual(gwPorts.body.ports, [])
   })
 })
+
+describeEachDialect('network service: tags on routers, floating IPs and security groups', (cloud) => {
+  test('tags at create and through the tag routes; another project\'s resource is 404', async () => {
+    const demo = cloud().demo
+    const router = await demo.request('POST', `${NET}/routers`, { body: { router: { name: 'tagged', tags: ['blue'] } } })
+    assert.deepEqual(router.body.router.tags, ['blue'])
+    const group = (await demo.request('POST', `${NET}/security-groups`, { body: { security_group: { name: 'tagged-sg' } } })).body.security_group
+    assert.equal((await demo.request('PUT', `${NET}/security-groups/${group.id}/tags/red`)).status, 201)
+    assert.deepEqual((await demo.request('GET', `${NET}/security-groups/${group.id}`)).body.security_group.tags, ['red'])
+    assert.deepEqual((await demo.request('GET', `${NET}/routers?tags=blue`)).body.routers.map((r: any) => r.id), [router.body.router.id])
+    assertNeutronError(await cloud().admin.request('GET', `${NET}/routers/00000000-0000-0000-0000-000000000001/tags`), 404, 'RouterNotFound')
+    const adminGroup = (await cloud().admin.request('POST', `${NET}/security-groups`, { body: { security_group: { name: 'admin-tagged' } } })).body.security_group
+    assertNeutronError(await demo.request('PUT', `${NET}/security-groups/${adminGroup.id}/tags/x`), 404, 'SecurityGroupNotFound')
+  })
+})
