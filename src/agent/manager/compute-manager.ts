@@ -84,11 +84,11 @@ async function perform(ctx: TaskContext, task: AgentTask): Promise<Omit<TaskRepo
     case 'destroy':
       if (await driver.getDomain(id)) await driver.destroy(id)
       return { powerState: PowerState.NOSTATE }
-    case 'network_changed':
-      // The data plane re-applies the NICs' forwards where the driver can; until then a no-op.
-      break
     case 'console_output':
       return { output: { output: (await driver.getDomain(id)) ? await driver.getConsoleOutput(id, job.length ?? undefined) : '' } }
+    case 'network_changed':
+      // The data plane's driver re-applies the NICs' forwards (i13-dataplane); until it is merged, a no-op.
+      break
   }
   return { powerState: await powerStateOf(ctx, id) }
 }
@@ -112,7 +112,7 @@ export async function runTask(base: ManagerContext, task: AgentTask): Promise<vo
   let report: TaskReport
   try {
     const event = TASK_EVENTS[task.task.kind]
-    const result = task.task.kind === 'console_output' || task.task.kind === 'network_changed' ? await perform(ctx, task) : await withEvent(ctx, event, () => perform(ctx, task))
+    const result = task.task.kind === 'console_output' ? await perform(ctx, task) : await withEvent(ctx, event, () => perform(ctx, task))
     report = { ok: true, powerState: result.powerState, output: result.output }
     logTaskEnd(ctx, task, started, null)
   } catch (error) {

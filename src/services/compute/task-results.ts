@@ -40,7 +40,12 @@ export async function applyTaskResult(
   const set: Partial<InstanceRow> = { updated_at: now }
   if (report.powerState !== undefined) set.power_state = report.powerState
   const deleting = instance.task_state === TaskState.DELETING && task.kind !== 'destroy'
-  if (task.kind === 'console_output' || task.kind === 'network_changed') return
+  if (task.kind === 'console_output') return
+  // Not a user action: the instance's states stay as they are (another action may be under way).
+  if (task.kind === 'network_changed') {
+    if (!report.ok) deps.log.warn({ server: instance.uuid, code: report.code }, `the network of server ${instance.uuid} could not be updated: ${report.error ?? 'unknown error'}`)
+    return
+  }
   if (deleting) {
     await trx.updateTable('instances').set(set).where('uuid', '=', instance.uuid).execute()
     if (actionId) await finishAction(trx, actionId, report.ok ? 'Success' : 'Error', report.error)
