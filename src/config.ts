@@ -32,6 +32,12 @@ export interface ComputeConfig {
   defaultRescueImage: string
   /** Nova's `service_down_time` in seconds: a compute host not heard from for this long is down. */
   serviceDownSeconds: number
+  /**
+   * LIFEBOAT_FIP_PORT_OFFSET: a floating IP forwards a guest port below 1024 from host
+   * port `guest + offset` (unprivileged processes cannot bind them); 0 keeps every port
+   * as it is (root, or `net.ipv4.ip_unprivileged_port_start` low enough). See docs/floating-ip-forwards.md.
+   */
+  floatingIpPortOffset: number
 }
 
 export interface AgentConfig {
@@ -100,6 +106,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
       shutdownTimeoutSeconds: envNumber(env, 'LIFEBOAT_SHUTDOWN_TIMEOUT'),
       defaultRescueImage: envString(env, 'LIFEBOAT_DEFAULT_RESCUE_IMAGE'),
       serviceDownSeconds: envNumber(env, 'LIFEBOAT_SERVICE_DOWN_TIME'),
+      floatingIpPortOffset: envNumber(env, 'LIFEBOAT_FIP_PORT_OFFSET'),
     },
     agent: {
       driver: envString(env, 'LIFEBOAT_DRIVER') as DriverChoice | undefined,
@@ -122,6 +129,11 @@ function pickDefined<T extends object>(...layers: Array<Partial<T> | undefined>)
     }
   }
   return out
+}
+
+function fipPortOffset(offset: number): number {
+  if (!Number.isInteger(offset) || offset < 0 || offset + 1023 > 65535) throw new Error(`LIFEBOAT_FIP_PORT_OFFSET must be an integer from 0 to 64512, got ${offset}`)
+  return offset
 }
 
 /** Merges layers (later wins) over the defaults and resolves paths. */
@@ -152,6 +164,7 @@ export function loadConfig(...layers: ConfigInput[]): LifeboatConfig {
       shutdownTimeoutSeconds: compute.shutdownTimeoutSeconds ?? 60,
       defaultRescueImage: compute.defaultRescueImage ?? '',
       serviceDownSeconds: compute.serviceDownSeconds ?? 60,
+      floatingIpPortOffset: fipPortOffset(compute.floatingIpPortOffset ?? 10000),
     },
     agent: {
       driver,

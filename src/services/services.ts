@@ -19,6 +19,10 @@ import { AgentGateway } from './compute/agent-gateway.js'
 import { ComputeService } from './compute/compute-service.js'
 import { MetricsService } from './metrics/metrics-service.js'
 import { NetworkService } from './network/network-service.js'
+import { NetworkSecurityGroups } from './network/security-groups.js'
+import { L3Service } from './network/l3-service.js'
+import { NovaFloatingIps } from './network/nova-floating-ips.js'
+import { visibleTaggable } from './network/l3-tags.js'
 
 /** Every service of the control plane, built once per process over one database. */
 export interface Services {
@@ -45,6 +49,12 @@ export interface Services {
   metrics: MetricsService
   /** The network service (Neutron v2.0 subset): networks, subnets, ports; `network.servers` is Nova's side of it. */
   network: NetworkService
+  /** Neutron's security groups and rules (`/v2.0/security-groups`, `/v2.0/security-group-rules`). */
+  networkSecurityGroups: NetworkSecurityGroups
+  /** Neutron's routers and floating IPs (`/v2.0/routers`, `/v2.0/floatingips`). */
+  l3: L3Service
+  /** Nova's ≤ 2.35 floating-IP proxy (`os-floating-ips`, `addFloatingIp`…) over `l3`. */
+  novaFloatingIps: NovaFloatingIps
 }
 
 /**
@@ -64,17 +74,23 @@ export function createServices(config: LifeboatConfig, database: DatabaseHandle,
   const placement = new PlacementService(store('placement'))
   const flavors = new FlavorService(store('flavors'))
   const keypairs = new KeypairService(store('keypairs'))
-  const securityGroups = new SecurityGroupService(store('security-groups'))
   const computeHosts = new ComputeHostService(store('compute-hosts'), config.compute.serviceDownSeconds)
   const limits = new LimitsService(store('limits'))
   const metrics = new MetricsService(store('metrics'), config.metricsToken, config.compute.serviceDownSeconds)
   const computeQuotas = new QuotaSetService(store('compute-quotas'))
   const serverGroups = new ServerGroupService(store('server-groups'))
-  const network = new NetworkService(store('network'))
   const tasks = new TaskQueue(db)
   tasks.onEnded((kind, outcome, seconds) => metrics.observeTask(kind, outcome, seconds))
+  const networkSecurityGroups = new NetworkSecurityGroups({ ...store('network-security-groups'), tasks })
+  const l3 = new L3Service({ ...store('l3'), tasks, floatingIpPortOffset: config.compute.floatingIpPortOffset })
+  const network = new NetworkService(store('network'), {
+    portSecurityGroups: networkSecurityGroups.portGroups, forwardsOf: (ids) => l3.forwardsOf(ids), portSecurityChanged: (ids) => l3.portSecurityChanged(ids), taggable: visibleTaggable,
+  })
+  const securityGroups = new SecurityGroupService({ ...store('security-groups'), tasks })
+  // DevStack's `[neutron] default_floating_pool = public`, the external network of the first-start topology.
+  const novaFloatingIps = new NovaFloatingIps({ ...store('nova-floating-ips'), l3, servers: network.servers, defaultPool: 'public' })
   const conductor = new Conductor({ ...store('conductor'), volumes, placement, network: network.servers }, tasks)
   const agents = new AgentGateway({ ...store('agent-gateway'), config, volumes, images, keypairs, placement, network: network.servers }, tasks)
   const compute = new ComputeService({ ...store('compute'), config, volumes, images, keypairs, flavors, securityGroups, placement, network: network.servers }, { tasks, conductor, agents })
-  return { tokens, directory, images, volumes, placement, flavors, keypairs, securityGroups, computeHosts, limits, computeQuotas, serverGroups, compute, agents, metrics, network }
+  return { tokens, directory, images, volumes, placement, flavors, keypairs, securityGroups, computeHosts, limits, computeQuotas, serverGroups, compute, agents, metrics, network, networkSecurityGroups, l3, novaFloatingIps }
 }

@@ -20,6 +20,7 @@ import { serverSubresourceRoutes } from './server-subresource-routes.js'
 import { serverGroupsRoutes } from './server-groups-routes.js'
 import { VersionListResponse, VersionResponse } from './schemas/project-responses.js'
 import { serverNetworkRoutes } from './server-network-routes.js'
+import { floatingIpsRoutes } from './floating-ips-routes.js'
 
 function versionDocument(base: string, id: 'v2.0' | 'v2.1') {
   const current = id === 'v2.1'
@@ -58,6 +59,7 @@ export function computePlugin(ctx: ApiContext): FastifyPluginAsyncTypebox {
       await v21.register(serverActionRoutes(ctx))
       await v21.register(serverSubresourceRoutes(ctx))
       await v21.register(serverNetworkRoutes(ctx))
+      await v21.register(floatingIpsRoutes(ctx))
     }, { prefix: '/v2.1' })
   }
 }

@@ -6,7 +6,7 @@ import type { ApiContext } from '../context.js'
 import { ServerIdParams } from './schemas/servers.js'
 import { callOf } from './server-route-helpers.js'
 import { formatMicroversion, isAtLeast } from '../common/microversion.js'
-import { InvalidRequest } from '../../services/errors.js'
+import { InvalidRequest, NotFound } from '../../services/errors.js'
 import { isUuidLike } from '../../util/uuid.js'
 import { ServerActionResponse } from './schemas/server-subresource-responses.js'
 
@@ -14,6 +14,9 @@ const Null = Type.Null()
 const NoBody = Type.Union([Type.Null(), Type.Object({}, { additionalProperties: false })])
 
 /** Nova's action schemas (schemas/*.py); Lifeboat's own keys carry the `lifeboat:` prefix. */
+/** Nova's `ip_address` parameter type (an IPv4 or IPv6 address). */
+const IpAddress = Type.String({ minLength: 2, maxLength: 45, pattern: '^[0-9a-fA-F:.]+$' })
+
 const ACTION_SCHEMAS: Record<string, TSchema> = {
   'os-start': NoBody,
   'os-stop': NoBody,
@@ -38,6 +41,8 @@ const ACTION_SCHEMAS: Record<string, TSchema> = {
   'os-getConsoleOutput': Type.Union([Null, Type.Object({ length: Type.Optional(Type.Union([Type.Integer({ minimum: -1 }), Type.String({ pattern: '^-?[0-9]+$' }), Type.Null()])) }, { additionalProperties: false })]),
   addSecurityGroup: Type.Object({ name: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
   removeSecurityGroup: Type.Object({ name: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+  addFloatingIp: Type.Object({ address: IpAddress, fixed_address: Type.Optional(IpAddress) }, { additionalProperties: false }),
+  removeFloatingIp: Type.Object({ address: IpAddress }, { additionalProperties: false }),
 }
 
 // Maps, not objects: an action named `__proto__` or `constructor` must find nothing.
@@ -92,6 +97,19 @@ export function serverActionRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
     },
     addSecurityGroup: async (req, reply, body) => accepted((await compute().changeSecurityGroup(callOf(req), req.params.id, body!.name as string, true), reply)),
     removeSecurityGroup: async (req, reply, body) => accepted((await compute().changeSecurityGroup(callOf(req), req.params.id, body!.name as string, false), reply)),
+    // Nova's floating-IP actions end at 2.43.
+    addFloatingIp: async (req, reply, body) => {
+      if (isAtLeast(req.microversion, '2.44')) throw new NotFound('The resource could not be found.')
+      const server = await compute().showServer(callOf(req), req.params.id)
+      await ctx.services.novaFloatingIps.associate(req.auth, server.row.uuid, body!.address as string, body!.fixed_address as string | undefined)
+      return accepted(reply)
+    },
+    removeFloatingIp: async (req, reply, body) => {
+      if (isAtLeast(req.microversion, '2.44')) throw new NotFound('The resource could not be found.')
+      const server = await compute().showServer(callOf(req), req.params.id)
+      await ctx.services.novaFloatingIps.disassociate(req.auth, server.row.uuid, body!.address as string)
+      return accepted(reply)
+    },
   }
   const handlers = new Map(Object.entries(handlerTable))
 

@@ -9,7 +9,7 @@ import { IdParams, ProjectParams, QuotaBody, TagParams, TagsBody } from './schem
 import { ExtensionListResponse, ExtensionResponse, QuotaListResponse, QuotaResponse, TagsResponse } from './response-schemas.js'
 
 /** The collections whose tags these routes serve (the router, floating-IP and security-group modules add theirs). */
-export const TAGGED_COLLECTIONS: TaggableCollection[] = ['networks', 'subnets', 'ports']
+export const TAGGED_COLLECTIONS: TaggableCollection[] = ['networks', 'subnets', 'ports', 'routers', 'floatingips', 'security-groups']
 
 const AliasParams = Type.Object({ alias: Type.String() })
 

@@ -7,6 +7,8 @@ import { LifeboatError } from '../../services/errors.js'
 import { NeutronError } from '../../services/network/network-errors.js'
 import { resourceRoutes } from './resource-routes.js'
 import { miscRoutes } from './misc-routes.js'
+import { securityGroupRoutes } from './security-group-routes.js'
+import { l3Routes } from './l3-routes.js'
 import { ResourcesResponse, VersionsResponse } from './response-schemas.js'
 
 // webob's exception class names, which Neutron puts in `type` for errors that are not its own.
@@ -92,6 +94,8 @@ export function networkPlugin(ctx: ApiContext): FastifyPluginAsyncTypebox {
     await app.register(async (v2) => {
       await v2.register(resourceRoutes(ctx))
       await v2.register(miscRoutes(ctx))
+      await v2.register(securityGroupRoutes(ctx))
+      await v2.register(l3Routes(ctx))
     }, { prefix: '/v2.0' })
   }
 }

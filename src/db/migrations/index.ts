@@ -8,6 +8,7 @@ import * as performanceIndexes from './2026-11-25-006-performance-indexes.js'
 import * as changesSinceIndex from './2026-11-25-007-changes-since-index.js'
 import * as quotas from './2026-12-04-001-quotas.js'
 import * as network from './2026-12-05-001-network.js'
+import * as securityGroups from './2026-12-05-002-security-groups.js'
 import * as serverGroups from './2026-12-05-003-server-groups.js'
 import * as userQuotas from './2026-12-05-004-user-quotas.js'
 
@@ -25,6 +26,7 @@ export const migrations: Record<string, Migration> = {
   '2026-11-25-007-changes-since-index': changesSinceIndex,
   '2026-12-04-001-quotas': quotas,
   '2026-12-05-001-network': network,
+  '2026-12-05-002-security-groups': securityGroups,
   '2026-12-05-003-server-groups': serverGroups,
   '2026-12-05-004-user-quotas': userQuotas,
 }

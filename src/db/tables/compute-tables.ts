@@ -185,14 +185,24 @@ export interface TasksTable {
   updated_at: string
 }
 
+/** A security group, Nova's and Neutron's alike (Neutron's columns from migration 2026-12-05-002). */
 export interface SecurityGroupsTable {
   id: string
   project_id: string
   name: string
   description: string
+  /** 0/1. */
+  stateful: number
+  revision_number: number
   created_at: string
+  updated_at: string
 }
 
+/**
+ * A security group rule. Neutron's attributes live in Nova's columns:
+ * `group_id` = security_group_id, `ip_protocol` = protocol, `from_port`/`to_port`
+ * = port_range_min/max, `cidr` = remote_ip_prefix, `source_group_id` = remote_group_id.
+ */
 export interface SecurityGroupRulesTable {
   id: string
   group_id: string
@@ -201,6 +211,15 @@ export interface SecurityGroupRulesTable {
   to_port: number | null
   cidr: string | null
   source_group_id: string | null
+  /** `ingress` or `egress`. */
+  direction: string
+  /** `IPv4` or `IPv6`. */
+  ethertype: string
+  description: string
+  project_id: string
+  revision_number: number
+  created_at: string
+  updated_at: string
 }
 
 export interface InstanceSecurityGroupsTable {

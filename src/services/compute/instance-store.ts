@@ -2,6 +2,7 @@ import type { Db } from '../../db/schema.js'
 import type { BlockDeviceMappingsTable, InstanceFaultsTable, InstancesTable } from '../../db/tables/compute-tables.js'
 import type { AuthContext } from '../identity/auth-context.js'
 import { InstanceNotFound } from './compute-errors.js'
+import { groupIdsOfServers } from '../network/security-group-model.js'
 import type { ServerAddresses } from '../network/server-ports.js'
 
 /** The flavor as it was when the server was built (Nova keeps a copy on the instance). */
@@ -107,12 +108,12 @@ export async function loadInstanceDetails(db: Db, rows: InstanceRow[], parts: De
       }
     }
     if (!parts.securityGroups) continue
-    const sg = await db.selectFrom('instance_security_groups').innerJoin('security_groups', 'security_groups.id', 'instance_security_groups.group_id')
-      .select(['instance_security_groups.instance_uuid', 'security_groups.name']).where('instance_security_groups.instance_uuid', 'in', chunk).orderBy('security_groups.name').execute()
-    for (const g of sg) {
-      const bucket = groups.get(g.instance_uuid)
-      if (bucket) bucket.push(g.name)
-      else groups.set(g.instance_uuid, [g.name])
+    // The server's ports' groups (its own association when it has no port), by name as the server view lists them.
+    const ids = await groupIdsOfServers(db, chunk)
+    const wanted = [...new Set([...ids.values()].flat())]
+    const names = new Map((wanted.length ? await db.selectFrom('security_groups').select(['id', 'name']).where('id', 'in', wanted).execute() : []).map((g) => [g.id, g.name]))
+    for (const [uuid, groupIds] of ids) {
+      groups.set(uuid, groupIds.map((id) => names.get(id)).filter((name): name is string => name !== undefined).sort())
     }
   }
   return rows.map((row) => ({

@@ -143,6 +143,8 @@ export async function insertPort(trx: Db, spec: PortSpec): Promise<PortsTable> {
 
 /** Removes a port with its addresses, groups and tags (no checks: the callers do those). */
 export async function removePort(trx: Db, portId: string): Promise<void> {
+  // Neutron's disassociate_floatingips: the port's floating IPs stay, unmapped.
+  await trx.updateTable('floating_ips').set({ fixed_port_id: null, fixed_ip_address: null, router_id: null, status: 'DOWN' }).where('fixed_port_id', '=', portId).execute()
   await trx.deleteFrom('ip_allocations').where('port_id', '=', portId).execute()
   await trx.deleteFrom('port_security_groups').where('port_id', '=', portId).execute()
   await trx.deleteFrom('network_tags').where('resource_id', '=', portId).execute()

@@ -9,7 +9,7 @@ import { createPort, deletePort, portDicts, updatePort, visiblePort, visiblePort
 import { requestedGroupsOnly, type PortSecurityGroupsHook } from './network-ports.js'
 import { addTag, checkTagPresent, listTags, removeTags, replaceTags, type TaggableCollection } from './resource-tags.js'
 import { listNetworkQuotas, networkQuotaDetails, resetNetworkQuota, showNetworkQuota, updateNetworkQuota } from './network-quotas.js'
-import { ServerPorts } from './server-ports.js'
+import { ServerPorts, type ForwardsOf } from './server-ports.js'
 
 export type { ListQuery, ListPage, ResourceDict } from './resource-query.js'
 export type { NetworkInput } from './networks.js'
@@ -25,6 +25,12 @@ export interface NetworkServiceOptions {
    * requested and none by default.
    */
   portSecurityGroups?: PortSecurityGroupsHook
+  /** The forwards of ports for their NICs (the floating-IP module's); without it NICs have none. */
+  forwardsOf?: ForwardsOf
+  /** The resources of the other modules' taggable collections (routers, floating IPs, security groups), as the caller may read them. */
+  taggable?: (db: Store['db'], auth: AuthContext, collection: TaggableCollection, id: string) => Promise<{ project_id: string } | null>
+  /** Called after a port's security groups or port security changed (its floating IPs' forwards follow them). */
+  portSecurityChanged?: (portIds: string[]) => Promise<void>
 }
 
 /**
@@ -46,13 +52,17 @@ export interface NetworkServiceOptions {
 export class NetworkService {
   readonly #deps: Store
   readonly #groups: PortSecurityGroupsHook
+  readonly #portSecurityChanged: (portIds: string[]) => Promise<void>
+  readonly #otherTaggable: NetworkServiceOptions['taggable']
   /** The ports of servers: what Nova asks of Neutron. */
   readonly servers: ServerPorts
 
   constructor(deps: Store, options: NetworkServiceOptions = {}) {
     this.#deps = deps
     this.#groups = options.portSecurityGroups ?? requestedGroupsOnly
-    this.servers = new ServerPorts(deps, this.#groups)
+    this.#portSecurityChanged = options.portSecurityChanged ?? (async () => {})
+    this.#otherTaggable = options.taggable
+    this.servers = new ServerPorts(deps, this.#groups, options.forwardsOf)
   }
 
   #page(kind: 'Network' | 'Subnet' | 'Port', dicts: ResourceDict[], query: ListQuery): ListPage {
@@ -135,6 +145,7 @@ export class NetworkService {
 
   async updatePort(auth: AuthContext, id: string, input: PortInput): Promise<ResourceDict> {
     const row = await updatePort(this.#deps.db, caller(auth), this.#groups, id, input)
+    if (input.security_groups !== undefined || input.port_security_enabled !== undefined) await this.#portSecurityChanged([id])
     return (await portDicts(this.#deps.db, [row], auth))[0]!
   }
 
@@ -151,7 +162,7 @@ export class NetworkService {
     const row = collection === 'networks' ? await visibleNetwork(db, who, id)
       : collection === 'subnets' ? await visibleSubnet(db, who, id)
         : collection === 'ports' ? await visiblePort(db, who, id)
-          : null
+          : this.#otherTaggable ? await this.#otherTaggable(db, who, collection, id) : null
     if (!row) throw notFound('Network', id)
     if (write) assertOwner(who, row, `update_${collection.slice(0, -1)}`)
   }

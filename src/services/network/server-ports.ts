@@ -46,6 +46,9 @@ export interface PortBinding {
   securityGroups?: string[]
 }
 
+/** The forwards of ports (`NicSpec.forwards`) by port id. */
+export type ForwardsOf = (portIds: string[]) => Promise<Map<string, NicSpec['forwards']>>
+
 /**
  * The network service's side of Nova's `network.neutron.API`: the networks a
  * project may boot on, its ports checked, then ports created or bound for a
@@ -54,10 +57,12 @@ export interface PortBinding {
 export class ServerPorts {
   readonly #deps: Store
   readonly #groups: PortSecurityGroupsHook
+  readonly #forwardsOf: ForwardsOf
 
-  constructor(deps: Store, groups: PortSecurityGroupsHook) {
+  constructor(deps: Store, groups: PortSecurityGroupsHook, forwardsOf: ForwardsOf = async () => new Map()) {
     this.#deps = deps
     this.#groups = groups
+    this.#forwardsOf = forwardsOf
   }
 
   /** Nova's `_get_available_networks`: the project's own non-shared networks, then the shared ones (`ids`: only those, visible to the caller). */
@@ -207,7 +212,9 @@ export class ServerPorts {
   async nics(instanceUuid: string): Promise<NicSpec[]> {
     const db = this.#deps.db
     const nics: NicSpec[] = []
-    for (const port of await this.serverPorts(instanceUuid)) {
+    const ports = await this.serverPorts(instanceUuid)
+    const forwards = await this.#forwardsOf(ports.map((p) => p.portId))
+    for (const port of ports) {
       const first = port.fixedIps[0]
       if (!first) continue
       const subnet = await db.selectFrom('subnets').select(['cidr', 'gateway_ip']).where('id', '=', first.subnet_id).executeTakeFirst()
@@ -215,7 +222,7 @@ export class ServerPorts {
       if (!subnet || !network || !parseIpv4Cidr(subnet.cidr)) continue
       nics.push({
         portId: port.portId, networkId: port.networkId, mac: port.mac, ip: first.ip_address, cidr: subnet.cidr, gateway: subnet.gateway_ip,
-        dnsAddress: await dhcpAddress(db, first.subnet_id), mtu: network.mtu, forwards: [],
+        dnsAddress: await dhcpAddress(db, first.subnet_id), mtu: network.mtu, forwards: forwards.get(port.portId) ?? [],
       })
     }
     return nics

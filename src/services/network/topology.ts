@@ -4,6 +4,7 @@ import type { NetworksTable, SubnetsTable } from '../../db/tables/network-tables
 import { nowIso } from '../time.js'
 import { planAddressing } from './ipam.js'
 import { ensureDhcpAddress } from './network-ports.js'
+import { insertConnectedRouter } from './routers.js'
 
 /** The floating-IP range: a loopback range on the host, so the data plane can listen on its addresses without root. */
 export const PUBLIC_CIDR = '127.42.0.0/24'
@@ -43,15 +44,12 @@ async function insertSubnet(trx: Db, network: NetworksTable, name: string, cidr:
 }
 
 /**
- * The router between them, `router1` (DevStack's): its gateway on `public`
- * and an interface on `private-subnet`. Routers are the router module's;
- * until it fills this in, the first start seeds the two networks only.
+ * The router between them, `router1` (DevStack's), owned by the demo
+ * project: its gateway on `public` and an interface on `private-subnet`, so
+ * a demo server's port can take a floating IP of `public`.
  */
 export async function seedRouter1(trx: Db, topology: SeededTopology & { adminProjectId: string; demoProjectId: string }): Promise<void> {
-  // TODO(i13-sgl3): create router1 (owned by the demo project) with external_gateway_info on
-  // topology.publicNetwork and add_router_interface on topology.privateSubnet, in `trx`.
-  void trx
-  void topology
+  await insertConnectedRouter(trx, { projectId: topology.demoProjectId, name: 'router1', external: topology.publicNetwork, subnet: topology.privateSubnet })
 }
 
 /**
