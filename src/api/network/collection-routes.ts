@@ -9,7 +9,7 @@ import { pageLinks, readListQuery } from './list-query.js'
 import { IdParams } from './schemas.js'
 import type { TaggableCollection } from '../../services/network/resource-tags.js'
 
-/** One collection of the routers, floating-IP and security-group modules: its names, service calls and schemas. */
+/** One collection of the network service (networks, subnets, ports, routers, floating IPs, security groups): its names, service calls and schemas. */
 export interface CollectionSpec {
   /** As the URL names it (`security-groups`). */
   path: string
@@ -31,7 +31,7 @@ export interface CollectionSpec {
 
 /**
  * List, show, create (one or bulk), update and delete of `specs` under
- * `/v2.0`, as the core collections are served (resource-routes.ts): filters,
+ * `/v2.0`, for every collection of the network service: filters,
  * `fields`, sorting and paging with `<collection>_links`, 201 on create, 204 on delete.
  */
 export function collectionRoutes(ctx: ApiContext, specs: CollectionSpec[]): FastifyPluginAsyncTypebox {
