@@ -35,8 +35,11 @@ describeEachDialect('network_changed: the agent applies the NICs\' forwards with
     const domain = fakeDomain(cloud(), server.id)!
     // Not rebooted: only the forwards line was added to the console.
     assert.deepEqual(domain.console.slice(consoleBefore).map((l) => l.split(' ').slice(0, 2).join(' ')), ['[fake] forwards'])
-    assert.deepEqual(domain.nics, [])
-    assert.deepEqual(domain.forwards, {})
+    // The demo project sees one network (`private`): one NIC, the server's port, with no floating IP and so no forward.
+    const ports = await demo.request('GET', `/network/v2.0/ports?device_id=${server.id}`)
+    assert.deepEqual((domain.nics ?? []).map((n) => n.portId), ports.body.ports.map((p: { id: string }) => p.id))
+    assert.equal(domain.nics?.length, 1)
+    assert.deepEqual(Object.values(domain.forwards ?? {}).flat(), [])
   })
 })
 
