@@ -16,15 +16,15 @@ const BOOT_TIMEOUT_MS = 180_000
 // Not the default 10000: other clouds on this host may forward the same floating IPs.
 const OFFSET = 30_000 + Math.floor(Math.random() * 30_000)
 
-/** Resolves with the SSH server's banner line at host:port, or null when nothing answers (refused, closed, silent for 1 s). */
-function banner(host: string, port: number): Promise<string | null> {
+/** Resolves with the SSH server's banner line at host:port, or undefined when nothing answers (refused, closed, silent for 1 s). */
+function banner(host: string, port: number): Promise<string | undefined> {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port })
     let text = ''
-    const done = (value: string | null) => { socket.destroy(); resolve(value) }
-    socket.setTimeout(1000, () => done(null))
-    socket.on('error', () => done(null))
-    socket.on('close', () => done(null))
+    const done = (value: string | undefined) => { socket.destroy(); resolve(value) }
+    socket.setTimeout(1000, () => done(undefined))
+    socket.on('error', () => done(undefined))
+    socket.on('close', () => done(undefined))
     socket.on('data', (chunk) => {
       text += chunk.toString('latin1')
       if (text.includes('\n')) done(text.split('\n')[0]!.trim())
@@ -79,20 +79,19 @@ export async function runQemuSshBench(): Promise<void> {
       body: { server: { name: 'bench-ssh', imageRef: guestImage, flavorRef: '42', networks: [{ uuid: nets.find((n) => n.name === 'private')!.id }] } },
     })
     const id = created.body.server.id as string
-    await waitForStatus(demo, id, 'ACTIVE', 20, BOOT_TIMEOUT_MS)
+    const activeAt = await waitForStatus(demo, id, 'ACTIVE', 20, BOOT_TIMEOUT_MS)
     const port = (await demo.expect(200, 'GET', `/network/v2.0/ports?device_id=${id}`)).body.ports[0].id as string
     const fip = (await demo.expect(201, 'POST', '/network/v2.0/floatingips', { body: { floatingip: { floating_network_id: nets.find((n) => n.name === 'public')!.id } } })).body.floatingip
     const address = fip.floating_ip_address as string
     // Let the guest's SSH server come up first (associate, wait for the banner, disassociate): the cycles then time the forward alone.
     await demo.expect(200, 'PUT', `/network/v2.0/floatingips/${fip.id}`, { body: { floatingip: { port_id: port } } })
-    const bootStart = now()
-    await waitUntil(() => banner(address, sshPort), { timeoutMs: BOOT_TIMEOUT_MS, intervalMs: 200, what: 'the guest\'s SSH banner through the floating IP' })
-    note(`guest's SSH server up (waited ${ms(now() - bootStart)} after ACTIVE); floating IP ${address}, host port ${sshPort}`)
+    const first = await waitUntil(() => banner(address, sshPort), { timeoutMs: BOOT_TIMEOUT_MS, intervalMs: 200, what: 'the guest\'s SSH banner through the floating IP' })
+    note(`guest's SSH server answered ${JSON.stringify(first)} ${ms(now() - activeAt)} after the API said ACTIVE; floating IP ${address}, host port ${sshPort}`)
 
     const associate: number[] = []
     for (let i = 0; i < CYCLES * 3; i++) {
       await demo.expect(200, 'PUT', `/network/v2.0/floatingips/${fip.id}`, { body: { floatingip: { port_id: null } } })
-      await waitUntil(async () => (await banner(address, sshPort)) === null, { timeoutMs: 30_000, intervalMs: 20, what: 'the forward to go' })
+      await waitUntil(async () => (await banner(address, sshPort)) === undefined, { timeoutMs: 30_000, intervalMs: 20, what: 'the forward to go' })
       const start = now()
       await demo.expect(200, 'PUT', `/network/v2.0/floatingips/${fip.id}`, { body: { floatingip: { port_id: port } } })
       await waitUntil(() => banner(address, sshPort), { timeoutMs: 30_000, intervalMs: 5, what: 'the SSH banner after associate' })
