@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: prints performance figures next to the goals of issues 5,
  * 6, 7 and 11. Nothing here asserts; a section that cannot run says why.
- * `npm run bench -- compute rescue qemu rest rest-tsx` runs only the named
+ * `npm run bench -- compute rescue qemu qemu-ssh rest rest-tsx` runs only the named
  * sections (`rest`: the all-in-one at rest as `npm start` runs it;
  * `rest-tsx`: the same from the sources through tsx, the start before issue 11).
  */
@@ -9,12 +9,14 @@ import os from 'node:os'
 import { runComputeBench } from './compute.js'
 import { runRescueBench } from './rescue.js'
 import { runQemuRescueBench } from './qemu-rescue.js'
+import { runQemuSshBench } from './qemu-ssh.js'
 import { runRestBench } from './rest.js'
 
 const SECTIONS: Record<string, () => Promise<void>> = {
   compute: () => runComputeBench(),
   rescue: () => runRescueBench(),
   qemu: () => runQemuRescueBench(),
+  'qemu-ssh': () => runQemuSshBench(),
   rest: () => runRestBench('compiled'),
   'rest-tsx': () => runRestBench('tsx'),
 }
