@@ -23,8 +23,7 @@ async function actionCount(cloud: TestCloud, serverId: string): Promise<number> 
 describeEachDialect('network_changed: the agent applies the NICs\' forwards without a restart', (cloud) => {
   test('the fake driver applies the spec\'s forwards; the server keeps its states and gets no instance action', async () => {
     const demo = cloud().demo
-    // No NIC (the demo project sees `private`, so Nova's rule would give it one): the forwards line alone shows the task ran.
-    const server = await bootServer(demo, { name: 'net-changed', imageRef: await createImage(demo, { visibility: 'private' }), networks: 'none' }, '2.37')
+    const server = await bootServer(demo, { name: 'net-changed', imageRef: await createImage(demo, { visibility: 'private' }) })
     const before = await instanceRow(cloud(), server.id)
     const actions = await actionCount(cloud(), server.id)
     const consoleBefore = fakeDomain(cloud(), server.id)!.console.length
