@@ -13,7 +13,7 @@ import { allowedInstanceCount, checkMetadataQuota, checkServerGroupMembersQuota 
 import { findServerGroup } from './server-group-service.js'
 import { ServerGroupHintNotFound } from './server-group-errors.js'
 import { lockProjectQuotas } from '../quotas/quota-store.js'
-import { planServerNics, type NetworkPlan, type RequestedNetworks } from './server-networks.js'
+import { planServerNics, portLimitedCount, type NetworkPlan, type RequestedNetworks } from './server-networks.js'
 
 /** A validated `POST /servers` body, in the service's words. */
 export interface CreateServerInput {
@@ -153,6 +153,8 @@ export async function createServer(deps: CreateServerDeps, call: CallContext, in
   }
   // Nova checks the requested networks before anything is written; the ports come once the server has a host (the conductor).
   const networkPlan: NetworkPlan = { nics: await planServerNics(deps.network, auth, input.networks, requestedMax) }
+  // Nova cuts max_count to the free ports (and refuses below min_count) before its instance quota check.
+  const portsMax = await portLimitedCount(deps.network, projectId, networkPlan.nics, minCount, requestedMax)
   const reservationId = `r-${randomBytes(4).toString('hex')}`
   const created: CreatedServer[] = []
   const now = nowIso()
@@ -161,7 +163,7 @@ export async function createServer(deps: CreateServerDeps, call: CallContext, in
   await deps.db.transaction().execute(async (trx) => {
     // Count and insert under the project's quota lock: concurrent creates can't both take the last places.
     await lockProjectQuotas(trx, projectId)
-    const maxCount = await allowedInstanceCount(trx, projectId, auth.userId, flavor, minCount, requestedMax)
+    const maxCount = await allowedInstanceCount(trx, projectId, auth.userId, flavor, minCount, portsMax)
     if (serverGroup) {
       // Read again under the lock: a group deleted since is still a 400, never a foreign-key failure.
       await findServerGroup(trx, auth, serverGroup.id).catch(onNotFound(() => new ServerGroupHintNotFound(serverGroup.id)))
