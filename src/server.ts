@@ -7,7 +7,7 @@ import { buildApp } from './api/app.js'
 import { createLogger, type LoggerOption } from './logging.js'
 import type { ApiContext } from './api/context.js'
 import { createServices, type Services } from './services/services.js'
-import { bootstrapIdentity, type BootstrapAccount } from './services/identity/bootstrap.js'
+import { bootstrapIdentity, seedUpgradedTopology, type BootstrapAccount } from './services/identity/bootstrap.js'
 import type { ComputeAgent } from './agent/compute-agent.js'
 import { launchEmbeddedAgent } from './agent/embedded-agent.js'
 import { StartupError, checkDataDir, cloudsYamlPathOf, listenFailure, pidFileOf, redactedDatabaseUrl, writeCloudsYaml } from './startup.js'
@@ -63,7 +63,9 @@ export async function openMigratedDatabase(databaseUrl: string): Promise<Databas
     throw new StartupError(`the database ${redactedDatabaseUrl(databaseUrl)} was written by a newer Lifeboat (migrations this version does not know: ${unknown.join(', ')}); run that version, or restore a backup made before the upgrade`)
   }
   try {
-    await migrateToLatest(database.db)
+    const applied = await migrateToLatest(database.db)
+    // A data folder from before the network service: its accounts get the first-start networks once.
+    await seedUpgradedTopology(database.db, applied)
   } catch (error) {
     await database.close().catch(() => undefined)
     const cause = (error as Error).cause as Error | undefined

@@ -4,6 +4,7 @@ import { Option, type Command } from 'commander'
 import { configFromEnv, loadConfig, type DriverChoice } from '../config.js'
 import { migrateToLatest, openDatabase } from '../db/database.js'
 import { createServices } from '../services/services.js'
+import { seedUpgradedTopology } from '../services/identity/bootstrap.js'
 import { startComputeAgent, withBindings } from '../agent/compute-agent.js'
 import { createDriver } from '../virt/driver-factory.js'
 import { createLogger } from '../logging.js'
@@ -44,7 +45,7 @@ async function issueCredential(host: string, flags: { dataDir?: string; database
   const config = loadConfig(configFromEnv(), { dataDir: flags.dataDir, databaseUrl: flags.databaseUrl })
   const database = openDatabase(config.databaseUrl)
   try {
-    await migrateToLatest(database.db)
+    await seedUpgradedTopology(database.db, await migrateToLatest(database.db))
     const credential = await createServices(config, database, await createLogger(config.logLevel)).agents.issueCredential(host)
     process.stdout.write(`${credential}\n`)
   } finally {

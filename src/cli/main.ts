@@ -6,6 +6,7 @@ import { configFromFlags, dataOptions, type ServeFlags } from './config-flags.js
 import { registerOperatorCommands } from './operator-commands.js'
 import { registerImageCommands } from './images-command.js'
 import { registerAgentCommands } from './agent-commands.js'
+import { reachServerLines } from './start-summary.js'
 
 async function serve(flags: ServeFlags, embeddedAgent = true): Promise<void> {
   const config = configFromFlags(flags)
@@ -30,6 +31,8 @@ async function serve(flags: ServeFlags, embeddedAgent = true): Promise<void> {
     out(`  export OS_CLIENT_CONFIG_FILE=${running.cloudsYamlPath}`)
     out('  export OS_CLOUD=lifeboat-admin     # or lifeboat-demo')
     out('  openstack token issue')
+    out()
+    for (const line of reachServerLines({ fipPortOffset: config.compute.floatingIpPortOffset })) out(line)
   } else {
     out(`No clouds file at ${running.cloudsYamlPath}: to get the admin account back, run`)
     out(`  lifeboat reset-password admin --data-dir ${config.dataDir}`)

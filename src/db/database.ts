@@ -85,14 +85,15 @@ export function openDatabase(url: string): DatabaseHandle {
   return { db, dialect: 'sqlite', close: () => db.destroy() }
 }
 
-/** Applies every pending migration in order; refuses out-of-order histories. */
-export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
+/** Applies every pending migration in order; refuses out-of-order histories. Returns the names it applied. */
+export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
   const migrator = new Migrator({ db, provider: migrationProvider })
   const { error, results } = await migrator.migrateToLatest()
   const failed = results?.find((r) => r.status === 'Error')
   if (error || failed) {
     throw new Error(`database migration ${failed?.migrationName ?? ''} failed`, { cause: error })
   }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
 }
 
 /**

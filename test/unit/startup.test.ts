@@ -51,3 +51,15 @@ test('runningLifeboatPid: a live process named in lifeboat.pid, never a dead one
     fs.rmSync(dir, { recursive: true, force: true })
   }
 })
+
+test('the start summary says how to reach a server: topology, create, floating IP, ssh at 22 + the offset', async () => {
+  const { reachServerLines } = await import('../../src/cli/start-summary.js')
+  const text = reachServerLines({ fipPortOffset: 10000 }).join('\n')
+  assert.match(text, /public .*127\.42\.0\.0\/24/s)
+  assert.match(text, /private .*10\.0\.0\.0\/24.*router1/s)
+  assert.match(text, /openstack --os-cloud lifeboat-demo server create .*--network private --key-name mykey/)
+  assert.match(text, /openstack --os-cloud lifeboat-demo floating ip create public/)
+  assert.match(text, /openstack --os-cloud lifeboat-demo server add floating ip vm1 FLOATING_IP/)
+  assert.match(text, /ssh -p 10022 root@FLOATING_IP/)
+  assert.match(reachServerLines({ fipPortOffset: 20000 }).join('\n'), /ssh -p 20022 /)
+})

@@ -88,6 +88,8 @@ export interface ServerNetworks {
   /** `_get_available_networks`: the project's own non-shared networks and the shared ones; with `ids`, those the caller can see. */
   availableNetworks(auth: AuthContext, ids?: string[]): Promise<NetworksTable[]>
   subnetCounts(networkIds: string[]): Promise<Map<string, number>>
+  /** The project's port quota and the ports it has (Nova's show_quota + list_ports), or null when unlimited. */
+  portQuota(projectId: string): Promise<{ limit: number; used: number } | null>
   /** A port of the caller's project (admin: any) with its fixed IPs, or null. */
   findPort(auth: AuthContext, portId: string): Promise<(PortsTable & { fixedIps: string[] }) | null>
   portWithAddress(networkId: string, address: string): Promise<{ portId: string; deviceId: string } | null>
@@ -164,7 +166,7 @@ export interface CreateServerDeps extends Store {
   readonly volumes: Pick<ServerVolumes, 'getVolume' | 'getSnapshot'>
   readonly keypairs: KeypairLookup
   readonly securityGroups: Pick<ServerSecurityGroups, 'ensureDefaultGroup'>
-  readonly network: Pick<ServerNetworks, 'availableNetworks' | 'subnetCounts' | 'findPort' | 'portWithAddress'>
+  readonly network: Pick<ServerNetworks, 'availableNetworks' | 'subnetCounts' | 'findPort' | 'portWithAddress' | 'portQuota'>
 }
 
 /** `createServerImage`: the snapshot image, and volume snapshots for a volume-backed server. */

@@ -2,7 +2,7 @@ import type { Store } from '../store.js'
 import type { AuthContext } from '../identity/auth-context.js'
 import type { SecurityGroupRulesTable, SecurityGroupsTable } from '../../db/tables/compute-tables.js'
 import { authorize, scopedProjectId } from '../policy.js'
-import { InvalidRequest, NotFound, onNotFound } from '../errors.js'
+import { Conflict, InvalidRequest, NotFound, onNotFound } from '../errors.js'
 import { isUniqueViolation } from './unique-violation.js'
 import { buildIngressRule, type RuleRequest } from './security-group-rules.js'
 import { ServiceErrorCode } from '../error-codes.js'
@@ -211,8 +211,11 @@ export class SecurityGroupService {
   async #groupByName(auth: AuthContext, groupName: string): Promise<{ id: string; projectId: string }> {
     const projectId = scopedProjectId(auth, 'os_compute_api:os-security-groups:add')
     if (groupName === 'default') await this.ensureDefaultGroup(projectId)
-    const row = await this.#deps.db.selectFrom('security_groups').select('id').where('project_id', '=', projectId)
-      .where((eb) => eb.or([eb('name', '=', groupName), eb('id', '=', groupName)])).orderBy('name').executeTakeFirst()
+    const rows = await this.#deps.db.selectFrom('security_groups').select(['id', 'name']).where('project_id', '=', projectId)
+      .where((eb) => eb.or([eb('name', '=', groupName), eb('id', '=', groupName)])).orderBy('name').execute()
+    const row = rows.find((r) => r.id === groupName) ?? rows[0]
+    // Neutron allows repeated names: Nova's find_resourceid_by_name_or_id refuses to guess (NoUniqueMatch, 409).
+    if (row && row.id !== groupName && rows.length > 1) throw new Conflict(`Multiple security_group matches found for name '${groupName}', use an ID to be more specific.`)
     if (!row) throw new NotFound(`Security group ${groupName} is not found for project ${projectId}`, ServiceErrorCode.SECURITY_GROUP_NOT_FOUND)
     return { id: row.id, projectId }
   }

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import type { CreateServerDeps } from './ports.js'
 import type { CallContext } from './call-context.js'
 import { actionContext } from './call-context.js'
-import { InvalidRequest, NotFound, onNotFound } from '../errors.js'
+import { Conflict, InvalidRequest, NotFound, onNotFound } from '../errors.js'
 import { planBlockDeviceMappings, deviceNameAt, type BdmRequest } from './block-device-mappings.js'
 import { recordAction } from './instance-actions.js'
 import { TaskState, VmState } from './instance-states.js'
@@ -13,7 +13,7 @@ import { allowedInstanceCount, checkMetadataQuota, checkServerGroupMembersQuota 
 import { findServerGroup } from './server-group-service.js'
 import { ServerGroupHintNotFound } from './server-group-errors.js'
 import { lockProjectQuotas } from '../quotas/quota-store.js'
-import { planServerNics, type NetworkPlan, type RequestedNetworks } from './server-networks.js'
+import { planServerNics, portLimitedCount, type NetworkPlan, type RequestedNetworks } from './server-networks.js'
 
 /** A validated `POST /servers` body, in the service's words. */
 export interface CreateServerInput {
@@ -135,7 +135,10 @@ export async function createServer(deps: CreateServerDeps, call: CallContext, in
   const defaultGroupId = await deps.securityGroups.ensureDefaultGroup(projectId)
   const groups = await deps.db.selectFrom('security_groups').select(['id', 'name']).where('project_id', '=', projectId).where('name', 'in', groupNames).execute()
   for (const name of groupNames) {
-    if (!groups.some((g) => g.name === name)) throw new InvalidRequest(`Security group ${name} not found for project ${projectId}.`)
+    const matches = groups.filter((g) => g.name === name).length
+    if (matches === 0) throw new InvalidRequest(`Security group ${name} not found for project ${projectId}.`)
+    // Neutron allows repeated names; Nova's _process_security_groups refuses to guess (NoUniqueMatch, 409).
+    if (matches > 1) throw new Conflict(`Multiple security groups found matching '${name}'. Use an ID to be more specific.`)
   }
   void defaultGroupId
   const flavorSnapshot: FlavorSnapshot = {
@@ -153,6 +156,9 @@ export async function createServer(deps: CreateServerDeps, call: CallContext, in
   }
   // Nova checks the requested networks before anything is written; the ports come once the server has a host (the conductor).
   const networkPlan: NetworkPlan = { nics: await planServerNics(deps.network, auth, input.networks, requestedMax) }
+  // Nova's port quota (validate_networks): 403 below min_count; max_count is cut to the free ports after the
+  // instance quota check below, so that check's message names the count the caller asked for.
+  const portsMax = await portLimitedCount(deps.network, projectId, networkPlan.nics, minCount, requestedMax)
   const reservationId = `r-${randomBytes(4).toString('hex')}`
   const created: CreatedServer[] = []
   const now = nowIso()
@@ -161,7 +167,7 @@ export async function createServer(deps: CreateServerDeps, call: CallContext, in
   await deps.db.transaction().execute(async (trx) => {
     // Count and insert under the project's quota lock: concurrent creates can't both take the last places.
     await lockProjectQuotas(trx, projectId)
-    const maxCount = await allowedInstanceCount(trx, projectId, auth.userId, flavor, minCount, requestedMax)
+    const maxCount = Math.min(portsMax, await allowedInstanceCount(trx, projectId, auth.userId, flavor, minCount, requestedMax))
     if (serverGroup) {
       // Read again under the lock: a group deleted since is still a 400, never a foreign-key failure.
       await findServerGroup(trx, auth, serverGroup.id).catch(onNotFound(() => new ServerGroupHintNotFound(serverGroup.id)))

@@ -1,7 +1,9 @@
 import type { AuthContext } from '../identity/auth-context.js'
 import type { ServerNetworks } from './ports.js'
 import type { NicRequest } from '../network/server-ports.js'
-import { Conflict, InvalidRequest } from '../errors.js'
+import type { NetworksTable } from '../../db/tables/network-tables.js'
+import { Conflict, Forbidden, InvalidRequest } from '../errors.js'
+import { ServiceErrorCode } from '../error-codes.js'
 import { isUuid } from '../../util/uuid.js'
 import { parseIpv4 } from '../../util/ipv4.js'
 
@@ -42,6 +44,16 @@ export function userPortIds(plan: NetworkPlan): string[] {
 // Nova's exception texts (nova/exception.py), word for word.
 const ambiguous = () => new Conflict('Multiple possible networks found, use a Network ID to be more specific.')
 const networkNotFound = (id: string) => new InvalidRequest(`Network ${id} could not be found.`)
+const externalAttachForbidden = (id: string) => new InvalidRequest(`It is not allowed to create an interface on external network ${id}`)
+
+/**
+ * Nova's `_check_external_network_attach`: policy `network:attach_external_network`
+ * (admin only by default) for a NIC on an external network that is not
+ * shared, whoever owns it.
+ */
+function attachForbidden(network: NetworksTable, auth: AuthContext): boolean {
+  return network.external === 1 && network.shared === 0 && !auth.isAdmin
+}
 
 /**
  * Nova's `validate_networks` at `POST /servers`, before anything is written:
@@ -59,6 +71,9 @@ export async function planServerNics(
     if (available.length === 0) return []
     if (available.length > 1) throw ambiguous()
     const only = available[0]!
+    // The one network of a project may be an external one it owns (an admin-made project's `public`): Nova picks it,
+    // then refuses it for a non-admin (at build; here before anything is written). An admin gets the NIC, as in Nova.
+    if (attachForbidden(only, auth)) throw externalAttachForbidden(only.id)
     if (((await network.subnetCounts([only.id])).get(only.id) ?? 0) === 0) throw new InvalidRequest(`Network ${only.id} requires a subnet in order to boot instances on.`)
     return [{ networkId: only.id }]
   }
@@ -84,9 +99,7 @@ export async function planServerNics(
     }
     const [found] = await network.availableNetworks(auth, [entry.uuid])
     if (!found) throw networkNotFound(entry.uuid)
-    if (found.external === 1 && found.shared === 0 && !auth.isAdmin && found.project_id !== auth.projectId) {
-      throw new InvalidRequest(`It is not allowed to create an interface on external network ${found.id}`)
-    }
+    if (attachForbidden(found, auth)) throw externalAttachForbidden(found.id)
     if (((await network.subnetCounts([found.id])).get(found.id) ?? 0) === 0) throw new InvalidRequest(`Network ${found.id} requires a subnet in order to boot instances on.`)
     if (entry.fixed_ip !== undefined) {
       const holder = await network.portWithAddress(found.id, entry.fixed_ip)
@@ -95,4 +108,26 @@ export async function planServerNics(
     nics.push({ networkId: found.id, ...(entry.fixed_ip !== undefined ? { fixedIp: entry.fixed_ip } : {}) })
   }
   return nics
+}
+
+/**
+ * Nova's port quota check of `validate_networks` (nova/network/neutron.py),
+ * at `POST /servers` before anything is written: each instance needs a port
+ * per NIC Nova creates (a user's port needs none); the count of instances is
+ * cut to what the free ports allow, and below `minCount` it is a 403
+ * PortLimitExceeded instead of a server that fails at build. Returns the
+ * instance count that fits.
+ */
+export async function portLimitedCount(
+  network: Pick<ServerNetworks, 'portQuota'>, projectId: string, nics: NicRequest[], minCount: number, maxCount: number,
+): Promise<number> {
+  const needed = nics.filter((nic) => !nic.portId).length
+  if (needed === 0) return maxCount
+  const quota = await network.portQuota(projectId)
+  if (!quota) return maxCount
+  const free = quota.limit - quota.used
+  if (free < 0) throw new Forbidden(`The number of defined ports: ${quota.used} is over the limit: ${quota.limit}`, ServiceErrorCode.QUOTA_PORTS)
+  const allowed = Math.min(maxCount, Math.floor(free / needed))
+  if (allowed < minCount) throw new Forbidden('Maximum number of ports exceeded', ServiceErrorCode.QUOTA_PORTS)
+  return allowed
 }

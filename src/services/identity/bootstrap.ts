@@ -29,13 +29,39 @@ export async function bootstrapIdentity(
   return db.transaction().execute(async (trx) => {
     const directory = new IdentityDirectory(trx)
     const created = await createAccounts(directory, passwords)
-    if (created.length > 0 && !(await trx.selectFrom('networks').select('id').limit(1).executeTakeFirst())) {
-      const [admin] = await directory.listProjects({ name: 'admin', domainId: DEFAULT_DOMAIN_ID })
-      const [demo] = await directory.listProjects({ name: 'demo', domainId: DEFAULT_DOMAIN_ID })
-      if (admin && demo) await seedTopology(trx, { adminProjectId: admin.id, demoProjectId: demo.id })
-    }
+    if (created.length > 0) await seedTopologyIfNone(trx, directory)
     if (created.length > 0) await persist(created)
     return created
+  })
+}
+
+/** The first-start topology, unless a network exists or the `admin` or `demo` project is gone. */
+async function seedTopologyIfNone(trx: Kysely<Database>, directory: IdentityDirectory): Promise<boolean> {
+  if (await trx.selectFrom('networks').select('id').limit(1).executeTakeFirst()) return false
+  const [admin] = await directory.listProjects({ name: 'admin', domainId: DEFAULT_DOMAIN_ID })
+  const [demo] = await directory.listProjects({ name: 'demo', domainId: DEFAULT_DOMAIN_ID })
+  if (!admin || !demo) return false
+  await seedTopology(trx, { adminProjectId: admin.id, demoProjectId: demo.id })
+  return true
+}
+
+/** The migration that created the network tables: a database it ran on after the accounts existed is an upgraded one. */
+export const NETWORK_MIGRATION = '2026-12-05-001-network'
+
+/**
+ * An upgraded data folder (accounts made by a Lifeboat without networks)
+ * gets the first-start topology once: by the start (or operator command)
+ * whose migrations created the network tables (`appliedMigrations` holds
+ * NETWORK_MIGRATION), in one transaction, only when the bootstrap accounts
+ * exist and no network does. A later start never seeds again, so networks
+ * an operator deleted stay deleted. Returns whether it seeded.
+ */
+export async function seedUpgradedTopology(db: Kysely<Database>, appliedMigrations: string[]): Promise<boolean> {
+  if (!appliedMigrations.includes(NETWORK_MIGRATION)) return false
+  return db.transaction().execute(async (trx) => {
+    const directory = new IdentityDirectory(trx)
+    const bootstrapped = (await directory.listUsers({ name: 'admin', domainId: DEFAULT_DOMAIN_ID })).length > 0
+    return bootstrapped && seedTopologyIfNone(trx, directory)
   })
 }
 

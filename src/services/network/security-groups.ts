@@ -4,9 +4,8 @@ import type { SecurityGroupsTable } from '../../db/tables/compute-tables.js'
 import type { Db } from '../../db/schema.js'
 import { nowIso } from '../time.js'
 import { LifeboatError } from '../errors.js'
-import { isUniqueViolation } from '../compute/unique-violation.js'
 import { caller, owningProject } from './network-access.js'
-import { conflict, inUse, NeutronError, NetworkErrorCode, notFound } from './network-errors.js'
+import { inUse, NeutronError, NetworkErrorCode, notFound } from './network-errors.js'
 import { checkNetworkQuota } from './network-quotas.js'
 import { applyListQuery, pickFields, type ListPage, type ListQuery, type ResourceDict } from './resource-query.js'
 import type { PortSecurityGroupsHook } from './network-ports.js'
@@ -121,11 +120,8 @@ export class NetworkSecurityGroups {
       await checkNetworkQuota(trx, projectId, 'security_group')
       await checkNetworkQuota(trx, projectId, 'security_group_rule', 2)
       return insertGroup(trx, { projectId, name, description: input.description ?? '', stateful: input.stateful })
-    }).catch((error: unknown) => {
-      // Lifeboat keeps names unique in a project (Nova's API needs it), where Neutron would allow a second one.
-      if (isUniqueViolation(error)) throw conflict('SecurityGroupConflict', `Error security group ${name} already exists in project ${projectId} while attempting the operation.`)
-      throw error
     })
+    // Names repeat freely, as in Neutron (only `default` is one per project, refused above).
     return this.showGroup(who, id)
   }
 
@@ -143,10 +139,7 @@ export class NetworkSecurityGroups {
       if (await groupInUse(db, id)) throw inUse('SecurityGroupInUse', `Security Group ${id} in use.`)
       set.stateful = input.stateful ? 1 : 0
     }
-    await db.updateTable('security_groups').set(set).where('id', '=', id).execute().catch((error: unknown) => {
-      if (isUniqueViolation(error)) throw conflict('SecurityGroupConflict', `Error security group ${input.name} already exists in project ${row.project_id} while attempting the operation.`)
-      throw error
-    })
+    await db.updateTable('security_groups').set(set).where('id', '=', id).execute()
     return this.showGroup(who, id)
   }
 

@@ -6,7 +6,7 @@ import type { AuthContext } from '../identity/auth-context.js'
 import { nowIso } from '../time.js'
 import { parseIpv4Cidr } from '../../util/ipv4.js'
 import { dhcpAddress, insertPort, removePort, vifTypeFor, type PortSecurityGroupsHook } from './network-ports.js'
-import { checkNetworkQuota } from './network-quotas.js'
+import { USAGE_COUNTERS, checkNetworkQuota, networkQuotas } from './network-quotas.js'
 import { canSeeNetwork } from './network-access.js'
 
 /** One address of a server as Nova's `addresses` shows it. */
@@ -76,6 +76,13 @@ export class ServerPorts {
     const own = await db.selectFrom('networks').selectAll().where('project_id', '=', auth.projectId ?? '').where('shared', '=', 0).orderBy('created_at').execute()
     const shared = await db.selectFrom('networks').selectAll().where('shared', '=', 1).orderBy('created_at').execute()
     return [...own, ...shared]
+  }
+
+  /** The project's port quota and the ports it has, or null when unlimited (-1). */
+  async portQuota(projectId: string): Promise<{ limit: number; used: number } | null> {
+    const limit = (await networkQuotas(this.#deps.db, projectId)).port
+    if (limit < 0) return null
+    return { limit, used: await USAGE_COUNTERS.port(this.#deps.db, projectId) }
   }
 
   /** How many subnets each network has. */

@@ -59,9 +59,9 @@ export async function seedRouter1(trx: Db, topology: SeededTopology & { adminPro
  * would find two networks and refuse), with `public-subnet` on the loopback
  * floating range 127.42.0.0/24 (gateway .1, pool from .2, no DHCP);
  * `private` with `private-subnet` 10.0.0.0/24 for the demo project (its DHCP
- * port takes 10.0.0.2); and `router1` (seedRouter1). Upgraded data folders
- * are left as they are: an operator's running cloud does not change its boot
- * behaviour under them (see docs/architecture.md).
+ * port takes 10.0.0.2); and `router1` (seedRouter1). An upgraded data folder
+ * gets it once, when the network tables are created (identity/bootstrap.ts
+ * seedUpgradedTopology; docs/architecture.md).
  */
 export async function seedTopology(trx: Db, projects: { adminProjectId: string; demoProjectId: string }): Promise<SeededTopology> {
   const publicNetwork = await insertNetwork(trx, projects.adminProjectId, 'public', true)

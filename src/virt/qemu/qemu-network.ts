@@ -1,6 +1,7 @@
 import net from 'node:net'
 import { DriverError, type InstanceSpec, type NicSpec, type PortForward } from '../virt-driver.js'
 import { DriverErrorCode } from '../error-codes.js'
+import { formatIpv4, parseIpv4Cidr } from '../../util/ipv4.js'
 
 // As `escapeOption` of the command line (which imports this file): a comma in a value is written twice.
 const escapeOption = (value: string) => value.replaceAll(',', ',,')
@@ -82,6 +83,34 @@ export function assertNics(nics: NicSpec[]): void {
 }
 
 /**
+ * The slirp instance's own addresses, given only where QEMU's defaults would
+ * not do: the subnet's gateway as `host` and the DHCP port's address as
+ * `dns`; without them QEMU takes .2 and .3 of the network, and refuses a
+ * `dhcpstart` equal to either ("DHCP must be different from host and DNS"),
+ * which a subnet without gateway or DHCP (`public-subnet` of the first-start
+ * topology) may well hand to a port. Then the first other address from .2
+ * is used. Pure.
+ */
+export function slirpAddresses(nic: Pick<NicSpec, 'ip' | 'cidr' | 'gateway' | 'dnsAddress'>): { host?: string; dns?: string } {
+  const cidr = parseIpv4Cidr(nic.cidr)
+  if (!cidr) throw new DriverError(`NIC CIDR ${JSON.stringify(nic.cidr)} is malformed`, { code: DriverErrorCode.BAD_SPEC })
+  const at = (offset: number) => formatIpv4(cidr.network + offset)
+  const taken = new Set([nic.ip])
+  const free = (): string => {
+    for (let offset = 2; cidr.network + offset < cidr.last; offset++) if (!taken.has(at(offset))) return at(offset)
+    throw new DriverError(`subnet ${nic.cidr} has no address left for the user-mode network's host and DNS`, { code: DriverErrorCode.BAD_SPEC })
+  }
+  const wanted = (given: string | null, fallback: string): string | undefined => {
+    if (given !== null) return taken.has(given) ? free() : given
+    return taken.has(fallback) ? free() : undefined
+  }
+  const host = wanted(nic.gateway, at(2))
+  taken.add(host ?? at(2))
+  const dns = wanted(nic.dnsAddress, at(3))
+  return { ...(host ? { host } : {}), ...(dns ? { dns } : {}) }
+}
+
+/**
  * The `-netdev user` and `-device virtio-net-pci` options of each NIC (§3a/§3d
  * of the networking facts): one slirp instance per NIC, so its DHCP hands the
  * guest exactly the port's address (`dhcpstart`), the subnet's gateway
@@ -96,11 +125,12 @@ export function nicArgs(nics: NicSpec[], options: { hostname: string; egress: Gu
   const args: string[] = []
   nics.forEach((nic, index) => {
     const id = netdevId(index)
+    const { host, dns } = slirpAddresses(nic)
     const netdev = [
       'user', `id=${id}`, 'ipv6=off', `net=${nic.cidr}`,
-      ...(nic.gateway ? [`host=${nic.gateway}`] : []),
+      ...(host ? [`host=${host}`] : []),
       `dhcpstart=${nic.ip}`,
-      ...(nic.dnsAddress ? [`dns=${nic.dnsAddress}`] : []),
+      ...(dns ? [`dns=${dns}`] : []),
       `hostname=${escapeOption(options.hostname)}`, `domainname=${DHCP_DOMAIN}`,
       `restrict=${options.egress === 'open' ? 'off' : 'on'}`,
       ...(options.withForwards ? nic.forwards.map((forward) => `hostfwd=${hostfwdRule(forward, nic.ip)}`) : []),

@@ -79,4 +79,22 @@ describe('upgrade from a data folder of commit 8cdf80d', () => {
     const created = await bootServer(demo, { imageRef: image.id, key_name: 'fixture-key', networks: 'none' }, '2.37')
     assert.equal(created.status, 'ACTIVE')
   })
+
+  test('the upgrade seeded the first-start topology: public, private, router1; a demo boot without networks gets a NIC on private', async () => {
+    const networks = (await admin.request('GET', '/network/v2.0/networks')).body.networks as Array<{ name: string; 'router:external': boolean }>
+    assert.deepEqual(networks.map((n) => n.name).sort(), ['private', 'public'])
+    assert.equal(networks.find((n) => n.name === 'public')!['router:external'], true)
+    const routers = (await demo.request('GET', '/network/v2.0/routers')).body.routers as Array<{ name: string }>
+    assert.deepEqual(routers.map((r) => r.name), ['router1'])
+    const image = (await demo.request('GET', '/image/v2/images?name=fixture-image')).body.images[0]
+    const created = await bootServer(demo, { imageRef: image.id, name: 'after-upgrade' })
+    assert.deepEqual(Object.keys(created.addresses), ['private'])
+  })
+
+  test('the seed is once and all-or-nothing: never again without the network migration, never over existing networks', async () => {
+    const { NETWORK_MIGRATION, seedUpgradedTopology } = await import('../../../src/services/identity/bootstrap.js')
+    assert.equal(await seedUpgradedTopology(running.database.db, []), false)
+    assert.equal(await seedUpgradedTopology(running.database.db, [NETWORK_MIGRATION]), false)
+    assert.equal(((await admin.request('GET', '/network/v2.0/networks')).body.networks as unknown[]).length, 2)
+  })
 })

@@ -5,7 +5,7 @@ import { planDomainLayout } from '../../../../src/virt/disk-layout.js'
 import { planRescueLayout } from '../../../../src/virt/rescue-layout.js'
 import { buildQemuArgs, type QemuLaunch } from '../../../../src/virt/qemu/qemu-command-line.js'
 import { assertHostPortsFree, pluggedNics } from '../../../../src/virt/qemu/qemu-forwards.js'
-import { dhcpHostname, forwardChanges, hostfwdRule, nicArgs, smbiosArgs } from '../../../../src/virt/qemu/qemu-network.js'
+import { dhcpHostname, forwardChanges, hostfwdRule, nicArgs, slirpAddresses, smbiosArgs } from '../../../../src/virt/qemu/qemu-network.js'
 import { DriverError, type DiskSpec, type DomainLayout, type NicSpec, type PortForward } from '../../../../src/virt/virt-driver.js'
 
 const ssh: PortForward = { protocol: 'tcp', hostAddress: '127.42.0.5', hostPort: 2222, guestPort: 22 }
@@ -51,6 +51,16 @@ describe('nicArgs', () => {
       'virtio-net-pci,netdev=net1,id=nic1,mac=fa:16:3e:00:00:02,addr=0x3.0x1',
     ])
     assert.equal(valuesOf(args, '-netdev')[1], 'user,id=net1,ipv6=off,net=192.168.5.0/24,dhcpstart=192.168.5.20,hostname=h,domainname=openstacklocal,restrict=on')
+  })
+
+  test('a port at slirp\'s default host or DNS address (a subnet without gateway or DHCP: public-subnet) moves them to free addresses', () => {
+    const bare = { cidr: '127.42.0.0/24', gateway: null, dnsAddress: null }
+    assert.deepEqual(slirpAddresses({ ...bare, ip: '127.42.0.3' }), { dns: '127.42.0.4' })
+    assert.deepEqual(slirpAddresses({ ...bare, ip: '127.42.0.2' }), { host: '127.42.0.3', dns: '127.42.0.4' })
+    assert.deepEqual(slirpAddresses({ ...bare, ip: '127.42.0.9' }), {})
+    assert.deepEqual(slirpAddresses({ cidr: '127.42.0.0/24', gateway: '127.42.0.1', dnsAddress: null, ip: '127.42.0.3' }), { host: '127.42.0.1', dns: '127.42.0.2' })
+    const [, netdev] = nicArgs([nic({ ...bare, ip: '127.42.0.3', forwards: [] })], { hostname: 'h', egress: 'isolated', withForwards: true })
+    assert.match(netdev!, /dhcpstart=127\.42\.0\.3,dns=127\.42\.0\.4,/)
   })
 
   test('open egress turns restrict off; without forwards (a resume\'s saved command line) no hostfwd is written', () => {
