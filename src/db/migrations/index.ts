@@ -11,7 +11,7 @@ import * as network from './2026-12-05-001-network.js'
 import * as securityGroups from './2026-12-05-002-security-groups.js'
 import * as serverGroups from './2026-12-05-003-server-groups.js'
 import * as userQuotas from './2026-12-05-004-user-quotas.js'
-import * as securityGroupNames from './2026-12-06-001-security-group-names.js'
+import * as securityGroupNames from './2026-12-05-005-security-group-names.js'
 
 /**
  * Every migration, by name; names sort in the order they run. A landed
@@ -30,7 +30,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-05-002-security-groups': securityGroups,
   '2026-12-05-003-server-groups': serverGroups,
   '2026-12-05-004-user-quotas': userQuotas,
-  '2026-12-06-001-security-group-names': securityGroupNames,
+  '2026-12-05-005-security-group-names': securityGroupNames,
 }
 
 export const migrationProvider: MigrationProvider = {
