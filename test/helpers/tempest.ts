@@ -73,6 +73,12 @@ export interface TempestWorkspaceOptions {
    * [network] / [network-feature-enabled] are filled from the network API.
    */
   neutron?: boolean
+  /**
+   * Tempest workers (default 1, `--serial`). Each gets its own pre-provisioned account
+   * (and, with neutron, its own project network): Tempest's network tests mostly wait in
+   * fixed sleeps (its subnets client sleeps 10 s before every delete), so workers overlap them.
+   */
+  workers?: number
 }
 
 /** The account's network resources (neutron = true), in Tempest's project-network range. */
@@ -238,23 +244,30 @@ export async function createTempestWorkspace(cloud: TestCloud, options: TempestW
   execFileSync(TEMPEST_BIN, ['init', ws], { env, stdio: 'ignore' })
 
   const password = 'tempest-rescue-pw'
-  const projectId = await provisionAccount(cloud.admin, 'tempest-rescue', password)
-  const network = options.neutron ? networkConf(await provisionNetwork(cloud.admin, projectId)) : undefined
+  const workers = Math.max(1, options.workers ?? 1)
+  const accounts: string[] = []
+  let network: string | undefined
+  for (let i = 1; i <= workers; i++) {
+    const name = i === 1 ? 'tempest-rescue' : `tempest-rescue-${i}`
+    const projectId = await provisionAccount(cloud.admin, name, password)
+    // Every project sees only its own `tempest-net`, so one name serves every account.
+    if (options.neutron) network = networkConf(await provisionNetwork(cloud.admin, projectId))
+    accounts.push(
+      `- username: ${name}`,
+      `  project_name: ${name}`,
+      `  password: ${password}`,
+      '  user_domain_name: Default',
+      '  project_domain_name: Default',
+      ...(options.neutron ? ['  resources:', `    network: ${TEMPEST_NETWORK.name}`] : []),
+    )
+  }
   const image = await uploadImage(cloud.admin, root, 'tempest-image', options.imageFile)
   const imageAlt = await uploadImage(cloud.admin, root, 'tempest-image-alt', options.imageFile)
   const [flavor, flavorAlt] = await pickFlavors(cloud.admin)
 
   const confPath = path.join(ws, 'etc', 'tempest.conf')
   fs.writeFileSync(confPath, tempestConf(ws, cloud.url, { image, imageAlt, flavor, flavorAlt }, options, network))
-  fs.writeFileSync(path.join(ws, 'etc', 'accounts.yaml'), [
-    '- username: tempest-rescue',
-    '  project_name: tempest-rescue',
-    `  password: ${password}`,
-    '  user_domain_name: Default',
-    '  project_domain_name: Default',
-    ...(options.neutron ? ['  resources:', `    network: ${TEMPEST_NETWORK.name}`] : []),
-    '',
-  ].join('\n'))
+  fs.writeFileSync(path.join(ws, 'etc', 'accounts.yaml'), [...accounts, ''].join('\n'))
 
   return {
     dir: ws,
@@ -263,11 +276,12 @@ export async function createTempestWorkspace(cloud: TestCloud, options: TempestW
     imageRef: image,
     imageRefAlt: imageAlt,
     async run(regex, timeoutMs = 15 * 60_000) {
+      const mode = workers > 1 ? ['--concurrency', String(workers)] : ['--serial']
       const started = Date.now()
       let code = 0
       let output: string
       try {
-        const result = await execFileAsync(TEMPEST_BIN, ['run', '--serial', '--regex', regex], { cwd: ws, env, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 })
+        const result = await execFileAsync(TEMPEST_BIN, ['run', ...mode, '--regex', regex], { cwd: ws, env, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 })
         output = result.stdout + result.stderr
       } catch (error) {
         const e = error as { code?: number; stdout?: string; stderr?: string }
