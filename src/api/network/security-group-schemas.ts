@@ -28,7 +28,8 @@ export const SecurityGroupUpdateBody = Closed({
 const RuleCreate = Closed({
   security_group_id: Type.String({ maxLength: 36 }), direction: Type.String({ maxLength: 255 }), protocol: Opt(Scalar),
   port_range_min: Opt(Scalar), port_range_max: Opt(Scalar), ethertype: Opt(Type.String({ maxLength: 255 })),
-  remote_ip_prefix: Opt(Type.Union([Type.String({ maxLength: 255 }), Type.Null()])), remote_group_id: Opt(Type.Union([Type.String({ maxLength: 36 }), Type.Null()])),
+  // Null first: Ajv's type coercion would otherwise turn a null into '' through the string branch.
+  remote_ip_prefix: Opt(Type.Union([Type.Null(), Type.String({ maxLength: 255 })])), remote_group_id: Opt(Type.Union([Type.Null(), Type.String({ maxLength: 36 })])),
   remote_address_group_id: Opt(Type.Null()), description: Opt(Type.String({ maxLength: 255 })), tenant_id: Opt(ProjectId), project_id: Opt(ProjectId),
 })
 /** `POST /v2.0/security-group-rules`: one, or a bulk list. */
