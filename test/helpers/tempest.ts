@@ -82,7 +82,7 @@ export interface TempestWorkspaceOptions {
 }
 
 /** The account's network resources (neutron = true), in Tempest's project-network range. */
-const TEMPEST_NETWORK = { name: 'tempest-net', cidr: '10.100.0.0/24', router: 'tempest-router' }
+const TEMPEST_NETWORK = { name: 'tempest-net', router: 'tempest-router' }
 /** `[network] project_network_cidr`: where Tempest's network tests carve their subnets from. */
 const PROJECT_NETWORK_CIDR = '10.110.0.0/16'
 
@@ -108,13 +108,13 @@ async function provisionAccount(admin: Session, name: string, password: string):
  * The account's own network, subnet and router (gateway on `public`), made by the admin
  * for the project; returns what tempest.conf's [network] sections need.
  */
-async function provisionNetwork(admin: Session, projectId: string): Promise<{ publicNetworkId: string; extensions: string[] }> {
+async function provisionNetwork(admin: Session, projectId: string, cidr: string): Promise<{ publicNetworkId: string; extensions: string[] }> {
   const publics = (await ok(admin, 'GET', '/network/v2.0/networks?name=public')).networks
   if (publics.length !== 1) throw new Error('no public network')
   const publicNetworkId: string = publics[0].id
   const network = (await ok(admin, 'POST', '/network/v2.0/networks', { network: { name: TEMPEST_NETWORK.name, project_id: projectId } })).network
   const subnet = (await ok(admin, 'POST', '/network/v2.0/subnets', {
-    subnet: { name: `${TEMPEST_NETWORK.name}-subnet`, network_id: network.id, cidr: TEMPEST_NETWORK.cidr, ip_version: 4, project_id: projectId },
+    subnet: { name: `${TEMPEST_NETWORK.name}-subnet`, network_id: network.id, cidr, ip_version: 4, project_id: projectId },
   })).subnet
   const router = (await ok(admin, 'POST', '/network/v2.0/routers', {
     router: { name: TEMPEST_NETWORK.router, project_id: projectId, external_gateway_info: { network_id: publicNetworkId } },
@@ -251,7 +251,8 @@ export async function createTempestWorkspace(cloud: TestCloud, options: TempestW
     const name = i === 1 ? 'tempest-rescue' : `tempest-rescue-${i}`
     const projectId = await provisionAccount(cloud.admin, name, password)
     // Every project sees only its own `tempest-net`, so one name serves every account.
-    if (options.neutron) network = networkConf(await provisionNetwork(cloud.admin, projectId))
+    // Subnets may not overlap across projects here: 10.100.<i-1>.0/24 for account i.
+    if (options.neutron) network = networkConf(await provisionNetwork(cloud.admin, projectId, `10.100.${i - 1}.0/24`))
     accounts.push(
       `- username: ${name}`,
       `  project_name: ${name}`,
