@@ -53,7 +53,8 @@ export interface TempestWorkspace {
   logPath: string
   imageRef: string
   imageRefAlt: string
-  run(regex: string, timeoutMs?: number): Promise<TempestRun>
+  /** `serial`: one worker even when the workspace has several accounts. */
+  run(regex: string, timeoutMs?: number, serial?: boolean): Promise<TempestRun>
   /** Deletes the workspace (kept when LIFEBOAT_TEMPEST_KEEP=1). */
   remove(): void
 }
@@ -276,8 +277,8 @@ export async function createTempestWorkspace(cloud: TestCloud, options: TempestW
     logPath: path.join(ws, 'logs', 'tempest.log'),
     imageRef: image,
     imageRefAlt: imageAlt,
-    async run(regex, timeoutMs = 15 * 60_000) {
-      const mode = workers > 1 ? ['--concurrency', String(workers)] : ['--serial']
+    async run(regex, timeoutMs = 15 * 60_000, serial = false) {
+      const mode = workers > 1 && !serial ? ['--concurrency', String(workers)] : ['--serial']
       const started = Date.now()
       let code = 0
       let output: string

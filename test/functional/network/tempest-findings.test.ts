@@ -41,4 +41,16 @@ describeEachDialect('network service: what Tempest checks', (cloud) => {
       { group: null, prefix: null },
     )
   })
+
+  test('ICMP rules: type 0 stays 0, a null code stays null (Tempest icmp_type_code cases)', async () => {
+    const { demo } = cloud()
+    const group = (await demo.request('POST', `${NET}/security-groups`, { body: { security_group: { name: 'icmp' } } })).body.security_group
+    for (const [type, code] of [[0, 0], [11, null], [3, 2]] as const) {
+      const created = await demo.request('POST', `${NET}/security-group-rules`, {
+        body: { security_group_rule: { security_group_id: group.id, direction: 'ingress', ethertype: 'IPv4', protocol: 'icmp', port_range_min: type, port_range_max: code } },
+      })
+      assert.equal(created.status, 201, created.text)
+      assert.deepEqual([created.body.security_group_rule.port_range_min, created.body.security_group_rule.port_range_max], [type, code])
+    }
+  })
 })
