@@ -53,7 +53,8 @@ export interface TempestWorkspace {
   logPath: string
   imageRef: string
   imageRefAlt: string
-  run(regex: string, timeoutMs?: number): Promise<TempestRun>
+  /** `serial`: one worker even when the workspace has several accounts. */
+  run(regex: string, timeoutMs?: number, serial?: boolean): Promise<TempestRun>
   /** Deletes the workspace (kept when LIFEBOAT_TEMPEST_KEEP=1). */
   remove(): void
 }
@@ -67,7 +68,24 @@ export interface TempestWorkspaceOptions {
   buildTimeout?: number
   /** A bootable image file for `image_ref` and `image_ref_alt` (real guests); default: a blank 1 MiB raw file. */
   imageFile?: { path: string; diskFormat: 'qcow2' | 'raw' }
+  /**
+   * `[service_available] neutron = true`: the account's project gets its own network
+   * (named in accounts.yaml `resources: network:`), subnet and router to `public`, and
+   * [network] / [network-feature-enabled] are filled from the network API.
+   */
+  neutron?: boolean
+  /**
+   * Tempest workers (default 1, `--serial`). Each gets its own pre-provisioned account
+   * (and, with neutron, its own project network): Tempest's network tests mostly wait in
+   * fixed sleeps (its subnets client sleeps 10 s before every delete), so workers overlap them.
+   */
+  workers?: number
 }
+
+/** The account's network resources (neutron = true), in Tempest's project-network range. */
+const TEMPEST_NETWORK = { name: 'tempest-net', router: 'tempest-router' }
+/** `[network] project_network_cidr`: where Tempest's network tests carve their subnets from. */
+const PROJECT_NETWORK_CIDR = '10.110.0.0/16'
 
 async function ok<T = any>(session: Session, method: string, urlPath: string, body?: unknown, expected = [200, 201, 204]): Promise<T> {
   const response = await session.request(method, urlPath, body === undefined ? {} : { body })
@@ -76,7 +94,7 @@ async function ok<T = any>(session: Session, method: string, urlPath: string, bo
 }
 
 /** Creates a project and a member user through the identity API, as Tempest's pre-provisioned account. */
-async function provisionAccount(admin: Session, name: string, password: string): Promise<void> {
+async function provisionAccount(admin: Session, name: string, password: string): Promise<string> {
   const project = (await ok(admin, 'POST', '/identity/v3/projects', { project: { name, domain_id: 'default' } })).project
   const user = (await ok(admin, 'POST', '/identity/v3/users', {
     user: { name, password, domain_id: 'default', default_project_id: project.id },
@@ -84,6 +102,43 @@ async function provisionAccount(admin: Session, name: string, password: string):
   const roles = (await ok(admin, 'GET', '/identity/v3/roles?name=member')).roles
   if (roles.length !== 1) throw new Error('no member role')
   await ok(admin, 'PUT', `/identity/v3/projects/${project.id}/users/${user.id}/roles/${roles[0].id}`)
+  return project.id
+}
+
+/**
+ * The account's own network, subnet and router (gateway on `public`), made by the admin
+ * for the project; returns what tempest.conf's [network] sections need.
+ */
+async function provisionNetwork(admin: Session, projectId: string, cidr: string): Promise<{ publicNetworkId: string; extensions: string[] }> {
+  const publics = (await ok(admin, 'GET', '/network/v2.0/networks?name=public')).networks
+  if (publics.length !== 1) throw new Error('no public network')
+  const publicNetworkId: string = publics[0].id
+  const network = (await ok(admin, 'POST', '/network/v2.0/networks', { network: { name: TEMPEST_NETWORK.name, project_id: projectId } })).network
+  const subnet = (await ok(admin, 'POST', '/network/v2.0/subnets', {
+    subnet: { name: `${TEMPEST_NETWORK.name}-subnet`, network_id: network.id, cidr, ip_version: 4, project_id: projectId },
+  })).subnet
+  const router = (await ok(admin, 'POST', '/network/v2.0/routers', {
+    router: { name: TEMPEST_NETWORK.router, project_id: projectId, external_gateway_info: { network_id: publicNetworkId } },
+  })).router
+  await ok(admin, 'PUT', `/network/v2.0/routers/${router.id}/add_router_interface`, { subnet_id: subnet.id })
+  const extensions: string[] = (await ok(admin, 'GET', '/network/v2.0/extensions')).extensions.map((e: { alias: string }) => e.alias)
+  return { publicNetworkId, extensions }
+}
+
+/** The [network] sections of a neutron = true run. */
+function networkConf(net: { publicNetworkId: string; extensions: string[] }): string {
+  return `[network]
+public_network_id = ${net.publicNetworkId}
+floating_network_name = public
+project_network_cidr = ${PROJECT_NETWORK_CIDR}
+project_network_mask_bits = 28
+build_timeout = 60
+build_interval = 1
+[network-feature-enabled]
+api_extensions = ${net.extensions.join(',')}
+ipv6 = false
+floating_ips = true
+`
 }
 
 /** Uploads a public image (`imageFile`, or a small raw file made with `qemu-img create`), returns its id. */
@@ -112,7 +167,7 @@ async function pickFlavors(admin: Session): Promise<[string, string]> {
 }
 
 /** The minimal tempest.conf from docs/clients.md (Debian's generated one breaks a cloud without Neutron). */
-function tempestConf(ws: string, url: string, refs: Record<string, string>, options: TempestWorkspaceOptions): string {
+function tempestConf(ws: string, url: string, refs: Record<string, string>, options: TempestWorkspaceOptions, network?: string): string {
   return `[DEFAULT]
 log_dir = ${ws}/logs
 log_file = tempest.log
@@ -130,14 +185,14 @@ region = RegionOne
 nova = true
 glance = true
 cinder = true
-neutron = false
+neutron = ${options.neutron ? 'true' : 'false'}
 swift = false
 [compute]
 image_ref = ${refs.image}
 image_ref_alt = ${refs.imageAlt}
 flavor_ref = ${refs.flavor}
 flavor_ref_alt = ${refs.flavorAlt}
-fixed_network_name =
+fixed_network_name = ${options.neutron ? TEMPEST_NETWORK.name : ''}
 max_microversion = ${options.maxMicroversion}
 build_timeout = ${options.buildTimeout ?? 60}
 build_interval = 1
@@ -149,7 +204,7 @@ run_validation = false
 [volume]
 volume_size = 1
 build_timeout = ${options.buildTimeout ?? 60}
-${options.extraConfig ?? ''}
+${network ?? ''}${options.extraConfig ?? ''}
 `
 }
 
@@ -190,21 +245,31 @@ export async function createTempestWorkspace(cloud: TestCloud, options: TempestW
   execFileSync(TEMPEST_BIN, ['init', ws], { env, stdio: 'ignore' })
 
   const password = 'tempest-rescue-pw'
-  await provisionAccount(cloud.admin, 'tempest-rescue', password)
+  const workers = Math.max(1, options.workers ?? 1)
+  const accounts: string[] = []
+  let network: string | undefined
+  for (let i = 1; i <= workers; i++) {
+    const name = i === 1 ? 'tempest-rescue' : `tempest-rescue-${i}`
+    const projectId = await provisionAccount(cloud.admin, name, password)
+    // Every project sees only its own `tempest-net`, so one name serves every account.
+    // Subnets may not overlap across projects here: 10.100.<i-1>.0/24 for account i.
+    if (options.neutron) network = networkConf(await provisionNetwork(cloud.admin, projectId, `10.100.${i - 1}.0/24`))
+    accounts.push(
+      `- username: ${name}`,
+      `  project_name: ${name}`,
+      `  password: ${password}`,
+      '  user_domain_name: Default',
+      '  project_domain_name: Default',
+      ...(options.neutron ? ['  resources:', `    network: ${TEMPEST_NETWORK.name}`] : []),
+    )
+  }
   const image = await uploadImage(cloud.admin, root, 'tempest-image', options.imageFile)
   const imageAlt = await uploadImage(cloud.admin, root, 'tempest-image-alt', options.imageFile)
   const [flavor, flavorAlt] = await pickFlavors(cloud.admin)
 
   const confPath = path.join(ws, 'etc', 'tempest.conf')
-  fs.writeFileSync(confPath, tempestConf(ws, cloud.url, { image, imageAlt, flavor, flavorAlt }, options))
-  fs.writeFileSync(path.join(ws, 'etc', 'accounts.yaml'), [
-    '- username: tempest-rescue',
-    '  project_name: tempest-rescue',
-    `  password: ${password}`,
-    '  user_domain_name: Default',
-    '  project_domain_name: Default',
-    '',
-  ].join('\n'))
+  fs.writeFileSync(confPath, tempestConf(ws, cloud.url, { image, imageAlt, flavor, flavorAlt }, options, network))
+  fs.writeFileSync(path.join(ws, 'etc', 'accounts.yaml'), [...accounts, ''].join('\n'))
 
   return {
     dir: ws,
@@ -212,12 +277,13 @@ export async function createTempestWorkspace(cloud: TestCloud, options: TempestW
     logPath: path.join(ws, 'logs', 'tempest.log'),
     imageRef: image,
     imageRefAlt: imageAlt,
-    async run(regex, timeoutMs = 15 * 60_000) {
+    async run(regex, timeoutMs = 15 * 60_000, serial = false) {
+      const mode = workers > 1 && !serial ? ['--concurrency', String(workers)] : ['--serial']
       const started = Date.now()
       let code = 0
       let output: string
       try {
-        const result = await execFileAsync(TEMPEST_BIN, ['run', '--serial', '--regex', regex], { cwd: ws, env, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 })
+        const result = await execFileAsync(TEMPEST_BIN, ['run', ...mode, '--regex', regex], { cwd: ws, env, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 })
         output = result.stdout + result.stderr
       } catch (error) {
         const e = error as { code?: number; stdout?: string; stderr?: string }

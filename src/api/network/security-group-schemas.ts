@@ -12,7 +12,13 @@ const Closed = <T extends Record<string, TSchema>>(properties: T) => Type.Object
 const Opt = <T extends TSchema>(schema: T) => Type.Optional(schema)
 const Any = Type.Unknown()
 const ProjectId = Type.String({ maxLength: 255 })
-const Scalar = Type.Union([Type.String({ maxLength: 255 }), Type.Integer(), Type.Null()])
+/*
+ * One `type` list, not a Union: Ajv's type coercion runs inside each anyOf branch, so a null
+ * became '' through a string branch (and a 0 would become null through a null branch); with a
+ * type list it coerces only a value of none of the types.
+ */
+const Scalar = Type.Unsafe<string | number | null>({ type: ['null', 'string', 'integer'], maxLength: 255 })
+const NullableString = (maxLength: number) => Type.Unsafe<string | null>({ type: ['null', 'string'], maxLength })
 const Links = Type.Array(Closed({ href: Type.String(), rel: Type.String() }))
 
 const GroupAttributes = { name: Opt(Type.String({ maxLength: 255 })), description: Opt(Type.String({ maxLength: 255 })), stateful: Opt(Type.Boolean()) }
@@ -28,7 +34,7 @@ export const SecurityGroupUpdateBody = Closed({
 const RuleCreate = Closed({
   security_group_id: Type.String({ maxLength: 36 }), direction: Type.String({ maxLength: 255 }), protocol: Opt(Scalar),
   port_range_min: Opt(Scalar), port_range_max: Opt(Scalar), ethertype: Opt(Type.String({ maxLength: 255 })),
-  remote_ip_prefix: Opt(Type.Union([Type.String({ maxLength: 255 }), Type.Null()])), remote_group_id: Opt(Type.Union([Type.String({ maxLength: 36 }), Type.Null()])),
+  remote_ip_prefix: Opt(NullableString(255)), remote_group_id: Opt(NullableString(36)),
   remote_address_group_id: Opt(Type.Null()), description: Opt(Type.String({ maxLength: 255 })), tenant_id: Opt(ProjectId), project_id: Opt(ProjectId),
 })
 /** `POST /v2.0/security-group-rules`: one, or a bulk list. */

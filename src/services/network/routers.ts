@@ -23,7 +23,8 @@ export interface RouterInput {
   description?: string
   admin_state_up?: boolean
   external_gateway_info?: GatewayInfo | null
-  routes?: Array<{ destination: string; nexthop: string }>
+  /** null clears the routes (extraroute's convert_none_to_empty_list). */
+  routes?: Array<{ destination: string; nexthop: string }> | null
   project_id?: string
   tenant_id?: string
 }
@@ -142,8 +143,9 @@ export async function updateRouter(db: Db, auth: AuthContext, id: string, input:
   if (input.admin_state_up !== undefined) set.admin_state_up = input.admin_state_up ? 1 : 0
   await db.transaction().execute(async (trx) => {
     if (input.routes !== undefined) {
-      await checkRoutes(trx, id, input.routes)
-      set.routes = JSON.stringify(input.routes)
+      const routes = input.routes ?? []
+      await checkRoutes(trx, id, routes)
+      set.routes = JSON.stringify(routes)
     }
     if (input.external_gateway_info !== undefined) Object.assign(set, await applyGateway(trx, auth, row, input.external_gateway_info))
     await trx.updateTable('routers').set(set).where('id', '=', id).execute()

@@ -47,11 +47,15 @@ export async function subnetDicts(db: Db, rows: SubnetsTable[]): Promise<Resourc
   return rows.map((row) => subnetDict(row, tags.get(row.id) ?? []))
 }
 
-/** Every subnet the caller may read: its own, and those of networks it may read as shared or external. */
+/**
+ * Every subnet the caller may read: its own, and those of shared networks. An external
+ * network's subnets stay hidden from other projects unless it is shared (Neutron's
+ * `get_subnet` rule "admin_or_owner or shared"; Tempest's test_external_network_visibility).
+ */
 export async function visibleSubnetRows(db: Db, auth: AuthContext): Promise<SubnetsTable[]> {
   let query = db.selectFrom('subnets').innerJoin('networks', 'networks.id', 'subnets.network_id').selectAll('subnets')
   if (!auth.isAdmin) {
-    query = query.where((eb) => eb.or([eb('subnets.project_id', '=', auth.projectId ?? ''), eb('networks.shared', '=', 1), eb('networks.external', '=', 1)]))
+    query = query.where((eb) => eb.or([eb('subnets.project_id', '=', auth.projectId ?? ''), eb('networks.shared', '=', 1)]))
   }
   return query.orderBy('subnets.created_at').execute()
 }

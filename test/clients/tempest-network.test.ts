@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import type { LoggerOption } from '../../src/api/app.js'
+import { COMPUTE_MICROVERSIONS } from '../../src/api/compute/compute-microversions.js'
+import { startTestCloud, type TestCloud } from '../helpers/cloud.js'
+import { createTempestWorkspace, skipWithoutTempest, type TempestRun, type TempestWorkspace } from '../helpers/tempest.js'
+
+// Tempest with `[service_available] neutron = true` on the fake driver: the rescue
+// module with no skip at all, then Tempest's network API modules one at a time.
+
+const RESCUE = 'tempest.api.compute.servers.test_server_rescue'
+
+/**
+ * Tests of the network modules that Tempest itself skips on this cloud, with the reason it
+ * gives (see README, "Tempest with networking"): each names a feature Lifeboat does not list.
+ */
+const EXPECTED_NETWORK_SKIPS = [
+  // "IPv6 Tests are disabled." ([network-feature-enabled] ipv6 = false: Lifeboat's IPAM is IPv4 only).
+  'setUpClass (tempest.api.network.test_networks.BulkNetworkOpsIpV6Test)',
+  'setUpClass (tempest.api.network.test_networks.NetworksIpV6Test)',
+  'setUpClass (tempest.api.network.test_networks.NetworksIpV6TestAttrs)',
+  'setUpClass (tempest.api.network.test_ports.PortsIpV6TestJSON)',
+  'setUpClass (tempest.api.network.test_routers.RoutersIpV6Test)',
+  'setUpClass (tempest.api.network.test_security_groups.SecGroupIPv6Test)',
+  // "ip-substring-filtering extension not enabled.": Lifeboat does not list that extension.
+  'tempest.api.network.test_ports.PortsTestJSON.test_port_list_filter_by_ip_substr',
+]
+
+/** The network API modules of issue 13, run together. */
+const NETWORK_MODULES = ['test_networks', 'test_ports', 'test_routers', 'test_floating_ips', 'test_security_groups']
+
+/** Tempest workers for the rescue module (its five classes overlap their waits); the network modules run serially. */
+const WORKERS = 3
+
+describe('Tempest with neutron = true on the fake driver', { skip: skipWithoutTempest() }, () => {
+  let cloud: TestCloud
+  let workspace: TempestWorkspace
+  let logDir: string
+  let failures = 0
+  before(async () => {
+    logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-tempest-log-'))
+    const logger: LoggerOption = { level: 'info', file: path.join(logDir, 'lifeboat.log') }
+    cloud = await startTestCloud('sqlite', {}, { logger })
+    workspace = await createTempestWorkspace(cloud, { maxMicroversion: COMPUTE_MICROVERSIONS.max, neutron: true, workers: WORKERS })
+  })
+  after(async () => {
+    await cloud?.close()
+    if (failures === 0) {
+      workspace?.remove()
+      fs.rmSync(logDir, { recursive: true, force: true })
+    }
+  })
+
+  /** Runs one module; prints its summary, and its output and kept logs when it failed. */
+  async function runModule(module: string, serial = false): Promise<TempestRun> {
+    // The trailing `\.` keeps other modules whose names start the same out of the run.
+    const run = await workspace.run(`${module.replace(/\./g, '\\.')}\\.`, 20 * 60_000, serial)
+    console.log(`tempest ${module}: ${run.summaryLine} (wall ${run.wallSeconds.toFixed(1)} s)`)
+    const failed = run.tests.filter((t) => t.status === 'FAILED')
+    if (failed.length > 0 || run.code !== 0) {
+      failures++
+      console.log(run.output.slice(-20_000))
+      console.log(`kept: Tempest workspace ${workspace.dir} (log ${workspace.logPath}), Lifeboat log ${logDir}/lifeboat.log`)
+    }
+    for (const skip of run.tests.filter((t) => t.status === 'SKIPPED')) console.log(`skipped: ${skip.name}: ${skip.detail}`)
+    return run
+  }
+
+  test(`${RESCUE}: every test passes, none is skipped (floating IP and security group included)`, { timeout: 20 * 60_000 }, async () => {
+    const run = await runModule(RESCUE)
+    assert.deepEqual(run.tests.filter((t) => t.status !== 'ok').map((t) => `${t.name}: ${t.status} ${t.detail}`), [])
+    assert.ok(run.tests.some((t) => t.name.endsWith('test_rescued_vm_associate_dissociate_floating_ip')))
+    assert.ok(run.tests.some((t) => t.name.endsWith('test_rescued_vm_add_remove_security_group')))
+    assert.deepEqual({ skipped: run.totals.skipped, failed: run.totals.failed }, { skipped: 0, failed: 0 })
+    assert.equal(run.code, 0)
+  })
+
+  test(`tempest.api.network.{${NETWORK_MODULES.join(',')}}: no failure, only the listed skips`, { timeout: 30 * 60_000 }, async () => {
+    // One run for the five modules (Tempest's start-up once), serial: every worker carves its subnets
+    // from the one project_network_cidr, and Lifeboat refuses overlapping subnets across projects.
+    const run = await runModule(`tempest.api.network.(${NETWORK_MODULES.join('|')})`, true)
+    for (const name of NETWORK_MODULES) {
+      const mine = run.tests.filter((t) => t.name.includes(`tempest.api.network.${name}.`))
+      const count = (status: string): number => mine.filter((t) => t.status === status).length
+      console.log(`tempest.api.network.${name}: ${mine.length} - Passed: ${count('ok')} - Skipped: ${count('SKIPPED')} - Failed: ${count('FAILED')}`)
+      assert.ok(count('ok') > 0, name)
+    }
+    assert.deepEqual(run.tests.filter((t) => t.status === 'FAILED').map((t) => t.name), [])
+    assert.equal(run.totals.failed, 0)
+    assert.deepEqual(run.tests.filter((t) => t.status === 'SKIPPED').map((t) => t.name).sort(), [...EXPECTED_NETWORK_SKIPS].sort())
+    assert.equal(run.code, 0)
+  })
+})
