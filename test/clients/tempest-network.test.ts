@@ -15,7 +15,7 @@ const RESCUE = 'tempest.api.compute.servers.test_server_rescue'
 
 /**
  * Tests of the network modules that Tempest itself skips on this cloud, with the reason it
- * gives (see README, "Tempest with networking"): each names a feature Lifeboat does not list.
+ * gives (see docs/testing.md): each names a feature Lifeboat does not list.
  */
 const EXPECTED_NETWORK_SKIPS = [
   // "IPv6 Tests are disabled." ([network-feature-enabled] ipv6 = false: Lifeboat's IPAM is IPv4 only).
