@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run build` (and `prepare`, which `npm ci` runs): compiles src/ into dist/
-// with tsconfig.build.json. `bin/lifeboat.mjs` calls `ensureBuilt()` on every
+// with tsconfig.build.json and bundles the browser pages of web/ into dist/web/. `bin/lifeboat.mjs` calls `ensureBuilt()` on every
 // start, which builds only when dist/ is missing or older than the sources, so
 // `npm ci && npm start` keeps working after a `git pull` too.
 import { spawnSync } from 'node:child_process'
@@ -8,13 +8,14 @@ import fs from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { buildWeb } from './build-web.mjs'
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
 const dist = path.join(root, 'dist')
 // Its mtime is when the last build started: any input changed later makes dist/ stale.
 const stamp = path.join(dist, '.built')
 const lock = path.join(root, '.dist-build.lock')
-const inputs = ['src', 'tsconfig.json', 'tsconfig.build.json', 'package.json'].map((p) => path.join(root, p))
+const inputs = ['src', 'web', 'tsconfig.json', 'tsconfig.build.json', 'package.json'].map((p) => path.join(root, p))
 const STALE_LOCK_MS = 5 * 60 * 1000
 
 /** Newest mtime under `file` (folders count too: a deleted source changes its folder). */
@@ -35,8 +36,8 @@ export function buildIsStale() {
   return inputs.some((input) => newest(input) > built.mtimeMs)
 }
 
-/** Compiles src/ into a fresh dist/ (outputs of deleted sources go too); throws when tsc fails. */
-export function build() {
+/** Compiles src/ and web/ into a fresh dist/ (outputs of deleted sources go too); throws when tsc or esbuild fails. */
+export async function build() {
   const started = new Date()
   let tsc
   try {
@@ -47,6 +48,7 @@ export function build() {
   fs.rmSync(dist, { recursive: true, force: true })
   const result = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json')], { cwd: root, stdio: 'inherit' })
   if (result.status !== 0) throw new Error(`tsc failed (exit ${result.status ?? result.signal}): dist/ is not usable`)
+  await buildWeb(path.join(dist, 'web'))
   fs.writeFileSync(stamp, `${started.toISOString()}\n`)
   fs.utimesSync(stamp, started, started)
 }
@@ -69,7 +71,7 @@ export async function ensureBuilt() {
     try {
       if (!buildIsStale()) return
       process.stderr.write('lifeboat: building dist/ from src/ (dist/ is missing or older than the sources)…\n')
-      build()
+      await build()
     } finally {
       fs.rmSync(lock, { recursive: true, force: true })
     }
@@ -78,7 +80,7 @@ export async function ensureBuilt() {
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   try {
-    build()
+    await build()
   } catch (error) {
     process.stderr.write(`${error.message}\n`)
     process.exit(1)

@@ -17,6 +17,11 @@ export interface LifeboatConfig {
   logLevel: string
   /** A secret a Prometheus scraper presents to `GET /metrics` (LIFEBOAT_METRICS_TOKEN); '' means admin tokens only. */
   metricsToken: string
+  /**
+   * The console proxy's port (LIFEBOAT_CONSOLE_PORT; Nova's novncproxy 6080 /
+   * serialproxy 6083 in one listener); 0 picks a free port at start.
+   */
+  consolePort: number
   compute: ComputeConfig
   agent: AgentConfig
 }
@@ -100,6 +105,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
     tokenTtlSeconds: envNumber(env, 'LIFEBOAT_TOKEN_TTL'),
     logLevel: envString(env, 'LIFEBOAT_LOG_LEVEL'),
     metricsToken: envString(env, 'LIFEBOAT_METRICS_TOKEN'),
+    consolePort: envNumber(env, 'LIFEBOAT_CONSOLE_PORT'),
     compute: {
       enableInstancePassword: envBoolean(env, 'LIFEBOAT_ENABLE_INSTANCE_PASSWORD'),
       rescueTimeoutSeconds: envNumber(env, 'LIFEBOAT_RESCUE_TIMEOUT'),
@@ -158,6 +164,7 @@ export function loadConfig(...layers: ConfigInput[]): LifeboatConfig {
     tokenTtlSeconds: top.tokenTtlSeconds ?? 3600,
     logLevel: top.logLevel ?? 'info',
     metricsToken: top.metricsToken ?? '',
+    consolePort: top.consolePort ?? 6080,
     compute: {
       enableInstancePassword: compute.enableInstancePassword ?? true,
       rescueTimeoutSeconds: compute.rescueTimeoutSeconds ?? 0,

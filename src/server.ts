@@ -91,7 +91,8 @@ export async function startLifeboat(config: LifeboatConfig, options: StartOption
   // agent (which itself registers through the agent API, which never waits).
   let markReady = (): void => undefined
   const ready = new Promise<void>((resolve) => { markReady = resolve })
-  const ctx: ApiContext = { config, services, publicUrl: () => publicUrl, ready }
+  // TODO(issue 14, console-proxy helper): start the console proxy listener and report its port here.
+  const ctx: ApiContext = { config, services, publicUrl: () => publicUrl, consoleProxyPort: () => null, ready }
   const app = await buildApp(ctx, log)
   const launched = options.embeddedAgent === false ? null : launchEmbeddedAgent(
     { agent: { ...config.agent, shutdownTimeoutSeconds: config.compute.shutdownTimeoutSeconds }, stateDir: path.join(config.dataDir, 'agent') },

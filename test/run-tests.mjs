@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { ensureBuilt } from '../scripts/build.mjs'
 
 const root = path.dirname(path.dirname(new URL(import.meta.url).pathname))
 const tiers = [
@@ -34,6 +35,9 @@ let exitCode = 0
 console.log('=== import rules (scripts/check-imports.mjs) ===')
 const importCheck = spawnSync(process.execPath, [path.join(root, 'scripts/check-imports.mjs')], { cwd: root, stdio: 'inherit' })
 if (importCheck.status !== 0) exitCode = 1
+// dist/ (the compiled service and the browser pages of web/) once, before any tier: tests that serve the
+// pages or start `lifeboat` then never rebuild it under each other.
+await ensureBuilt()
 for (const tier of selected) {
   const files = findTests(path.join(root, 'test', tier.name))
   if (files.length === 0) continue

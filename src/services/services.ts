@@ -23,6 +23,7 @@ import { NetworkSecurityGroups } from './network/security-groups.js'
 import { L3Service } from './network/l3-service.js'
 import { NovaFloatingIps } from './network/nova-floating-ips.js'
 import { visibleTaggable } from './network/l3-tags.js'
+import { ConsoleTokens } from './consoles/console-tokens.js'
 
 /** Every service of the control plane, built once per process over one database. */
 export interface Services {
@@ -55,6 +56,8 @@ export interface Services {
   l3: L3Service
   /** Nova's ≤ 2.35 floating-IP proxy (`os-floating-ips`, `addFloatingIp`…) over `l3`. */
   novaFloatingIps: NovaFloatingIps
+  /** Console URL tokens (issued by the compute API, validated by the console proxy). */
+  consoleTokens: ConsoleTokens
 }
 
 /**
@@ -92,5 +95,6 @@ export function createServices(config: LifeboatConfig, database: DatabaseHandle,
   const conductor = new Conductor({ ...store('conductor'), volumes, placement, network: network.servers }, tasks)
   const agents = new AgentGateway({ ...store('agent-gateway'), config, volumes, images, keypairs, placement, network: network.servers }, tasks)
   const compute = new ComputeService({ ...store('compute'), config, volumes, images, keypairs, flavors, securityGroups, placement, network: network.servers }, { tasks, conductor, agents })
-  return { tokens, directory, images, volumes, placement, flavors, keypairs, securityGroups, computeHosts, limits, computeQuotas, serverGroups, compute, agents, metrics, network, networkSecurityGroups, l3, novaFloatingIps }
+  const consoleTokens = new ConsoleTokens(store('console-tokens'))
+  return { tokens, directory, images, volumes, placement, flavors, keypairs, securityGroups, computeHosts, limits, computeQuotas, serverGroups, compute, agents, metrics, network, networkSecurityGroups, l3, novaFloatingIps, consoleTokens }
 }

@@ -27,6 +27,10 @@ export const DriverErrorCode = errorCatalogue({
   QMP_UNREACHABLE: 'LB_QMP_UNREACHABLE',
   /** A port forward (floating IP) could not listen: its host address and port are taken. */
   HOST_PORT_BUSY: 'LB_HOST_PORT_BUSY',
+  /** `openConsole` on a guest that does not run. */
+  CONSOLE_NOT_RUNNING: 'LB_CONSOLE_NOT_RUNNING',
+  /** The driver has no console of the kind asked for. */
+  CONSOLE_UNSUPPORTED: 'LB_CONSOLE_UNSUPPORTED',
   /** The fake driver failing an operation on purpose (tests). */
   FAKE_FAILURE: 'LB_FAKE_FAILURE',
 })

@@ -3,6 +3,7 @@
  * nothing of OpenStack or the database: they take value types and act.
  * Method names are the manager's verbs (spawn, powerOff, rescue, unrescue).
  */
+import type { Duplex } from 'node:stream'
 
 import { DriverErrorCode } from './error-codes.js'
 
@@ -231,6 +232,15 @@ export interface VirtDriver {
    * after every other change is applied.
    */
   applyForwards(spec: InstanceSpec): Promise<void>
+  /**
+   * A new raw byte stream to the running guest's console (`serial`: the
+   * serial port, what the guest writes and what it reads; `vnc`: an RFB
+   * server stream). The agent holds one serial stream per guest and shares
+   * it between viewers; it opens one VNC stream per viewer. Rejects with
+   * `LB_CONSOLE_NOT_RUNNING` when the guest does not run and
+   * `LB_CONSOLE_UNSUPPORTED` when the driver has no such console.
+   */
+  openConsole(instanceId: string, console: 'serial' | 'vnc'): Promise<Duplex>
 }
 
 /** The one table of capability → trait, like Nova's `CAPABILITY_TRAITS_MAP`. */

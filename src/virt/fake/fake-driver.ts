@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream'
 import fs from 'node:fs'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -250,6 +251,11 @@ export class FakeDriver implements VirtDriver {
     const domain = this.#domain(spec.instanceId)
     domain.forwards = appliedForwards(domain.nics ?? [], spec)
     await this.#save(spec.instanceId)
+  }
+
+  // TODO(issue 14, console-agent helper): the real console.
+  async openConsole(_instanceId: string, console: 'serial' | 'vnc'): Promise<Duplex> {
+    throw new DriverError(`no ${console} console yet`, { code: DriverErrorCode.CONSOLE_UNSUPPORTED })
   }
 
   async applyForwards(spec: InstanceSpec): Promise<void> {

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -181,6 +182,11 @@ export class QemuDriver implements VirtDriver {
     await resumeDomain(this.#host, spec, () => this.#host.bootNormal(spec))
     // A restored process starts without forwards (they may have changed while it was saved): the spec's go on now.
     await syncForwards(this.#host, spec)
+  }
+
+  // TODO(issue 14, console-agent helper): the real console.
+  async openConsole(_instanceId: string, console: 'serial' | 'vnc'): Promise<Duplex> {
+    throw new DriverError(`no ${console} console yet`, { code: DriverErrorCode.CONSOLE_UNSUPPORTED })
   }
 
   async applyForwards(spec: InstanceSpec): Promise<void> {
