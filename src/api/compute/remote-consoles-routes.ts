@@ -26,7 +26,8 @@ export function remoteConsolesRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox
     })
 
     // Up to 2.30 only RDP tokens were shown, and RDP is gone: Nova answers every one with its bare 400.
-    app.get('/os-console-auth-tokens/:token', { schema: { params: TokenParams, response: ConsoleAuthTokenResponse } }, async (req) => {
+    // The token is in the path: no request lines at info, which would write the URL (and so the token) to the log.
+    app.get('/os-console-auth-tokens/:token', { logLevel: 'warn', schema: { params: TokenParams, response: ConsoleAuthTokenResponse } }, async (req) => {
       if (!isAtLeast(req.microversion, '2.31')) throw new InvalidRequest(WEBOB_BAD_REQUEST)
       const token = await ctx.services.compute.consoleToken(callOf(req), req.params.token)
       // Lifeboat's own values: the port viewers connect to (the console proxy's; the agent reaches the guest),

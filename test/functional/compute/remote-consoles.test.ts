@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict'
+import fs from 'node:fs'
 import http from 'node:http'
+import os from 'node:os'
+import path from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { describeEachDialect, startTestCloud, type Session, type TestCloud } from '../../helpers/cloud.js'
 import { action, bootServer, createImage, instanceRow, waitForStatus } from '../../helpers/compute.js'
@@ -224,11 +227,23 @@ describeEachDialect('remote consoles (Nova console API)', (cloud) => {
 // The rule does not depend on the database: one SQLite cloud is enough.
 describe('remote consoles without a console proxy', () => {
   let cloud: TestCloud
+  let logDir: string
   before(async () => {
-    cloud = await startTestCloud('sqlite')
+    logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-console-log-'))
+    cloud = await startTestCloud('sqlite', {}, { logger: { level: 'info', file: path.join(logDir, 'api.log') } })
   })
   after(async () => {
     await cloud?.close()
+    if (logDir) fs.rmSync(logDir, { recursive: true, force: true })
+  })
+
+  test('a console token in the token route\'s path never reaches the log', async () => {
+    const token = 'c0ffee00-1234-4abc-8def-000000000042'
+    const res = await cloud.admin.request('GET', `/compute/v2.1/os-console-auth-tokens/${token}`, { microversion: '2.31' })
+    assert.equal(res.status, 404)
+    assert.ok(!fs.readFileSync(path.join(logDir, 'api.log'), 'utf8').includes(token))
+    // Other routes still log their requests: the file is the right one.
+    assert.match(fs.readFileSync(path.join(logDir, 'api.log'), 'utf8'), /request completed/)
   })
 
   test('no proxy port: the console type is unavailable (400) and nothing is stored', async () => {
