@@ -28,6 +28,8 @@ export interface RunningLifeboat {
   cloudsYamlPath: string
   cloudsYamlExists: boolean
   agent: ComputeAgent | null
+  /** The console proxy's port (the real one when `config.consolePort` is 0). */
+  consolePort: number
   close(): Promise<void>
 }
 
@@ -154,7 +156,7 @@ export async function startLifeboat(config: LifeboatConfig, options: StartOption
   }
   markReady()
   return {
-    url: publicUrl, app, database, services, config, bootstrapped, cloudsYamlPath, cloudsYamlExists: fs.existsSync(cloudsYamlPath), agent,
+    url: publicUrl, app, database, services, config, bootstrapped, cloudsYamlPath, cloudsYamlExists: fs.existsSync(cloudsYamlPath), agent, consolePort: proxy.port!,
     async close() {
       for (const timer of timers) clearInterval(timer)
       services.compute.tasks.close()

@@ -84,7 +84,8 @@ export function installConsoleStreams(app: FastifyInstance, ctx: ApiContext): vo
     })
   }
   app.server.on('upgrade', onUpgrade)
-  app.addHook('onClose', async () => {
+  // Before the listener closes: an upgraded socket is still one of its connections, which it would wait for.
+  app.addHook('preClose', async () => {
     app.server.off('upgrade', onUpgrade)
     for (const client of wss.clients) client.terminate()
     wss.close()
