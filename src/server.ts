@@ -41,6 +41,8 @@ export interface StartOptions {
   onDriverChosen?: (line: string) => void
   /** Passwords for the bootstrap accounts instead of generated ones. */
   bootstrapPasswords?: { admin?: string; demo?: string }
+  /** The console proxy port the API puts in console URLs, instead of the proxy's own (tests of the console API alone). */
+  consoleProxyPort?: () => number | null
 }
 
 /**
@@ -96,7 +98,7 @@ export async function startLifeboat(config: LifeboatConfig, options: StartOption
   const ready = new Promise<void>((resolve) => { markReady = resolve })
   // The console proxy (Nova's novncproxy/serialproxy) listens beside the API; its port is known once it does.
   let consoleProxy: ConsoleProxy | null = null
-  const ctx: ApiContext = { config, services, publicUrl: () => publicUrl, consoleProxyPort: () => consoleProxy?.port ?? null, ready }
+  const ctx: ApiContext = { config, services, publicUrl: () => publicUrl, consoleProxyPort: options.consoleProxyPort ?? (() => consoleProxy?.port ?? null), ready }
   const app = await buildApp(ctx, log)
   const proxy = createConsoleProxy(ctx, log.child({ component: 'console-proxy' }))
   const launched = options.embeddedAgent === false ? null : launchEmbeddedAgent(
