@@ -10,6 +10,7 @@ import { createServices, type Services } from './services/services.js'
 import { bootstrapIdentity, seedUpgradedTopology, type BootstrapAccount } from './services/identity/bootstrap.js'
 import type { ComputeAgent } from './agent/compute-agent.js'
 import { launchEmbeddedAgent } from './agent/embedded-agent.js'
+import { TlsSetupError, loadServerTls, type AgentTls, type ServerTls } from './util/tls.js'
 import { StartupError, checkDataDir, cloudsYamlPathOf, listenFailure, pidFileOf, redactedDatabaseUrl, writeCloudsYaml } from './startup.js'
 
 export { StartupError, writeCloudsYaml }
@@ -27,6 +28,8 @@ export interface RunningLifeboat {
   cloudsYamlPath: string
   cloudsYamlExists: boolean
   agent: ComputeAgent | null
+  /** TLS as served (null: plain HTTP): `caFile` is what clouds.yaml names as `cacert`. */
+  tls: { certFile: string; caFile: string | null } | null
   close(): Promise<void>
 }
 
@@ -81,6 +84,8 @@ export async function openMigratedDatabase(databaseUrl: string): Promise<Databas
  * accounts and clouds.yaml are written in one step (see bootstrapIdentity).
  */
 export async function startLifeboat(config: LifeboatConfig, options: StartOptions = {}): Promise<RunningLifeboat> {
+  // The TLS files first: a start that cannot serve them creates nothing (not even the data folder).
+  const tls = serverTlsOf(config)
   checkDataDir(config.dataDir)
   const database = await openMigratedDatabase(config.databaseUrl)
   const log = await createLogger(config.logLevel, options.logger)
@@ -93,7 +98,7 @@ export async function startLifeboat(config: LifeboatConfig, options: StartOption
   const ready = new Promise<void>((resolve) => { markReady = resolve })
   // TODO(issue 14, console-proxy helper): start the console proxy listener and report its port here.
   const ctx: ApiContext = { config, services, publicUrl: () => publicUrl, consoleProxyPort: () => null, ready }
-  const app = await buildApp(ctx, log)
+  const app = await buildApp(ctx, log, { https: tls?.serverOptions })
   const launched = options.embeddedAgent === false ? null : launchEmbeddedAgent(
     { agent: { ...config.agent, shutdownTimeoutSeconds: config.compute.shutdownTimeoutSeconds }, stateDir: path.join(config.dataDir, 'agent') },
     log.child({ agent: 'embedded' }), (reason) => options.onDriverChosen?.(`Embedded compute agent ${config.agent.hostName}: ${reason}`),
@@ -112,12 +117,13 @@ export async function startLifeboat(config: LifeboatConfig, options: StartOption
     if (!publicUrl) {
       const port = new URL(address).port
       const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
-      publicUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+      publicUrl = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`
     }
     const authUrl = `${publicUrl}/identity`
-    bootstrapped = await bootstrapIdentity(database.db, options.bootstrapPasswords, (accounts) => writeCloudsYaml(cloudsYamlPath, authUrl, config.region, accounts))
-    // A later start refreshes the auth URL (the port or public URL may have changed).
-    if (bootstrapped.length === 0 && fs.existsSync(cloudsYamlPath)) writeCloudsYaml(cloudsYamlPath, authUrl, config.region, [])
+    const cacert = tls?.caFile ?? null
+    bootstrapped = await bootstrapIdentity(database.db, options.bootstrapPasswords, (accounts) => writeCloudsYaml(cloudsYamlPath, authUrl, config.region, accounts, cacert))
+    // A later start refreshes the auth URL and the CA (the port, public URL or TLS may have changed).
+    if (bootstrapped.length === 0 && fs.existsSync(cloudsYamlPath)) writeCloudsYaml(cloudsYamlPath, authUrl, config.region, [], cacert)
     await services.flavors.ensureDefaultFlavors()
     // Work a previous process (killed -9) left half-done, settled before any client request can start new work.
     await services.images.recoverInterrupted()
@@ -129,7 +135,8 @@ export async function startLifeboat(config: LifeboatConfig, options: StartOption
     await services.compute.conductor.resumePendingBuilds()
     if (launched) {
       const credential = await services.agents.issueCredential(config.agent.hostName)
-      agent = await launched.start({ controlUrl: `http://127.0.0.1:${new URL(address).port}`, credential })
+      const scheme = tls ? 'https' : 'http'
+      agent = await launched.start({ controlUrl: `${scheme}://127.0.0.1:${new URL(address).port}`, credential, tls: tls ? embeddedAgentTls(tls, publicUrl) : undefined })
     }
     fs.writeFileSync(pidFileOf(config.dataDir), `${process.pid}\n`)
   } catch (error) {
@@ -144,6 +151,7 @@ export async function startLifeboat(config: LifeboatConfig, options: StartOption
   markReady()
   return {
     url: publicUrl, app, database, services, config, bootstrapped, cloudsYamlPath, cloudsYamlExists: fs.existsSync(cloudsYamlPath), agent,
+    tls: tls ? { certFile: config.tlsCert, caFile: tls.caFile } : null,
     async close() {
       for (const timer of timers) clearInterval(timer)
       services.compute.tasks.close()
@@ -154,6 +162,25 @@ export async function startLifeboat(config: LifeboatConfig, options: StartOption
       removeOwnPidFile(config.dataDir)
     },
   }
+}
+
+/** The configured TLS, read and checked, as a StartupError when it cannot work. */
+function serverTlsOf(config: LifeboatConfig): ServerTls | null {
+  try {
+    return loadServerTls(config)
+  } catch (error) {
+    if (error instanceof TlsSetupError) throw new StartupError(error.message)
+    throw error
+  }
+}
+
+/**
+ * The embedded agent dials the API over loopback but verifies it as any
+ * client would: the configured CA (or the certificate), and the name of the
+ * public URL, which the certificate is for.
+ */
+function embeddedAgentTls(tls: ServerTls, publicUrl: string): AgentTls {
+  return { ca: tls.trustPem, serverName: new URL(publicUrl).hostname.replace(/^\[|\]$/g, '') }
 }
 
 /** Removes the data folder's pid file if it is this process's (another may have taken the folder since). */

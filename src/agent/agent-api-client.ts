@@ -4,6 +4,7 @@ import https from 'node:https'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { AgentImageInfo, AgentTask, FinishTaskRequest, RegisterRequest, RegisterResponse, TaskEventsRequest } from '../agent-api/index.js'
+import { agentTlsOptions, type AgentTls } from '../util/tls.js'
 import { AgentErrorCode } from './error-codes.js'
 
 /** An error answer of the control plane's agent API. */
@@ -43,12 +44,26 @@ export class AgentApiClient {
   readonly #headers: Record<string, string>
   readonly #transport: typeof http | typeof https
   readonly #agent: http.Agent
+  readonly #tls: ReturnType<typeof agentTlsOptions>
 
-  constructor(controlUrl: string, host: string, credential: string) {
+  /** `tls`: how to trust an `https` control plane (absent: the system's trust store); verification is never off. */
+  constructor(controlUrl: string, host: string, credential: string, tls?: AgentTls) {
     this.#base = new URL(`${controlUrl.replace(/\/+$/, '')}/agent/v1`)
     this.#headers = { 'x-lifeboat-agent-host': host, 'x-lifeboat-agent-credential': credential }
     this.#transport = this.#base.protocol === 'https:' ? https : http
-    this.#agent = new this.#transport.Agent({ keepAlive: true, keepAliveMsecs: 1000 })
+    this.#tls = this.#base.protocol === 'https:' ? agentTlsOptions(tls) : {}
+    this.#agent = new this.#transport.Agent({ keepAlive: true, keepAliveMsecs: 1000, ...this.#tls })
+  }
+
+  /**
+   * A websocket to a path of the control plane (`consoleStreamPath(…)`, from its root) with what every
+   * call carries: `url` (ws/wss as the control plane's scheme) and the `ws`
+   * options (the credential headers, the same TLS trust). For the console dial-back.
+   */
+  webSocketTarget(path: string): { url: string; options: { headers: Record<string, string> } & ReturnType<typeof agentTlsOptions> } {
+    const url = new URL(this.#base.href.replace(/\/agent\/v1$/, '') + path)
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:'
+    return { url: url.href, options: { headers: { ...this.#headers }, ...this.#tls } }
   }
 
   /**

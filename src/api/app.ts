@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto'
+import type http from 'node:http'
+import https from 'node:https'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { ApiContext } from './context.js'
@@ -48,12 +50,18 @@ function hasNul(values: unknown): boolean {
 /** The agent API's plumbing (heartbeats, lease long-polls, events): no request log lines at info. */
 const isAgentRequest = (req: { url?: string }) => req.url?.startsWith('/agent/v1/') === true
 
+/** How the app's server is made. */
+export interface AppServerOptions {
+  /** Serve HTTPS with these (`loadServerTls(…).serverOptions`, src/util/tls.ts); absent: plain HTTP. */
+  https?: https.ServerOptions
+}
+
 /**
  * Builds the HTTP app with every OpenStack service under its DevStack-like
  * prefix, logging to `log` (`src/logging.ts`). Never listens: the caller
  * does (`server.ts`), tests too.
  */
-export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyInstance> {
+export async function buildApp(ctx: ApiContext, log: Logger, serverOptions: AppServerOptions = {}): Promise<FastifyInstance> {
   // Fastify's own logger type, so that the app's type stays the default one.
   const loggerInstance: FastifyBaseLogger = log
   const app = Fastify({
@@ -65,6 +73,8 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
     schemaController: { compilersFactory: { buildValidator: lazyValidatorCompiler() } },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false, allowUnionTypes: true } },
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    // HTTPS through a server factory: the app keeps one type either way (an https.Server is an http.Server to Fastify).
+    ...(serverOptions.https ? { serverFactory: (handler: http.RequestListener) => https.createServer(serverOptions.https!, handler) as unknown as http.Server } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.decorateRequest('auth', null as unknown as never)
