@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto'
 import type http from 'node:http'
-import https from 'node:https'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { ApiContext } from './context.js'
@@ -21,6 +20,7 @@ import { lazyValidatorCompiler } from './common/lazy-validation.js'
 import { InvalidRequest } from '../services/errors.js'
 import { AGENT_JSON_LIMITS, PUBLIC_JSON_LIMITS, jsonLimitProblem, type JsonLimitProblem } from '../util/json-limits.js'
 import type { Logger } from '../logging.js'
+import { createListenerServer, type ServerTls } from '../util/tls.js'
 import { ApiErrorCode } from './common/error-codes.js'
 
 export type { LoggerOption } from '../logging.js'
@@ -53,7 +53,7 @@ const isAgentRequest = (req: { url?: string }) => req.url?.startsWith('/agent/v1
 /** How the app's server is made. */
 export interface AppServerOptions {
   /** Serve HTTPS with these (`loadServerTls(…).serverOptions`, src/util/tls.ts); absent: plain HTTP. */
-  https?: https.ServerOptions
+  https?: ServerTls['serverOptions']
 }
 
 /**
@@ -73,8 +73,8 @@ export async function buildApp(ctx: ApiContext, log: Logger, serverOptions: AppS
     schemaController: { compilersFactory: { buildValidator: lazyValidatorCompiler() } },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false, allowUnionTypes: true } },
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
-    // HTTPS through a server factory: the app keeps one type either way (an https.Server is an http.Server to Fastify).
-    ...(serverOptions.https ? { serverFactory: (handler: http.RequestListener) => https.createServer(serverOptions.https!, handler) as unknown as http.Server } : {}),
+    // HTTPS through a server factory (the one every listener uses): the app keeps one type either way.
+    ...(serverOptions.https ? { serverFactory: (handler: http.RequestListener) => createListenerServer(serverOptions.https, handler) } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.decorateRequest('auth', null as unknown as never)

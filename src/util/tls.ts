@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto'
 import fs from 'node:fs'
-import type { AgentOptions } from 'node:https'
+import http from 'node:http'
+import https, { type AgentOptions } from 'node:https'
 import tls from 'node:tls'
 
 /**
@@ -85,6 +86,16 @@ export function loadServerTls(files: TlsFiles): ServerTls | null {
     caFile = files.tlsCert
   }
   return { serverOptions: { cert, key }, caFile, trustPem }
+}
+
+/**
+ * The server of a listener (the API's, the console proxy's): HTTPS with
+ * `serverTls` (`loadServerTls(…).serverOptions`), plain HTTP without. An
+ * https.Server is an http.Server with TLS underneath (`upgrade` for
+ * websockets, `listen`, `close` alike), so callers keep one type.
+ */
+export function createListenerServer(serverTls: ServerTls['serverOptions'] | undefined, handler?: http.RequestListener): http.Server {
+  return serverTls ? (https.createServer(serverTls, handler) as unknown as http.Server) : http.createServer(handler)
 }
 
 /**
