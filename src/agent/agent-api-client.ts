@@ -56,17 +56,6 @@ export class AgentApiClient {
   }
 
   /**
-   * A websocket to a path of the control plane (`consoleStreamPath(…)`, from its root) with what every
-   * call carries: `url` (ws/wss as the control plane's scheme) and the `ws`
-   * options (the credential headers, the same TLS trust). For the console dial-back.
-   */
-  webSocketTarget(path: string): { url: string; options: { headers: Record<string, string> } & ReturnType<typeof agentTlsOptions> } {
-    const url = new URL(this.#base.href.replace(/\/agent\/v1$/, '') + path)
-    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:'
-    return { url: url.href, options: { headers: { ...this.#headers }, ...this.#tls } }
-  }
-
-  /**
    * One request; resolves with the response once its head arrived. A request
    * that fails on a reused keep-alive connection before any answer (the
    * server closed it while idle) is sent once more on a fresh one.
