@@ -43,16 +43,16 @@ export class AgentApiClient {
   readonly #base: URL
   readonly #headers: Record<string, string>
   readonly #transport: typeof http | typeof https
+  /** Every call's connections (the console dial-back's too): with `https`, the TLS trust rides on it. */
   readonly #agent: http.Agent
-  readonly #tls: ReturnType<typeof agentTlsOptions>
 
   /** `tls`: how to trust an `https` control plane (absent: the system's trust store); verification is never off. */
   constructor(controlUrl: string, host: string, credential: string, tls?: AgentTls) {
     this.#base = new URL(`${controlUrl.replace(/\/+$/, '')}/agent/v1`)
     this.#headers = { 'x-lifeboat-agent-host': host, 'x-lifeboat-agent-credential': credential }
     this.#transport = this.#base.protocol === 'https:' ? https : http
-    this.#tls = this.#base.protocol === 'https:' ? agentTlsOptions(tls) : {}
-    this.#agent = new this.#transport.Agent({ keepAlive: true, keepAliveMsecs: 1000, ...this.#tls })
+    const trust = this.#base.protocol === 'https:' ? agentTlsOptions(tls) : {}
+    this.#agent = new this.#transport.Agent({ keepAlive: true, keepAliveMsecs: 1000, ...trust })
   }
 
   /**
