@@ -9,6 +9,7 @@ import { volumePlugin } from './volume/plugin.js'
 import { placementPlugin } from './placement/plugin.js'
 import { computePlugin } from './compute/plugin.js'
 import { agentPlugin } from './agent/plugin.js'
+import { installConsoleStreams } from './agent/console-routes.js'
 import { networkPlugin } from './network/plugin.js'
 import { installMetrics } from './metrics/metrics-route.js'
 import { keystoneEnvelope } from './common/envelopes.js'
@@ -124,5 +125,7 @@ export async function buildApp(ctx: ApiContext, log: Logger, serverOptions: AppS
   await app.register(computePlugin(ctx), { prefix: '/compute' })
   await app.register(networkPlugin(ctx), { prefix: '/network' })
   await app.register(agentPlugin(ctx), { prefix: '/agent/v1' })
+  // The agents' console dial-backs: websocket upgrades on this listener, beside the agent routes.
+  installConsoleStreams(app, ctx)
   return app
 }

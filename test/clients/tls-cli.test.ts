@@ -16,7 +16,7 @@ import { waitUntil } from '../helpers/wait-until.js'
 async function startTlsCloud(certs: TestCerts, overrides: ConfigInput = {}): Promise<RunningLifeboat> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-tls-cloud-'))
   const config = loadConfig({
-    host: '127.0.0.1', port: 0, dataDir, logLevel: 'silent', agent: { driver: 'fake' },
+    host: '127.0.0.1', port: 0, consolePort: 0, dataDir, logLevel: 'silent', agent: { driver: 'fake' },
     tlsCert: certs.serverCert, tlsKey: certs.serverKey, tlsCa: certs.caCert,
   }, overrides)
   return startLifeboat(config, { logger: false, bootstrapPasswords: { admin: ADMIN_PASSWORD, demo: DEMO_PASSWORD } })
@@ -42,7 +42,7 @@ describe('TLS start checks', () => {
       [{ tlsCert: certs.serverCert, tlsKey: path.join(certs.dir, 'gone.key') }, /cannot read the TLS key .*gone\.key: ENOENT/],
       [{ tlsCert: certs.serverCert, tlsKey: certs.selfSignedKey }, /does not fit the certificate/],
     ] as const) {
-      const config = loadConfig({ host: '127.0.0.1', port: 0, dataDir, logLevel: 'silent', agent: { driver: 'fake' }, ...tls })
+      const config = loadConfig({ host: '127.0.0.1', port: 0, consolePort: 0, dataDir, logLevel: 'silent', agent: { driver: 'fake' }, ...tls })
       await assert.rejects(startLifeboat(config, { logger: false, embeddedAgent: false }), (error: Error) => error instanceof StartupError && message.test(error.message))
       assert.equal(fs.existsSync(dataDir), false)
     }
@@ -56,7 +56,9 @@ describe('TLS: the all-in-one serves HTTPS and the openstack CLI trusts its CA',
   before(async () => {
     certs = makeTestCerts()
     ca = fs.readFileSync(certs.caCert, 'utf8')
-    running = await startTlsCloud(certs)
+    // A known console port (0 would hide it from the test).
+    const { freePort } = await import('../helpers/lifeboat-process.js')
+    running = await startTlsCloud(certs, { consolePort: await freePort() })
   })
   after(async () => {
     await stopCloud(running)
@@ -79,6 +81,30 @@ describe('TLS: the all-in-one serves HTTPS and the openstack CLI trusts its CA',
     await assert.rejects(requestJson(`${plainUrl}/compute/v2.1`))
     // Nor does a client that does not trust the CA get an answer.
     await assert.rejects(requestJson(`${running.url}/compute/v2.1`), /self[- ]signed|unable to (?:verify|get)/i)
+  })
+
+  test('the console proxy serves HTTPS and WSS with the same certificate, and no plain HTTP', async () => {
+    const port = running.config.consolePort
+    const page = await requestJson(`https://127.0.0.1:${port}/vnc_auto.html`, { ca })
+    assert.ok(page.status === 200 || page.status === 404, `status ${page.status}`)
+    await assert.rejects(requestJson(`http://127.0.0.1:${port}/vnc_auto.html`))
+    // A bad token: upgraded over TLS, then closed without data (Nova's behaviour).
+    const { WebSocket } = await import('ws')
+    const socket = new WebSocket(`wss://127.0.0.1:${port}/?token=not-a-token`, ['binary'], { ca })
+    const opened = await new Promise<boolean>((resolve, reject) => {
+      socket.once('open', () => resolve(true))
+      socket.once('error', reject)
+    })
+    assert.equal(opened, true)
+    const received: unknown[] = []
+    socket.on('message', (data) => received.push(data))
+    await new Promise((resolve) => socket.once('close', resolve))
+    assert.deepEqual(received, [])
+    const untrusted = new WebSocket(`wss://127.0.0.1:${port}/?token=not-a-token`, ['binary'])
+    await assert.rejects(new Promise((resolve, reject) => {
+      untrusted.once('open', resolve)
+      untrusted.once('error', reject)
+    }), /self[- ]signed|unable to (?:verify|get)/i)
   })
 
   test('openstack through clouds.yaml and with --os-cacert boots a server on the embedded agent; without the CA it fails', async () => {
