@@ -53,6 +53,8 @@ describe('TLS: the all-in-one serves HTTPS and the openstack CLI trusts its CA',
   let certs: TestCerts
   let running: RunningLifeboat
   let ca: string
+  /** The server the CLI booted (its console is read over WSS). */
+  let booted: { id: string; projectId: string } | null = null
   before(async () => {
     certs = makeTestCerts()
     ca = fs.readFileSync(certs.caCert, 'utf8')
@@ -121,9 +123,32 @@ describe('TLS: the all-in-one serves HTTPS and the openstack CLI trusts its CA',
     }
     const server = await openstackJson(cloud, '', ['--os-cacert', certs.caCert, 'server', 'create', '--image', 'tls-img', '--flavor', 'm1.tiny', '--network', 'private', '--wait', 'tls-vm'], env)
     assert.equal(server.status, 'ACTIVE')
+    booted = { id: server.id, projectId: server.project_id }
     const untrusted = await openstack(cloud, '', ['server', 'list'], env)
     assert.notEqual(untrusted.code, 0)
     assert.match(untrusted.stderr, /SSL|certificate/i)
+  })
+
+  test('a serial console over WSS: the embedded agent dials back over TLS and the guest echoes', async (t) => {
+    if (!booted) return t.skip('no server was booted')
+    const port = running.config.consolePort
+    const { token } = await running.services.consoleTokens.issue({
+      consoleType: 'serial', instanceUuid: booted.id, projectId: booted.projectId, host: running.config.agent.hostName, accessUrlBase: `wss://127.0.0.1:${port}/`,
+    })
+    const { WebSocket } = await import('ws')
+    const socket = new WebSocket(`wss://127.0.0.1:${port}/?token=${token}`, ['binary'], { ca })
+    let seen = ''
+    socket.on('message', (data: Buffer) => { seen += data.toString() })
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve)
+      socket.once('error', reject)
+    })
+    try {
+      socket.send(Buffer.from('hello over tls\r'))
+      await waitUntil(() => seen.includes('hello over tls'), { timeoutMs: 15_000, intervalMs: 50, what: () => `no echo on the serial console: ${JSON.stringify(seen)}` })
+    } finally {
+      socket.close()
+    }
   })
 })
 
