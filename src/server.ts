@@ -180,12 +180,16 @@ export async function startLifeboat(config: LifeboatConfig, options: StartOption
 
 /** The configured TLS, read and checked, as a StartupError when it cannot work. */
 function serverTlsOf(config: LifeboatConfig): ServerTls | null {
+  let tls: ServerTls | null
   try {
-    return loadServerTls(config)
+    tls = loadServerTls(config)
   } catch (error) {
     if (error instanceof TlsSetupError) throw new StartupError(error.message)
     throw error
   }
+  // An http public URL in front of a TLS listener would send every client to a port that refuses it.
+  if (tls && config.publicUrl.startsWith('http:')) throw new StartupError(`the public URL ${config.publicUrl} is http but the listeners serve TLS (--tls-cert): make it https://…`)
+  return tls
 }
 
 /**
@@ -194,7 +198,8 @@ function serverTlsOf(config: LifeboatConfig): ServerTls | null {
  * public URL, which the certificate is for.
  */
 function embeddedAgentTls(tls: ServerTls, publicUrl: string): AgentTls {
-  return { ca: tls.trustPem, serverName: new URL(publicUrl).hostname.replace(/^\[|\]$/g, '') }
+  const serverName = new URL(publicUrl).hostname.replace(/^\[|\]$/g, '')
+  return { ca: tls.trustPem, serverName, caHint: `the certificate must be valid for ${serverName} (the public URL's host) and signed by --tls-ca (LIFEBOAT_TLS_CA)` }
 }
 
 /** Removes the data folder's pid file if it is this process's (another may have taken the folder since). */

@@ -61,7 +61,7 @@ export async function startComputeAgent(options: ComputeAgentOptions): Promise<C
   const domains = (await driver.listDomains()).map((d) => ({ instanceId: d.instanceId, powerState: d.powerState, rescued: d.rescued }))
   const registered = await api.register({ host: options.host, session, driver: driver.name, hostInfo, traits: capabilityTraits(driver.capabilities), domains }).catch((error: unknown) => {
     // A certificate the agent cannot verify (or TLS against plain HTTP) is the operator's to fix: say so in one line.
-    const tlsProblem = describeTlsFailure(error, options.controlUrl)
+    const tlsProblem = describeTlsFailure(error, options.controlUrl, options.tls?.caHint)
     throw tlsProblem ? new Error(tlsProblem, { cause: error }) : error
   })
   log.info({ host: options.host, driver: driver.name, acceleration: hostInfo.acceleration }, `compute agent ${options.host} registered (driver ${driver.name}, acceleration ${hostInfo.acceleration})`)

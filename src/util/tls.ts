@@ -111,6 +111,8 @@ export interface AgentTls {
    * names the public host).
    */
   serverName?: string
+  /** What the operator should set when verification fails (default: the remote agent's `--ca-file`). */
+  caHint?: string
 }
 
 /**
@@ -146,11 +148,11 @@ const UNVERIFIED = new Set([
  * for TLS reasons (a certificate that cannot be verified, or plain HTTP to
  * an HTTPS listener), else null.
  */
-export function describeTlsFailure(error: unknown, controlUrl: string): string | null {
+export function describeTlsFailure(error: unknown, controlUrl: string, caHint = 'give the CA that signed it with --ca-file or LIFEBOAT_CA_FILE'): string | null {
   const code = (error as NodeJS.ErrnoException | undefined)?.code ?? ''
   const message = (error as Error | undefined)?.message ?? String(error)
   if (UNVERIFIED.has(code)) {
-    return `cannot verify the TLS certificate of the control plane at ${controlUrl} (${code}: ${message}); give the CA that signed it with --ca-file or LIFEBOAT_CA_FILE`
+    return `cannot verify the TLS certificate of the control plane at ${controlUrl} (${code}: ${message}); ${caHint}`
   }
   if (code === 'EPROTO' && /wrong version number|packet length too long/i.test(message)) {
     return `the control plane at ${controlUrl} does not speak TLS (${message}); use its http:// URL`

@@ -41,6 +41,7 @@ describe('TLS start checks', () => {
       [{ tlsCert: certs.serverCert }, /--tls-cert and --tls-key go together/],
       [{ tlsCert: certs.serverCert, tlsKey: path.join(certs.dir, 'gone.key') }, /cannot read the TLS key .*gone\.key: ENOENT/],
       [{ tlsCert: certs.serverCert, tlsKey: certs.selfSignedKey }, /does not fit the certificate/],
+      [{ tlsCert: certs.serverCert, tlsKey: certs.serverKey, publicUrl: 'http://cloud.example:8774' }, /the public URL http:\/\/cloud\.example:8774 is http but the listeners serve TLS/],
     ] as const) {
       const config = loadConfig({ host: '127.0.0.1', port: 0, consolePort: 0, dataDir, logLevel: 'silent', agent: { driver: 'fake' }, ...tls })
       await assert.rejects(startLifeboat(config, { logger: false, embeddedAgent: false }), (error: Error) => error instanceof StartupError && message.test(error.message))

@@ -83,6 +83,11 @@ describe('TLS settings', () => {
     }
     assert.throws(() => readCaFile(certs.serverKey), /holds no PEM certificate/)
     assert.equal(describeTlsFailure(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), url), null)
+    const unverified = Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' })
+    assert.match(describeTlsFailure(unverified, url, 'set --tls-ca') ?? '', /\(DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate\); set --tls-ca$/)
+    const plainToTls = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })
+    assert.match(describeTlsFailure(plainToTls, 'http://h:1') ?? '', /closed the connection .*use its https:\/\/ URL/)
+    assert.equal(describeTlsFailure(plainToTls, 'https://h:1'), null)
   })
 
   test('clouds.yaml: cacert set on every cloud, kept for a cloud added later, removed when TLS is off', () => {
