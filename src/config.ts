@@ -22,6 +22,18 @@ export interface LifeboatConfig {
    * serialproxy 6083 in one listener); 0 picks a free port at start.
    */
   consolePort: number
+  /**
+   * TLS for every listener (LIFEBOAT_TLS_CERT / LIFEBOAT_TLS_KEY, absolute
+   * paths of PEM files; both or neither): '' serves plain HTTP.
+   */
+  tlsCert: string
+  tlsKey: string
+  /**
+   * The CA bundle clients should trust (LIFEBOAT_TLS_CA): clouds.yaml's
+   * `cacert` and the embedded agent's trust; '' means the certificate itself
+   * when it is self-signed (src/util/tls.ts).
+   */
+  tlsCa: string
   compute: ComputeConfig
   agent: AgentConfig
 }
@@ -106,6 +118,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
     logLevel: envString(env, 'LIFEBOAT_LOG_LEVEL'),
     metricsToken: envString(env, 'LIFEBOAT_METRICS_TOKEN'),
     consolePort: envNumber(env, 'LIFEBOAT_CONSOLE_PORT'),
+    tlsCert: envString(env, 'LIFEBOAT_TLS_CERT'),
+    tlsKey: envString(env, 'LIFEBOAT_TLS_KEY'),
+    tlsCa: envString(env, 'LIFEBOAT_TLS_CA'),
     compute: {
       enableInstancePassword: envBoolean(env, 'LIFEBOAT_ENABLE_INSTANCE_PASSWORD'),
       rescueTimeoutSeconds: envNumber(env, 'LIFEBOAT_RESCUE_TIMEOUT'),
@@ -142,6 +157,11 @@ function fipPortOffset(offset: number): number {
   return offset
 }
 
+/** A configured file path made absolute (clouds.yaml names it; the process may change folder); '' stays ''. */
+function absolutePath(file: string | undefined): string {
+  return file ? path.resolve(file) : ''
+}
+
 /** Merges layers (later wins) over the defaults and resolves paths. */
 export function loadConfig(...layers: ConfigInput[]): LifeboatConfig {
   const top = pickDefined<LifeboatConfig>(...layers.map(({ compute: _c, agent: _a, ...rest }) => rest))
@@ -165,6 +185,9 @@ export function loadConfig(...layers: ConfigInput[]): LifeboatConfig {
     logLevel: top.logLevel ?? 'info',
     metricsToken: top.metricsToken ?? '',
     consolePort: top.consolePort ?? 6080,
+    tlsCert: absolutePath(top.tlsCert),
+    tlsKey: absolutePath(top.tlsKey),
+    tlsCa: absolutePath(top.tlsCa),
     compute: {
       enableInstancePassword: compute.enableInstancePassword ?? true,
       rescueTimeoutSeconds: compute.rescueTimeoutSeconds ?? 0,

@@ -10,6 +10,7 @@ import { createServices, type Services } from './services/services.js'
 import { bootstrapIdentity, seedUpgradedTopology, type BootstrapAccount } from './services/identity/bootstrap.js'
 import type { ComputeAgent } from './agent/compute-agent.js'
 import { launchEmbeddedAgent } from './agent/embedded-agent.js'
+import { TlsSetupError, loadServerTls, type AgentTls, type ServerTls } from './util/tls.js'
 import { createConsoleProxy, type ConsoleProxy } from './api/console/console-proxy.js'
 import { StartupError, checkDataDir, cloudsYamlPathOf, consoleListenFailure, listenFailure, pidFileOf, redactedDatabaseUrl, writeCloudsYaml } from './startup.js'
 
@@ -30,6 +31,8 @@ export interface RunningLifeboat {
   agent: ComputeAgent | null
   /** The console proxy's port (the real one when `config.consolePort` is 0). */
   consolePort: number
+  /** TLS as served (null: plain HTTP): `caFile` is what clouds.yaml names as `cacert`. */
+  tls: { certFile: string; caFile: string | null } | null
   close(): Promise<void>
 }
 
@@ -86,6 +89,8 @@ export async function openMigratedDatabase(databaseUrl: string): Promise<Databas
  * accounts and clouds.yaml are written in one step (see bootstrapIdentity).
  */
 export async function startLifeboat(config: LifeboatConfig, options: StartOptions = {}): Promise<RunningLifeboat> {
+  // The TLS files first: a start that cannot serve them creates nothing (not even the data folder).
+  const tls = serverTlsOf(config)
   checkDataDir(config.dataDir)
   const database = await openMigratedDatabase(config.databaseUrl)
   const log = await createLogger(config.logLevel, options.logger)
@@ -99,8 +104,9 @@ export async function startLifeboat(config: LifeboatConfig, options: StartOption
   // The console proxy (Nova's novncproxy/serialproxy) listens beside the API; its port is known once it does.
   let consoleProxy: ConsoleProxy | null = null
   const ctx: ApiContext = { config, services, publicUrl: () => publicUrl, consoleProxyPort: options.consoleProxyPort ?? (() => consoleProxy?.port ?? null), ready }
-  const app = await buildApp(ctx, log)
-  const proxy = createConsoleProxy(ctx, log.child({ component: 'console-proxy' }))
+  // Both listeners serve the same TLS (or none).
+  const app = await buildApp(ctx, log, { https: tls?.serverOptions })
+  const proxy = createConsoleProxy(ctx, log.child({ component: 'console-proxy' }), tls?.serverOptions)
   const launched = options.embeddedAgent === false ? null : launchEmbeddedAgent(
     { agent: { ...config.agent, shutdownTimeoutSeconds: config.compute.shutdownTimeoutSeconds }, stateDir: path.join(config.dataDir, 'agent') },
     log.child({ agent: 'embedded' }), (reason) => options.onDriverChosen?.(`Embedded compute agent ${config.agent.hostName}: ${reason}`),
@@ -125,12 +131,13 @@ export async function startLifeboat(config: LifeboatConfig, options: StartOption
     if (!publicUrl) {
       const port = new URL(address).port
       const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
-      publicUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+      publicUrl = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`
     }
     const authUrl = `${publicUrl}/identity`
-    bootstrapped = await bootstrapIdentity(database.db, options.bootstrapPasswords, (accounts) => writeCloudsYaml(cloudsYamlPath, authUrl, config.region, accounts))
-    // A later start refreshes the auth URL (the port or public URL may have changed).
-    if (bootstrapped.length === 0 && fs.existsSync(cloudsYamlPath)) writeCloudsYaml(cloudsYamlPath, authUrl, config.region, [])
+    const cacert = tls?.caFile ?? null
+    bootstrapped = await bootstrapIdentity(database.db, options.bootstrapPasswords, (accounts) => writeCloudsYaml(cloudsYamlPath, authUrl, config.region, accounts, cacert))
+    // A later start refreshes the auth URL and the CA (the port, public URL or TLS may have changed).
+    if (bootstrapped.length === 0 && fs.existsSync(cloudsYamlPath)) writeCloudsYaml(cloudsYamlPath, authUrl, config.region, [], cacert)
     await services.flavors.ensureDefaultFlavors()
     // Work a previous process (killed -9) left half-done, settled before any client request can start new work.
     await services.images.recoverInterrupted()
@@ -142,7 +149,8 @@ export async function startLifeboat(config: LifeboatConfig, options: StartOption
     await services.compute.conductor.resumePendingBuilds()
     if (launched) {
       const credential = await services.agents.issueCredential(config.agent.hostName)
-      agent = await launched.start({ controlUrl: `http://127.0.0.1:${new URL(address).port}`, credential })
+      const scheme = tls ? 'https' : 'http'
+      agent = await launched.start({ controlUrl: `${scheme}://127.0.0.1:${new URL(address).port}`, credential, tls: tls ? embeddedAgentTls(tls, publicUrl) : undefined })
     }
     fs.writeFileSync(pidFileOf(config.dataDir), `${process.pid}\n`)
   } catch (error) {
@@ -159,6 +167,7 @@ export async function startLifeboat(config: LifeboatConfig, options: StartOption
   markReady()
   return {
     url: publicUrl, app, database, services, config, bootstrapped, cloudsYamlPath, cloudsYamlExists: fs.existsSync(cloudsYamlPath), agent, consolePort: proxy.port!,
+    tls: tls ? { certFile: config.tlsCert, caFile: tls.caFile } : null,
     async close() {
       for (const timer of timers) clearInterval(timer)
       services.compute.tasks.close()
@@ -171,6 +180,30 @@ export async function startLifeboat(config: LifeboatConfig, options: StartOption
       removeOwnPidFile(config.dataDir)
     },
   }
+}
+
+/** The configured TLS, read and checked, as a StartupError when it cannot work. */
+function serverTlsOf(config: LifeboatConfig): ServerTls | null {
+  let tls: ServerTls | null
+  try {
+    tls = loadServerTls(config)
+  } catch (error) {
+    if (error instanceof TlsSetupError) throw new StartupError(error.message)
+    throw error
+  }
+  // An http public URL in front of a TLS listener would send every client to a port that refuses it.
+  if (tls && config.publicUrl.startsWith('http:')) throw new StartupError(`the public URL ${config.publicUrl} is http but the listeners serve TLS (--tls-cert): make it https://…`)
+  return tls
+}
+
+/**
+ * The embedded agent dials the API over loopback but verifies it as any
+ * client would: the configured CA (or the certificate), and the name of the
+ * public URL, which the certificate is for.
+ */
+function embeddedAgentTls(tls: ServerTls, publicUrl: string): AgentTls {
+  const serverName = new URL(publicUrl).hostname.replace(/^\[|\]$/g, '')
+  return { ca: tls.trustPem, serverName, caHint: `the certificate must be valid for ${serverName} (the public URL's host) and signed by --tls-ca (LIFEBOAT_TLS_CA)` }
 }
 
 /** Removes the data folder's pid file if it is this process's (another may have taken the folder since). */

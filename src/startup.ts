@@ -83,11 +83,15 @@ function writeFileAtomically(file: string, text: string): void {
 /**
  * Writes or refreshes `clouds.yaml` (mode 0600, replaced in one rename): one
  * cloud `lifeboat-<user>` per account given, every cloud's auth_url set.
+ * `cacert` (the CA file a TLS listener's clients trust): a path sets it on
+ * every cloud, null removes it (plain HTTP, or a certificate the system
+ * trusts), undefined keeps what the file says (a new cloud takes the others').
  */
-export function writeCloudsYaml(file: string, authUrl: string, region: string, accounts: BootstrapAccount[]): void {
+export function writeCloudsYaml(file: string, authUrl: string, region: string, accounts: BootstrapAccount[], cacert?: string | null): void {
   let doc: CloudsDoc = { clouds: {} }
   if (fs.existsSync(file)) doc = (YAML.parse(fs.readFileSync(file, 'utf8')) as CloudsDoc | null) ?? { clouds: {} }
   doc.clouds ??= {}
+  const keptCacert = Object.values(doc.clouds).map((cloud) => cloud.cacert).find((value) => typeof value === 'string')
   for (const account of accounts) {
     doc.clouds[`lifeboat-${account.userName}`] = {
       auth: {
@@ -97,9 +101,14 @@ export function writeCloudsYaml(file: string, authUrl: string, region: string, a
       region_name: region,
       interface: 'public',
       identity_api_version: 3,
+      ...(cacert === undefined && keptCacert !== undefined ? { cacert: keptCacert } : {}),
     }
   }
-  for (const cloud of Object.values(doc.clouds)) if (cloud.auth) cloud.auth.auth_url = authUrl
+  for (const cloud of Object.values(doc.clouds)) {
+    if (cloud.auth) cloud.auth.auth_url = authUrl
+    if (cacert) cloud.cacert = cacert
+    else if (cacert === null) delete cloud.cacert
+  }
   writeFileAtomically(file, YAML.stringify(doc))
 }
 

@@ -7,6 +7,7 @@ import { TypeCompiler } from '@sinclair/typebox/compiler'
 import WebSocket from 'ws'
 import type { AgentImageInfo, AgentTask, FinishTaskRequest, RegisterRequest, RegisterResponse, TaskEventsRequest } from '../agent-api/index.js'
 import { CONSOLE_REQUESTS_PATH, ConsoleRequestsReplySchema, consoleStreamPath, type ConsoleRequest } from '../agent-api/consoles.js'
+import { agentTlsOptions, type AgentTls } from '../util/tls.js'
 import { AgentErrorCode } from './error-codes.js'
 
 const CONSOLE_REQUESTS_REPLY = TypeCompiler.Compile(ConsoleRequestsReplySchema)
@@ -52,13 +53,16 @@ export class AgentApiClient {
   readonly #base: URL
   readonly #headers: Record<string, string>
   readonly #transport: typeof http | typeof https
+  /** Every call's connections (the console dial-back's too): with `https`, the TLS trust rides on it. */
   readonly #agent: http.Agent
 
-  constructor(controlUrl: string, host: string, credential: string) {
+  /** `tls`: how to trust an `https` control plane (absent: the system's trust store); verification is never off. */
+  constructor(controlUrl: string, host: string, credential: string, tls?: AgentTls) {
     this.#base = new URL(`${controlUrl.replace(/\/+$/, '')}/agent/v1`)
     this.#headers = { 'x-lifeboat-agent-host': host, 'x-lifeboat-agent-credential': credential }
     this.#transport = this.#base.protocol === 'https:' ? https : http
-    this.#agent = new this.#transport.Agent({ keepAlive: true, keepAliveMsecs: 1000 })
+    const trust = this.#base.protocol === 'https:' ? agentTlsOptions(tls) : {}
+    this.#agent = new this.#transport.Agent({ keepAlive: true, keepAliveMsecs: 1000, ...trust })
   }
 
   /**

@@ -24,7 +24,7 @@ chosen.then(({ reason }) => send({ type: 'driver', reason }), fail)
 let agent: ComputeAgent | null = null
 port.on('message', (message: ToAgentThread) => {
   if (message.type === 'start') {
-    chosen.then(({ driver }) => startComputeAgent({ controlUrl: message.controlUrl, host: data.agent.hostName, credential: message.credential, driver, stateDir: data.stateDir, log }))
+    chosen.then(({ driver }) => startComputeAgent({ controlUrl: message.controlUrl, host: data.agent.hostName, credential: message.credential, tls: message.tls, driver, stateDir: data.stateDir, log }))
       .then((started) => {
         agent = started
         send({ type: 'ready', session: started.session })

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import path from 'node:path'
 import type { VirtDriver } from '../virt/virt-driver.js'
 import { capabilityTraits } from '../virt/virt-driver.js'
+import { describeTlsFailure, type AgentTls } from '../util/tls.js'
 import { AgentApiClient } from './agent-api-client.js'
 import { startConsoleRelay } from './consoles/console-relay.js'
 import { ImageFiles } from './image-files.js'
@@ -25,6 +26,8 @@ export interface ComputeAgentOptions {
   controlUrl: string
   host: string
   credential: string
+  /** How to trust an `https` control plane (absent: the system's trust store). */
+  tls?: AgentTls
   driver: VirtDriver
   /** The agent's own folder (image cache, scratch space). */
   stateDir: string
@@ -52,11 +55,15 @@ export async function startComputeAgent(options: ComputeAgentOptions): Promise<C
   const { driver } = options
   const log = withBindings(options.log, { component: 'compute-agent' })
   const session = randomUUID()
-  const api = new AgentApiClient(options.controlUrl, options.host, options.credential)
+  const api = new AgentApiClient(options.controlUrl, options.host, options.credential, options.tls)
   await driver.init()
   const hostInfo = await driver.hostInfo()
   const domains = (await driver.listDomains()).map((d) => ({ instanceId: d.instanceId, powerState: d.powerState, rescued: d.rescued }))
-  const registered = await api.register({ host: options.host, session, driver: driver.name, hostInfo, traits: capabilityTraits(driver.capabilities), domains })
+  const registered = await api.register({ host: options.host, session, driver: driver.name, hostInfo, traits: capabilityTraits(driver.capabilities), domains }).catch((error: unknown) => {
+    // A certificate the agent cannot verify (or TLS against plain HTTP) is the operator's to fix: say so in one line.
+    const tlsProblem = describeTlsFailure(error, options.controlUrl, options.tls?.caHint)
+    throw tlsProblem ? new Error(tlsProblem, { cause: error }) : error
+  })
   log.info({ host: options.host, driver: driver.name, acceleration: hostInfo.acceleration }, `compute agent ${options.host} registered (driver ${driver.name}, acceleration ${hostInfo.acceleration})`)
 
   const abort = new AbortController()

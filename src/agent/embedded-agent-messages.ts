@@ -1,4 +1,5 @@
 import type { AgentConfig } from '../config.js'
+import type { AgentTls } from '../util/tls.js'
 
 /** What the embedded agent's thread is launched with. */
 export interface EmbeddedAgentData {
@@ -10,6 +11,8 @@ export interface EmbeddedAgentData {
 export interface AgentConnection {
   controlUrl: string
   credential: string
+  /** How to trust the control plane when it serves TLS (plain data: it crosses threads). */
+  tls?: AgentTls
 }
 
 export type LogLevel = 'info' | 'warn' | 'error'

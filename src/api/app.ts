@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import type http from 'node:http'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { ApiContext } from './context.js'
@@ -20,6 +21,7 @@ import { lazyValidatorCompiler } from './common/lazy-validation.js'
 import { InvalidRequest } from '../services/errors.js'
 import { AGENT_JSON_LIMITS, PUBLIC_JSON_LIMITS, jsonLimitProblem, type JsonLimitProblem } from '../util/json-limits.js'
 import type { Logger } from '../logging.js'
+import { createListenerServer, type ServerTls } from '../util/tls.js'
 import { ApiErrorCode } from './common/error-codes.js'
 
 export type { LoggerOption } from '../logging.js'
@@ -49,12 +51,18 @@ function hasNul(values: unknown): boolean {
 /** The agent API's plumbing (heartbeats, lease long-polls, events): no request log lines at info. */
 const isAgentRequest = (req: { url?: string }) => req.url?.startsWith('/agent/v1/') === true
 
+/** How the app's server is made. */
+export interface AppServerOptions {
+  /** Serve HTTPS with these (`loadServerTls(…).serverOptions`, src/util/tls.ts); absent: plain HTTP. */
+  https?: ServerTls['serverOptions']
+}
+
 /**
  * Builds the HTTP app with every OpenStack service under its DevStack-like
  * prefix, logging to `log` (`src/logging.ts`). Never listens: the caller
  * does (`server.ts`), tests too.
  */
-export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyInstance> {
+export async function buildApp(ctx: ApiContext, log: Logger, serverOptions: AppServerOptions = {}): Promise<FastifyInstance> {
   // Fastify's own logger type, so that the app's type stays the default one.
   const loggerInstance: FastifyBaseLogger = log
   const app = Fastify({
@@ -66,6 +74,8 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
     schemaController: { compilersFactory: { buildValidator: lazyValidatorCompiler() } },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false, allowUnionTypes: true } },
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    // HTTPS through a server factory (the one every listener uses): the app keeps one type either way.
+    ...(serverOptions.https ? { serverFactory: (handler: http.RequestListener) => createListenerServer(serverOptions.https, handler) } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.decorateRequest('auth', null as unknown as never)

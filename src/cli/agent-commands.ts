@@ -8,6 +8,8 @@ import { seedUpgradedTopology } from '../services/identity/bootstrap.js'
 import { startComputeAgent, withBindings } from '../agent/compute-agent.js'
 import { createDriver } from '../virt/driver-factory.js'
 import { createLogger } from '../logging.js'
+import { TlsSetupError, readCaFile } from '../util/tls.js'
+import { StartupError } from '../startup.js'
 
 interface AgentFlags {
   controlUrl: string
@@ -16,6 +18,24 @@ interface AgentFlags {
   stateDir: string
   driver?: DriverChoice
   machineType?: 'pc' | 'q35'
+  caFile?: string
+}
+
+/** The CA bundle of --ca-file or LIFEBOAT_CA_FILE, read (absent: the system's trust store). */
+function agentCa(flags: AgentFlags): string | undefined {
+  const file = flags.caFile ?? (process.env.LIFEBOAT_CA_FILE || undefined)
+  if (!file) return undefined
+  try {
+    return readCaFile(path.resolve(file))
+  } catch (error) {
+    if (error instanceof TlsSetupError) throw new StartupError(error.message)
+    throw error
+  }
+}
+
+/** True for a control URL on this machine (the credential then never leaves it). */
+function isLoopbackUrl(url: URL): boolean {
+  return url.hostname === 'localhost' || /^127\./.test(url.hostname) || url.hostname === '[::1]'
 }
 
 /**
@@ -27,11 +47,16 @@ interface AgentFlags {
 async function runAgent(flags: AgentFlags): Promise<void> {
   const config = loadConfig(configFromEnv(), { agent: { driver: flags.driver, hostName: flags.host, machineType: flags.machineType } })
   const credential = fs.readFileSync(flags.credentialFile, 'utf8').trim()
+  const ca = agentCa(flags)
+  const controlUrl = new URL(flags.controlUrl)
+  if (controlUrl.protocol === 'http:' && !isLoopbackUrl(controlUrl)) {
+    process.stderr.write(`Warning: ${flags.controlUrl} is plain HTTP: this host's agent credential crosses the network in clear; serve the control plane with --tls-cert/--tls-key and use its https:// URL\n`)
+  }
   const stateDir = path.resolve(flags.stateDir)
   const log = await createLogger(config.logLevel)
   const { driver, reason } = await createDriver({ ...config.agent, shutdownTimeoutSeconds: config.compute.shutdownTimeoutSeconds }, stateDir, withBindings(log, { component: 'virt-driver' }))
   process.stdout.write(`Compute agent ${flags.host}: ${reason}\n`)
-  const agent = await startComputeAgent({ controlUrl: flags.controlUrl, host: flags.host, credential, driver, stateDir, log })
+  const agent = await startComputeAgent({ controlUrl: flags.controlUrl, host: flags.host, credential, tls: ca ? { ca } : undefined, driver, stateDir, log })
   const stop = async () => {
     await agent.stop()
     process.exit(0)
@@ -58,12 +83,13 @@ export function registerAgentCommands(program: Command): void {
   program
     .command('agent')
     .description('run a compute agent for this host against a control plane (one per hypervisor host)')
-    .requiredOption('--control-url <url>', 'the control plane, e.g. http://10.0.0.1:8774')
+    .requiredOption('--control-url <url>', 'the control plane, e.g. https://10.0.0.1:8774')
     .requiredOption('--host <name>', 'this host\'s name, as given to agent-credential')
     .requiredOption('--credential-file <file>', 'file holding the credential printed by `lifeboat agent-credential`')
     .option('--state-dir <dir>', 'the agent\'s folder (domains, image cache)', './agent-data')
     .addOption(new Option('--driver <driver>', 'virt driver').choices(['auto', 'fake', 'qemu']))
     .addOption(new Option('--machine-type <type>', 'QEMU machine type').choices(['pc', 'q35']))
+    .addOption(new Option('--ca-file <pem>', 'CA bundle that signed an https control plane\'s certificate (LIFEBOAT_CA_FILE; default: the system\'s trust store)'))
     .action(runAgent)
   program
     .command('agent-credential')

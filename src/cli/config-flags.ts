@@ -13,6 +13,9 @@ export interface ServeFlags {
   config?: string
   driver?: string
   logLevel?: string
+  tlsCert?: string
+  tlsKey?: string
+  tlsCa?: string
 }
 
 function flagsToConfig(flags: ServeFlags): ConfigInput {
@@ -23,6 +26,9 @@ function flagsToConfig(flags: ServeFlags): ConfigInput {
     databaseUrl: flags.databaseUrl,
     publicUrl: flags.publicUrl,
     logLevel: flags.logLevel,
+    tlsCert: flags.tlsCert,
+    tlsKey: flags.tlsKey,
+    tlsCa: flags.tlsCa,
     agent: { driver: flags.driver as 'auto' | 'fake' | 'qemu' | undefined },
   }
 }

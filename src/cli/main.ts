@@ -6,7 +6,7 @@ import { configFromFlags, dataOptions, type ServeFlags } from './config-flags.js
 import { registerOperatorCommands } from './operator-commands.js'
 import { registerImageCommands } from './images-command.js'
 import { registerAgentCommands } from './agent-commands.js'
-import { reachServerLines } from './start-summary.js'
+import { reachServerLines, tlsLines } from './start-summary.js'
 
 async function serve(flags: ServeFlags, embeddedAgent = true): Promise<void> {
   const config = configFromFlags(flags)
@@ -20,6 +20,7 @@ async function serve(flags: ServeFlags, embeddedAgent = true): Promise<void> {
   out(`  volume    ${running.url}/volume/v3`)
   out(`  placement ${running.url}/placement`)
   out(`  database  ${running.database.dialect} (${redactedDatabaseUrl(config.databaseUrl)})`)
+  for (const line of tlsLines(running.tls)) out(line)
   out()
   if (running.bootstrapped.length > 0) {
     out('First start: created these accounts (passwords are shown only now, and stored only as hashes):')
@@ -57,6 +58,9 @@ export async function main(argv: string[]): Promise<void> {
       .addOption(new Option('--public-url <url>', 'base URL clients use (LIFEBOAT_PUBLIC_URL, default http://host:port)'))
       .addOption(new Option('--driver <driver>', 'virt driver of the embedded agent (LIFEBOAT_DRIVER)').choices(['auto', 'fake', 'qemu']))
       .addOption(new Option('--log-level <level>', 'log level (LIFEBOAT_LOG_LEVEL, default info)'))
+      .addOption(new Option('--tls-cert <file>', 'PEM certificate (chain): every listener serves HTTPS/WSS (LIFEBOAT_TLS_CERT; with --tls-key)'))
+      .addOption(new Option('--tls-key <file>', 'PEM private key of --tls-cert (LIFEBOAT_TLS_KEY)'))
+      .addOption(new Option('--tls-ca <file>', 'CA bundle clients trust, written into clouds.yaml as cacert (LIFEBOAT_TLS_CA; default: the certificate when self-signed)'))
   serveOptions(program.command('serve', { isDefault: true }).description('run the all-in-one cloud: API, database and one embedded compute agent')).action((flags: ServeFlags) => serve(flags))
   serveOptions(program.command('control').description('run the control plane only (API, scheduler); compute hosts run `lifeboat agent`')).action((flags: ServeFlags) => serve(flags, false))
   registerAgentCommands(program)

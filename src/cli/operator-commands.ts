@@ -25,7 +25,7 @@ function authUrlFor(file: string, config: LifeboatConfig): string {
     if (named) return named
   }
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
-  return `${config.publicUrl || `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`}/identity`
+  return `${config.publicUrl || `${config.tlsCert ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${config.port}`}/identity`
 }
 
 /**

@@ -24,3 +24,14 @@ export function reachServerLines(facts: ReachServerFacts): string[] {
     `  ssh -p ${sshPort} root@FLOATING_IP        # guest port 22 is host port ${sshPort} (LIFEBOAT_FIP_PORT_OFFSET)`,
   ]
 }
+
+/** The start summary's TLS lines: what every listener serves and what clients trust. */
+export function tlsLines(tls: { certFile: string; caFile: string | null } | null): string[] {
+  if (!tls) return []
+  return [
+    `  tls       https and wss on every listener, certificate ${tls.certFile}`,
+    tls.caFile
+      ? `            clients trust ${tls.caFile} (clouds.yaml cacert; openstack --os-cacert; lifeboat agent --ca-file)`
+      : '            clients trust it through the system\'s CA store (no cacert in clouds.yaml; --tls-ca names a CA)',
+  ]
+}

@@ -1,9 +1,10 @@
-import http, { type IncomingMessage } from 'node:http'
+import type { IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { WebSocket, WebSocketServer } from 'ws'
 import type { ApiContext } from '../context.js'
 import type { Logger } from '../../logging.js'
+import { createListenerServer, type ServerTls } from '../../util/tls.js'
 import { CONSOLE_WS_OPTIONS, consoleBroker, upgrade } from './console-streams.js'
 import { relayConsole } from './console-relay.js'
 import { originProblem } from './origin-check.js'
@@ -44,12 +45,13 @@ function closeWithoutData(viewer: WebSocket): void {
  * checks it), then relayed through the broker to the agent of the
  * instance's host; a refused one is upgraded and closed without data, as
  * Nova does (Tempest's `test_novnc_bad_token`). Plain GETs get the noVNC page.
+ * With `serverTls` (the API's own, src/util/tls.ts) it serves HTTPS and WSS.
  */
-export function createConsoleProxy(ctx: ApiContext, log: Logger): ConsoleProxy {
+export function createConsoleProxy(ctx: ApiContext, log: Logger, serverTls?: ServerTls['serverOptions']): ConsoleProxy {
   const wss = new WebSocketServer(CONSOLE_WS_OPTIONS)
   const broker = consoleBroker(ctx)
   const pageDir = vncPageDir()
-  const server = http.createServer((req, res) => serveVncPage(req, res, pageDir))
+  const server = createListenerServer(serverTls, (req, res) => serveVncPage(req, res, pageDir))
   let port: number | null = null
 
   async function open(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
