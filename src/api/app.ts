@@ -9,6 +9,7 @@ import { placementPlugin } from './placement/plugin.js'
 import { computePlugin } from './compute/plugin.js'
 import { agentPlugin } from './agent/plugin.js'
 import { networkPlugin } from './network/plugin.js'
+import { dashboardPlugin } from './dashboard/plugin.js'
 import { installMetrics } from './metrics/metrics-route.js'
 import { keystoneEnvelope } from './common/envelopes.js'
 import { installErrorHandling } from './common/error-handling.js'
@@ -114,5 +115,6 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   await app.register(computePlugin(ctx), { prefix: '/compute' })
   await app.register(networkPlugin(ctx), { prefix: '/network' })
   await app.register(agentPlugin(ctx), { prefix: '/agent/v1' })
+  await app.register(dashboardPlugin(ctx), { prefix: '/dashboard' })
   return app
 }
