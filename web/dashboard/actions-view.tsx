@@ -42,7 +42,7 @@ export function ActionsView({ api, server }: { api: Api; server: Server }) {
           {a.events && a.events.length > 0 && (
             <table class="events">
               <tbody>
-                {a.events.map((e) => (
+                {[...a.events].sort((x, y) => utcMillis(x.start_time) - utcMillis(y.start_time)).map((e) => (
                   <tr key={e.event + e.start_time} data-event={e.event}>
                     <td>{e.event}</td>
                     <td class={e.result === 'Success' ? 'ok' : e.result ? 'error' : 'muted'}>{e.result ?? 'in progress'}</td>
