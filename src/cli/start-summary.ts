@@ -24,3 +24,11 @@ export function reachServerLines(facts: ReachServerFacts): string[] {
     `  ssh -p ${sshPort} root@FLOATING_IP        # guest port 22 is host port ${sshPort} (LIFEBOAT_FIP_PORT_OFFSET)`,
   ]
 }
+
+/**
+ * The dashboard's line of the start summary: the page on the API listener
+ * (src/api/dashboard), where the printed accounts log in.
+ */
+export function dashboardLine(baseUrl: string): string {
+  return `  dashboard ${baseUrl}/dashboard   (log in with an account below, e.g. demo / project demo)`
+}

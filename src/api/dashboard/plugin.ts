@@ -25,7 +25,7 @@ function accepts(req: FastifyRequest, encoding: string): boolean {
 function send(req: FastifyRequest, reply: FastifyReply, file: StaticFile, body = file.body): FastifyReply {
   reply.type(file.contentType).header('vary', 'accept-encoding').header('x-content-type-options', 'nosniff')
   // Asset names are not content-hashed: a browser checks again each time (cheap on loopback, never stale).
-  reply.header('cache-control', 'no-cache')
+  if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-cache')
   if (body === file.body && accepts(req, 'gzip')) return reply.header('content-encoding', 'gzip').send(file.gzip)
   return reply.send(body)
 }
