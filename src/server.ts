@@ -38,6 +38,8 @@ export interface StartOptions {
   onDriverChosen?: (line: string) => void
   /** Passwords for the bootstrap accounts instead of generated ones. */
   bootstrapPasswords?: { admin?: string; demo?: string }
+  /** The console proxy port the API puts in console URLs, instead of the proxy's own (tests of the console API alone). */
+  consoleProxyPort?: () => number | null
 }
 
 /**
@@ -92,7 +94,7 @@ export async function startLifeboat(config: LifeboatConfig, options: StartOption
   let markReady = (): void => undefined
   const ready = new Promise<void>((resolve) => { markReady = resolve })
   // TODO(issue 14, console-proxy helper): start the console proxy listener and report its port here.
-  const ctx: ApiContext = { config, services, publicUrl: () => publicUrl, consoleProxyPort: () => null, ready }
+  const ctx: ApiContext = { config, services, publicUrl: () => publicUrl, consoleProxyPort: options.consoleProxyPort ?? (() => null), ready }
   const app = await buildApp(ctx, log)
   const launched = options.embeddedAgent === false ? null : launchEmbeddedAgent(
     { agent: { ...config.agent, shutdownTimeoutSeconds: config.compute.shutdownTimeoutSeconds }, stateDir: path.join(config.dataDir, 'agent') },

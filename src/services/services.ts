@@ -94,7 +94,7 @@ export function createServices(config: LifeboatConfig, database: DatabaseHandle,
   const novaFloatingIps = new NovaFloatingIps({ ...store('nova-floating-ips'), l3, servers: network.servers, defaultPool: 'public' })
   const conductor = new Conductor({ ...store('conductor'), volumes, placement, network: network.servers }, tasks)
   const agents = new AgentGateway({ ...store('agent-gateway'), config, volumes, images, keypairs, placement, network: network.servers }, tasks)
-  const compute = new ComputeService({ ...store('compute'), config, volumes, images, keypairs, flavors, securityGroups, placement, network: network.servers }, { tasks, conductor, agents })
   const consoleTokens = new ConsoleTokens(store('console-tokens'))
+  const compute = new ComputeService({ ...store('compute'), config, volumes, images, keypairs, flavors, securityGroups, placement, network: network.servers, consoles: consoleTokens }, { tasks, conductor, agents })
   return { tokens, directory, images, volumes, placement, flavors, keypairs, securityGroups, computeHosts, limits, computeQuotas, serverGroups, compute, agents, metrics, network, networkSecurityGroups, l3, novaFloatingIps, consoleTokens }
 }

@@ -95,6 +95,8 @@ export async function login(base: string, userName: string, password: string, pr
 export interface TestCloudOptions {
   /** The API's logger (default: none), e.g. `{ level: 'info', file }` to read a cloud's log. */
   logger?: LoggerOption
+  /** A console proxy port for console URLs (the console API's tests; no proxy is started for it). */
+  consoleProxyPort?: number
 }
 
 /** Starts a Lifeboat on an ephemeral port over a fresh SQLite file or PostgreSQL database. */
@@ -105,7 +107,11 @@ export async function startTestCloud(dialect: DialectName, overrides: ConfigInpu
     { host: '127.0.0.1', port: 0, dataDir, databaseUrl: database?.url, logLevel: 'silent', agent: { driver: 'fake' } },
     overrides,
   )
-  const running = await startLifeboat(config, { logger: options.logger ?? false, bootstrapPasswords: { admin: ADMIN_PASSWORD, demo: DEMO_PASSWORD } })
+  const consolePort = options.consoleProxyPort
+  const running = await startLifeboat(config, {
+    logger: options.logger ?? false, bootstrapPasswords: { admin: ADMIN_PASSWORD, demo: DEMO_PASSWORD },
+    ...(consolePort === undefined ? {} : { consoleProxyPort: () => consolePort }),
+  })
   const url = running.url
   const admin = await login(url, 'admin', ADMIN_PASSWORD, 'admin')
   const demo = await login(url, 'demo', DEMO_PASSWORD, 'demo')
@@ -133,13 +139,13 @@ function dialectSkip(dialect: DialectName): string | false {
  * Kysely-style: runs the suite once per dialect, `sqlite: <title>` and
  * `postgres: <title>`, each over its own freshly started cloud.
  */
-export function describeEachDialect(title: string, suite: (cloud: () => TestCloud) => void, overrides: ConfigInput = {}): void {
+export function describeEachDialect(title: string, suite: (cloud: () => TestCloud) => void, overrides: ConfigInput = {}, options: TestCloudOptions = {}): void {
   for (const dialect of DIALECTS) {
     const skip = dialectSkip(dialect)
     describe(`${dialect}: ${title}`, { skip }, () => {
       let cloud: TestCloud | undefined
       before(async () => {
-        cloud = await startTestCloud(dialect, overrides)
+        cloud = await startTestCloud(dialect, overrides, options)
       })
       after(async () => {
         await cloud?.close()

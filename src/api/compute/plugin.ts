@@ -21,6 +21,7 @@ import { serverGroupsRoutes } from './server-groups-routes.js'
 import { VersionListResponse, VersionResponse } from './schemas/project-responses.js'
 import { serverNetworkRoutes } from './server-network-routes.js'
 import { floatingIpsRoutes } from './floating-ips-routes.js'
+import { remoteConsolesRoutes } from './remote-consoles-routes.js'
 
 function versionDocument(base: string, id: 'v2.0' | 'v2.1') {
   const current = id === 'v2.1'
@@ -60,6 +61,7 @@ export function computePlugin(ctx: ApiContext): FastifyPluginAsyncTypebox {
       await v21.register(serverSubresourceRoutes(ctx))
       await v21.register(serverNetworkRoutes(ctx))
       await v21.register(floatingIpsRoutes(ctx))
+      await v21.register(remoteConsolesRoutes(ctx))
     }, { prefix: '/v2.1' })
   }
 }

@@ -9,6 +9,8 @@ import { formatMicroversion, isAtLeast } from '../common/microversion.js'
 import { InvalidRequest, NotFound } from '../../services/errors.js'
 import { isUuidLike } from '../../util/uuid.js'
 import { ServerActionResponse } from './schemas/server-subresource-responses.js'
+import { CONSOLE_ACTION_SCHEMAS } from './schemas/remote-consoles.js'
+import { CONSOLE_ACTIONS_REMOVED_AT, consoleActionHandlers } from './server-console-actions.js'
 
 const Null = Type.Null()
 const NoBody = Type.Union([Type.Null(), Type.Object({}, { additionalProperties: false })])
@@ -43,6 +45,7 @@ const ACTION_SCHEMAS: Record<string, TSchema> = {
   removeSecurityGroup: Type.Object({ name: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
   addFloatingIp: Type.Object({ address: IpAddress, fixed_address: Type.Optional(IpAddress) }, { additionalProperties: false }),
   removeFloatingIp: Type.Object({ address: IpAddress }, { additionalProperties: false }),
+  ...CONSOLE_ACTION_SCHEMAS,
 }
 
 // Maps, not objects: an action named `__proto__` or `constructor` must find nothing.
@@ -110,6 +113,7 @@ export function serverActionRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       await ctx.services.novaFloatingIps.disassociate(req.auth, server.row.uuid, body!.address as string)
       return accepted(reply)
     },
+    ...consoleActionHandlers(ctx),
   }
   const handlers = new Map(Object.entries(handlerTable))
 
@@ -121,6 +125,8 @@ export function serverActionRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       const name = names.find((n) => handlers.has(n) && CHECKERS.has(n))
       if (!name) throw new InvalidRequest(`There is no such action: ${names[0] ?? ''}`)
       if (names.length > 1) throw new InvalidRequest('Malformed request body: one action at a time')
+      // Nova checks an action's versions before its body: the console actions are gone from 2.6.
+      if (Object.hasOwn(CONSOLE_ACTION_SCHEMAS, name) && isAtLeast(req.microversion, CONSOLE_ACTIONS_REMOVED_AT)) throw new NotFound('The resource could not be found.')
       const body = (raw as Record<string, unknown>)[name]
       const checker = CHECKERS.get(name)!
       // Tempest sends `{}` where novaclient sends `null`; both mean "no options".

@@ -77,3 +77,31 @@ export class UnsupportedRescueImage extends InvalidRequest {
     super(`Requested rescue image '${imageId}' is not supported${reason ? `: ${reason}` : ''}`, ServiceErrorCode.UNSUPPORTED_RESCUE_IMAGE)
   }
 }
+
+/** 409: the server has no host yet or is not running (Nova's InstanceNotReady, as the console API answers it). */
+export class InstanceNotReady extends Conflict {
+  constructor(instanceId: string) {
+    super(`Instance ${instanceId} is not ready`, ServiceErrorCode.INSTANCE_NOT_READY)
+  }
+}
+
+/** 400: a console type this cloud does not serve (Nova's ConsoleTypeUnavailable: its proxy is not enabled). */
+export class ConsoleTypeUnavailable extends InvalidRequest {
+  constructor(consoleType: string) {
+    super(`Unavailable console type ${consoleType}.`, ServiceErrorCode.CONSOLE_TYPE_UNAVAILABLE)
+  }
+}
+
+/** 400: a console type its protocol does not have (Nova's ConsoleTypeInvalid, e.g. `xvpvnc`). */
+export class ConsoleTypeInvalid extends InvalidRequest {
+  constructor(consoleType: string) {
+    super(`Invalid console type ${consoleType}`, ServiceErrorCode.CONSOLE_TYPE_INVALID)
+  }
+}
+
+/** 404: no unexpired console token of this value (`os-console-auth-tokens`). */
+export class ConsoleTokenNotFound extends NotFound {
+  constructor() {
+    super('Token not found', ServiceErrorCode.CONSOLE_TOKEN_NOT_FOUND)
+  }
+}

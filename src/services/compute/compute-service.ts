@@ -11,6 +11,7 @@ import { rescueServer, unrescueServer, queueUnrescue, type RescueRequest } from 
 import { attachVolume, detachVolume, getVolumeAttachment, listVolumeAttachments } from './volume-attachments.js'
 import { createServerImage } from './server-snapshot.js'
 import { getConsoleOutput } from './server-console.js'
+import { getRemoteConsole, showConsoleToken, type RemoteConsoleRequest } from './remote-consoles.js'
 import { listInstanceActions, showInstanceAction, type ActionListPage } from './instance-action-queries.js'
 import { ServerMetadata, ServerTags } from './server-metadata.js'
 import { loadInstanceDetails, getInstanceRow, type InstanceDetails, type RescueRecord } from './instance-store.js'
@@ -118,6 +119,16 @@ export class ComputeService {
 
   consoleOutput(call: CallContext, id: string, length: number | null) {
     return getConsoleOutput(this.#deps, this.tasks, call, id, length)
+  }
+
+  /** A console URL with a new token (`remote-consoles`, `os-get*Console`). */
+  remoteConsole(call: CallContext, id: string, request: RemoteConsoleRequest) {
+    return getRemoteConsole(this.#deps, call, id, request)
+  }
+
+  /** What a console token opens (`os-console-auth-tokens`, admin). */
+  consoleToken(call: CallContext, token: string) {
+    return showConsoleToken(this.#deps, call, token)
   }
 
   listVolumeAttachments(call: CallContext, id: string) {

@@ -12,6 +12,7 @@ import type { Db } from '../../db/schema.js'
 import type { NetworksTable, PortsTable } from '../../db/tables/network-tables.js'
 import type { NicSpec } from '../../agent-api/index.js'
 import type { NicRequest, PortBinding, ServerAddresses, ServerPort } from '../network/server-ports.js'
+import type { ConsoleTarget } from '../consoles/console-tokens.js'
 
 /*
  * What the compute service needs of the other services, each as the few
@@ -105,6 +106,17 @@ export interface ServerNetworks {
   nics(instanceUuid: string): Promise<NicSpec[]>
 }
 
+/**
+ * Console URL tokens (the console token service, Nova's `ConsoleAuthToken`):
+ * issued for a console, read back by an admin, forgotten with their server.
+ */
+export interface ServerConsoleTokens {
+  issue(target: Omit<ConsoleTarget, 'id' | 'expiresAt'>): Promise<{ token: string; target: ConsoleTarget }>
+  validate(token: string): Promise<ConsoleTarget | null>
+  /** In the deleting transaction (`db`): the server's tokens stop working with it. */
+  revokeForInstance(instanceUuid: string, db: Db): Promise<void>
+}
+
 /** What a registering host reports to placement (Nova's report client). */
 export interface HostReporter {
   ensureResourceProvider(uuid: string, name: string): Promise<number>
@@ -190,4 +202,5 @@ export interface ComputeDeps extends Store {
   readonly securityGroups: ServerSecurityGroups
   readonly placement: AllocationRelease
   readonly network: ServerNetworks
+  readonly consoles: ServerConsoleTokens
 }

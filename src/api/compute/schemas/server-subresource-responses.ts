@@ -11,10 +11,11 @@ const Metadata = Type.Record(Type.String(), Any)
 /**
  * `POST /servers/{id}/action`: most actions are 202 without a body; rescue
  * (`{adminPass}`, `{}` when passwords are off) and os-getConsoleOutput
- * (`{output}`) answer 200; createImage from 2.45 answers 202 `{image_id}`.
+ * (`{output}`) and the ≤ 2.5 console actions (`{console: {type, url}}`)
+ * answer 200; createImage from 2.45 answers 202 `{image_id}`.
  */
 export const ServerActionResponse = {
-  200: Closed({ adminPass: Opt(Any), output: Opt(Any) }),
+  200: Closed({ adminPass: Opt(Any), output: Opt(Any), console: Opt(Closed({ type: Any, url: Any })) }),
   202: Closed({ image_id: Opt(Any) }),
 }
 
