@@ -10,7 +10,8 @@ import { createServices, type Services } from './services/services.js'
 import { bootstrapIdentity, seedUpgradedTopology, type BootstrapAccount } from './services/identity/bootstrap.js'
 import type { ComputeAgent } from './agent/compute-agent.js'
 import { launchEmbeddedAgent } from './agent/embedded-agent.js'
-import { StartupError, checkDataDir, cloudsYamlPathOf, listenFailure, pidFileOf, redactedDatabaseUrl, writeCloudsYaml } from './startup.js'
+import { createConsoleProxy, type ConsoleProxy } from './api/console/console-proxy.js'
+import { StartupError, checkDataDir, cloudsYamlPathOf, consoleListenFailure, listenFailure, pidFileOf, redactedDatabaseUrl, writeCloudsYaml } from './startup.js'
 
 export { StartupError, writeCloudsYaml }
 
@@ -93,9 +94,11 @@ export async function startLifeboat(config: LifeboatConfig, options: StartOption
   // agent (which itself registers through the agent API, which never waits).
   let markReady = (): void => undefined
   const ready = new Promise<void>((resolve) => { markReady = resolve })
-  // TODO(issue 14, console-proxy helper): start the console proxy listener and report its port here.
-  const ctx: ApiContext = { config, services, publicUrl: () => publicUrl, consoleProxyPort: options.consoleProxyPort ?? (() => null), ready }
+  // The console proxy (Nova's novncproxy/serialproxy) listens beside the API; its port is known once it does.
+  let consoleProxy: ConsoleProxy | null = null
+  const ctx: ApiContext = { config, services, publicUrl: () => publicUrl, consoleProxyPort: options.consoleProxyPort ?? (() => consoleProxy?.port ?? null), ready }
   const app = await buildApp(ctx, log)
+  const proxy = createConsoleProxy(ctx, log.child({ component: 'console-proxy' }))
   const launched = options.embeddedAgent === false ? null : launchEmbeddedAgent(
     { agent: { ...config.agent, shutdownTimeoutSeconds: config.compute.shutdownTimeoutSeconds }, stateDir: path.join(config.dataDir, 'agent') },
     log.child({ agent: 'embedded' }), (reason) => options.onDriverChosen?.(`Embedded compute agent ${config.agent.hostName}: ${reason}`),
@@ -110,6 +113,12 @@ export async function startLifeboat(config: LifeboatConfig, options: StartOption
       address = await app.listen({ host: config.host, port: config.port })
     } catch (error) {
       throw listenFailure(error, config) ?? error
+    }
+    try {
+      await proxy.listen(config.host, config.consolePort)
+      consoleProxy = proxy
+    } catch (error) {
+      throw consoleListenFailure(error, config) ?? error
     }
     if (!publicUrl) {
       const port = new URL(address).port
@@ -139,6 +148,8 @@ export async function startLifeboat(config: LifeboatConfig, options: StartOption
     for (const timer of timers) clearInterval(timer)
     services.compute.tasks.close()
     await launched?.stop()
+    services.consoleBroker.close()
+    await proxy.close()
     await app.close()
     await database.close()
     throw error
@@ -150,6 +161,8 @@ export async function startLifeboat(config: LifeboatConfig, options: StartOption
       for (const timer of timers) clearInterval(timer)
       services.compute.tasks.close()
       await agent?.stop()
+      services.consoleBroker.close()
+      await proxy.close()
       await app.close()
       await services.compute.conductor.close()
       await database.close()

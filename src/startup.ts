@@ -48,6 +48,17 @@ export function listenFailure(error: unknown, config: Pick<LifeboatConfig, 'host
   }
 }
 
+/** The one line that explains a failed listen of the console proxy, or null for any other error. */
+export function consoleListenFailure(error: unknown, config: Pick<LifeboatConfig, 'host' | 'consolePort'>): StartupError | null {
+  const where = `${config.host}:${config.consolePort}`
+  switch ((error as NodeJS.ErrnoException)?.code) {
+    case 'EADDRINUSE': return new StartupError(`the console proxy's port ${config.consolePort} on ${config.host} is already in use (another Lifeboat, or a nova-novncproxy?); stop it, or choose another port with LIFEBOAT_CONSOLE_PORT (0 picks a free one)`)
+    case 'EACCES': return new StartupError(`no permission to listen on ${where} (the console proxy); choose a port above 1023 with LIFEBOAT_CONSOLE_PORT`)
+    case 'EADDRNOTAVAIL': return new StartupError(`cannot listen on ${where}: ${config.host} is not an address of this machine; choose another with --host`)
+    default: return null
+  }
+}
+
 /** The bootstrap clouds file inside a data folder. */
 export function cloudsYamlPathOf(dataDir: string): string {
   return path.join(dataDir, 'clouds.yaml')

@@ -32,7 +32,7 @@ export async function startBenchCloud(overrides: ConfigInput = {}, options: { em
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-bench-'))
   const config = loadConfig(
     {
-      host: '127.0.0.1', port: 0, dataDir, logLevel: 'silent',
+      host: '127.0.0.1', port: 0, consolePort: 0, dataDir, logLevel: 'silent',
       agent: { driver: 'fake', fakeDelayMs: 0, vcpus: 4096, memoryMb: 4 * 1024 * 1024, diskGb: 1_000_000 },
     },
     overrides,

@@ -8,6 +8,7 @@ import { volumePlugin } from './volume/plugin.js'
 import { placementPlugin } from './placement/plugin.js'
 import { computePlugin } from './compute/plugin.js'
 import { agentPlugin } from './agent/plugin.js'
+import { installConsoleStreams } from './agent/console-routes.js'
 import { networkPlugin } from './network/plugin.js'
 import { dashboardPlugin } from './dashboard/plugin.js'
 import { installMetrics } from './metrics/metrics-route.js'
@@ -115,6 +116,8 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   await app.register(computePlugin(ctx), { prefix: '/compute' })
   await app.register(networkPlugin(ctx), { prefix: '/network' })
   await app.register(agentPlugin(ctx), { prefix: '/agent/v1' })
+  // The agents' console dial-backs: websocket upgrades on this listener, beside the agent routes.
+  installConsoleStreams(app, ctx)
   await app.register(dashboardPlugin(ctx), { prefix: '/dashboard' })
   return app
 }

@@ -24,6 +24,8 @@ import { L3Service } from './network/l3-service.js'
 import { NovaFloatingIps } from './network/nova-floating-ips.js'
 import { visibleTaggable } from './network/l3-tags.js'
 import { ConsoleTokens } from './consoles/console-tokens.js'
+import { ConsoleAccess } from './consoles/console-access.js'
+import { ConsoleBroker, type ConsoleDialBack } from './consoles/console-broker.js'
 
 /** Every service of the control plane, built once per process over one database. */
 export interface Services {
@@ -58,6 +60,13 @@ export interface Services {
   novaFloatingIps: NovaFloatingIps
   /** Console URL tokens (issued by the compute API, validated by the console proxy). */
   consoleTokens: ConsoleTokens
+  /** The console proxy's token and instance check. */
+  consoleAccess: ConsoleAccess
+  /**
+   * The console dial-back rendezvous (in memory, one per process): the API layer
+   * puts its websockets in (see `api/console/console-streams.ts` for the typed view).
+   */
+  consoleBroker: ConsoleBroker<ConsoleDialBack>
 }
 
 /**
@@ -96,5 +105,7 @@ export function createServices(config: LifeboatConfig, database: DatabaseHandle,
   const agents = new AgentGateway({ ...store('agent-gateway'), config, volumes, images, keypairs, placement, network: network.servers }, tasks)
   const consoleTokens = new ConsoleTokens(store('console-tokens'))
   const compute = new ComputeService({ ...store('compute'), config, volumes, images, keypairs, flavors, securityGroups, placement, network: network.servers, consoles: consoleTokens }, { tasks, conductor, agents })
-  return { tokens, directory, images, volumes, placement, flavors, keypairs, securityGroups, computeHosts, limits, computeQuotas, serverGroups, compute, agents, metrics, network, networkSecurityGroups, l3, novaFloatingIps, consoleTokens }
+  const consoleAccess = new ConsoleAccess({ ...store('console-access'), tokens: consoleTokens })
+  const consoleBroker = new ConsoleBroker<ConsoleDialBack>()
+  return { tokens, directory, images, volumes, placement, flavors, keypairs, securityGroups, computeHosts, limits, computeQuotas, serverGroups, compute, agents, metrics, network, networkSecurityGroups, l3, novaFloatingIps, consoleTokens, consoleAccess, consoleBroker }
 }

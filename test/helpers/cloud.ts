@@ -104,7 +104,7 @@ export async function startTestCloud(dialect: DialectName, overrides: ConfigInpu
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-test-'))
   const database = dialect === 'postgres' ? await createTestDatabase() : null
   const config = loadConfig(
-    { host: '127.0.0.1', port: 0, dataDir, databaseUrl: database?.url, logLevel: 'silent', agent: { driver: 'fake' } },
+    { host: '127.0.0.1', port: 0, consolePort: 0, dataDir, databaseUrl: database?.url, logLevel: 'silent', agent: { driver: 'fake' } },
     overrides,
   )
   const consolePort = options.consoleProxyPort

@@ -20,7 +20,7 @@ export async function startLifeboatProcess(env: Record<string, string>, port: nu
   // The compiled build, made here when stale so that tsc's time is not the start's.
   await ensureBuilt()
   const child = spawn(process.execPath, [path.join(root, 'bin/lifeboat.mjs')], {
-    env: { ...process.env, LIFEBOAT_LOG_LEVEL: 'warn', ...env, LIFEBOAT_PORT: String(port) },
+    env: { ...process.env, LIFEBOAT_LOG_LEVEL: 'warn', LIFEBOAT_CONSOLE_PORT: '0', ...env, LIFEBOAT_PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   if (output) {
@@ -57,7 +57,7 @@ export interface WatchedProcess {
 export async function spawnLifeboat(args: string[], env: Record<string, string>, options: { uid?: number; gid?: number } = {}): Promise<WatchedProcess> {
   await ensureBuilt()
   const child = spawn(process.execPath, [path.join(root, 'bin/lifeboat.mjs'), ...args], {
-    env: { ...process.env, LIFEBOAT_LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, LIFEBOAT_LOG_LEVEL: 'warn', LIFEBOAT_CONSOLE_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     ...options,
   })

@@ -12,6 +12,8 @@ declare module '@novnc/novnc' {
     scaleViewport: boolean
     resizeSession: boolean
     viewOnly: boolean
+    /** Not a property of RFB 1.7 (the name comes in the `desktopname` event): always undefined, typed for web/vnc's check. */
+    readonly desktopName?: string
     disconnect(): void
     sendCtrlAltDel(): void
     focus(): void

@@ -9,6 +9,7 @@ import { installErrorHandling } from '../common/error-handling.js'
 import { openFileStream } from '../common/file-stream.js'
 import { keystoneEnvelope } from '../common/envelopes.js'
 import { Conflict, Unauthorized, UnsupportedMediaType } from '../../services/errors.js'
+import { consoleRequestRoutes } from './console-routes.js'
 import {
   AgentImageInfoSchema, FinishTaskRequestSchema, HeartbeatRequestSchema, IdParamsSchema, LeaseRequestSchema, LeaseResponseSchema, PowerStateRequestSchema,
   RegisterRequestSchema, RegisterResponseSchema, TaskEventsRequestSchema,
@@ -64,6 +65,7 @@ export function agentPlugin(ctx: ApiContext): FastifyPluginAsyncTypebox {
       await gateway().syncPowerState(req.agentHost, req.params.id, req.body.powerState)
       reply.status(204).send()
     })
+    await app.register(consoleRequestRoutes(ctx))
     app.get('/images/:id', { schema: { params: IdParamsSchema, response: { 200: AgentImageInfoSchema } } }, async (req) => gateway().imageInfo(req.params.id))
     app.get('/images/:id/file', { schema: { params: IdParamsSchema } }, async (req, reply) => {
       const info = await gateway().imageInfo(req.params.id)

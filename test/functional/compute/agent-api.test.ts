@@ -45,7 +45,7 @@ for (const dialect of DIALECTS) {
     before(async () => {
       dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-agent-api-'))
       database = dialect === 'postgres' ? await createTestDatabase() : null
-      running = await startLifeboat(loadConfig({ port: 0, dataDir, databaseUrl: database?.url, logLevel: 'silent' }), { logger: false, embeddedAgent: false, bootstrapPasswords: { admin: ADMIN_PASSWORD } })
+      running = await startLifeboat(loadConfig({ port: 0, consolePort: 0, dataDir, databaseUrl: database?.url, logLevel: 'silent' }), { logger: false, embeddedAgent: false, bootstrapPasswords: { admin: ADMIN_PASSWORD } })
       credential = await running.services.agents.issueCredential(HOST)
       admin = await login(running.url, 'admin', ADMIN_PASSWORD, 'admin')
       await startAgent()

@@ -14,7 +14,7 @@ const quiet = { info: () => undefined, warn: () => undefined, error: () => undef
 
 test('a control plane without an embedded agent schedules to a separately started agent, which needs its credential', async () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-control-'))
-  const running = await startLifeboat(loadConfig({ port: 0, dataDir, logLevel: 'silent' }), { logger: false, embeddedAgent: false, bootstrapPasswords: { admin: ADMIN_PASSWORD } })
+  const running = await startLifeboat(loadConfig({ port: 0, consolePort: 0, dataDir, logLevel: 'silent' }), { logger: false, embeddedAgent: false, bootstrapPasswords: { admin: ADMIN_PASSWORD } })
   const driver = new FakeDriver({ stateFile: null, delayMs: 0, supportsBfvRescue: true, machineType: 'pc', vcpus: 4, memoryMb: 4096, diskGb: 40 })
   try {
     await assert.rejects(startComputeAgent({ controlUrl: running.url, host: 'far-host', credential: 'guess', driver, stateDir: path.join(dataDir, 'far'), log: quiet }), /401/)

@@ -27,7 +27,7 @@ describe('upgrade from a data folder of commit 8cdf80d', () => {
     fs.rmSync(path.join(dataDir, 'README.md'))
     const clouds = YAML.parse(fs.readFileSync(path.join(dataDir, 'clouds.yaml'), 'utf8')).clouds
     for (const user of ['admin', 'demo']) passwords[user] = clouds[`lifeboat-${user}`].auth.password
-    running = await startLifeboat(loadConfig({ host: '127.0.0.1', port: 0, dataDir, logLevel: 'silent', agent: { driver: 'fake' } }), { logger: false })
+    running = await startLifeboat(loadConfig({ host: '127.0.0.1', port: 0, consolePort: 0, dataDir, logLevel: 'silent', agent: { driver: 'fake' } }), { logger: false })
     admin = await login(running.url, 'admin', passwords.admin!, 'admin')
     demo = await login(running.url, 'demo', passwords.demo!, 'demo')
   })
