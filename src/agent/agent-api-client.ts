@@ -3,8 +3,18 @@ import http from 'node:http'
 import https from 'node:https'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { TypeCompiler } from '@sinclair/typebox/compiler'
+import WebSocket from 'ws'
 import type { AgentImageInfo, AgentTask, FinishTaskRequest, RegisterRequest, RegisterResponse, TaskEventsRequest } from '../agent-api/index.js'
+import { CONSOLE_REQUESTS_PATH, ConsoleRequestsReplySchema, consoleStreamPath, type ConsoleRequest } from '../agent-api/consoles.js'
 import { AgentErrorCode } from './error-codes.js'
+
+const CONSOLE_REQUESTS_REPLY = TypeCompiler.Compile(ConsoleRequestsReplySchema)
+
+/** The contract's paths are absolute (`/agent/v1/...`); the client's base already ends in `/agent/v1`. */
+function underBase(fullPath: string): string {
+  return fullPath.replace(/^\/agent\/v1/, '')
+}
 
 /** An error answer of the control plane's agent API. */
 export class AgentApiError extends Error {
@@ -112,6 +122,24 @@ export class AgentApiClient {
 
   imageInfo(imageId: string): Promise<AgentImageInfo> {
     return this.#call('GET', `/images/${imageId}`)
+  }
+
+  /** Long poll: the viewers waiting for this agent to dial back (`CONSOLE_REQUESTS_PATH`), after up to `waitMs`. */
+  async consoleRequests(waitMs: number, signal?: AbortSignal): Promise<ConsoleRequest[]> {
+    const reply = await this.#call<unknown>('GET', `${underBase(CONSOLE_REQUESTS_PATH)}?wait_ms=${Math.round(waitMs)}`, undefined, signal)
+    if (!CONSOLE_REQUESTS_REPLY.Check(reply)) throw new AgentApiError(200, `GET ${CONSOLE_REQUESTS_PATH}: the reply does not match the contract`)
+    return reply.requests
+  }
+
+  /**
+   * Dials back one console session as a websocket: the same credential
+   * headers and transport (TLS settings included) as every other call,
+   * without compression (one frame per chunk, as RFB readers expect).
+   */
+  openConsoleStream(sessionId: string): WebSocket {
+    const url = new URL(this.#base.href + underBase(consoleStreamPath(sessionId)))
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:'
+    return new WebSocket(url, { headers: this.#headers, perMessageDeflate: false, agent: this.#agent, handshakeTimeout: 10_000 })
   }
 
   /** Downloads an image's data to `target`. */

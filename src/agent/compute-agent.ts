@@ -3,6 +3,7 @@ import path from 'node:path'
 import type { VirtDriver } from '../virt/virt-driver.js'
 import { capabilityTraits } from '../virt/virt-driver.js'
 import { AgentApiClient } from './agent-api-client.js'
+import { startConsoleRelay } from './consoles/console-relay.js'
 import { ImageFiles } from './image-files.js'
 import { runTask } from './manager/compute-manager.js'
 import type { ManagerContext } from './manager/manager-context.js'
@@ -43,7 +44,8 @@ const LEASE_WAIT_MS = 20_000
 
 /**
  * Starts a compute agent: registers the host (with its driver's traits and
- * the domains it found), heartbeats, and leases tasks in a long-poll loop.
+ * the domains it found), heartbeats, and leases tasks in a long-poll loop;
+ * beside it, the console relay long-polls for console viewers to dial back.
  * The embedded agent and remote agents run exactly this, over HTTP.
  */
 export async function startComputeAgent(options: ComputeAgentOptions): Promise<ComputeAgent> {
@@ -73,6 +75,9 @@ export async function startComputeAgent(options: ComputeAgentOptions): Promise<C
     void api.heartbeat(session).catch((error: unknown) => log.warn({ err: error }, 'heartbeat failed'))
   }, heartbeatSeconds * 1000)
   heartbeat.unref()
+
+  // Consoles are a side channel, not tasks: a console opens while a rescue task runs.
+  const consoles = startConsoleRelay({ api, driver, log: withBindings(options.log, { component: 'console-relay' }) })
 
   const loop = (async () => {
     while (!stopped) {
@@ -106,6 +111,7 @@ export async function startComputeAgent(options: ComputeAgentOptions): Promise<C
       clearInterval(heartbeat)
       abort.abort()
       await loop.catch((error: unknown) => log.warn({ err: error }, 'the lease loop failed while stopping'))
+      await consoles.stop()
       await Promise.allSettled(inFlight.values())
     },
   }

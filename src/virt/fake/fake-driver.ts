@@ -10,6 +10,8 @@ import { planDomainLayout } from '../disk-layout.js'
 import { planRescueLayout } from '../rescue-layout.js'
 import { DriverErrorCode } from '../error-codes.js'
 import { appliedForwards, forwardsOf } from './fake-network.js'
+import { FakeRfbServer } from './fake-rfb.js'
+import { FakeSerialPort } from './fake-serial.js'
 
 /** How the fake hypervisor is set up. */
 export interface FakeDriverOptions {
@@ -76,6 +78,8 @@ export class FakeDriver implements VirtDriver {
   readonly capabilities: DriverCapabilities
   readonly #options: FakeDriverOptions
   readonly #domains = new Map<string, FakeDomain>()
+  /** Serial lines of the domains, in memory only (a restarted agent's streams are gone anyway). */
+  readonly #serial = new Map<string, FakeSerialPort>()
   #stateDirMade = false
   #saves = 0
 
@@ -178,9 +182,34 @@ export class FakeDriver implements VirtDriver {
     domain.nics = structuredClone(domain.spec.nics ?? [])
     domain.forwards = forwardsOf(domain.nics)
     const bootDevice = [...domain.layout.devices].filter((d) => d.bootIndex !== null).sort((a, b) => a.bootIndex! - b.bootIndex!)[0]
-    domain.console.push(`[fake] booting ${what} from ${bootDevice ? `${bootDevice.name} (${bootDevice.source})` : 'nothing'}`)
-    for (const device of domain.layout.devices) domain.console.push(`[fake] ${device.guestName} ${device.bus} ${device.address} ${device.source}`)
-    for (const nic of domain.nics) domain.console.push(`[fake] nic ${nic.mac} ${nic.ip} network ${nic.networkId}`)
+    const lines = [`[fake] booting ${what} from ${bootDevice ? `${bootDevice.name} (${bootDevice.source})` : 'nothing'}`]
+    for (const device of domain.layout.devices) lines.push(`[fake] ${device.guestName} ${device.bus} ${device.address} ${device.source}`)
+    for (const nic of domain.nics) lines.push(`[fake] nic ${nic.mac} ${nic.ip} network ${nic.networkId}`)
+    domain.console.push(...lines)
+    // A new process: the old serial line hangs up, the new one prints the boot.
+    const port = this.#serialPort(domain.instanceId)
+    port.hangUp()
+    port.output(lines)
+  }
+
+  /** The serial line of a domain (made on first use). */
+  #serialPort(instanceId: string): FakeSerialPort {
+    let port = this.#serial.get(instanceId)
+    if (!port) {
+      port = new FakeSerialPort((line) => {
+        const domain = this.#domains.get(instanceId)
+        if (!domain) return
+        domain.console.push(line)
+        void this.#save(instanceId).catch(() => undefined)
+      })
+      this.#serial.set(instanceId, port)
+    }
+    return port
+  }
+
+  /** The domain's process stopped: its serial streams end. */
+  #hangUp(instanceId: string): void {
+    this.#serial.get(instanceId)?.hangUp()
   }
 
   #normalLayout(spec: InstanceSpec): DomainLayout {
@@ -197,6 +226,8 @@ export class FakeDriver implements VirtDriver {
 
   async destroy(instanceId: string): Promise<void> {
     await this.#step('destroy')
+    this.#hangUp(instanceId)
+    this.#serial.delete(instanceId)
     this.#domains.delete(instanceId)
     await this.#save(instanceId)
   }
@@ -206,6 +237,7 @@ export class FakeDriver implements VirtDriver {
     const domain = this.#domain(instanceId)
     domain.powerState = PowerState.SHUTDOWN
     domain.console.push('[fake] powered off')
+    this.#hangUp(instanceId)
     await this.#save(instanceId)
   }
 
@@ -241,8 +273,9 @@ export class FakeDriver implements VirtDriver {
     return this.#setPower(instanceId, 'unpause', PowerState.RUNNING)
   }
 
-  suspend(instanceId: string): Promise<void> {
-    return this.#setPower(instanceId, 'suspend', PowerState.SUSPENDED)
+  async suspend(instanceId: string): Promise<void> {
+    await this.#setPower(instanceId, 'suspend', PowerState.SUSPENDED)
+    this.#hangUp(instanceId)
   }
 
   async resume(spec: InstanceSpec): Promise<void> {
@@ -253,9 +286,18 @@ export class FakeDriver implements VirtDriver {
     await this.#save(spec.instanceId)
   }
 
-  // TODO(issue 14, console-agent helper): the real console.
-  async openConsole(_instanceId: string, console: 'serial' | 'vnc'): Promise<Duplex> {
-    throw new DriverError(`no ${console} console yet`, { code: DriverErrorCode.CONSOLE_UNSUPPORTED })
+  /**
+   * Serial: a stream of the domain's `FakeSerialPort` (echo, boot lines,
+   * typed lines in the console log). VNC: a new `FakeRfbServer` named after
+   * the domain. Both only while the domain runs (or is paused).
+   */
+  async openConsole(instanceId: string, console: 'serial' | 'vnc'): Promise<Duplex> {
+    await this.#step('openConsole')
+    const domain = this.#domain(instanceId)
+    if (domain.powerState !== PowerState.RUNNING && domain.powerState !== PowerState.PAUSED) {
+      throw new DriverError(`domain ${instanceId} is not running`, { code: DriverErrorCode.CONSOLE_NOT_RUNNING })
+    }
+    return console === 'serial' ? this.#serialPort(instanceId).open() : new FakeRfbServer({ name: domain.spec.name })
   }
 
   async applyForwards(spec: InstanceSpec): Promise<void> {
@@ -299,6 +341,7 @@ export class FakeDriver implements VirtDriver {
     const domain = this.#domain(spec.instance.instanceId)
     if (domain.powerState !== PowerState.SHUTDOWN) domain.console.push('[fake] clean shutdown before rescue')
     domain.powerState = PowerState.SHUTDOWN
+    this.#hangUp(domain.instanceId)
     await this.#save(spec.instance.instanceId)
     options.onShutDown?.()
     await this.#step('rescue')
@@ -312,6 +355,7 @@ export class FakeDriver implements VirtDriver {
     await this.#step('unrescue')
     const domain = this.#domain(spec.instanceId)
     domain.powerState = PowerState.SHUTDOWN
+    this.#hangUp(spec.instanceId)
     if (options.discardChanges && domain.rootSnapshot) domain.console.push('[fake] root restored from the pre-rescue snapshot')
     Object.assign(domain, { spec, layout: this.#normalLayout(spec), rescued: false, rootSnapshot: false, configDriveKeys: keyNames(spec.configDrive) })
     this.#boot(domain, spec.name)

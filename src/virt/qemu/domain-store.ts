@@ -45,6 +45,10 @@ export interface DomainPaths {
   record: string
   pidFile: string
   qmpSocket: string
+  /** The serial console's unix socket (QEMU serves it; the log file keeps recording the output). */
+  consoleSocket: string
+  /** The VNC server's unix socket. */
+  vncSocket: string
   consoleLog: string
   /** Saved guest state of a suspended domain. */
   state: string
@@ -75,13 +79,15 @@ export class DomainStore {
   paths(instanceId: string): DomainPaths {
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(instanceId)) throw new Error(`bad instance id ${instanceId}`)
     const dir = path.join(this.#root, instanceId)
-    let qmpSocket = path.join(dir, 'qmp.sock')
-    if (Buffer.byteLength(qmpSocket) > MAX_SOCKET_PATH) {
+    // Each socket in the domain's folder when its path fits, else under the temp folder (the QMP one keeps its older name there).
+    const socket = (name: string, short: string) => {
+      const inDir = path.join(dir, name)
+      if (Buffer.byteLength(inDir) <= MAX_SOCKET_PATH) return inDir
       const hash = crypto.createHash('sha256').update(dir).digest('hex').slice(0, 24)
-      qmpSocket = path.join(os.tmpdir(), 'lifeboat-qmp', `${hash}.sock`)
+      return path.join(os.tmpdir(), 'lifeboat-qmp', `${hash}${short}`)
     }
     return {
-      dir, qmpSocket,
+      dir, qmpSocket: socket('qmp.sock', '.sock'), consoleSocket: socket('console.sock', '.console.sock'), vncSocket: socket('vnc.sock', '.vnc.sock'),
       record: path.join(dir, 'domain.json'),
       pidFile: path.join(dir, 'qemu.pid'),
       consoleLog: path.join(dir, 'console.log'),
@@ -98,7 +104,7 @@ export class DomainStore {
   prepare(instanceId: string): DomainPaths {
     const paths = this.paths(instanceId)
     fs.mkdirSync(paths.dir, { recursive: true })
-    fs.mkdirSync(path.dirname(paths.qmpSocket), { recursive: true })
+    for (const socket of [paths.qmpSocket, paths.consoleSocket, paths.vncSocket]) fs.mkdirSync(path.dirname(socket), { recursive: true })
     return paths
   }
 
@@ -130,6 +136,6 @@ export class DomainStore {
   remove(instanceId: string): void {
     const paths = this.paths(instanceId)
     fs.rmSync(paths.dir, { recursive: true, force: true })
-    fs.rmSync(paths.qmpSocket, { force: true })
+    for (const socket of [paths.qmpSocket, paths.consoleSocket, paths.vncSocket]) fs.rmSync(socket, { force: true })
   }
 }

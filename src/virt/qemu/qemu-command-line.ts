@@ -21,6 +21,10 @@ export interface QemuLaunch {
   pidFile: string
   qmpSocket: string
   consoleLog: string
+  /** The serial console's unix socket (QEMU is its server); without it the console only goes to the log file. */
+  consoleSocket?: string
+  /** The VNC server's unix socket (with a VGA card to show); without it the guest has no display at all. */
+  vncSocket?: string
   layout: DomainLayout
   /** The image format of each device's file, by device name. */
   formats: Record<string, DiskFormat>
@@ -134,10 +138,25 @@ export function deviceOption(device: QemuDevice): string {
   return [device.driver, ...props].join(',')
 }
 
+const VGA_SLOT = 2
+
+/**
+ * The serial port's backend: a unix socket QEMU serves (one client at a time;
+ * the agent holds it and shares it) that also appends everything the guest
+ * writes to the log file, whether or not a client is attached, so
+ * `os-getConsoleOutput` keeps reading the file; or the log file alone.
+ */
+export function consoleChardev(launch: Pick<QemuLaunch, 'consoleLog' | 'consoleSocket'>): string {
+  const log = escapeOption(launch.consoleLog)
+  if (!launch.consoleSocket) return `file,id=console0,path=${log},append=on`
+  return `socket,id=console0,path=${escapeOption(launch.consoleSocket)},server=on,wait=off,logfile=${log},logappend=on`
+}
+
 /**
  * The whole QEMU command line (without the program name) for a layout: a
  * daemonized process with no default devices and no display, a pidfile, a
- * QMP unix socket, the serial console appended to a log file, Nova's SMBIOS
+ * QMP unix socket, the serial console on a unix socket and appended to a log
+ * file, a VNC server on a unix socket (with a VGA card), Nova's SMBIOS
  * identity, the NICs at their fixed PCI functions, then every controller and
  * disk of the layout at its planned address. Pure.
  */
@@ -152,10 +171,12 @@ export function buildQemuArgs(launch: QemuLaunch): string[] {
     '-nodefaults', '-no-user-config', '-display', 'none',
     '-daemonize', '-pidfile', launch.pidFile,
     '-qmp', `unix:${escapeOption(launch.qmpSocket)},server=on,wait=off`,
-    '-chardev', `file,id=console0,path=${escapeOption(launch.consoleLog)},append=on`,
+    '-chardev', consoleChardev(launch),
     '-serial', 'chardev:console0',
     ...smbiosArgs(launch.instanceId, isUuid(launch.instanceId)),
   ]
+  // The VGA card sits in slot 2, free of NICs (slot 3) and disks (slot 4 on); the serial port stays the guest's console.
+  if (launch.vncSocket) args.push('-vnc', `unix:${escapeOption(launch.vncSocket)}`, '-device', `VGA,id=video0,addr=${slot(VGA_SLOT)}`)
   if (launch.network) args.push(...nicArgs(launch.network.nics, launch.network))
   for (const controller of layoutControllers(launch.layout)) args.push('-device', deviceOption(controller))
   for (const device of launch.layout.devices) {

@@ -15,6 +15,7 @@ import { rescueDomain, StepTimer, unrescueDomain } from './qemu-rescue.js'
 import { resumeDomain, suspendDomain } from './qemu-suspend.js'
 import { attachDisk, detachDisk } from './qemu-volumes.js'
 import { syncForwards } from './qemu-forwards.js'
+import { openQemuConsole } from './qemu-console.js'
 import type { GuestEgress } from './qemu-network.js'
 import { DriverErrorCode } from '../error-codes.js'
 
@@ -184,9 +185,9 @@ export class QemuDriver implements VirtDriver {
     await syncForwards(this.#host, spec)
   }
 
-  // TODO(issue 14, console-agent helper): the real console.
-  async openConsole(_instanceId: string, console: 'serial' | 'vnc'): Promise<Duplex> {
-    throw new DriverError(`no ${console} console yet`, { code: DriverErrorCode.CONSOLE_UNSUPPORTED })
+  /** A new connection to the guest's serial (`console.sock`) or VNC (`vnc.sock`) unix socket. */
+  openConsole(instanceId: string, console: 'serial' | 'vnc'): Promise<Duplex> {
+    return openQemuConsole(this.#host, instanceId, console)
   }
 
   async applyForwards(spec: InstanceSpec): Promise<void> {

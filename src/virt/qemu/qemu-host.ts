@@ -120,7 +120,7 @@ export class QemuHost {
     const args = (withForwards: boolean) => buildQemuArgs({
       name: spec.name, instanceId: spec.instanceId, machineType: this.machineType, acceleration: this.acceleration,
       vcpus: spec.vcpus, memoryMb: spec.memoryMb, pidFile: paths.pidFile, qmpSocket: paths.qmpSocket, consoleLog: paths.consoleLog,
-      layout, formats, network: { nics, hostname: dhcpHostname(spec), egress: this.egress, withForwards },
+      consoleSocket: paths.consoleSocket, vncSocket: paths.vncSocket, layout, formats, network: { nics, hostname: dhcpHostname(spec), egress: this.egress, withForwards },
     })
     const controllers = Object.fromEntries(layoutControllers(layout).map((c) => [String(c.props.id), String(c.props.addr)]))
     await trimConsoleLog(paths.consoleLog)

@@ -19,6 +19,9 @@ import { GUEST_SSH_FUNCTIONS } from './guest-ssh.js'
  * every NIC, the config drive's `public_keys` for root, dropbear on port 22
  * (`lifeboat-guest: …` lines); `/run/lifeboat-role` holds the role.
  *
+ * Serial console: once done, the init runs a root shell on ttyS0 (prompt
+ * `[<role>] <dir> # `), again whenever it exits, for the guest and the rescue.
+ *
  * Power button: busybox acpid never ran its handler on this kernel, so the
  * init watches the "Power Button" input device itself (`button` + `evdev`
  * modules) and powers off on its first event.
@@ -126,5 +129,8 @@ if [ -n "$CONFIG_DEV" ]; then
 fi
 
 echo "LB-MARKER-DONE role=$ROLE"
-while true; do sleep 3600; done
+# A root shell on the serial console (the rescue user's way in when SSH is broken), a new one whenever it exits.
+# setsid + cttyhack give it ttyS0 as its controlling terminal, so job control and ^C work.
+export PS1="[$ROLE] \\w # "
+while true; do setsid cttyhack sh; sleep 1; done
 `
