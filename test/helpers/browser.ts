@@ -22,10 +22,11 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true })
 }
 
-/** Where screenshots of the browser tests go (gitignored): test-artifacts/<suite>/. */
+/** Where screenshots of the browser tests go (gitignored): test-artifacts/<suite>/, emptied for each run. */
 export function artifactDir(suite: string): string {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
   const dir = path.join(process.env.LIFEBOAT_TEST_ARTIFACTS ?? path.join(root, 'test-artifacts'), suite)
+  fs.rmSync(dir, { recursive: true, force: true })
   fs.mkdirSync(dir, { recursive: true })
   return dir
 }
