@@ -5,6 +5,7 @@ import type { Browser, Page } from 'playwright-core'
 import { DEMO_PASSWORD, startTestCloud, type TestCloud } from '../helpers/cloud.js'
 import { action, createImage, waitForStatus } from '../helpers/compute.js'
 import { artifactDir, chromiumSkip, launchChromium, watchPageErrors } from '../helpers/browser.js'
+import { STEP_MS, dashboardLogin, waitForRow as waitForServerRow, waitForTerminalText } from './lib/dashboard-page.js'
 
 /**
  * The web dashboard in real Chromium (playwright-core, Debian's chromium) on
@@ -13,7 +14,6 @@ import { artifactDir, chromiumSkip, launchChromium, watchPageErrors } from '../h
  * server's rescue and a refused rescue's reason. Each step leaves a
  * screenshot in test-artifacts/dashboard/ (gitignored).
  */
-const STEP_MS = 20_000
 const STABLE_RESCUE = { hw_rescue_device: 'disk', hw_rescue_bus: 'virtio' }
 
 describe('the dashboard in Chromium (fake driver)', { skip: chromiumSkip(), timeout: 180_000 }, () => {
@@ -27,12 +27,7 @@ describe('the dashboard in Chromium (fake driver)', { skip: chromiumSkip(), time
   let step = 0
   const screenshot = (name: string) => page.screenshot({ path: path.join(shots, `${String(++step).padStart(2, '0')}-${name}.png`), fullPage: true })
 
-  /** The status the server list shows for `name`, once it is `status` with no task running. */
-  const waitForRow = async (name: string, status: string) => {
-    const row = page.locator(`tr[data-server="${name}"]`)
-    await row.locator(`[data-status="${status}"]`).waitFor({ timeout: STEP_MS })
-    await page.waitForFunction((n) => document.querySelector(`tr[data-server="${n}"] td:nth-child(3)`)?.textContent === '', name, { timeout: STEP_MS })
-  }
+  const waitForRow = (name: string, status: string) => waitForServerRow(page, name, status)
   const serverId = async (name: string): Promise<string> => {
     const list = await cloud.demo.request('GET', `/compute/v2.1/servers?name=^${name}$`)
     return list.body.servers[0].id
@@ -52,17 +47,12 @@ describe('the dashboard in Chromium (fake driver)', { skip: chromiumSkip(), time
   })
 
   test('the page comes with a strict Content-Security-Policy and logs in with Keystone', async () => {
-    const response = await page.goto(`${cloud.url}/dashboard`)
-    const csp = response?.headers()['content-security-policy'] ?? ''
+    const served = await page.context().request.get(`${cloud.url}/dashboard`)
+    const csp = served.headers()['content-security-policy'] ?? ''
     assert.match(csp, /default-src 'self'/)
     assert.match(csp, /frame-ancestors 'none'/)
     assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/)
-    await page.fill('input[name=user]', 'demo')
-    await page.fill('input[name=password]', DEMO_PASSWORD)
-    await page.fill('input[name=project]', 'demo')
-    await screenshot('login')
-    await page.click('button[type=submit]')
-    await page.getByRole('heading', { name: 'Servers' }).waitFor({ timeout: STEP_MS })
+    await dashboardLogin(page, cloud.url, 'demo', DEMO_PASSWORD, 'demo', () => screenshot('login'))
     assert.match(await page.locator('.who').innerText(), /demo · project demo/)
     // The token is the tab's only (sessionStorage), never a cookie.
     assert.ok(await page.evaluate(() => sessionStorage.getItem('lifeboat.session')?.includes('"token"')))
@@ -118,7 +108,7 @@ describe('the dashboard in Chromium (fake driver)', { skip: chromiumSkip(), time
     await page.click('[data-terminal]')
     await page.keyboard.type('echo hello-from-the-dashboard\r')
     // The terminal never echoes locally: the text on screen came back from the guest through the proxy.
-    await page.waitForFunction(() => document.querySelector('[data-terminal] .xterm-rows')?.textContent?.includes('hello-from-the-dashboard'), undefined, { timeout: STEP_MS })
+    await waitForTerminalText(page, 'hello-from-the-dashboard')
     await screenshot('serial-console')
   })
 
