@@ -163,6 +163,33 @@ describe('the dashboard in Chromium (fake driver)', { skip: chromiumSkip(), time
     await screenshot('bfv-rescued')
   })
 
+  test('key pairs: create one (its private key shown once) and see it listed', async () => {
+    await page.click('[data-tab=keypairs]')
+    await page.fill('input[name=keypair-name]', 'rescue-key')
+    await page.click('form.create button[type=submit]')
+    assert.match(await page.locator('[data-private-key]').inputValue({ timeout: STEP_MS }), /PRIVATE KEY/)
+    await page.locator('tr[data-keypair="rescue-key"]').waitFor({ timeout: STEP_MS })
+    await screenshot('keypairs')
+  })
+
+  test('floating IPs: allocate, associate with a server, disassociate, release', async () => {
+    await page.click('[data-tab=floating-ips]')
+    await page.click('[data-action=allocate]')
+    const row = page.locator('tr[data-fip]').first()
+    await row.waitFor({ timeout: STEP_MS })
+    const address = await row.getAttribute('data-fip')
+    await row.locator('select[name=associate]').selectOption({ label: 'web1' })
+    await row.locator('[data-action=disassociate]').waitFor({ timeout: STEP_MS })
+    assert.match(await row.innerText(), /web1/)
+    const fips = await cloud.demo.request('GET', '/network/v2.0/floatingips')
+    assert.ok(fips.body.floatingips.some((f: { floating_ip_address: string; port_id: string | null }) => f.floating_ip_address === address && f.port_id))
+    await screenshot('floating-ip-associated')
+    await row.locator('[data-action=disassociate]').click()
+    await row.locator('select[name=associate]').waitFor({ timeout: STEP_MS })
+    await row.locator('[data-action=release]').click()
+    await page.locator(`tr[data-fip="${address}"]`).waitFor({ state: 'detached', timeout: STEP_MS })
+  })
+
   test('no uncaught error and no Content-Security-Policy violation on the way', () => {
     assert.deepEqual(errors, [])
   })

@@ -56,9 +56,11 @@ export function FloatingIpsView({ api }: { api: Api }) {
                 )}
               </td>
               <td>{ip.fixed_ip_address ?? ''}</td>
-              <td class="buttons">
-                {ip.port_id && <button data-action="disassociate" onClick={() => update(ip.id, null)}>Disassociate</button>}
-                <button class="danger" data-action="release" onClick={() => act(() => api.request('network', `/v2.0/floatingips/${ip.id}`, { method: 'DELETE' }))}>Release</button>
+              <td>
+                <div class="buttons">
+                  {ip.port_id && <button data-action="disassociate" onClick={() => update(ip.id, null)}>Disassociate</button>}
+                  <button class="danger" data-action="release" onClick={() => act(() => api.request('network', `/v2.0/floatingips/${ip.id}`, { method: 'DELETE' }))}>Release</button>
+                </div>
               </td>
             </tr>
           ))}
