@@ -17,6 +17,14 @@ const NONCE_PLACEHOLDER = '__CSP_NONCE__'
 
 const NOT_BUILT = 'The dashboard is not built: run `npm run build` (it bundles web/ into dist/web/).\n'
 
+/** True when an Accept header asks for HTML before JSON (a browser's navigation, not an API client's request). */
+export function prefersHtml(accept: string | undefined): boolean {
+  if (!accept) return false
+  const html = accept.indexOf('text/html')
+  const json = accept.indexOf('application/json')
+  return html !== -1 && (json === -1 || html < json)
+}
+
 function accepts(req: FastifyRequest, encoding: string): boolean {
   const header = req.headers['accept-encoding']
   return typeof header === 'string' && header.split(',').some((part) => part.trim().split(';')[0] === encoding)

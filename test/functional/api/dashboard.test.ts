@@ -50,6 +50,17 @@ describe('sqlite: the dashboard is served at /dashboard', { skip: fs.existsSync(
     assert.deepEqual(Buffer.from(await raw.arrayBuffer()), plain)
   })
 
+  test('the bare address sends a browser to the dashboard; API clients keep the service list', async () => {
+    const browser = await fetch(`${cloud!.url}/`, { redirect: 'manual', headers: { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' } })
+    assert.equal(browser.status, 302)
+    assert.equal(browser.headers.get('location'), '/dashboard/')
+    for (const accept of ['application/json', '*/*']) {
+      const client = await fetch(`${cloud!.url}/`, { redirect: 'manual', headers: { accept } })
+      assert.equal(client.status, 200)
+      assert.equal((await client.json()).name, 'lifeboat')
+    }
+  })
+
   test('only the built folder\'s own files: unknown names and path tricks are 404s', async () => {
     for (const name of ['nope.js', '..%2Fpackage.json', '%2E%2E%2F%2E%2E%2Fpackage.json', '.built', 'main.js%00']) {
       const res = await fetch(`${cloud!.url}/dashboard/${name}`)
