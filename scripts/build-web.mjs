@@ -1,5 +1,5 @@
 // The browser pages' build: every folder of web/ with a `main.ts` or `main.tsx`
-// is one page, bundled by esbuild (minified, ES2022 — noVNC uses top-level await —, Preact's JSX) into
+// is one page, bundled by esbuild (minified, ES2022, Preact's JSX) into
 // dist/web/<folder>/ (main.js, main.css when it imports CSS) with the folder's
 // .html files copied beside it. No CDN and no network at run time: everything
 // a page loads comes from its own bundle.
@@ -43,6 +43,7 @@ export async function buildWeb(outDir = webOut) {
       bundle: true,
       minify: true,
       format: 'esm',
+      // ES2022: @novnc/novnc's core/util/browser.js uses a top-level await.
       target: 'es2022',
       jsx: 'automatic',
       jsxImportSource: 'preact',

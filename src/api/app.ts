@@ -11,6 +11,7 @@ import { computePlugin } from './compute/plugin.js'
 import { agentPlugin } from './agent/plugin.js'
 import { installConsoleStreams } from './agent/console-routes.js'
 import { networkPlugin } from './network/plugin.js'
+import { dashboardPlugin, prefersHtml } from './dashboard/plugin.js'
 import { installMetrics } from './metrics/metrics-route.js'
 import { keystoneEnvelope } from './common/envelopes.js'
 import { installErrorHandling } from './common/error-handling.js'
@@ -113,10 +114,14 @@ export async function buildApp(ctx: ApiContext, log: Logger, serverOptions: AppS
   recordRoutes(app)
   installErrorHandling(app, keystoneEnvelope)
   installSecretGuard(app)
-  app.get('/', { schema: { response: RootResponse } }, async () => ({
-    name: 'lifeboat',
-    services: ['identity', 'compute', 'image', 'volume', 'placement', 'network'].map((s) => ({ name: s, href: `${ctx.publicUrl()}/${s}` })),
-  }))
+  app.get('/', { schema: { response: RootResponse } }, async (req, reply) => {
+    // A browser opening the bare address gets the dashboard; API clients (JSON, */*) keep the service list.
+    if (prefersHtml(req.headers.accept)) return reply.redirect('/dashboard/')
+    return {
+      name: 'lifeboat',
+      services: ['identity', 'compute', 'image', 'volume', 'placement', 'network'].map((s) => ({ name: s, href: `${ctx.publicUrl()}/${s}` })),
+    }
+  })
   installMetrics(app, ctx)
   await app.register(identityPlugin(ctx), { prefix: '/identity' })
   await app.register(imagePlugin(ctx), { prefix: '/image' })
@@ -127,5 +132,6 @@ export async function buildApp(ctx: ApiContext, log: Logger, serverOptions: AppS
   await app.register(agentPlugin(ctx), { prefix: '/agent/v1' })
   // The agents' console dial-backs: websocket upgrades on this listener, beside the agent routes.
   installConsoleStreams(app, ctx)
+  await app.register(dashboardPlugin(ctx), { prefix: '/dashboard' })
   return app
 }

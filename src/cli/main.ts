@@ -6,7 +6,7 @@ import { configFromFlags, dataOptions, type ServeFlags } from './config-flags.js
 import { registerOperatorCommands } from './operator-commands.js'
 import { registerImageCommands } from './images-command.js'
 import { registerAgentCommands } from './agent-commands.js'
-import { reachServerLines, tlsLines } from './start-summary.js'
+import { dashboardLine, reachServerLines, tlsLines } from './start-summary.js'
 
 async function serve(flags: ServeFlags, embeddedAgent = true): Promise<void> {
   const config = configFromFlags(flags)
@@ -19,6 +19,7 @@ async function serve(flags: ServeFlags, embeddedAgent = true): Promise<void> {
   out(`  image     ${running.url}/image/v2`)
   out(`  volume    ${running.url}/volume/v3`)
   out(`  placement ${running.url}/placement`)
+  out(dashboardLine(running.url))
   out(`  database  ${running.database.dialect} (${redactedDatabaseUrl(config.databaseUrl)})`)
   for (const line of tlsLines(running.tls)) out(line)
   out()

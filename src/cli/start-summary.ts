@@ -35,3 +35,11 @@ export function tlsLines(tls: { certFile: string; caFile: string | null } | null
       : '            clients trust it through the system\'s CA store (no cacert in clouds.yaml; --tls-ca names a CA)',
   ]
 }
+
+/**
+ * The dashboard's line of the start summary: the page on the API listener
+ * (src/api/dashboard), where the printed accounts log in.
+ */
+export function dashboardLine(baseUrl: string): string {
+  return `  dashboard ${baseUrl}/dashboard   (log in with an account below, e.g. demo / project demo)`
+}

@@ -63,3 +63,8 @@ test('the start summary says how to reach a server: topology, create, floating I
   assert.match(text, /ssh -p 10022 root@FLOATING_IP/)
   assert.match(reachServerLines({ fipPortOffset: 20000 }).join('\n'), /ssh -p 20022 /)
 })
+
+test('the start summary links the dashboard on the API listener', async () => {
+  const { dashboardLine } = await import('../../src/cli/start-summary.js')
+  assert.match(dashboardLine('http://127.0.0.1:8774'), /^ {2}dashboard http:\/\/127\.0\.0\.1:8774\/dashboard /)
+})

@@ -18,6 +18,9 @@ const key = (r: Pick<RouteEntry, 'method' | 'url'>) => `${r.method} ${r.url.repl
 /** Routes that never answer a JSON body (and why): empty 2xx answers, HEAD, bytes, text. */
 const NO_JSON_BODY: Record<string, string> = {
   'GET /metrics': 'the Prometheus text format',
+  // The web dashboard (src/api/dashboard): its page and assets
+  'GET /dashboard': 'the dashboard page: HTML',
+  'GET /dashboard/:file': 'the dashboard assets: JavaScript, CSS, text',
   // Keystone
   'HEAD /identity/v3/auth/tokens': 'HEAD: 200 without a body',
   'DELETE /identity/v3/auth/tokens': '204',
