@@ -138,5 +138,16 @@ describeEachDialect('network service: overlapping CIDRs (allow_overlapping_ips)'
     const shownB = (await teamB.request('GET', `${C}/servers/${serverB.id}`)).body.server
     assert.deepEqual(shownB.addresses['private-b'].map((a: any) => [a.addr, a['OS-EXT-IPS:type']]), [[fixedIp, 'fixed'], [fipB.ip, 'floating']])
     assert.equal((await teamB.request('GET', `${C}/servers/${serverA.id}`)).status, 404, "another project's server stays hidden")
+
+    // Two external networks on one range: the same floating address twice is Nova's "multiple found", not a 500.
+    const public2 = await createNetwork(admin, { name: 'public-2', 'router:external': true })
+    await createSubnet(admin, public2.id, { cidr: '127.42.0.0/24', enable_dhcp: false })
+    for (const network of [publicId, public2.id]) {
+      const made = await admin.request('POST', `${NET}/floatingips`, { body: { floatingip: { floating_network_id: network, floating_ip_address: '127.42.0.200' } } })
+      assert.equal(made.status, 201, made.text)
+    }
+    const twice = await action(admin, serverA.id, { addFloatingIp: { address: '127.42.0.200' } })
+    assert.equal(twice.status, 409, twice.text)
+    assert.equal(twice.body.conflictingRequest.message, 'Multiple floating IPs are found for address 127.42.0.200.')
   })
 })
