@@ -53,8 +53,8 @@ export interface TempestWorkspace {
   logPath: string
   imageRef: string
   imageRefAlt: string
-  /** `serial`: one worker even when the workspace has several accounts. */
-  run(regex: string, timeoutMs?: number, serial?: boolean): Promise<TempestRun>
+  /** `concurrency`: at most that many workers (default: one per account; 1 is `--serial`). */
+  run(regex: string, timeoutMs?: number, concurrency?: number): Promise<TempestRun>
   /** Deletes the workspace (kept when LIFEBOAT_TEMPEST_KEEP=1). */
   remove(): void
 }
@@ -251,9 +251,9 @@ export async function createTempestWorkspace(cloud: TestCloud, options: TempestW
   for (let i = 1; i <= workers; i++) {
     const name = i === 1 ? 'tempest-rescue' : `tempest-rescue-${i}`
     const projectId = await provisionAccount(cloud.admin, name, password)
-    // Every project sees only its own `tempest-net`, so one name serves every account.
-    // Subnets may not overlap across projects here: 10.100.<i-1>.0/24 for account i.
-    if (options.neutron) network = networkConf(await provisionNetwork(cloud.admin, projectId, `10.100.${i - 1}.0/24`))
+    // Every project sees only its own `tempest-net`, so one name serves every account; and
+    // they share one CIDR, as projects may (Neutron's allow_overlapping_ips): 10.100.0.0/24.
+    if (options.neutron) network = networkConf(await provisionNetwork(cloud.admin, projectId, '10.100.0.0/24'))
     accounts.push(
       `- username: ${name}`,
       `  project_name: ${name}`,
@@ -277,8 +277,9 @@ export async function createTempestWorkspace(cloud: TestCloud, options: TempestW
     logPath: path.join(ws, 'logs', 'tempest.log'),
     imageRef: image,
     imageRefAlt: imageAlt,
-    async run(regex, timeoutMs = 15 * 60_000, serial = false) {
-      const mode = workers > 1 && !serial ? ['--concurrency', String(workers)] : ['--serial']
+    async run(regex, timeoutMs = 15 * 60_000, concurrency = workers) {
+      const count = Math.min(workers, Math.max(1, concurrency))
+      const mode = count > 1 ? ['--concurrency', String(count)] : ['--serial']
       const started = Date.now()
       let code = 0
       let output: string

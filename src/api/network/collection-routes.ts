@@ -6,6 +6,7 @@ import type { ListPage, ListQuery, ResourceDict } from '../../services/network/n
 import { badRequest } from '../../services/network/network-errors.js'
 import { allValues, type RawQuery } from '../../util/query-values.js'
 import { pageLinks, readListQuery } from './list-query.js'
+import { LIST_FILTERS } from './list-filters.js'
 import { IdParams } from './schemas.js'
 import type { TaggableCollection } from '../../services/network/resource-tags.js'
 
@@ -40,7 +41,7 @@ export function collectionRoutes(ctx: ApiContext, specs: CollectionSpec[]): Fast
       const base = () => `${ctx.publicUrl()}/network/v2.0/${c.path}`
       app.get(`/${c.path}`, { schema: { response: c.schemas.many } }, async (req) => {
         const raw = req.query as RawQuery
-        const query = readListQuery(raw)
+        const query = readListQuery(raw, LIST_FILTERS[c.path])
         const page = await c.list(req.auth, query)
         const links = pageLinks(base(), raw, page, query)
         return { [c.plural]: page.items, ...(links ? { [`${c.plural}_links`]: links } : {}) }

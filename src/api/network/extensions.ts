@@ -21,6 +21,7 @@ function extension(alias: string, name: string, description: string): NetworkExt
  */
 export const NETWORK_EXTENSIONS: NetworkExtension[] = [
   extension('binding', 'Port Binding', 'Expose port bindings of a virtual port to external application'),
+  extension('filter-validation', 'Filter parameters validation', 'Provides validation on filter parameters.'),
   extension('external-net', 'Neutron external network', 'Adds external network attribute to network resource.'),
   extension('net-mtu', 'Network MTU', 'Provides MTU attribute for a network resource.'),
   extension('port-security', 'Port Security', 'Provides port security'),

@@ -6,14 +6,34 @@ import { isTrueString } from '../../util/bool-string.js'
 /** Query keys that steer a list rather than filter it (neutron/api/api_common.py). */
 const CONTROL_KEYS = new Set(['fields', 'sort_key', 'sort_dir', 'limit', 'marker', 'page_reverse'])
 
+/** Python's `repr()` of a string: single quotes unless it holds one and no double quote. */
+function pythonRepr(text: string): string {
+  const escaped = text.replace(/\\/g, '\\\\')
+  if (text.includes("'") && !text.includes('"')) return `"${escaped}"`
+  return `'${escaped.replace(/'/g, "\\'")}'`
+}
+
+/** Python's `str()` of a list of strings, as Neutron's messages print one: `['foo', 'bar']`. */
+function pythonList(items: string[]): string {
+  return `[${items.map(pythonRepr).join(', ')}]`
+}
+
 /**
  * Neutron's list query: every other key filters (repeated = any of the
  * values), `fields` (repeated), `sort_key`/`sort_dir` pairs, `limit`,
- * `marker`, `page_reverse`.
+ * `marker`, `page_reverse`. With `allowedFilters` (the `filter-validation`
+ * extension, api_common.py `get_filters_from_dict`), a key that is not one is
+ * 400 HTTPBadRequest "['foo'] is invalid attribute for filtering".
  */
-export function readListQuery(query: RawQuery): ListQuery {
+export function readListQuery(query: RawQuery, allowedFilters?: ReadonlySet<string>): ListQuery {
   const filters: Record<string, string[]> = {}
-  for (const [key, value] of Object.entries(query)) if (!CONTROL_KEYS.has(key)) filters[key] = allValues(value)
+  const invalid: string[] = []
+  for (const [key, value] of Object.entries(query)) {
+    if (CONTROL_KEYS.has(key)) continue
+    if (allowedFilters && !allowedFilters.has(key)) invalid.push(key)
+    else filters[key] = allValues(value)
+  }
+  if (invalid.length > 0) throw badRequest(`${pythonList(invalid)} is invalid attribute for filtering`)
   const keys = allValues(query.sort_key)
   const dirs = allValues(query.sort_dir)
   if (keys.length !== dirs.length && dirs.length > 0) throw badRequest('The number of sort_keys and sort_dirs must be same')

@@ -9,6 +9,7 @@ import { Conflict, InvalidRequest } from '../errors.js'
 import { nowIso } from '../time.js'
 import { FlavorAccessRules } from './flavor-access.js'
 import { isUniqueViolation } from './unique-violation.js'
+import { compareValues } from '../../util/compare-values.js'
 import { ServiceErrorCode } from '../error-codes.js'
 import { FlavorExists, FlavorNotFound } from './compute-errors.js'
 
@@ -96,15 +97,6 @@ export async function loadFlavors(db: Kysely<Database>, ids: string[] | null): P
   return (await rows.execute()).map((row) => recordOf(row, specs.get(row.id) ?? {}))
 }
 
-function compare(a: unknown, b: unknown): number {
-  if (a === b) return 0
-  if (a === null || a === undefined) return -1
-  if (b === null || b === undefined) return 1
-  if (typeof a === 'number' && typeof b === 'number') return a - b
-  if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b)
-  return String(a) < String(b) ? -1 : 1
-}
-
 /** Nova flavors: public and project-access flavors, extra specs, admin create/delete. */
 export class FlavorService {
   readonly #deps: Store
@@ -153,7 +145,7 @@ export class FlavorService {
     const sortKey = query.sortKey ?? 'flavorid'
     const key = Object.hasOwn(FLAVOR_SORT_KEYS, sortKey) ? FLAVOR_SORT_KEYS[sortKey]! : 'id'
     const direction = query.sortDir === 'desc' ? -1 : 1
-    flavors.sort((a, b) => direction * compare(a[key], b[key]) || compare(a.id, b.id))
+    flavors.sort((a, b) => direction * compareValues(a[key], b[key]) || compareValues(a.id, b.id))
     if (query.marker !== undefined) {
       const index = flavors.findIndex((f) => f.id === query.marker)
       if (index < 0) throw new InvalidRequest(`marker [${query.marker}] not found`, ServiceErrorCode.MARKER_NOT_FOUND)

@@ -87,9 +87,14 @@ export function planAddressing(input: SubnetAddressing): PlannedAddressing {
   return { cidr, gatewayIp: gateway === null ? null : formatIpv4(gateway), pools }
 }
 
-/** 400 when the CIDR overlaps another subnet (Neutron `_validate_subnet_cidr`; here across every network: one address space, no namespaces). */
+/**
+ * Neutron's `_validate_subnet_cidr` with its default `allow_overlapping_ips = True`: 400 when
+ * the CIDR overlaps another subnet of the same network (other networks, any project's, may
+ * share it: each port is its own NAT in the data plane), and for a /0.
+ */
 export async function assertNoOverlap(db: Db, networkId: string, cidr: Ipv4Cidr): Promise<void> {
-  const subnets = await db.selectFrom('subnets').select(['cidr']).where('ip_version', '=', 4).execute()
+  if (cidr.prefix === 0) throw invalidInput('0 is not allowed as CIDR prefix length')
+  const subnets = await db.selectFrom('subnets').select(['cidr']).where('network_id', '=', networkId).where('ip_version', '=', 4).execute()
   for (const subnet of subnets) {
     const other = parseIpv4Cidr(subnet.cidr)
     if (other && cidrsOverlap(other, cidr)) {

@@ -1,6 +1,6 @@
 import type { Store } from '../store.js'
 import type { AuthContext } from '../identity/auth-context.js'
-import { Forbidden, InvalidRequest, LifeboatError, NotFound } from '../errors.js'
+import { Conflict, Forbidden, InvalidRequest, LifeboatError, NotFound } from '../errors.js'
 import { ServiceErrorCode } from '../error-codes.js'
 import { authorize } from '../policy.js'
 import { ALL, type ResourceDict } from './resource-query.js'
@@ -101,6 +101,8 @@ export class NovaFloatingIps {
     const page = await this.#deps.l3.listFloatingIps(auth, { ...ALL, filters: { floating_ip_address: [address] } })
     const found = page.items[0]
     if (!found) throw new NotFound('floating IP not found', ServiceErrorCode.NOT_FOUND)
+    // Two external networks may share a CIDR: Nova's FloatingIpMultipleFoundForAddress (a 409 here, not Nova's 500).
+    if (page.items.length > 1) throw new Conflict(`Multiple floating IPs are found for address ${address}.`)
     return found
   }
 

@@ -1,4 +1,5 @@
 import { isTrueString } from '../../util/bool-string.js'
+import { compareValues } from '../../util/compare-values.js'
 
 /** A Neutron resource as the API shows it (`_make_network_dict` and friends). */
 export type ResourceDict = Record<string, unknown>
@@ -69,15 +70,6 @@ export function matchesFilters(item: ResourceDict, filters: Record<string, strin
     if (!values.some((w) => scalarMatches(value, w))) return false
   }
   return true
-}
-
-function compareValues(a: unknown, b: unknown): number {
-  if (a === b) return 0
-  if (a === null || a === undefined) return -1
-  if (b === null || b === undefined) return 1
-  if (typeof a === 'number' && typeof b === 'number') return a - b
-  if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b)
-  return String(a) < String(b) ? -1 : 1
 }
 
 /** Sorts by the keys, then by `id` (Neutron adds the primary key so paging is stable). */

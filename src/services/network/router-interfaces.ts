@@ -2,7 +2,7 @@ import type { Db } from '../../db/schema.js'
 import type { PortsTable, RoutersTable, SubnetsTable } from '../../db/tables/network-tables.js'
 import type { AuthContext } from '../identity/auth-context.js'
 import { nowIso } from '../time.js'
-import { cidrContains, cidrsOverlap, parseIpv4, parseIpv4Cidr } from '../../util/ipv4.js'
+import { cidrContains, parseIpv4, parseIpv4Cidr } from '../../util/ipv4.js'
 import { assertOwner } from './network-access.js'
 import { badRequestOf, inUse, NeutronError, NetworkErrorCode } from './network-errors.js'
 import { insertPort, removePort } from './network-ports.js'
@@ -11,6 +11,7 @@ import { visibleSubnet } from './subnets.js'
 import { badL3Request, ROUTER_INTERFACE_OWNER } from './l3-dicts.js'
 import type { ResourceDict } from './resource-query.js'
 import { visibleRouter } from './routers.js'
+import { checkForDupRouterSubnets } from './router-subnets.js'
 
 /** The body of `add_router_interface` / `remove_router_interface`. */
 export interface InterfaceInfo {
@@ -41,19 +42,6 @@ async function interfaces(trx: Db, routerId: string): Promise<Array<{ port: Port
   return result
 }
 
-/** `_check_for_dup_router_subnets`: one port per subnet, no overlapping CIDRs among the router's subnets. */
-async function checkNewSubnets(trx: Db, routerId: string, added: SubnetsTable[]): Promise<void> {
-  const existing = (await interfaces(trx, routerId)).flatMap((i) => i.subnets)
-  for (const subnet of added) {
-    if (existing.some((s) => s.id === subnet.id)) throw badL3Request('router', `Router already has a port on subnet ${subnet.id}`)
-    for (const other of existing) {
-      if (cidrsOverlap(parseIpv4Cidr(other.cidr)!, parseIpv4Cidr(subnet.cidr)!)) {
-        throw badL3Request('router', `Cidr ${subnet.cidr} of subnet ${subnet.id} overlaps with cidr ${other.cidr} of subnet ${other.id}`)
-      }
-    }
-  }
-}
-
 function interfaceDict(router: RoutersTable, port: PortsTable, subnetIds: string[]): ResourceDict {
   return { id: router.id, tenant_id: router.project_id, project_id: router.project_id, port_id: port.id, network_id: port.network_id, subnet_id: subnetIds[0] ?? null, subnet_ids: subnetIds }
 }
@@ -75,13 +63,13 @@ export async function addInterface(db: Db, auth: AuthContext, routerId: string, 
       const subnets = await trx.selectFrom('subnets').innerJoin('ip_allocations', 'ip_allocations.subnet_id', 'subnets.id').selectAll('subnets')
         .where('ip_allocations.port_id', '=', port.id).execute()
       if (!subnets.length) throw badL3Request('router', 'Router port must have at least one fixed IP')
-      await checkNewSubnets(trx, routerId, subnets)
+      await checkForDupRouterSubnets(trx, routerId, subnets)
       await trx.updateTable('ports').set({ device_id: routerId, device_owner: ROUTER_INTERFACE_OWNER, status: 'ACTIVE', updated_at: nowIso() }).where('id', '=', port.id).execute()
       return interfaceDict(router, port, subnets.map((s) => s.id))
     }
     const subnet = await visibleSubnet(trx, auth, info.subnet_id!)
     if (!subnet.gateway_ip) throw badL3Request('router', 'Subnet for router interface must have a gateway IP')
-    await checkNewSubnets(trx, routerId, [subnet])
+    await checkForDupRouterSubnets(trx, routerId, [subnet])
     const network = await trx.selectFrom('networks').selectAll().where('id', '=', subnet.network_id).executeTakeFirstOrThrow()
     // The gateway address is kept out of the pools for exactly this port: it is written here, not picked.
     const taken = await trx.selectFrom('ip_allocations').select('port_id').where('subnet_id', '=', subnet.id).where('ip_address', '=', subnet.gateway_ip).executeTakeFirst()

@@ -9,6 +9,7 @@ import { badRequestOf, conflict, inUse, NeutronError, NetworkErrorCode, policyNo
 import { checkNetworkQuota } from './network-quotas.js'
 import { insertPort, removePort, type FixedIpRequest } from './network-ports.js'
 import { badL3Request, ROUTER_GATEWAY_OWNER, ROUTER_INTERFACE_OWNER } from './l3-dicts.js'
+import { checkForDupRouterSubnets } from './router-subnets.js'
 
 /** `external_gateway_info` as a body gives it. */
 export interface GatewayInfo {
@@ -85,6 +86,8 @@ async function applyGateway(trx: Db, auth: AuthContext, router: RoutersTable, in
   if (!wanted) return { gw_port_id: null, enable_snat: 1 }
   const network = await visibleNetwork(trx, auth, wanted)
   if (network.external !== 1) throw badL3Request('router', `Network ${wanted} is not an external network`)
+  // After the old gateway port is gone, as Neutron's `_create_gw_port` checks it: every subnet of the new network against the interfaces'.
+  await checkForDupRouterSubnets(trx, router.id, await trx.selectFrom('subnets').select(['id', 'cidr']).where('network_id', '=', network.id).orderBy('created_at').execute())
   const port = await insertPort(trx, {
     network, projectId: '', deviceOwner: ROUTER_GATEWAY_OWNER, deviceId: router.id, fixedIps: info?.external_fixed_ips,
     securityGroups: [], portSecurityEnabled: false, status: 'ACTIVE', hostId: 'lifeboat',

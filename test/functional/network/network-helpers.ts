@@ -5,7 +5,7 @@ import type { Session } from '../../helpers/cloud.js'
 export const NET = '/network/v2.0'
 
 let counter = 0
-/** A unique /24 in 10.200.x.0 (tests share one address space: CIDRs may not overlap). */
+/** A unique /24 in 10.200.x.0 (so that tests' subnets never meet on one router, where CIDRs may not overlap). */
 export function freshCidr(): string {
   counter += 1
   return `10.${200 + Math.floor(counter / 250)}.${counter % 250}.0/24`

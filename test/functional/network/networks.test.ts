@@ -123,6 +123,29 @@ describeEachDialect('network service: endpoint, networks, isolation', (cloud) =>
     for (const n of made) await demo.request('DELETE', `${NET}/networks/${n.id}`)
   })
 
+  test('filter validation: an unknown filter is 400 HTTPBadRequest with the keys as Python prints them; the extension is listed', async () => {
+    const demo = cloud().demo
+    assertNeutronError(await demo.request('GET', `${NET}/networks?foo=1`), 400, 'HTTPBadRequest', "['foo'] is invalid attribute for filtering")
+    assertNeutronError(await demo.request('GET', `${NET}/ports?name=x&bar=1&baz=2`), 400, 'HTTPBadRequest', "['bar', 'baz'] is invalid attribute for filtering")
+    // Shown but not filters in Neutron: a router's status, created_at, a subnet's allocation_pools; a security group rule has no tags.
+    assertNeutronError(await demo.request('GET', `${NET}/routers?status=ACTIVE`), 400, 'HTTPBadRequest', "['status'] is invalid attribute for filtering")
+    assertNeutronError(await demo.request('GET', `${NET}/networks?created_at=x`), 400, 'HTTPBadRequest', "['created_at'] is invalid attribute for filtering")
+    assertNeutronError(await demo.request('GET', `${NET}/subnets?allocation_pools=x`), 400, 'HTTPBadRequest', "['allocation_pools'] is invalid attribute for filtering")
+    assertNeutronError(await demo.request('GET', `${NET}/security-group-rules?tags=x`), 400, 'HTTPBadRequest', "['tags'] is invalid attribute for filtering")
+    // Paging, sorting and fields are no filters; the attributes Neutron marks is_filter are.
+    const control = await demo.request('GET', `${NET}/networks?fields=name&sort_key=name&sort_dir=asc&limit=5&page_reverse=False`)
+    assert.equal(control.status, 200, control.text)
+    for (const query of [
+      'networks?router:external=True&project_id=x&tenant_id=x&description=&revision_number=1&mtu=1500&is_default=False',
+      'subnets?cidr=10.0.0.0/24&ip_version=4&gateway_ip=10.0.0.1&enable_dhcp=True&network_id=x&subnetpool_id=',
+      'ports?fixed_ips=ip_address=10.0.0.2&device_owner=network:dhcp&mac_address=x&security_groups=x&binding:host_id=x',
+      'routers?name=router1&admin_state_up=True&tags-any=x', 'floatingips?floating_ip_address=x&port_id=x&router_id=x&status=DOWN',
+      'security-groups?name=default&stateful=True', 'security-group-rules?direction=ingress&ethertype=IPv4&protocol=tcp&remote_ip_prefix=x',
+    ]) assert.equal((await demo.request('GET', `${NET}/${query}`)).status, 200, query)
+    const extension = (await demo.request('GET', `${NET}/extensions/filter-validation`)).body.extension
+    assert.deepEqual([extension.name, extension.description], ['Filter parameters validation', 'Provides validation on filter parameters.'])
+  })
+
   test('bulk create makes all or nothing', async () => {
     const demo = cloud().demo
     const made = await demo.request('POST', `${NET}/networks`, { body: { networks: [{ name: 'bulk-1' }, { name: 'bulk-2' }] } })
