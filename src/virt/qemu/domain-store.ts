@@ -10,6 +10,10 @@ export interface PluggedNic {
   portId: string
   ip: string
   forwards: PortForward[]
+  /** The QEMU id of its `virtio-net-pci` (absent: `nic<N>` of `net<N>`, a NIC of the command line). */
+  device?: string
+  /** The PCI slot of a NIC plugged into the running guest (absent: a function of the NICs' slot 3, from the command line). */
+  slot?: number
 }
 
 /** The pre-rescue snapshot of the root: a qcow2 overlay whose backing file is the root as it was. */

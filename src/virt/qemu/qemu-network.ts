@@ -111,6 +111,31 @@ export function slirpAddresses(nic: Pick<NicSpec, 'ip' | 'cidr' | 'gateway' | 'd
 }
 
 /**
+ * The user-mode netdev of a NIC without its forwards, as QMP `netdev_add`
+ * takes it (`type` first; booleans for on/off). The command line writes the
+ * same properties (`netdevOption`), so a NIC plugged into a running guest
+ * gets exactly what a boot would give it. Pure.
+ */
+export function userNetdev(nic: NicSpec, id: string, options: { hostname: string; egress: GuestEgress }): Record<string, string | boolean> {
+  const { host, dns } = slirpAddresses(nic)
+  return {
+    type: 'user', id, ipv6: false, net: nic.cidr,
+    ...(host ? { host } : {}),
+    dhcpstart: nic.ip,
+    ...(dns ? { dns } : {}),
+    hostname: options.hostname, domainname: DHCP_DOMAIN,
+    restrict: options.egress !== 'open',
+  }
+}
+
+/** `user,id=…,ipv6=off,…` as `-netdev` takes the properties of `userNetdev`. */
+export function netdevOption(props: Record<string, string | boolean>): string {
+  const { type, ...rest } = props
+  const values = Object.entries(rest).map(([key, value]) => `${key}=${typeof value === 'boolean' ? (value ? 'on' : 'off') : escapeOption(value)}`)
+  return [String(type), ...values].join(',')
+}
+
+/**
  * The `-netdev user` and `-device virtio-net-pci` options of each NIC (§3a/§3d
  * of the networking facts): one slirp instance per NIC, so its DHCP hands the
  * guest exactly the port's address (`dhcpstart`), the subnet's gateway
@@ -125,14 +150,8 @@ export function nicArgs(nics: NicSpec[], options: { hostname: string; egress: Gu
   const args: string[] = []
   nics.forEach((nic, index) => {
     const id = netdevId(index)
-    const { host, dns } = slirpAddresses(nic)
     const netdev = [
-      'user', `id=${id}`, 'ipv6=off', `net=${nic.cidr}`,
-      ...(host ? [`host=${host}`] : []),
-      `dhcpstart=${nic.ip}`,
-      ...(dns ? [`dns=${dns}`] : []),
-      `hostname=${escapeOption(options.hostname)}`, `domainname=${DHCP_DOMAIN}`,
-      `restrict=${options.egress === 'open' ? 'off' : 'on'}`,
+      netdevOption(userNetdev(nic, id, options)),
       ...(options.withForwards ? nic.forwards.map((forward) => `hostfwd=${hostfwdRule(forward, nic.ip)}`) : []),
     ]
     const device = [
