@@ -1,3 +1,4 @@
+import type { Db } from '../../db/schema.js'
 import type { ComputeDeps } from './ports.js'
 import type { TaskQueue } from '../tasks/task-queue.js'
 import type { ServerPort } from '../network/server-ports.js'
@@ -8,7 +9,8 @@ import { ServiceErrorCode } from '../error-codes.js'
 import { getInstanceRow } from './instance-store.js'
 import { assertNotLocked, assertVmState } from './instance-guards.js'
 import { InterfaceAttachFailed } from './compute-errors.js'
-import { recordAction } from './instance-actions.js'
+import { finishAction, finishActionEvent, recordAction, startActionEvent } from './instance-actions.js'
+import { deallocatePort } from './task-results.js'
 import { VmState } from './instance-states.js'
 import { planServerNics, readNetworkPlan, type NicRequest } from './server-networks.js'
 
@@ -46,11 +48,12 @@ export async function showInterface(deps: ComputeDeps, call: CallContext, server
 
 /**
  * `POST /servers/{id}/os-interface`: a new port on a network, or the user's
- * port, bound to the server; in the same transaction the instance action and
- * the `attach_interface` task, which the host runs (a running guest gets the
- * NIC at once, a stopped one at its next boot). Like Nova's RPC call, the
- * answer waits for the host: a NIC it could not plug is given back (the
- * port deleted or unbound) and the answer is Nova's 500.
+ * port, bound to the server; in the same transaction the instance action
+ * and, for a server whose guest runs (or is paused), the `attach_interface`
+ * task that plugs the NIC into it (a stopped server gets it at its next
+ * boot). Like Nova's RPC call, the answer waits for the host: a NIC it could
+ * not plug is given back (the port deleted or unbound), and the answer is
+ * Nova's 500.
  */
 export async function attachInterface(deps: ComputeDeps, tasks: TaskQueue, call: CallContext, serverId: string, input: AttachInterfaceInput): Promise<ServerInterface> {
   const auth = authorize(call.auth, 'os_compute_api:os-attach-interfaces:create', 'member')
@@ -67,6 +70,7 @@ export async function attachInterface(deps: ComputeDeps, tasks: TaskQueue, call:
     if (nics.length === 0) throw new InvalidRequest(`No specific network was requested and none are available for project '${row.project_id}'.`)
   }
   const nic = nics[0]!
+  const live = row.vm_state !== VmState.STOPPED
   const groups = await deps.db.selectFrom('instance_security_groups').select('group_id').where('instance_uuid', '=', row.uuid).execute()
   const { portId, taskId } = await deps.db.transaction().execute(async (trx) => {
     const created = await deps.network.allocateIn(trx, {
@@ -79,8 +83,13 @@ export async function attachInterface(deps: ComputeDeps, tasks: TaskQueue, call:
     await trx.updateTable('instances').set({ networks: JSON.stringify(plan) }).where('uuid', '=', row.uuid).execute()
     const port = nic.portId ?? created[0]!
     const actionId = await recordAction(trx, row.uuid, 'attach_interface', actionContext(call))
+    if (!live) {
+      await finishedByControlPlane(trx, actionId, 'compute_attach_interface', row.host)
+      return { portId: port, taskId: null }
+    }
     return { portId: port, taskId: await tasks.enqueue(trx, { instanceUuid: row.uuid, host: row.host, actionId, task: { kind: 'attach_interface', portId: port } }) }
   })
+  if (taskId === null) return (await deps.network.serverPorts(row.uuid)).find((p) => p.portId === portId)!
   tasks.notify(row.host)
   const done = await tasks.waitFor(taskId, ATTACH_WAIT_MS)
   // The task goes on: its result plugs the NIC or gives the port back.
@@ -91,11 +100,12 @@ export async function attachInterface(deps: ComputeDeps, tasks: TaskQueue, call:
 }
 
 /**
- * `DELETE /servers/{id}/os-interface/{port_id}`: 202 at once, and the host
- * unplugs the NIC (`detach_interface`); once the guest let it go, the task's
- * result deletes a port Nova made and unbinds the user's. A guest that keeps
- * it fails the action and the port stays attached (Nova's
- * InterfaceDetachFailed).
+ * `DELETE /servers/{id}/os-interface/{port_id}`: 202 at once; for a server
+ * whose guest runs (or is paused) the host unplugs the NIC
+ * (`detach_interface`), and once the guest let it go the task's result
+ * deletes a port Nova made and unbinds the user's. A guest that keeps it
+ * fails the action and the port stays attached (Nova's
+ * InterfaceDetachFailed). A stopped server's port is released at once.
  */
 export async function detachInterface(deps: ComputeDeps, tasks: TaskQueue, call: CallContext, serverId: string, portId: string): Promise<void> {
   const auth = authorize(call.auth, 'os_compute_api:os-attach-interfaces:delete', 'member')
@@ -104,9 +114,25 @@ export async function detachInterface(deps: ComputeDeps, tasks: TaskQueue, call:
   assertVmState(row, 'detach_interface', INTERFACE_STATES)
   const port = (await deps.network.serverPorts(row.uuid)).find((p) => p.portId === portId)
   if (!port) throw new NotFound(`Port ${portId} could not be found.`)
+  const live = row.vm_state !== VmState.STOPPED
   await deps.db.transaction().execute(async (trx) => {
     const actionId = await recordAction(trx, row.uuid, 'detach_interface', actionContext(call))
-    await tasks.enqueue(trx, { instanceUuid: row.uuid, host: row.host, actionId, task: { kind: 'detach_interface', portId } })
+    if (live) {
+      await tasks.enqueue(trx, { instanceUuid: row.uuid, host: row.host, actionId, task: { kind: 'detach_interface', portId } })
+      return
+    }
+    await deallocatePort(trx, deps, row.uuid, portId)
+    await finishedByControlPlane(trx, actionId, 'compute_detach_interface', row.host)
   })
-  tasks.notify(row.host)
+  if (live) tasks.notify(row.host)
+}
+
+/**
+ * A stopped server has no NIC plugged: its next boot reads the ports, so the
+ * control plane makes the change alone and records the action's event as
+ * done, where Nova's compute would have updated the domain's definition.
+ */
+async function finishedByControlPlane(trx: Db, actionId: string, event: string, host: string | null): Promise<void> {
+  await finishActionEvent(trx, await startActionEvent(trx, actionId, event, host), 'Success')
+  await finishAction(trx, actionId, 'Success')
 }

@@ -117,7 +117,7 @@ function portStatusAfter(vmState: string): 'ACTIVE' | 'DOWN' | null {
  * the plan; a port Nova made is deleted. A port no longer bound to the
  * server (already deallocated) is left alone.
  */
-async function deallocatePort(trx: Trx, deps: Pick<TaskResultDeps, 'network'>, instanceUuid: string, portId: string): Promise<void> {
+export async function deallocatePort(trx: Trx, deps: Pick<TaskResultDeps, 'network'>, instanceUuid: string, portId: string): Promise<void> {
   const port = await trx.selectFrom('ports').select('device_id').where('id', '=', portId).executeTakeFirst()
   if (port?.device_id !== instanceUuid) return
   const row = await trx.selectFrom('instances').select('networks').where('uuid', '=', instanceUuid).executeTakeFirst()
