@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test'
 import type { QemuDriver } from '../../src/virt/qemu/qemu-driver.js'
 import { DriverError, type InstanceSpec, type NicSpec, type PortForward } from '../../src/virt/virt-driver.js'
 import type { BuiltImages } from '../../src/virt/qemu/guest-image/build-images.js'
-import { configDrive, consoleMark, disks, instance, qemuSkip, qemuWorld, waitForConsole } from './lib/qemu-guests.js'
+import { configDrive, consoleMark, disks, genericKernelSkip, instance, qemuSkip, qemuWorld, waitForConsole } from './lib/qemu-guests.js'
 
 const FIP = '127.42.0.8'
 const GUEST_PORT = 8000
@@ -93,6 +93,39 @@ describe('QEMU NIC hot-plug: os-interface attach and detach on a running guest (
     assert.equal(await httpGet(FIP, fipPort), 'guest-service')
     await assert.rejects(driver.detachInterface(base, second([]).portId), (e: unknown) => e instanceof DriverError && e.code === 'LB_HOTPLUG_UNSUPPORTED')
     assert.equal(await httpGet(FIP, fipPort), 'guest-service', 'nothing was unplugged')
+    await driver.destroy(id)
+  })
+})
+
+describe('QEMU NIC hot-plug on q35: into the spare PCIe root ports', { skip: genericKernelSkip(), timeout: 4 * 60_000 }, () => {
+  const id = 'e2e-nic-hotplug-q35'
+  let driver: QemuDriver
+  let cleanup = async () => undefined as void
+  let base: InstanceSpec
+  const first: NicSpec = {
+    portId: '6c1f2b7e-0000-4000-8000-000000000021', networkId: 'private', mac: 'fa:16:3e:5a:00:21', ip: '10.0.0.21', cidr: '10.0.0.0/24',
+    gateway: '10.0.0.1', dnsAddress: '10.0.0.254', mtu: 1500, forwards: [],
+  }
+  const second: NicSpec = { ...first, portId: '6c1f2b7e-0000-4000-8000-000000000022', mac: 'fa:16:3e:5a:00:22', ip: '10.0.1.22', cidr: '10.0.1.0/24', gateway: '10.0.1.1', dnsAddress: '10.0.1.254' }
+
+  before(async () => {
+    let images: BuiltImages
+    ({ driver, images, cleanup } = await qemuWorld('q35'))
+    base = { ...instance(id, [disks.imageRoot(images.guest), disks.config()], configDrive(id, 'guest', 'true')), nics: [first] }
+    await driver.spawn(base)
+    await waitForConsole(driver, id, /LB-MARKER-DONE role=guest/, 0)
+  })
+  after(() => cleanup())
+
+  test('attach puts the NIC behind the first spare root port (00:1e.0), with its address by DHCP; detach takes it out; the boot NIC can\'t be unplugged', async () => {
+    let from = await consoleMark(driver, id)
+    await driver.attachInterface({ ...base, nics: [first, second] }, second.portId)
+    const text = await waitForConsole(driver, id, /address 10\.0\.1\.22\/24 on eth1/, from, 30_000)
+    assert.match(text, /nic added eth1 mac=fa:16:3e:5a:00:22 pci=\/sys\/devices\/pci0000:00\/0000:00:1e\.0\/0000:01:00\.0\//)
+    from = await consoleMark(driver, id)
+    await driver.detachInterface(base, second.portId)
+    await waitForConsole(driver, id, /nic removed eth1/, from, 30_000)
+    await assert.rejects(driver.detachInterface({ ...base, nics: [] }, first.portId), (e: unknown) => e instanceof DriverError && e.code === 'LB_HOTPLUG_UNSUPPORTED')
     await driver.destroy(id)
   })
 })

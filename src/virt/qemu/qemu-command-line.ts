@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { AddressAllocator } from '../disk-layout.js'
 import type { DiskFormat, DomainLayout, MachineType, NicSpec, PlannedDevice } from '../virt-driver.js'
 import { isUuid } from '../../util/uuid.js'
-import { nicArgs, smbiosArgs, type GuestEgress } from './qemu-network.js'
+import { nicArgs, nicHotplugPortArgs, smbiosArgs, type GuestEgress } from './qemu-network.js'
 
 /** A QEMU device or controller as `driver` plus properties, usable for `-device` and for QMP `device_add`. */
 export interface QemuDevice {
@@ -138,8 +138,9 @@ export function deviceOption(device: QemuDevice): string {
  * The whole QEMU command line (without the program name) for a layout: a
  * daemonized process with no default devices and no display, a pidfile, a
  * QMP unix socket, the serial console appended to a log file, Nova's SMBIOS
- * identity, the NICs at their fixed PCI functions, then every controller and
- * disk of the layout at its planned address. Pure.
+ * identity, the NICs at their fixed PCI functions (and, on q35, the spare
+ * root ports for NICs plugged later), then every controller and disk of the
+ * layout at its planned address. Pure.
  */
 export function buildQemuArgs(launch: QemuLaunch): string[] {
   const args = [
@@ -157,6 +158,7 @@ export function buildQemuArgs(launch: QemuLaunch): string[] {
     ...smbiosArgs(launch.instanceId, isUuid(launch.instanceId)),
   ]
   if (launch.network) args.push(...nicArgs(launch.network.nics, launch.network))
+  args.push(...nicHotplugPortArgs(launch.machineType))
   for (const controller of layoutControllers(launch.layout)) args.push('-device', deviceOption(controller))
   for (const device of launch.layout.devices) {
     const format = launch.formats[device.name]

@@ -24,6 +24,30 @@ export const MAX_NICS = 8
 /** The DNS domain slirp's DHCP hands out (Neutron's default `dns_domain`). */
 export const DHCP_DOMAIN = 'openstacklocal'
 
+/**
+ * q35's PCIe root bus takes no hot-plug, so every q35 guest starts with this
+ * many empty `pcie-root-port`s for NICs plugged at run time (as libvirt adds
+ * spare ports), as functions of slot 0x1e (slot 0x1f is the ICH9's).
+ */
+export const NIC_HOTPLUG_PORTS = 4
+const NIC_HOTPLUG_PORT_SLOT = 0x1e
+
+/** The id of spare root port `index` (q35). */
+export function nicHotplugPortId(index: number): string {
+  return `lbhp${index}`
+}
+
+/** The `-device pcie-root-port` options of the spare ports a q35 guest starts with (none on pc). Pure. */
+export function nicHotplugPortArgs(machineType: 'pc' | 'q35'): string[] {
+  if (machineType !== 'q35') return []
+  return Array.from({ length: NIC_HOTPLUG_PORTS }, (_, index) => [
+    '-device', [
+      'pcie-root-port', `id=${nicHotplugPortId(index)}`, 'bus=pcie.0', `chassis=${index + 1}`, `port=0x${(0x10 + index).toString(16)}`,
+      `addr=0x${NIC_HOTPLUG_PORT_SLOT.toString(16)}.0x${index.toString(16)}`, ...(index === 0 ? ['multifunction=on'] : []),
+    ].join(','),
+  ]).flat()
+}
+
 /** The QEMU id of the user-mode netdev of the NIC at `index` (stable: the NIC order is the port order). */
 export function netdevId(index: number): string {
   return `net${index}`

@@ -3,18 +3,18 @@ import type { DomainRecord, PluggedNic } from './domain-store.js'
 import type { QemuHost } from './qemu-host.js'
 import { deviceOption, type QemuDevice } from './qemu-command-line.js'
 import { assertHostPortsFree, syncForwards } from './qemu-forwards.js'
-import { assertNics, dhcpHostname, netdevId, netdevOption, userNetdev } from './qemu-network.js'
+import { NIC_HOTPLUG_PORTS, assertNics, dhcpHostname, netdevId, netdevOption, nicHotplugPortId, userNetdev } from './qemu-network.js'
 import { UNPLUG_ATTEMPTS, UNPLUG_ATTEMPT_TIMEOUT_MS, unplugWithRetries, usedPciSlots } from './qemu-volumes.js'
 import { runningPid } from './qemu-process.js'
 import { withQmp } from './qmp-client.js'
 import { DriverErrorCode } from '../error-codes.js'
 
 /**
- * Hot-plugged NICs take slots from the top of `pci.0` down (0x1f on pc),
+ * On pc, hot-plugged NICs take slots from the top of `pci.0` down (0x1f),
  * while hot-plugged disks and controllers take them from slot 4 up: the two
  * meet only when the bus is full. Slot 3 holds the command line's NICs as
  * functions of one multifunction slot, where `pc` refuses a new function at
- * run time.
+ * run time. On q35 they go into the spare root ports every guest starts with.
  */
 const TOP_PCI_SLOT = 0x1f
 const LOWEST_NIC_SLOT = 4
@@ -37,6 +37,21 @@ export function hotplugNicSlot(record: DomainRecord): number {
   throw new DriverError('no free PCI slot for a hot-plugged NIC', { code: DriverErrorCode.NO_FREE_ADDRESS })
 }
 
+/** The first spare root port no NIC uses (q35); a guest started without them (an older version) has none. */
+export function freeHotplugPort(record: Pick<DomainRecord, 'nics' | 'argv'>): string {
+  const used = new Set((record.nics ?? []).map((nic) => nic.port))
+  for (let index = 0; index < NIC_HOTPLUG_PORTS; index++) {
+    const id = nicHotplugPortId(index)
+    if (!used.has(id) && record.argv.some((arg) => arg.startsWith(`pcie-root-port,id=${id},`))) return id
+  }
+  throw new DriverError(`no free PCIe root port for a hot-plugged NIC (a q35 guest has ${NIC_HOTPLUG_PORTS}); stop the server first`, { code: DriverErrorCode.NO_FREE_ADDRESS })
+}
+
+/** A NIC of the command line (slot 3; on q35 on the root bus, which takes no unplug). */
+function isBootNic(nic: PluggedNic): boolean {
+  return nic.slot === undefined && nic.port === undefined
+}
+
 function slotHex(slot: number): string {
   return `0x${slot.toString(16).padStart(2, '0')}`
 }
@@ -55,17 +70,11 @@ function withoutNic(argv: string[], nic: PluggedNic): string[] {
   return out
 }
 
-function assertPciHotplug(host: QemuHost): void {
-  if (host.machineType === 'q35') {
-    throw new DriverError('q35 guests have no hot-pluggable PCI slot for a NIC (the PCIe root bus does not take hot-plugs); stop the server first', { code: DriverErrorCode.HOTPLUG_UNSUPPORTED })
-  }
-}
-
 /**
  * Plugs the NIC of `portId` into the running guest: a user-mode netdev with
  * the options a boot gives it (`netdev_add`), a `virtio-net-pci` with the
- * port's MAC in a free slot of its own (`device_add`; the guest's ACPI PCI
- * hot-plug announces it), then its forwards. The command line kept for a
+ * port's MAC in a free slot of its own on pc, a spare root port on q35
+ * (`device_add`; the guest's PCI hot-plug announces it), then its forwards. The command line kept for a
  * resume gets both, so a saved state loads into the same devices. A guest
  * that does not run gets it at its next boot, from the spec (slot 3 like
  * every NIC then: same MAC, same address by DHCP).
@@ -79,14 +88,15 @@ export async function plugNic(host: QemuHost, spec: InstanceSpec, portId: string
     host.store.save({ ...record, spec })
     return
   }
-  assertPciHotplug(host)
   assertNics([nic])
   // Checked before the plug: once the guest has the NIC, a forward that cannot listen would leave it half-made.
   await assertHostPortsFree(nic.forwards)
   const index = nextNicIndex(record)
-  const plugged: PluggedNic = { netdev: netdevId(index), portId, ip: nic.ip, forwards: [], device: `nic${index}`, slot: hotplugNicSlot(record) }
+  const q35 = host.machineType === 'q35'
+  const plugged: PluggedNic = { netdev: netdevId(index), portId, ip: nic.ip, forwards: [], device: `nic${index}`, ...(q35 ? { port: freeHotplugPort(record) } : { slot: hotplugNicSlot(record) }) }
   const netdev = userNetdev(nic, plugged.netdev, { hostname: dhcpHostname(spec), egress: host.egress })
-  const device: QemuDevice = { driver: 'virtio-net-pci', props: { netdev: plugged.netdev, id: plugged.device!, mac: nic.mac.toLowerCase(), bus: 'pci.0', addr: slotHex(plugged.slot!) } }
+  const place = q35 ? { bus: plugged.port!, addr: '0x0' } : { bus: 'pci.0', addr: slotHex(plugged.slot!) }
+  const device: QemuDevice = { driver: 'virtio-net-pci', props: { netdev: plugged.netdev, id: plugged.device!, mac: nic.mac.toLowerCase(), ...place } }
   await withQmp(paths.qmpSocket, async (qmp) => {
     await qmp.execute('netdev_add', netdev)
     try {
@@ -107,8 +117,9 @@ export async function plugNic(host: QemuHost, spec: InstanceSpec, portId: string
  * booting guest misses it), then `netdev_del`, which takes its forwards
  * along. A guest that never lets go fails with `LB_DETACH_TIMEOUT` and keeps
  * the NIC. The command line's NICs share slot 3, and an eject takes a whole
- * slot: one of several there can't be unplugged alone. A paused guest can't
- * answer. A guest that does not run boots without it next time.
+ * slot: one of several there can't be unplugged alone (on q35 none: the root
+ * bus takes no unplug). A paused guest can't answer. A guest that does not
+ * run boots without it next time.
  */
 export async function unplugNic(host: QemuHost, spec: InstanceSpec, portId: string): Promise<void> {
   const record = host.record(spec.instanceId)
@@ -118,8 +129,10 @@ export async function unplugNic(host: QemuHost, spec: InstanceSpec, portId: stri
     host.store.save({ ...record, spec })
     return
   }
-  assertPciHotplug(host)
-  if (plugged.slot === undefined && record.nics!.filter((n) => n.slot === undefined).length > 1) {
+  if (isBootNic(plugged) && host.machineType === 'q35') {
+    throw new DriverError('a q35 guest\'s boot-time NICs are on the PCIe root bus, which takes no unplug; stop the server first', { code: DriverErrorCode.HOTPLUG_UNSUPPORTED })
+  }
+  if (isBootNic(plugged) && record.nics!.filter(isBootNic).length > 1) {
     throw new DriverError('this NIC shares its PCI slot with the server\'s other boot-time NICs, and an unplug would take them all; stop the server first', { code: DriverErrorCode.HOTPLUG_UNSUPPORTED })
   }
   if ((await host.status(paths)) !== 'running') throw new DriverError('a paused guest cannot release a NIC; unpause the server first', { code: DriverErrorCode.DOMAIN_NOT_RUNNING })
