@@ -17,6 +17,8 @@ export const TASK_EVENTS: Record<TaskKind, string> = {
   snapshot: 'compute_snapshot_instance',
   attach_volume: 'compute_attach_volume',
   detach_volume: 'compute_detach_volume',
+  attach_interface: 'compute_attach_interface',
+  detach_interface: 'compute_detach_interface',
   rescue: 'compute_rescue_instance',
   unrescue: 'compute_unrescue_instance',
   destroy: 'compute_terminate_instance',

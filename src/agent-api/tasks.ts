@@ -40,6 +40,8 @@ export const TaskSchema = Type.Union([
   task('snapshot', { imageId: Type.String() }, 'Snapshot the root disk into the queued image `imageId` (image-backed createImage).'),
   task('attach_volume', { bdmId: Type.String() }, 'Attach the volume of a block device mapping.'),
   task('detach_volume', { bdmId: Type.String() }, 'Detach the volume of a block device mapping.'),
+  task('attach_interface', { portId: Type.String() }, 'Plug the NIC of a port bound to the server (in `instance.nics`): live into a running guest, else at its next boot.'),
+  task('detach_interface', { portId: Type.String() }, 'Unplug the NIC of a port (`instance.nics` no longer lists it): live from a running guest, else from its next boot.'),
   RescueTaskSchema,
   task('unrescue', { discard: Type.Boolean() }, 'Boot the server\'s own root again (restored first with `discard`).'),
   task('destroy', {}, 'Remove the domain and its local disks.'),

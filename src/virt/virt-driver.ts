@@ -216,6 +216,19 @@ export interface VirtDriver {
   /** Detaches the disk named `diskName` (`spec.disks` no longer lists it). */
   detachVolume(spec: InstanceSpec, diskName: string): Promise<void>
   /**
+   * Plugs the NIC of port `portId` (already in `spec.nics`) into the running
+   * (or paused) guest, with its forwards; a guest that does not run gets it
+   * at its next boot, from the spec. Plugging a NIC the guest has is a no-op.
+   */
+  attachInterface(spec: InstanceSpec, portId: string): Promise<void>
+  /**
+   * Unplugs the NIC of port `portId` (`spec.nics` no longer lists it) from
+   * the running guest, which must release it (as on real hardware); a guest
+   * that never does fails with `LB_DETACH_TIMEOUT` and keeps the NIC. A guest
+   * that does not run boots without it next time.
+   */
+  detachInterface(spec: InstanceSpec, portId: string): Promise<void>
+  /**
    * Shuts the instance down cleanly if it runs (a driver may prepare the
    * rescue disks meanwhile), calls `onShutDown` once it is down, and boots it
    * from the rescue disk (see RescueSpec.mode).

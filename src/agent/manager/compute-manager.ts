@@ -76,6 +76,13 @@ async function perform(ctx: TaskContext, task: AgentTask): Promise<Omit<TaskRepo
       if (!task.detach) throw Object.assign(new Error('nothing to detach'), { code: AgentErrorCode.TASK_INVALID })
       await driver.detachVolume(task.instance, task.detach.diskName)
       break
+    case 'attach_interface':
+      // A server without a domain (never built here) gets the NIC when it is built, from its spec.
+      if (await driver.getDomain(id)) await driver.attachInterface(task.instance, job.portId)
+      break
+    case 'detach_interface':
+      if (await driver.getDomain(id)) await driver.detachInterface(task.instance, job.portId)
+      break
     case 'rescue':
       await rescueInstance(ctx, { ...task, instance: await localizeSpec(ctx, task.instance) })
       break

@@ -16,6 +16,7 @@ export interface TaskFailure {
 const ACTIONS: Record<TaskKind, string> = {
   spawn: 'Build', power_off: 'Stop', power_on: 'Start', reboot: 'Reboot', pause: 'Pause', unpause: 'Unpause',
   suspend: 'Suspend', resume: 'Resume', snapshot: 'Snapshot', attach_volume: 'Volume attach', detach_volume: 'Volume detach',
+  attach_interface: 'Interface attach', detach_interface: 'Interface detach',
   rescue: 'Rescue', unrescue: 'Unrescue', destroy: 'Delete', console_output: 'Console output',
   network_changed: 'Network update',
 }
@@ -32,6 +33,8 @@ const REASONS: Record<string, string> = {
   [DriverErrorCode.SUSPEND_FAILED]: 'the guest state could not be saved',
   [DriverErrorCode.RESUME_FAILED]: 'the saved guest state could not be loaded',
   [DriverErrorCode.ALREADY_RESCUED]: 'the server is already rescued',
+  [DriverErrorCode.DETACH_TIMEOUT]: 'the guest did not release the device',
+  [DriverErrorCode.HOTPLUG_UNSUPPORTED]: 'the device cannot be plugged into or unplugged from the running guest; stop the server first',
 }
 
 // Errors whose own message is written for users (ids only, no paths): shown as they are.

@@ -133,6 +133,9 @@ export class AgentGateway {
         rendered.detach = { diskName: `volume-${bdm?.volume_id ?? ''}` }
         rendered.instance = { ...instance, disks: instance.disks.filter((d) => d.name !== rendered.detach!.diskName) }
       }
+    } else if (task.kind === 'detach_interface') {
+      // The port stays bound until the guest lets the NIC go: the agent gets the spec as it will be.
+      rendered.instance = { ...instance, nics: instance.nics.filter((nic) => nic.portId !== task.portId) }
     } else if (task.kind === 'snapshot') {
       rendered.snapshot = { imageId: task.imageId, format: 'qcow2' }
     }

@@ -1,4 +1,4 @@
-import { Conflict, InvalidRequest, NotFound } from '../errors.js'
+import { Conflict, InvalidRequest, LifeboatError, NotFound } from '../errors.js'
 import { ServiceErrorCode } from '../error-codes.js'
 
 /** 404 for a server that doesn't exist in the caller's scope. */
@@ -103,5 +103,12 @@ export class ConsoleTypeInvalid extends InvalidRequest {
 export class ConsoleTokenNotFound extends NotFound {
   constructor() {
     super('Token not found', ServiceErrorCode.CONSOLE_TOKEN_NOT_FOUND)
+  }
+}
+
+/** 500: the host could not plug the NIC (Nova's InterfaceAttachFailed; the port was given back). */
+export class InterfaceAttachFailed extends LifeboatError {
+  constructor(instanceId: string) {
+    super(`Failed to attach network adapter device to ${instanceId}`, ServiceErrorCode.INTERFACE_ATTACH_FAILED, 500)
   }
 }

@@ -165,11 +165,11 @@ export class ComputeService {
   }
 
   attachInterface(call: CallContext, id: string, input: AttachInterfaceInput) {
-    return attachInterface(this.#deps, call, id, input)
+    return attachInterface(this.#deps, this.tasks, call, id, input)
   }
 
   detachInterface(call: CallContext, id: string, portId: string) {
-    return detachInterface(this.#deps, call, id, portId)
+    return detachInterface(this.#deps, this.tasks, call, id, portId)
   }
 
   /** addSecurityGroup / removeSecurityGroup actions (no task; Nova answers 202). */

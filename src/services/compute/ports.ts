@@ -96,10 +96,14 @@ export interface ServerNetworks {
   portWithAddress(networkId: string, address: string): Promise<{ portId: string; deviceId: string } | null>
   /** Creates a port per network request and binds each user port; returns the created ports' ids. */
   allocate(binding: PortBinding, nics: NicRequest[]): Promise<string[]>
+  /** `allocate` inside the caller's transaction. */
+  allocateIn(db: Db, binding: PortBinding, nics: NicRequest[]): Promise<string[]>
   /** At delete, in the deleting transaction: the server's ports go, except `keepPortIds` (the user's), which are unbound. */
   release(db: Db, instanceUuid: string, keepPortIds: string[]): Promise<void>
   unbind(db: Db, portId: string): Promise<void>
   remove(portId: string): Promise<void>
+  /** `remove` inside the caller's transaction. */
+  removeIn(db: Db, portId: string): Promise<void>
   setStatus(db: Db, instanceUuid: string, status: 'ACTIVE' | 'DOWN'): Promise<void>
   serverPorts(instanceUuid: string): Promise<ServerPort[]>
   addresses(instanceUuids: string[]): Promise<Map<string, ServerAddresses>>
@@ -143,7 +147,7 @@ export interface TaskResultDeps extends Store {
   readonly volumes: VolumeAttacher & Pick<ServerVolumes, 'deleteVolumeInternal'>
   readonly images: Pick<ServerImages, 'killImage'>
   readonly placement: AllocationRelease
-  readonly network: Pick<ServerNetworks, 'release' | 'setStatus'>
+  readonly network: Pick<ServerNetworks, 'release' | 'setStatus' | 'unbind' | 'removeIn'>
 }
 
 /** The agent gateway: registration, task rendering (rescue context included) and results. */

@@ -15,6 +15,9 @@ type Trx = Transaction<Database>
 export type AfterCommit = Array<() => Promise<void>>
 
 
+/** Tasks that run beside the server's task_state (Nova sets none for them): their end leaves it alone. */
+const OWN_NO_TASK_STATE = new Set<Task['kind']>(['attach_volume', 'detach_volume', 'attach_interface', 'detach_interface'])
+
 /** The vm_state a successful task leaves (null: unchanged). */
 const SUCCESS_VM_STATE: Partial<Record<Task['kind'], string>> = {
   spawn: VmState.ACTIVE, power_off: VmState.STOPPED, power_on: VmState.ACTIVE, reboot: VmState.ACTIVE,
@@ -54,7 +57,7 @@ export async function applyTaskResult(
   if (report.ok) {
     const vmState = SUCCESS_VM_STATE[task.kind]
     if (vmState) set.vm_state = vmState
-    if (task.kind !== 'attach_volume' && task.kind !== 'detach_volume') set.task_state = null
+    if (!OWN_NO_TASK_STATE.has(task.kind)) set.task_state = null
     if (task.kind === 'spawn') set.launched_at = now
     if (task.kind === 'rescue') {
       const previous = instance.rescue ? (JSON.parse(instance.rescue) as RescueRecord) : null
@@ -69,8 +72,9 @@ export async function applyTaskResult(
     }
     if (task.kind === 'attach_volume') after.push(() => completeVolumeAttach(deps, task.bdmId, instance))
     if (task.kind === 'detach_volume') await dropMapping(trx, deps, task.bdmId, after)
+    if (task.kind === 'detach_interface') await deallocatePort(trx, deps, instance.uuid, task.portId)
   } else {
-    set.task_state = null
+    if (!task.kind.endsWith('_interface')) set.task_state = null
     const reason = report.error ?? 'unknown error'
     if (task.kind === 'spawn' || task.kind === 'destroy') {
       set.vm_state = VmState.ERROR
@@ -87,6 +91,8 @@ export async function applyTaskResult(
       if (bdm?.volume_id) after.push(() => deps.volumes.rollDetaching(bdm.volume_id!))
     }
     if (task.kind === 'attach_volume') await dropMapping(trx, deps, task.bdmId, after)
+    // Nova's `_deallocate_port_for_instance` after a failed plug; a failed unplug keeps the port as it was.
+    if (task.kind === 'attach_interface') await deallocatePort(trx, deps, instance.uuid, task.portId)
   }
   await trx.updateTable('instances').set(set).where('uuid', '=', instance.uuid).execute()
   const portStatus = portStatusAfter(set.vm_state ?? instance.vm_state)
@@ -103,6 +109,26 @@ function portStatusAfter(vmState: string): 'ACTIVE' | 'DOWN' | null {
   if ([VmState.ACTIVE, VmState.RESCUED, VmState.PAUSED].includes(vmState as never)) return 'ACTIVE'
   if ([VmState.STOPPED, VmState.SUSPENDED, VmState.ERROR].includes(vmState as never)) return 'DOWN'
   return null
+}
+
+/**
+ * Nova's `_deallocate_port_for_instance`, in the task result's transaction:
+ * the user's port (an entry of the plan with its id) is unbound and leaves
+ * the plan; a port Nova made is deleted. A port no longer bound to the
+ * server (already deallocated) is left alone.
+ */
+export async function deallocatePort(trx: Trx, deps: Pick<TaskResultDeps, 'network'>, instanceUuid: string, portId: string): Promise<void> {
+  const port = await trx.selectFrom('ports').select('device_id').where('id', '=', portId).executeTakeFirst()
+  if (port?.device_id !== instanceUuid) return
+  const row = await trx.selectFrom('instances').select('networks').where('uuid', '=', instanceUuid).executeTakeFirst()
+  const plan = readNetworkPlan(row?.networks ?? null)
+  if (!plan.nics.some((nic) => nic.portId === portId)) {
+    await deps.network.removeIn(trx, portId)
+    return
+  }
+  await deps.network.unbind(trx, portId)
+  const kept = { nics: plan.nics.filter((nic) => nic.portId !== portId) }
+  await trx.updateTable('instances').set({ networks: JSON.stringify(kept) }).where('uuid', '=', instanceUuid).execute()
 }
 
 /** Removes a block device mapping and, after the commit, its volume attachment (a detach done, or an attach that failed). */

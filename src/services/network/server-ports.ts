@@ -117,28 +117,31 @@ export class ServerPorts {
    * (Nova deletes only those at delete).
    */
   async allocate(binding: PortBinding, nics: NicRequest[]): Promise<string[]> {
+    return this.#deps.db.transaction().execute((trx) => this.allocateIn(trx, binding, nics))
+  }
+
+  /** `allocate` inside the caller's transaction (os-interface attach: with its instance action and task). */
+  async allocateIn(trx: Db, binding: PortBinding, nics: NicRequest[]): Promise<string[]> {
     const created: string[] = []
-    await this.#deps.db.transaction().execute(async (trx) => {
-      for (const nic of nics) {
-        const network = await trx.selectFrom('networks').selectAll().where('id', '=', nic.networkId).executeTakeFirstOrThrow()
-        if (nic.portId) {
-          await trx.updateTable('ports').set({
-            device_id: binding.instanceUuid, device_owner: `compute:${binding.zone}`, binding_host_id: binding.host, binding_vif_type: vifTypeFor(binding.host),
-            updated_at: nowIso(),
-          }).where('id', '=', nic.portId).execute()
-          continue
-        }
-        await checkNetworkQuota(trx, binding.projectId, 'port')
-        const securityGroups = network.port_security_enabled === 1
-          ? await this.#groups(trx, { projectId: binding.projectId, requested: binding.securityGroups, portSecurityEnabled: true })
-          : []
-        const port = await insertPort(trx, {
-          network, projectId: binding.projectId, deviceId: binding.instanceUuid, deviceOwner: `compute:${binding.zone}`, hostId: binding.host,
-          fixedIps: nic.fixedIp ? [{ ip_address: nic.fixedIp }] : undefined, securityGroups,
-        })
-        created.push(port.id)
+    for (const nic of nics) {
+      const network = await trx.selectFrom('networks').selectAll().where('id', '=', nic.networkId).executeTakeFirstOrThrow()
+      if (nic.portId) {
+        await trx.updateTable('ports').set({
+          device_id: binding.instanceUuid, device_owner: `compute:${binding.zone}`, binding_host_id: binding.host, binding_vif_type: vifTypeFor(binding.host),
+          updated_at: nowIso(),
+        }).where('id', '=', nic.portId).execute()
+        continue
       }
-    })
+      await checkNetworkQuota(trx, binding.projectId, 'port')
+      const securityGroups = network.port_security_enabled === 1
+        ? await this.#groups(trx, { projectId: binding.projectId, requested: binding.securityGroups, portSecurityEnabled: true })
+        : []
+      const port = await insertPort(trx, {
+        network, projectId: binding.projectId, deviceId: binding.instanceUuid, deviceOwner: `compute:${binding.zone}`, hostId: binding.host,
+        fixedIps: nic.fixedIp ? [{ ip_address: nic.fixedIp }] : undefined, securityGroups,
+      })
+      created.push(port.id)
+    }
     return created
   }
 
@@ -170,10 +173,13 @@ export class ServerPorts {
 
   /** Removes one port outright (os-interface detach of a port Nova created). */
   async remove(portId: string): Promise<void> {
-    await this.#deps.db.transaction().execute(async (trx) => {
-      await trx.updateTable('floating_ips').set({ fixed_port_id: null, fixed_ip_address: null, router_id: null, status: 'DOWN' }).where('fixed_port_id', '=', portId).execute()
-      await removePort(trx, portId)
-    })
+    await this.#deps.db.transaction().execute((trx) => this.removeIn(trx, portId))
+  }
+
+  /** `remove` inside the caller's transaction (a detach's result, a failed attach's undo); its floating IPs are disassociated. */
+  async removeIn(db: Db, portId: string): Promise<void> {
+    await db.updateTable('floating_ips').set({ fixed_port_id: null, fixed_ip_address: null, router_id: null, status: 'DOWN' }).where('fixed_port_id', '=', portId).execute()
+    await removePort(db, portId)
   }
 
   /** ACTIVE while the guest runs, DOWN otherwise: set inside the task result's transaction. */

@@ -337,6 +337,41 @@ export class FakeDriver implements VirtDriver {
     await this.#save(spec.instanceId)
   }
 
+  /** A running or paused guest gets the NIC at once (recorded, with its forwards); a stopped one at its next boot. */
+  async attachInterface(spec: InstanceSpec, portId: string): Promise<void> {
+    await this.#step('attachInterface')
+    const domain = this.#domain(spec.instanceId)
+    domain.spec = spec
+    const nic = spec.nics.find((n) => n.portId === portId)
+    if (!nic) throw new DriverError(`port ${portId} is not a NIC of the spec`, { code: DriverErrorCode.BAD_SPEC })
+    if (this.#live(domain) && !domain.nics?.some((n) => n.portId === portId)) {
+      domain.nics = [...(domain.nics ?? []), structuredClone(nic)]
+      domain.forwards = { ...domain.forwards, ...forwardsOf([nic]) }
+      domain.console.push(`[fake] nic hot-plugged ${nic.mac} ${nic.ip} network ${nic.networkId}`)
+    }
+    await this.#save(spec.instanceId)
+  }
+
+  /** A running guest loses the NIC at once; a stopped one boots without it. */
+  async detachInterface(spec: InstanceSpec, portId: string): Promise<void> {
+    await this.#step('detachInterface')
+    const domain = this.#domain(spec.instanceId)
+    domain.spec = spec
+    const nic = domain.nics?.find((n) => n.portId === portId)
+    if (this.#live(domain) && nic) {
+      domain.nics = domain.nics!.filter((n) => n.portId !== portId)
+      const forwards = { ...domain.forwards }
+      delete forwards[portId]
+      domain.forwards = forwards
+      domain.console.push(`[fake] nic hot-unplugged ${nic.mac}`)
+    }
+    await this.#save(spec.instanceId)
+  }
+
+  #live(domain: FakeDomain): boolean {
+    return domain.powerState === PowerState.RUNNING || domain.powerState === PowerState.PAUSED
+  }
+
   async rescue(spec: RescueSpec, options: { onShutDown?: () => void } = {}): Promise<void> {
     const domain = this.#domain(spec.instance.instanceId)
     if (domain.powerState !== PowerState.SHUTDOWN) domain.console.push('[fake] clean shutdown before rescue')

@@ -10,6 +10,12 @@ export interface PluggedNic {
   portId: string
   ip: string
   forwards: PortForward[]
+  /** The QEMU id of its `virtio-net-pci` (absent: `nic<N>` of `net<N>`, a NIC of the command line). */
+  device?: string
+  /** The `pci.0` slot of a NIC plugged into the running guest on pc (absent: a function of the NICs' slot 3, from the command line). */
+  slot?: number
+  /** The spare `pcie-root-port` of a NIC plugged into the running guest on q35. */
+  port?: string
 }
 
 /** The pre-rescue snapshot of the root: a qcow2 overlay whose backing file is the root as it was. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { AddressAllocator } from '../disk-layout.js'
 import type { DiskFormat, DomainLayout, MachineType, NicSpec, PlannedDevice } from '../virt-driver.js'
 import { isUuid } from '../../util/uuid.js'
-import { nicArgs, smbiosArgs, type GuestEgress } from './qemu-network.js'
+import { nicArgs, nicHotplugPortArgs, smbiosArgs, type GuestEgress } from './qemu-network.js'
 
 /** A QEMU device or controller as `driver` plus properties, usable for `-device` and for QMP `device_add`. */
 export interface QemuDevice {
@@ -157,8 +157,9 @@ export function consoleChardev(launch: Pick<QemuLaunch, 'consoleLog' | 'consoleS
  * daemonized process with no default devices and no display, a pidfile, a
  * QMP unix socket, the serial console on a unix socket and appended to a log
  * file, a VNC server on a unix socket (with a VGA card), Nova's SMBIOS
- * identity, the NICs at their fixed PCI functions, then every controller and
- * disk of the layout at its planned address. Pure.
+ * identity, the NICs at their fixed PCI functions (and, on q35, the spare
+ * root ports for NICs plugged later), then every controller and disk of the
+ * layout at its planned address. Pure.
  */
 export function buildQemuArgs(launch: QemuLaunch): string[] {
   const args = [
@@ -178,6 +179,7 @@ export function buildQemuArgs(launch: QemuLaunch): string[] {
   // The VGA card sits in slot 2, free of NICs (slot 3) and disks (slot 4 on); the serial port stays the guest's console.
   if (launch.vncSocket) args.push('-vnc', `unix:${escapeOption(launch.vncSocket)}`, '-device', `VGA,id=video0,addr=${slot(VGA_SLOT)}`)
   if (launch.network) args.push(...nicArgs(launch.network.nics, launch.network))
+  args.push(...nicHotplugPortArgs(launch.machineType))
   for (const controller of layoutControllers(launch.layout)) args.push('-device', deviceOption(controller))
   for (const device of launch.layout.devices) {
     const format = launch.formats[device.name]

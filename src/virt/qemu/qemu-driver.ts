@@ -16,6 +16,7 @@ import { resumeDomain, suspendDomain } from './qemu-suspend.js'
 import { attachDisk, detachDisk } from './qemu-volumes.js'
 import { syncForwards } from './qemu-forwards.js'
 import { openQemuConsole } from './qemu-console.js'
+import { plugNic, unplugNic } from './qemu-nics.js'
 import type { GuestEgress } from './qemu-network.js'
 import { DriverErrorCode } from '../error-codes.js'
 
@@ -230,6 +231,14 @@ export class QemuDriver implements VirtDriver {
 
   detachVolume(spec: InstanceSpec, diskName: string): Promise<void> {
     return detachDisk(this.#host, spec, diskName)
+  }
+
+  attachInterface(spec: InstanceSpec, portId: string): Promise<void> {
+    return plugNic(this.#host, spec, portId)
+  }
+
+  detachInterface(spec: InstanceSpec, portId: string): Promise<void> {
+    return unplugNic(this.#host, spec, portId)
   }
 
   async rescue(spec: RescueSpec, options: { timeoutSeconds: number; onShutDown?: () => void }): Promise<void> {

@@ -24,6 +24,30 @@ export const MAX_NICS = 8
 /** The DNS domain slirp's DHCP hands out (Neutron's default `dns_domain`). */
 export const DHCP_DOMAIN = 'openstacklocal'
 
+/**
+ * q35's PCIe root bus takes no hot-plug, so every q35 guest starts with this
+ * many empty `pcie-root-port`s for NICs plugged at run time (as libvirt adds
+ * spare ports), as functions of slot 0x1e (slot 0x1f is the ICH9's).
+ */
+export const NIC_HOTPLUG_PORTS = 4
+const NIC_HOTPLUG_PORT_SLOT = 0x1e
+
+/** The id of spare root port `index` (q35). */
+export function nicHotplugPortId(index: number): string {
+  return `lbhp${index}`
+}
+
+/** The `-device pcie-root-port` options of the spare ports a q35 guest starts with (none on pc). Pure. */
+export function nicHotplugPortArgs(machineType: 'pc' | 'q35'): string[] {
+  if (machineType !== 'q35') return []
+  return Array.from({ length: NIC_HOTPLUG_PORTS }, (_, index) => [
+    '-device', [
+      'pcie-root-port', `id=${nicHotplugPortId(index)}`, 'bus=pcie.0', `chassis=${index + 1}`, `port=0x${(0x10 + index).toString(16)}`,
+      `addr=0x${NIC_HOTPLUG_PORT_SLOT.toString(16)}.0x${index.toString(16)}`, ...(index === 0 ? ['multifunction=on'] : []),
+    ].join(','),
+  ]).flat()
+}
+
 /** The QEMU id of the user-mode netdev of the NIC at `index` (stable: the NIC order is the port order). */
 export function netdevId(index: number): string {
   return `net${index}`
@@ -111,6 +135,31 @@ export function slirpAddresses(nic: Pick<NicSpec, 'ip' | 'cidr' | 'gateway' | 'd
 }
 
 /**
+ * The user-mode netdev of a NIC without its forwards, as QMP `netdev_add`
+ * takes it (`type` first; booleans for on/off). The command line writes the
+ * same properties (`netdevOption`), so a NIC plugged into a running guest
+ * gets exactly what a boot would give it. Pure.
+ */
+export function userNetdev(nic: NicSpec, id: string, options: { hostname: string; egress: GuestEgress }): Record<string, string | boolean> {
+  const { host, dns } = slirpAddresses(nic)
+  return {
+    type: 'user', id, ipv6: false, net: nic.cidr,
+    ...(host ? { host } : {}),
+    dhcpstart: nic.ip,
+    ...(dns ? { dns } : {}),
+    hostname: options.hostname, domainname: DHCP_DOMAIN,
+    restrict: options.egress !== 'open',
+  }
+}
+
+/** `user,id=…,ipv6=off,…` as `-netdev` takes the properties of `userNetdev`. */
+export function netdevOption(props: Record<string, string | boolean>): string {
+  const { type, ...rest } = props
+  const values = Object.entries(rest).map(([key, value]) => `${key}=${typeof value === 'boolean' ? (value ? 'on' : 'off') : escapeOption(value)}`)
+  return [String(type), ...values].join(',')
+}
+
+/**
  * The `-netdev user` and `-device virtio-net-pci` options of each NIC (§3a/§3d
  * of the networking facts): one slirp instance per NIC, so its DHCP hands the
  * guest exactly the port's address (`dhcpstart`), the subnet's gateway
@@ -125,14 +174,8 @@ export function nicArgs(nics: NicSpec[], options: { hostname: string; egress: Gu
   const args: string[] = []
   nics.forEach((nic, index) => {
     const id = netdevId(index)
-    const { host, dns } = slirpAddresses(nic)
     const netdev = [
-      'user', `id=${id}`, 'ipv6=off', `net=${nic.cidr}`,
-      ...(host ? [`host=${host}`] : []),
-      `dhcpstart=${nic.ip}`,
-      ...(dns ? [`dns=${dns}`] : []),
-      `hostname=${escapeOption(options.hostname)}`, `domainname=${DHCP_DOMAIN}`,
-      `restrict=${options.egress === 'open' ? 'off' : 'on'}`,
+      netdevOption(userNetdev(nic, id, options)),
       ...(options.withForwards ? nic.forwards.map((forward) => `hostfwd=${hostfwdRule(forward, nic.ip)}`) : []),
     ]
     const device = [

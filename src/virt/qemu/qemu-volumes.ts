@@ -10,14 +10,16 @@ import { DriverErrorCode } from '../error-codes.js'
 
 // Like Nova's libvirt driver (device_detach_attempts, device_detach_timeout): a guest that is
 // still booting misses the ACPI unplug request, so it is sent again until the guest acts on it.
-const UNPLUG_ATTEMPTS = 8
-const UNPLUG_ATTEMPT_TIMEOUT_MS = 10_000
+export const UNPLUG_ATTEMPTS = 8
+export const UNPLUG_ATTEMPT_TIMEOUT_MS = 10_000
 const CONTROLLERS: Record<string, { id: string; driver: string }> = { scsi: { id: 'scsi0', driver: 'virtio-scsi-pci' }, usb: { id: 'usb0', driver: 'qemu-xhci' } }
 const MAX_PCI_SLOT = 0x1f
 
-function usedPciSlots(record: DomainRecord): Set<number> {
+export function usedPciSlots(record: DomainRecord): Set<number> {
   const used = new Set(Object.values(record.controllers).map((addr) => Number(addr)))
   for (const device of record.layout.devices) if (device.bus === 'virtio') used.add(Number(device.address.split(':')[1]))
+  // NICs plugged into the running guest have slots of their own (qemu-nics.ts).
+  for (const nic of record.nics ?? []) if (nic.slot !== undefined) used.add(nic.slot)
   return used
 }
 
@@ -158,7 +160,7 @@ async function deviceIsPresent(qmpSocket: string, deviceId: string): Promise<boo
 }
 
 /** Sends `device_del` until the device is gone; false when the guest never let it go. */
-async function unplugWithRetries(qmpSocket: string, deviceId: string): Promise<boolean> {
+export async function unplugWithRetries(qmpSocket: string, deviceId: string): Promise<boolean> {
   for (let attempt = 0; attempt < UNPLUG_ATTEMPTS; attempt++) {
     if (!(await deviceIsPresent(qmpSocket, deviceId))) return true
     await withQmp(qmpSocket, (qmp) => qmp.execute('device_del', { id: deviceId }))

@@ -155,7 +155,9 @@ END {
 
 /**
  * Shell functions for the init (busybox sh): `lb_net_up` (DHCP on every
- * ethernet NIC; returns at once when there is none), `lb_install_keys`
+ * ethernet NIC; returns at once when there is none), `lb_net_watch` (runs
+ * in the background: DHCP for NICs plugged later, announced on the console
+ * as `lifeboat-guest: nic added|removed …`), `lb_install_keys`
  * (mounts the `config-2` drive read-only, installs its `public_keys` for
  * root, unmounts) and `lb_ssh_up` (a fresh ed25519 host key, dropbear on
  * port 22 with public-key logins only, waits until it listens).
@@ -170,6 +172,29 @@ lb_net_up() {
     case "$lb_if" in eth*|en*) ;; *) continue ;; esac
     # Foreground until a lease (or 5 tries), then udhcpc stays in the background to renew it.
     udhcpc -i "$lb_if" -s ${GUEST_SSH_PATHS.udhcpcScript} -t 5 -T 1 -A 5 -b -p "/run/udhcpc.$lb_if.pid" >>"/run/udhcpc.$lb_if.log" 2>&1
+  done
+}
+
+# NICs plugged into the running guest (os-interface attach; ACPI PCI hot-plug): a check every second, as there is
+# no hot-plug helper in the image; a new NIC gets DHCP as at boot, a NIC gone loses its DHCP client.
+lb_net_watch() {
+  lb_seen=" $(ls /sys/class/net | tr '\n' ' ')"
+  while true; do
+    sleep 1
+    lb_now=" $(ls /sys/class/net | tr '\n' ' ')"
+    for lb_if in $lb_now; do
+      case "$lb_seen" in *" $lb_if "*) continue ;; esac
+      case "$lb_if" in eth*|en*) ;; *) continue ;; esac
+      lb_say "nic added $lb_if mac=$(cat "/sys/class/net/$lb_if/address") pci=$(readlink -f "/sys/class/net/$lb_if/device")" >/dev/console
+      udhcpc -i "$lb_if" -s ${GUEST_SSH_PATHS.udhcpcScript} -t 5 -T 1 -A 5 -b -p "/run/udhcpc.$lb_if.pid" >>"/run/udhcpc.$lb_if.log" 2>&1
+    done
+    for lb_if in $lb_seen; do
+      case "$lb_now" in *" $lb_if "*) continue ;; esac
+      lb_say "nic removed $lb_if" >/dev/console
+      [ -f "/run/udhcpc.$lb_if.pid" ] && kill "$(cat "/run/udhcpc.$lb_if.pid")" 2>/dev/null
+      rm -f "/run/udhcpc.$lb_if.pid"
+    done
+    lb_seen="$lb_now"
   done
 }
 

@@ -111,6 +111,7 @@ done
 ${GUEST_SSH_FUNCTIONS}
 echo "$ROLE" > /run/lifeboat-role
 lb_net_up
+lb_net_watch &
 lb_install_keys
 lb_ssh_up
 
