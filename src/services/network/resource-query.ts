@@ -62,7 +62,7 @@ export function matchesFilters(item: ResourceDict, filters: Record<string, strin
     if (key === 'tags-any') { if (!csv(values).some((t) => tags.includes(t))) return false; continue }
     if (key === 'not-tags') { if (csv(values).every((t) => tags.includes(t))) return false; continue }
     if (key === 'not-tags-any') { if (csv(values).some((t) => tags.includes(t))) return false; continue }
-    // Unknown attributes filter nothing out (Neutron's default when filter validation is off).
+    // An attribute the item does not show filters nothing out (the API refuses keys that are no filters: list-filters.ts).
     if (!(key in item)) continue
     const value = item[key]
     if (key === 'fixed_ips') { if (!values.some((w) => fixedIpsMatch(value, w))) return false; continue }
