@@ -6,12 +6,13 @@ import { actionContext, type CallContext } from './call-context.js'
 import { authorize } from '../policy.js'
 import { InvalidRequest, LifeboatError, NotFound } from '../errors.js'
 import { ServiceErrorCode } from '../error-codes.js'
-import { getInstanceRow } from './instance-store.js'
+import { getInstanceRow, type InstanceRow } from './instance-store.js'
 import { assertNotLocked, assertVmState } from './instance-guards.js'
-import { InterfaceAttachFailed } from './compute-errors.js'
+import { InstanceInvalidState, InterfaceAttachFailed } from './compute-errors.js'
 import { finishAction, finishActionEvent, recordAction, startActionEvent } from './instance-actions.js'
 import { deallocatePort } from './task-results.js'
 import { VmState } from './instance-states.js'
+import { nowIso } from '../time.js'
 import { planServerNics, readNetworkPlan, type NicRequest } from './server-networks.js'
 
 /** A server's interface as `os-interface` shows it. */
@@ -73,6 +74,7 @@ export async function attachInterface(deps: ComputeDeps, tasks: TaskQueue, call:
   const live = row.vm_state !== VmState.STOPPED
   const groups = await deps.db.selectFrom('instance_security_groups').select('group_id').where('instance_uuid', '=', row.uuid).execute()
   const { portId, taskId } = await deps.db.transaction().execute(async (trx) => {
+    await holdState(trx, row, 'attach_interface')
     const created = await deps.network.allocateIn(trx, {
       instanceUuid: row.uuid, projectId: row.project_id, host: row.host ?? '', zone: row.availability_zone ?? 'nova', securityGroups: groups.map((g) => g.group_id),
     }, [nic])
@@ -116,6 +118,7 @@ export async function detachInterface(deps: ComputeDeps, tasks: TaskQueue, call:
   if (!port) throw new NotFound(`Port ${portId} could not be found.`)
   const live = row.vm_state !== VmState.STOPPED
   await deps.db.transaction().execute(async (trx) => {
+    await holdState(trx, row, 'detach_interface')
     const actionId = await recordAction(trx, row.uuid, 'detach_interface', actionContext(call))
     if (live) {
       await tasks.enqueue(trx, { instanceUuid: row.uuid, host: row.host, actionId, task: { kind: 'detach_interface', portId } })
@@ -135,4 +138,19 @@ export async function detachInterface(deps: ComputeDeps, tasks: TaskQueue, call:
 async function finishedByControlPlane(trx: Db, actionId: string, event: string, host: string | null): Promise<void> {
   await finishActionEvent(trx, await startActionEvent(trx, actionId, event, host), 'Success')
   await finishAction(trx, actionId, 'Success')
+}
+
+/**
+ * First in the change's transaction: the server is still in the state that
+ * was checked, no task under way (a compare-and-set, which also holds its row
+ * until the commit, so a start accepted meanwhile boots with the ports as
+ * this change leaves them).
+ */
+async function holdState(trx: Db, row: InstanceRow, action: string): Promise<void> {
+  const held = await trx.updateTable('instances').set({ updated_at: nowIso() })
+    .where('uuid', '=', row.uuid).where('vm_state', '=', row.vm_state).where('task_state', 'is', null).where('deleted', '=', 0).executeTakeFirst()
+  if (Number(held.numUpdatedRows) === 1) return
+  const fresh = await trx.selectFrom('instances').select(['vm_state', 'task_state']).where('uuid', '=', row.uuid).executeTakeFirst()
+  if (fresh?.task_state) throw new InstanceInvalidState(action, row.uuid, 'task_state', fresh.task_state)
+  throw new InstanceInvalidState(action, row.uuid, 'vm_state', fresh?.vm_state ?? 'deleted')
 }
