@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: prints performance figures next to the goals of issues 5,
  * 6, 7 and 11. Nothing here asserts; a section that cannot run says why.
- * `npm run bench -- compute rescue qemu qemu-ssh rest rest-tsx` runs only the named
+ * `npm run bench -- compute rescue qemu qemu-ssh rest rest-tsx console` runs only the named
  * sections (`rest`: the all-in-one at rest as `npm start` runs it;
  * `rest-tsx`: the same from the sources through tsx, the start before issue 11).
  */
@@ -11,6 +11,7 @@ import { runRescueBench } from './rescue.js'
 import { runQemuRescueBench } from './qemu-rescue.js'
 import { runQemuSshBench } from './qemu-ssh.js'
 import { runRestBench } from './rest.js'
+import { runConsoleBench } from './console.js'
 
 const SECTIONS: Record<string, () => Promise<void>> = {
   compute: () => runComputeBench(),
@@ -19,6 +20,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   'qemu-ssh': () => runQemuSshBench(),
   rest: () => runRestBench('compiled'),
   'rest-tsx': () => runRestBench('tsx'),
+  console: () => runConsoleBench(),
 }
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))
