@@ -230,7 +230,8 @@ describe('remote consoles without a console proxy', () => {
   let logDir: string
   before(async () => {
     logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-console-log-'))
-    cloud = await startTestCloud('sqlite', {}, { logger: { level: 'info', file: path.join(logDir, 'api.log') } })
+    // The started cloud has a proxy (src/server.ts): its port is hidden, as when none listens.
+    cloud = await startTestCloud('sqlite', {}, { logger: { level: 'info', file: path.join(logDir, 'api.log') }, consoleProxyPort: null })
   })
   after(async () => {
     await cloud?.close()
