@@ -95,8 +95,11 @@ export async function login(base: string, userName: string, password: string, pr
 export interface TestCloudOptions {
   /** The API's logger (default: none), e.g. `{ level: 'info', file }` to read a cloud's log. */
   logger?: LoggerOption
-  /** A console proxy port for console URLs (the console API's tests; no proxy is started for it). */
-  consoleProxyPort?: number
+  /**
+   * The console proxy port console URLs name, instead of the started proxy's (the console API's tests);
+   * null: as if no proxy listened (consoles unavailable).
+   */
+  consoleProxyPort?: number | null
 }
 
 /** Starts a Lifeboat on an ephemeral port over a fresh SQLite file or PostgreSQL database. */

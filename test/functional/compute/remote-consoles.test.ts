@@ -225,7 +225,8 @@ describeEachDialect('remote consoles (Nova console API)', (cloud) => {
 describe('remote consoles without a console proxy', () => {
   let cloud: TestCloud
   before(async () => {
-    cloud = await startTestCloud('sqlite')
+    // The started cloud has a proxy (src/server.ts): its port is hidden, as when none listens.
+    cloud = await startTestCloud('sqlite', {}, { consoleProxyPort: null })
   })
   after(async () => {
     await cloud?.close()
