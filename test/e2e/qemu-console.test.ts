@@ -42,7 +42,7 @@ describe('QEMU consoles through the agent relay (serial shell, VNC, across a res
     await driver.spawn(spec)
     await waitForConsole(driver, id, /LB-MARKER-DONE role=guest/, 0)
     serial = await broker.request(id, 'serial')
-    serial.ws.send('\r')
+    serial.ws.send('\r') // Enter starts the shell
     await serial.waitFor(/\[guest\] [^\r\n]*# /, 30_000)
     serial.ws.send('echo lb-$((6*7))\r')
     await serial.waitFor(/\r\nlb-42\r\n/, 30_000)
@@ -64,7 +64,9 @@ describe('QEMU consoles through the agent relay (serial shell, VNC, across a res
     }, { timeoutSeconds: 30 })
     await serial.waitFor(/LB-MARKER-BOOTED role=rescue/, 90_000)
     await serial.waitFor(/LB-MARKER-DONE role=rescue/, 90_000)
-    serial.ws.send('\rcat /run/lifeboat-role\r')
+    serial.ws.send('\r') // Enter starts the shell
+    await serial.waitFor(/\[rescue\] [^\r\n]*# /, 30_000)
+    serial.ws.send('cat /run/lifeboat-role\r')
     await serial.waitFor(/cat \/run\/lifeboat-role\r\nrescue\r\n/, 30_000)
     const vnc = await broker.request(id, 'vnc')
     await vnc.waitFor(/^RFB 003\.008\n/, 10_000)
