@@ -21,9 +21,11 @@ export interface DialBack {
  * The control plane's side of the console contract in its smallest form,
  * for testing the agent without the console proxy: it answers the agent's
  * long poll with the sessions `request` queued and accepts the dial-back
- * websockets on their stream paths.
+ * websockets on their stream paths. With `upstream`, every other request is
+ * passed on to that control plane, so a real agent can register and run
+ * tasks through the broker's URL.
  */
-export async function startConsoleBroker(): Promise<{ url: string; request(instanceUuid: string, console: ConsoleKind): Promise<DialBack>; polls(): number; close(): Promise<void> }> {
+export async function startConsoleBroker(options: { upstream?: string } = {}): Promise<{ url: string; request(instanceUuid: string, console: ConsoleKind): Promise<DialBack>; polls(): number; close(): Promise<void> }> {
   let queue: ConsoleRequest[] = []
   let waiting: Array<() => void> = []
   let pollCount = 0
@@ -32,7 +34,16 @@ export async function startConsoleBroker(): Promise<{ url: string; request(insta
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://broker')
     if (req.method !== 'GET' || url.pathname !== CONSOLE_REQUESTS_PATH) {
-      res.writeHead(404).end()
+      if (!options.upstream) {
+        res.writeHead(404).end()
+        return
+      }
+      const forward = http.request(new URL(req.url ?? '/', options.upstream), { method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers)
+        answer.pipe(res)
+      })
+      forward.on('error', () => res.destroy())
+      req.pipe(forward)
       return
     }
     pollCount++
@@ -46,7 +57,11 @@ export async function startConsoleBroker(): Promise<{ url: string; request(insta
     const timer = setTimeout(reply, Math.min(Number(url.searchParams.get('wait_ms') ?? 0), 30_000))
     if (queue.length > 0) reply()
     else waiting.push(reply)
-    req.on('close', () => clearTimeout(timer))
+    // A poll its agent gave up (stopped) must not take requests meant for the next one.
+    res.on('close', () => {
+      clearTimeout(timer)
+      waiting = waiting.filter((w) => w !== reply)
+    })
   })
   server.on('upgrade', (req, socket, head) => {
     const match = /^\/agent\/v1\/console-streams\/([^/?]+)$/.exec(req.url ?? '')

@@ -185,8 +185,9 @@ export function startConsoleRelay(options: ConsoleRelayOptions): ConsoleRelay {
         for (const request of requests) serve(request)
       } catch (error) {
         if (stopped) break
-        // One line per outage, not one per retry.
-        if (!failing) log.warn({ err: error }, 'console requests poll failed; retrying with backoff')
+        // One line per outage, not one per retry; a control plane without console routes (404) is no fault of the agent's.
+        if (!failing && (error as { status?: unknown }).status === 404) log.info({}, 'the control plane serves no console requests; polling again with backoff')
+        else if (!failing) log.warn({ err: error }, 'console requests poll failed; retrying with backoff')
         failing = true
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, delay)

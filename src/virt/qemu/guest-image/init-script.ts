@@ -19,7 +19,7 @@ import { GUEST_SSH_FUNCTIONS } from './guest-ssh.js'
  * every NIC, the config drive's `public_keys` for root, dropbear on port 22
  * (`lifeboat-guest: …` lines); `/run/lifeboat-role` holds the role.
  *
- * Serial console: once done, the init runs a root shell on ttyS0 (prompt
+ * Serial console: once done, Enter on ttyS0 starts a root shell (prompt
  * `[<role>] <dir> # `), again whenever it exits, for the guest and the rescue.
  *
  * Power button: busybox acpid never ran its handler on this kernel, so the
@@ -130,8 +130,9 @@ if [ -n "$CONFIG_DEV" ]; then
 fi
 
 echo "LB-MARKER-DONE role=$ROLE"
-# A root shell on the serial console (the rescue user's way in when SSH is broken), a new one whenever it exits.
+# A root shell on the serial console (the rescue user's way in when SSH is broken), started when someone presses
+# Enter there (so an untouched console log ends in whole lines, never a prompt), again whenever it exits.
 # setsid + cttyhack give it ttyS0 as its controlling terminal, so job control and ^C work.
 export PS1="[$ROLE] \\w # "
-while true; do setsid cttyhack sh; sleep 1; done
+while true; do if read -r _; then setsid cttyhack sh; else sleep 1; fi; done
 `
