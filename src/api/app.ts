@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto'
-import type http from 'node:http'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { ApiContext } from './context.js'
@@ -22,7 +21,7 @@ import { lazyValidatorCompiler } from './common/lazy-validation.js'
 import { InvalidRequest } from '../services/errors.js'
 import { AGENT_JSON_LIMITS, PUBLIC_JSON_LIMITS, jsonLimitProblem, type JsonLimitProblem } from '../util/json-limits.js'
 import type { Logger } from '../logging.js'
-import { createListenerServer, type ServerTls } from '../util/tls.js'
+import type { ServerTls } from '../util/tls.js'
 import { ApiErrorCode } from './common/error-codes.js'
 
 export type { LoggerOption } from '../logging.js'
@@ -75,8 +74,9 @@ export async function buildApp(ctx: ApiContext, log: Logger, serverOptions: AppS
     schemaController: { compilersFactory: { buildValidator: lazyValidatorCompiler() } },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false, allowUnionTypes: true } },
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
-    // HTTPS through a server factory (the one every listener uses): the app keeps one type either way.
-    ...(serverOptions.https ? { serverFactory: (handler: http.RequestListener) => createListenerServer(serverOptions.https, handler) } : {}),
+    // Fastify's own https server (its timeouts and its log say https as they say http); typed as nothing so that
+    // the app keeps the one (http) instance type: an https.Server is an http.Server with TLS underneath.
+    ...((serverOptions.https ? { https: serverOptions.https } : {}) as object),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.decorateRequest('auth', null as unknown as never)

@@ -89,10 +89,11 @@ export function loadServerTls(files: TlsFiles): ServerTls | null {
 }
 
 /**
- * The server of a listener (the API's, the console proxy's): HTTPS with
- * `serverTls` (`loadServerTls(…).serverOptions`), plain HTTP without. An
- * https.Server is an http.Server with TLS underneath (`upgrade` for
- * websockets, `listen`, `close` alike), so callers keep one type.
+ * The server of a listener beside the API (the console proxy): HTTPS with
+ * `serverTls` (`loadServerTls(…).serverOptions`, the options the API's
+ * Fastify server gets too), plain HTTP without. An https.Server is an
+ * http.Server with TLS underneath (`upgrade` for websockets, `listen`,
+ * `close` alike), so callers keep one type.
  */
 export function createListenerServer(serverTls: ServerTls['serverOptions'] | undefined, handler?: http.RequestListener): http.Server {
   return serverTls ? (https.createServer(serverTls, handler) as unknown as http.Server) : http.createServer(handler)
