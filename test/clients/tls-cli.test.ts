@@ -130,14 +130,17 @@ describe('TLS: the all-in-one serves HTTPS and the openstack CLI trusts its CA',
     assert.match(untrusted.stderr, /SSL|certificate/i)
   })
 
-  test('a serial console over WSS: the embedded agent dials back over TLS and the guest echoes', async (t) => {
+  test('console URLs say wss/https, and a serial console over WSS works: the embedded agent dials back over TLS and the guest echoes', async (t) => {
     if (!booted) return t.skip('no server was booted')
-    const port = running.config.consolePort
-    const { token } = await running.services.consoleTokens.issue({
-      consoleType: 'serial', instanceUuid: booted.id, projectId: booted.projectId, host: running.config.agent.hostName, accessUrlBase: `wss://127.0.0.1:${port}/`,
-    })
+    const port = running.consolePort
+    const cloud = { running } as unknown as TestCloud
+    const serial = await openstackJson(cloud, 'lifeboat-demo', ['console', 'url', 'show', '--serial', booted.id])
+    const novnc = await openstackJson(cloud, 'lifeboat-demo', ['console', 'url', 'show', '--novnc', booted.id])
+    assert.match(String(novnc.url), new RegExp(`^https://127\\.0\\.0\\.1:${port}/vnc_auto\\.html\\?path=%3Ftoken%3D`))
+    const url = String(serial.url)
+    assert.match(url, new RegExp(`^wss://127\\.0\\.0\\.1:${port}/\\?token=`))
     const { WebSocket } = await import('ws')
-    const socket = new WebSocket(`wss://127.0.0.1:${port}/?token=${token}`, ['binary'], { ca })
+    const socket = new WebSocket(url, ['binary'], { ca })
     let seen = ''
     socket.on('message', (data: Buffer) => { seen += data.toString() })
     await new Promise((resolve, reject) => {
