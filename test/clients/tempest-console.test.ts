@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test'
 import type { LoggerOption } from '../../src/api/app.js'
 import { COMPUTE_MICROVERSIONS } from '../../src/api/compute/compute-microversions.js'
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js'
-import { createTempestWorkspace, skipWithoutTempest, type TempestWorkspace } from '../helpers/tempest.js'
+import { createTempestWorkspace, reportTempestRun, skipWithoutTempest, type TempestWorkspace } from '../helpers/tempest.js'
 
 // Tempest's console tests with `[compute-feature-enabled] vnc_console = true` on the
 // fake driver (its tiny RFB server answers the handshake): the noVNC page, the
@@ -45,12 +45,7 @@ describe('Tempest with vnc_console = true on the fake driver: test_novnc and tes
 
   test('test_novnc, test_novnc_bad_token and test_get_vnc_console pass', { timeout: 15 * 60_000 }, async () => {
     const run = await workspace.run(REGEX)
-    console.log(`tempest: ${run.summaryLine} (wall ${run.wallSeconds.toFixed(1)} s)`)
-    const failed = run.tests.filter((t) => t.status === 'FAILED').map((t) => t.name)
-    if (failed.length > 0 || run.code !== 0) {
-      console.log(run.output.slice(-20_000))
-      console.log(`kept: Tempest workspace ${workspace.dir} (log ${workspace.logPath}), Lifeboat log ${logDir}/lifeboat.log`)
-    }
+    const failed = reportTempestRun('tempest', run, workspace, logDir)
     assert.deepEqual(failed, [])
     const ok = new Set(run.tests.filter((t) => t.status === 'ok').map((t) => t.name))
     for (const name of MUST_PASS) assert.ok(ok.has(name), `${name} did not pass (${run.tests.find((t) => t.name === name)?.status ?? 'not run'})`)

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test'
 import type { LoggerOption } from '../../src/api/app.js'
 import { COMPUTE_MICROVERSIONS } from '../../src/api/compute/compute-microversions.js'
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js'
-import { createTempestWorkspace, skipWithoutTempest, type TempestRun, type TempestWorkspace } from '../helpers/tempest.js'
+import { createTempestWorkspace, reportTempestRun, skipWithoutTempest, type TempestRun, type TempestWorkspace } from '../helpers/tempest.js'
 
 // Tempest with `[service_available] neutron = true` on the fake driver: the rescue
 // module with no skip at all, then Tempest's network API modules, two Tempest workers at a time.
@@ -60,13 +60,8 @@ describe('Tempest with neutron = true on the fake driver', { skip: skipWithoutTe
   async function runModule(module: string, concurrency = WORKERS): Promise<TempestRun> {
     // The trailing `\.` keeps other modules whose names start the same out of the run.
     const run = await workspace.run(`${module.replace(/\./g, '\\.')}\\.`, 20 * 60_000, concurrency)
-    console.log(`tempest ${module}: ${run.summaryLine} (wall ${run.wallSeconds.toFixed(1)} s)`)
-    const failed = run.tests.filter((t) => t.status === 'FAILED')
-    if (failed.length > 0 || run.code !== 0) {
-      failures++
-      console.log(run.output.slice(-20_000))
-      console.log(`kept: Tempest workspace ${workspace.dir} (log ${workspace.logPath}), Lifeboat log ${logDir}/lifeboat.log`)
-    }
+    const failed = reportTempestRun(`tempest ${module}`, run, workspace, logDir)
+    if (failed.length > 0 || run.code !== 0) failures++
     for (const skip of run.tests.filter((t) => t.status === 'SKIPPED')) console.log(`skipped: ${skip.name}: ${skip.detail}`)
     return run
   }

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test'
 import type { LoggerOption } from '../../src/api/app.js'
 import { COMPUTE_MICROVERSIONS } from '../../src/api/compute/compute-microversions.js'
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js'
-import { createTempestWorkspace, skipWithoutTempest, type TempestWorkspace } from '../helpers/tempest.js'
+import { createTempestWorkspace, reportTempestRun, skipWithoutTempest, type TempestWorkspace } from '../helpers/tempest.js'
 import { qemuSkip } from '../e2e/lib/qemu-guests.js'
 import { buildImages } from '../../src/virt/qemu/guest-image/build-images.js'
 
@@ -74,12 +74,7 @@ for (const driver of ['fake', 'qemu'] as const) describe(`Tempest on the ${drive
 
   test('every class passes; only the floating-IP test is skipped', { timeout: 20 * 60_000 }, async () => {
     const run = await workspace.run(REGEX)
-    console.log(`tempest: ${run.summaryLine} (wall ${run.wallSeconds.toFixed(1)} s)`)
-    const failed = run.tests.filter((t) => t.status === 'FAILED').map((t) => t.name)
-    if (failed.length > 0 || run.code !== 0) {
-      console.log(run.output.slice(-20_000))
-      console.log(`kept: Tempest workspace ${workspace.dir} (log ${workspace.logPath}), Lifeboat log ${logDir}/lifeboat.log`)
-    }
+    const failed = reportTempestRun('tempest', run, workspace, logDir)
     assert.deepEqual(failed, [])
     assert.deepEqual(run.tests.filter((t) => t.status === 'SKIPPED').map((t) => t.name), [EXPECTED_SKIP])
     assert.deepEqual(run.tests.filter((t) => t.status === 'ok').map((t) => t.name).sort(), MUST_PASS)

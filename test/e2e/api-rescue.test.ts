@@ -4,21 +4,12 @@ import os from 'node:os'
 import path from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { startTestCloud, type Session, type TestCloud } from '../helpers/cloud.js'
-import { action, waitForStatus, waitForVolumeStatus } from '../helpers/compute.js'
+import { action, uploadImageFile, waitForStatus, waitForVolumeStatus } from '../helpers/compute.js'
 import { buildImages, type BuiltImages } from '../../src/virt/qemu/guest-image/build-images.js'
 import { lastBoot, makeVolume, qemuSkip, writeMarker } from './lib/qemu-guests.js'
 import { waitUntil } from '../helpers/wait-until.js'
 
 const BOOT_MS = 120_000
-
-/** Uploads a file as an image through the image API. */
-async function upload(session: Session, file: string, name: string, diskFormat: 'qcow2' | 'raw', properties: Record<string, string> = {}): Promise<string> {
-  const created = await session.request('POST', '/image/v2/images', { body: { name, disk_format: diskFormat, container_format: 'bare', visibility: 'public', ...properties } })
-  assert.equal(created.status, 201, created.text)
-  const put = await session.request('PUT', `/image/v2/images/${created.body.id}/file`, { rawBody: fs.readFileSync(file), contentType: 'application/octet-stream' })
-  assert.equal(put.status, 204, put.text)
-  return created.body.id
-}
 
 async function consoleText(session: Session, id: string): Promise<string> {
   const res = await action(session, id, { 'os-getConsoleOutput': null })
@@ -50,10 +41,10 @@ describe('rescue of real QEMU guests through the API', { skip: qemuSkip(), timeo
     images = await buildImages()
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lb-e2e-api-'))
     cloud = await startTestCloud('sqlite', { agent: { driver: 'qemu' }, compute: { shutdownTimeoutSeconds: 30 } })
-    guestImage = await upload(cloud.admin, images.guest, 'lifeboat-guest', 'qcow2')
-    stableRescue = await upload(cloud.admin, images.rescueDisk, 'lifeboat-rescue', 'qcow2', { hw_rescue_device: 'disk', hw_rescue_bus: 'virtio' })
-    legacyRescue = await upload(cloud.admin, images.rescueDisk, 'lifeboat-rescue-legacy', 'qcow2')
-    dataImage = await upload(cloud.admin, makeVolume(dir, 'data', 'data-volume-marker'), 'data-disk', 'raw')
+    guestImage = await uploadImageFile(cloud.admin, images.guest, 'lifeboat-guest')
+    stableRescue = await uploadImageFile(cloud.admin, images.rescueDisk, 'lifeboat-rescue', { hw_rescue_device: 'disk', hw_rescue_bus: 'virtio' })
+    legacyRescue = await uploadImageFile(cloud.admin, images.rescueDisk, 'lifeboat-rescue-legacy')
+    dataImage = await uploadImageFile(cloud.admin, makeVolume(dir, 'data', 'data-volume-marker'), 'data-disk', {}, 'raw')
   })
   after(async () => {
     // The guests are daemonized: stop what is left before the cloud (and its data folder) goes.

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
 import { DEMO_PASSWORD, startTestCloud, type Session, type TestCloud } from '../helpers/cloud.js'
-import { action, waitForStatus } from '../helpers/compute.js'
+import { action, uploadImageFile, waitForStatus } from '../helpers/compute.js'
 import { waitUntil } from '../helpers/wait-until.js'
 import { artifactDir, chromiumSkip, launchChromium, watchPageErrors } from '../helpers/browser.js'
 import { buildImages } from '../../src/virt/qemu/guest-image/build-images.js'
@@ -18,14 +18,6 @@ import { dashboardLogin, waitForRow, waitForTerminalText } from './lib/dashboard
  * Screenshots in test-artifacts/dashboard-qemu/.
  */
 const BOOT_MS = 180_000
-
-async function upload(session: Session, file: string, name: string, properties: Record<string, string> = {}): Promise<string> {
-  const created = await session.request('POST', '/image/v2/images', { body: { name, disk_format: 'qcow2', container_format: 'bare', visibility: 'public', ...properties } })
-  assert.equal(created.status, 201, created.text)
-  const put = await session.request('PUT', `/image/v2/images/${created.body.id}/file`, { rawBody: fs.readFileSync(file), contentType: 'application/octet-stream' })
-  assert.equal(put.status, 204, put.text)
-  return created.body.id
-}
 
 /** Waits until the console log shows `pattern` after its first `from` characters. */
 async function waitForConsoleLog(session: Session, id: string, pattern: RegExp, from: number): Promise<number> {
@@ -51,8 +43,8 @@ describe('the dashboard in Chromium on a real QEMU guest', { skip: qemuSkip() ||
   before(async () => {
     const images = await buildImages()
     cloud = await startTestCloud('sqlite', { agent: { driver: 'qemu' }, compute: { shutdownTimeoutSeconds: 30 } })
-    const guestImage = await upload(cloud.admin, images.guest, 'lifeboat-guest')
-    rescueImage = await upload(cloud.admin, images.rescueDisk, 'lifeboat-rescue', { hw_rescue_device: 'disk', hw_rescue_bus: 'virtio' })
+    const guestImage = await uploadImageFile(cloud.admin, images.guest, 'lifeboat-guest')
+    rescueImage = await uploadImageFile(cloud.admin, images.rescueDisk, 'lifeboat-rescue', { hw_rescue_device: 'disk', hw_rescue_bus: 'virtio' })
     const created = await cloud.demo.request('POST', '/compute/v2.1/servers', { body: { server: { name: 'real1', imageRef: guestImage, flavorRef: '42', networks: 'none' } }, microversion: '2.87' })
     assert.equal(created.status, 202, created.text)
     serverId = created.body.server.id

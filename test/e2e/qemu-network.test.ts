@@ -5,30 +5,12 @@ import { after, before, describe, test } from 'node:test'
 import { QemuDriver } from '../../src/virt/qemu/qemu-driver.js'
 import { DriverError, type InstanceSpec, type NicSpec, type PortForward, type RescueSpec } from '../../src/virt/virt-driver.js'
 import type { BuiltImages } from '../../src/virt/qemu/guest-image/build-images.js'
+import { freePort, httpGet } from './lib/plain-qemu.js'
 import { configDrive, consoleMark, disks, instance, qemuSkip, qemuWorld, waitForConsole } from './lib/qemu-guests.js'
 
 // Loopback addresses as floating IPs are (127.42.0.0/16 by default): only this host reaches them.
 const FIP = '127.42.0.7'
 const GUEST_PORT = 8000
-
-/** A port free on `host` now. */
-async function freePort(host: string): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, host, resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
-
-/** What `host:port` answers to an HTTP GET, or the error's code. */
-async function httpGet(host: string, port: number): Promise<string> {
-  try {
-    const res = await fetch(`http://${host}:${port}/`, { signal: AbortSignal.timeout(5000) })
-    return (await res.text()).trim()
-  } catch (error) {
-    return `error ${((error as { cause?: { code?: string } }).cause?.code) ?? String(error)}`
-  }
-}
 
 /**
  * user_data for the test images (busybox): DHCP on eth0 with a script that

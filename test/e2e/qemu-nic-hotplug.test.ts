@@ -1,30 +1,13 @@
 import assert from 'node:assert/strict'
-import net from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import type { QemuDriver } from '../../src/virt/qemu/qemu-driver.js'
 import { DriverError, type InstanceSpec, type NicSpec, type PortForward } from '../../src/virt/virt-driver.js'
 import type { BuiltImages } from '../../src/virt/qemu/guest-image/build-images.js'
+import { freePort, httpGet } from './lib/plain-qemu.js'
 import { configDrive, consoleMark, disks, genericKernelSkip, instance, qemuSkip, qemuWorld, waitForConsole } from './lib/qemu-guests.js'
 
 const FIP = '127.42.0.8'
 const GUEST_PORT = 8000
-
-async function freePort(host: string): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, host, resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
-
-async function httpGet(host: string, port: number): Promise<string> {
-  try {
-    const res = await fetch(`http://${host}:${port}/`, { signal: AbortSignal.timeout(5000) })
-    return (await res.text()).trim()
-  } catch (error) {
-    return `error ${((error as { cause?: { code?: string } }).cause?.code) ?? String(error)}`
-  }
-}
 
 // The image's init gives every NIC DHCP, at boot and when one is plugged later (`lb_net_watch`); user_data serves HTTP on every address.
 const SCRIPT = `mkdir -p /www && echo guest-service > /www/index.html && httpd -p ${GUEST_PORT} -h /www && echo LB-HTTPD-UP`

@@ -4,7 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { after, before, describe, test, type TestContext } from 'node:test'
 import { startTestCloud, type Session, type TestCloud } from '../helpers/cloud.js'
-import { action, waitForStatus } from '../helpers/compute.js'
+import { action, uploadImageFile, waitForStatus } from '../helpers/compute.js'
 import { waitUntil } from '../helpers/wait-until.js'
 import { buildImages, defaultImagesDir } from '../../src/virt/qemu/guest-image/build-images.js'
 import { buildDebianImage, debianBuildBlocker } from '../../src/virt/qemu/guest-image/debian-image.js'
@@ -25,15 +25,6 @@ const SSH_PORT = 22 + OFFSET
 function debianSkip(): string | false {
   const blocker = debianBuildBlocker()
   return qemuSkip() || skipUnless(blocker === null, `the Debian image build (${blocker ?? ''})`, 'run as root; apt-get install mmdebstrap')
-}
-
-/** Uploads a file as a public image (admin). */
-async function upload(session: Session, file: string, name: string, properties: Record<string, string> = {}): Promise<string> {
-  const created = await session.request('POST', '/image/v2/images', { body: { name, disk_format: 'qcow2', container_format: 'bare', visibility: 'public', ...properties } })
-  assert.equal(created.status, 201, created.text)
-  const put = await session.request('PUT', `/image/v2/images/${created.body.id}/file`, { rawBody: fs.readFileSync(file), contentType: 'application/octet-stream' })
-  assert.equal(put.status, 204, put.text)
-  return created.body.id
 }
 
 const sshOptions = (key: string, host: string) => ['-i', key, '-p', String(SSH_PORT), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
@@ -81,8 +72,8 @@ describe('SSH into a server and its rescue system through a floating IP (real QE
     const images = await buildImages()
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lb-e2e-fip-ssh-'))
     cloud = await startTestCloud('sqlite', { agent: { driver: 'qemu' }, compute: { shutdownTimeoutSeconds: 30, floatingIpPortOffset: OFFSET } })
-    guestImage = await upload(cloud.admin, images.guest, 'lifeboat-guest')
-    rescueImage = await upload(cloud.admin, images.rescueDisk, 'lifeboat-rescue', { hw_rescue_device: 'disk', hw_rescue_bus: 'virtio' })
+    guestImage = await uploadImageFile(cloud.admin, images.guest, 'lifeboat-guest')
+    rescueImage = await uploadImageFile(cloud.admin, images.rescueDisk, 'lifeboat-rescue', { hw_rescue_device: 'disk', hw_rescue_bus: 'virtio' })
     k1 = await makeKey(dir, 'k1')
     k2 = await makeKey(dir, 'k2')
     const demo = cloud.demo
@@ -180,7 +171,7 @@ describe('SSH into a server and its rescue system through a floating IP (real QE
   test('the Debian cloud image: cloud-init installs k1 for debian, ssh through a floating IP added with addFloatingIp; rescue with k2, add k2 to debian\'s keys, unrescue and ssh in with k2', { skip: debianSkip() }, async (t: TestContext) => {
     const demo = cloud.demo
     const built = await buildDebianImage({ dir: defaultImagesDir() })
-    const debianImage = await upload(cloud.admin, built.image, 'debian-12')
+    const debianImage = await uploadImageFile(cloud.admin, built.image, 'debian-12')
     const id = await boot('debian-vm', debianImage, '1')
     // Nova's proxy action (≤ 2.43), as `openstack server add floating ip` sends it.
     const fip = await newFloatingIp()

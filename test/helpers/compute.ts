@@ -17,6 +17,15 @@ export async function createImage(session: Session, options: { name?: string; pr
 }
 
 /** Polls a server until its status is `status` (or ERROR, which fails the test). */
+/** Uploads `file` as a public image through the image API (admin); returns its id. */
+export async function uploadImageFile(session: Session, file: string, name: string, properties: Record<string, string> = {}, diskFormat: 'qcow2' | 'raw' = 'qcow2'): Promise<string> {
+  const created = await session.request('POST', '/image/v2/images', { body: { name, disk_format: diskFormat, container_format: 'bare', visibility: 'public', ...properties } })
+  assert.equal(created.status, 201, created.text)
+  const put = await session.request('PUT', `/image/v2/images/${created.body.id}/file`, { rawBody: fs.readFileSync(file), contentType: 'application/octet-stream' })
+  assert.equal(put.status, 204, put.text)
+  return created.body.id
+}
+
 export async function waitForStatus(session: Session, id: string, status: string, options: { microversion?: string; timeoutMs?: number } = {}): Promise<any> {
   let last: any
   return waitUntil(async () => {

@@ -45,6 +45,21 @@ export interface TempestRun {
   wallSeconds: number
 }
 
+/**
+ * Prints a run's summary line under `label`; when a test failed or Tempest
+ * exited non-zero, also the output's tail and where the logs were kept.
+ * Returns the names of the failed tests.
+ */
+export function reportTempestRun(label: string, run: TempestRun, workspace: TempestWorkspace, lifeboatLogDir: string): string[] {
+  console.log(`${label}: ${run.summaryLine} (wall ${run.wallSeconds.toFixed(1)} s)`)
+  const failed = run.tests.filter((t) => t.status === 'FAILED').map((t) => t.name)
+  if (failed.length > 0 || run.code !== 0) {
+    console.log(run.output.slice(-20_000))
+    console.log(`kept: Tempest workspace ${workspace.dir} (log ${workspace.logPath}), Lifeboat log ${lifeboatLogDir}/lifeboat.log`)
+  }
+  return failed
+}
+
 /** A Tempest workspace configured for one test cloud. */
 export interface TempestWorkspace {
   dir: string

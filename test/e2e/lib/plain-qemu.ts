@@ -5,16 +5,26 @@ import path from 'node:path'
 import { buildConfigDrive } from '../../../src/virt/qemu/config-drive.js'
 import { waitUntil } from '../../helpers/wait-until.js'
 
-/** A free TCP port on 127.0.0.1 (the kernel's pick; closed again at once). */
-export function freePort(): Promise<number> {
+/** A free TCP port on `host` (the kernel's pick; closed again at once). */
+export function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer()
     server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(0, host, () => {
       const { port } = server.address() as net.AddressInfo
       server.close(() => resolve(port))
     })
   })
+}
+
+/** What `host:port` answers to an HTTP GET (trimmed), or `error <code>`. */
+export async function httpGet(host: string, port: number): Promise<string> {
+  try {
+    const res = await fetch(`http://${host}:${port}/`, { signal: AbortSignal.timeout(5000) })
+    return (await res.text()).trim()
+  } catch (error) {
+    return `error ${((error as { cause?: { code?: string } }).cause?.code) ?? String(error)}`
+  }
 }
 
 /** A fresh ed25519 key pair in `dir` (ssh-keygen); returns the private key file and the public key line. */
