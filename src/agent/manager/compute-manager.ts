@@ -94,6 +94,9 @@ async function perform(ctx: TaskContext, task: AgentTask): Promise<Omit<TaskRepo
       return { powerState: PowerState.NOSTATE }
     case 'console_output':
       return { output: { output: (await driver.getDomain(id)) ? await driver.getConsoleOutput(id, job.length ?? undefined) : '' } }
+    case 'trigger_crash_dump':
+      await driver.triggerCrashDump(id)
+      break
     case 'network_changed':
       // A server not built yet (or gone) has nothing to change: its next boot applies the spec.
       if (await driver.getDomain(id)) await driver.applyForwards(task.instance)

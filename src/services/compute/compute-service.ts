@@ -6,6 +6,7 @@ import type { Conductor } from './conductor.js'
 import { createServer, type CreateServerInput, type CreatedServer } from './server-create.js'
 import { listServers, showServer, updateServer, type ServerListQuery } from './server-queries.js'
 import { deleteServer } from './server-delete.js'
+import { changeServerPassword, resetServerState, restoreServer, triggerCrashDump } from './server-admin.js'
 import { lockServer, POWER_ACTIONS, rebootSpec, startInstanceTask, unlockServer } from './server-actions.js'
 import { rescueServer, unrescueServer, queueUnrescue, type RescueRequest } from './rescue.js'
 import { attachVolume, detachVolume, getVolumeAttachment, listVolumeAttachments } from './volume-attachments.js'
@@ -86,6 +87,28 @@ export class ComputeService {
 
   deleteServer(call: CallContext, id: string) {
     return deleteServer(this.#deps, this.tasks, call, id)
+  }
+
+  /** forceDelete: Nova's `force_delete` deletes in any state (Lifeboat soft-deletes nothing yet). */
+  forceDeleteServer(call: CallContext, id: string) {
+    authorize(call.auth, 'os_compute_api:os-deferred-delete:force', 'member')
+    return deleteServer(this.#deps, this.tasks, call, id)
+  }
+
+  restoreServer(call: CallContext, id: string) {
+    return restoreServer(this.#deps, call, id)
+  }
+
+  resetServerState(call: CallContext, id: string, state: 'active' | 'error') {
+    return resetServerState(this.#deps, call, id, state)
+  }
+
+  changeServerPassword(call: CallContext, id: string) {
+    return changeServerPassword(this.#deps, call, id)
+  }
+
+  triggerCrashDump(call: CallContext, id: string) {
+    return triggerCrashDump(this.#deps, this.tasks, call, id)
   }
 
   /** stop, start, pause, unpause, suspend, resume. */

@@ -16,7 +16,7 @@ export type AfterCommit = Array<() => Promise<void>>
 
 
 /** Tasks that run beside the server's task_state (Nova sets none for them): their end leaves it alone. */
-const OWN_NO_TASK_STATE = new Set<Task['kind']>(['attach_volume', 'detach_volume', 'attach_interface', 'detach_interface'])
+const OWN_NO_TASK_STATE = new Set<Task['kind']>(['attach_volume', 'detach_volume', 'attach_interface', 'detach_interface', 'trigger_crash_dump'])
 
 /** The vm_state a successful task leaves (null: unchanged). */
 const SUCCESS_VM_STATE: Partial<Record<Task['kind'], string>> = {
