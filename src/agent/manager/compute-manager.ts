@@ -36,9 +36,11 @@ async function perform(ctx: TaskContext, task: AgentTask): Promise<Omit<TaskRepo
     case 'spawn':
       await driver.spawn(await localizeSpec(ctx, task.instance))
       break
+    case 'soft_delete':
     case 'power_off':
       await driver.powerOff(id, { timeoutSeconds })
       break
+    case 'restore':
     case 'power_on':
       await driver.powerOn(await localizeSpec(ctx, task.instance))
       break

@@ -19,6 +19,7 @@ const ACTIONS: Record<TaskKind, string> = {
   attach_interface: 'Interface attach', detach_interface: 'Interface detach',
   rescue: 'Rescue', unrescue: 'Unrescue', destroy: 'Delete', console_output: 'Console output',
   network_changed: 'Network update', trigger_crash_dump: 'Crash dump',
+  soft_delete: 'Soft delete', restore: 'Restore',
 }
 
 /** The user's reason for each driver code; a code absent here gets the generic one. */

@@ -1,6 +1,6 @@
 /**
  * Nova's admin and recovery actions on one server: os-resetState,
- * changePassword, trigger_crash_dump and forceDelete
+ * changePassword and trigger_crash_dump
  * (nova/api/openstack/compute/admin_actions.py, servers.py, deferred_delete.py).
  */
 import type { Store } from './ports.js'
@@ -68,11 +68,4 @@ export async function triggerCrashDump(deps: Store, tasks: TaskQueue, call: Call
     await tasks.enqueue(trx, { instanceUuid: instance.uuid, host, task: { kind: 'trigger_crash_dump' }, actionId })
   })
   tasks.notify(host)
-}
-
-/** restore: only a SOFT_DELETED server comes back; Lifeboat soft-deletes none yet, so others get Nova's 409. */
-export async function restoreServer(deps: Store, call: CallContext, instanceId: string): Promise<void> {
-  const auth = authorize(call.auth, 'os_compute_api:os-deferred-delete:restore', 'member')
-  const instance = await getInstanceRow(deps.db, auth, instanceId)
-  assertVmState(instance, 'restore', [VmState.SOFT_DELETED])
 }
