@@ -13,6 +13,12 @@ describeEachDialect('compute admin actions (resetState, changePassword, trigger_
 
   const actionNames = async (id: string) => ((await cloud().admin.request('GET', `${SERVERS}/${id}/os-instance-actions`)).body.instanceActions as Array<{ action: string }>).map((a) => a.action)
   const allocations = async (id: string) => (await cloud().admin.request('GET', `/placement/allocations/${id}`)).body.allocations as Record<string, unknown>
+  /** Placement is released just after the row is marked deleted (after its transaction commits). */
+  const allocationsGone = async (id: string) => {
+    const deadline = Date.now() + 10_000
+    while (Object.keys(await allocations(id)).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    return allocations(id)
+  }
 
   test('os-resetState: admin sets vm_state, clears task_state, records resetState; others get 403/404; bad states 400', async () => {
     const server = await bootServer(cloud().demo, { imageRef: imageId })
@@ -100,6 +106,6 @@ describeEachDialect('compute admin actions (resetState, changePassword, trigger_
     assert.equal((await action(cloud().demo, '00000000-0000-4000-8000-000000000000', { forceDelete: null })).status, 404)
     assert.equal((await action(cloud().demo, server.id, { forceDelete: null })).status, 202)
     await waitForDeleted(cloud().demo, server.id)
-    assert.deepEqual(await allocations(server.id), {})
+    assert.deepEqual(await allocationsGone(server.id), {})
   })
 })

@@ -12,6 +12,12 @@ describeEachDialect('compute soft delete (reclaim_instance_interval)', (cloud) =
   })
 
   const allocations = async (id: string) => (await cloud().admin.request('GET', `/placement/allocations/${id}`)).body.allocations as Record<string, unknown>
+  /** Placement is released just after the row is marked deleted (after its transaction commits). */
+  const allocationsGone = async (id: string) => {
+    const deadline = Date.now() + 10_000
+    while (Object.keys(await allocations(id)).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    return allocations(id)
+  }
   const instancesUsed = async () => (await cloud().demo.request('GET', '/compute/v2.1/limits')).body.limits.absolute.totalInstancesUsed as number
   const actionNames = async (id: string) => ((await cloud().admin.request('GET', `${SERVERS}/${id}/os-instance-actions`)).body.instanceActions as Array<{ action: string }>).map((a) => a.action)
 
@@ -52,7 +58,7 @@ describeEachDialect('compute soft delete (reclaim_instance_interval)', (cloud) =
     assert.equal((await action(cloud().demo, adminServer.id, { restore: null })).status, 404)
     assert.equal((await action(cloud().demo, server.id, { forceDelete: null })).status, 202)
     await waitForDeleted(cloud().demo, server.id)
-    assert.deepEqual(await allocations(server.id), {})
+    assert.deepEqual(await allocationsGone(server.id), {})
     assert.equal((await cloud().admin.request('DELETE', `${SERVERS}/${adminServer.id}`)).status, 204)
     await waitForStatus(cloud().admin, adminServer.id, 'SOFT_DELETED')
   })
@@ -64,7 +70,7 @@ describeEachDialect('compute soft delete (reclaim_instance_interval)', (cloud) =
     assert.equal((await action(cloud().admin, server.id, { lock: null })).status, 202)
     await cloud().running.database.db.updateTable('instances').set({ deleted_at: new Date(Date.now() - 7200_000).toISOString() }).where('uuid', '=', server.id).execute()
     await waitForDeleted(cloud().demo, server.id)
-    assert.deepEqual(await allocations(server.id), {})
+    assert.deepEqual(await allocationsGone(server.id), {})
   })
 
   test('a server that never launched is deleted at once, not soft-deleted', async () => {
@@ -72,6 +78,6 @@ describeEachDialect('compute soft delete (reclaim_instance_interval)', (cloud) =
     await cloud().running.database.db.updateTable('instances').set({ launched_at: null }).where('uuid', '=', server.id).execute()
     assert.equal((await cloud().demo.request('DELETE', `${SERVERS}/${server.id}`)).status, 204)
     await waitForDeleted(cloud().demo, server.id)
-    assert.deepEqual(await allocations(server.id), {})
+    assert.deepEqual(await allocationsGone(server.id), {})
   })
 }, { compute: { reclaimInstanceIntervalSeconds: 3600 } })
