@@ -10,7 +10,7 @@ import { authorize } from '../policy.js'
 import { getInstanceRow } from './instance-store.js'
 import { assertNotLocked, assertVmState } from './instance-guards.js'
 import { recordAction, finishAction } from './instance-actions.js'
-import { InstanceInvalidState } from './compute-errors.js'
+import { InstanceNotReady } from './compute-errors.js'
 import { Conflict } from '../errors.js'
 import { ServiceErrorCode } from '../error-codes.js'
 import { VmState } from './instance-states.js'
@@ -61,7 +61,8 @@ export async function triggerCrashDump(deps: Store, tasks: TaskQueue, call: Call
   const instance = await getInstanceRow(deps.db, auth, instanceId)
   assertNotLocked(auth, instance)
   assertVmState(instance, 'trigger_crash_dump', CRASH_DUMP_STATES)
-  if (!instance.host) throw new InstanceInvalidState('trigger_crash_dump', instance.uuid, 'vm_state', instance.vm_state)
+  // Nova: a server with no host is not ready (409), checked after its state.
+  if (!instance.host) throw new InstanceNotReady(instance.uuid)
   const host = instance.host
   await deps.db.transaction().execute(async (trx) => {
     const actionId = await recordAction(trx, instance.uuid, 'trigger_crash_dump', actionContext(call))
