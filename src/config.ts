@@ -55,6 +55,8 @@ export interface ComputeConfig {
    * as it is (root, or `net.ipv4.ip_unprivileged_port_start` low enough). See docs/floating-ip-forwards.md.
    */
   floatingIpPortOffset: number
+  /** Nova's `reclaim_instance_interval` in seconds (LIFEBOAT_RECLAIM_INSTANCE_INTERVAL): above 0, DELETE soft-deletes and a periodic job reclaims. */
+  reclaimInstanceIntervalSeconds: number
 }
 
 export interface AgentConfig {
@@ -128,6 +130,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
       defaultRescueImage: envString(env, 'LIFEBOAT_DEFAULT_RESCUE_IMAGE'),
       serviceDownSeconds: envNumber(env, 'LIFEBOAT_SERVICE_DOWN_TIME'),
       floatingIpPortOffset: envNumber(env, 'LIFEBOAT_FIP_PORT_OFFSET'),
+      reclaimInstanceIntervalSeconds: envNumber(env, 'LIFEBOAT_RECLAIM_INSTANCE_INTERVAL'),
     },
     agent: {
       driver: envString(env, 'LIFEBOAT_DRIVER') as DriverChoice | undefined,
@@ -195,6 +198,7 @@ export function loadConfig(...layers: ConfigInput[]): LifeboatConfig {
       defaultRescueImage: compute.defaultRescueImage ?? '',
       serviceDownSeconds: compute.serviceDownSeconds ?? 60,
       floatingIpPortOffset: fipPortOffset(compute.floatingIpPortOffset ?? 10000),
+      reclaimInstanceIntervalSeconds: Math.max(0, compute.reclaimInstanceIntervalSeconds ?? 0),
     },
     agent: {
       driver,

@@ -23,6 +23,9 @@ export const TASK_EVENTS: Record<TaskKind, string> = {
   unrescue: 'compute_unrescue_instance',
   destroy: 'compute_terminate_instance',
   console_output: 'compute_get_console_output',
+  trigger_crash_dump: 'compute_trigger_crash_dump',
+  soft_delete: 'compute_soft_delete_instance',
+  restore: 'compute_restore_instance',
   // Nova applies Neutron's `network-changed` in `external_instance_event` (no instance action of its own).
   network_changed: 'compute_external_instance_event',
 }

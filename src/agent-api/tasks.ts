@@ -46,6 +46,9 @@ export const TaskSchema = Type.Union([
   task('unrescue', { discard: Type.Boolean() }, 'Boot the server\'s own root again (restored first with `discard`).'),
   task('destroy', {}, 'Remove the domain and its local disks.'),
   task('console_output', { length: Type.Union([Type.Integer(), Type.Null()]) }, 'Read the serial console (a call: the API waits for the result).'),
+  task('trigger_crash_dump', {}, 'Inject an NMI into the guest (a crash dump, if its kernel is set up for one).'),
+  task('soft_delete', {}, 'Power off a soft-deleted server, keeping its disks (Nova `soft_delete_instance`).'),
+  task('restore', {}, 'Power on a restored soft-deleted server (Nova `restore_instance`).'),
   task('network_changed', {}, 'Apply the NICs\' current forwards (floating IPs, security groups) to the running guest, without a restart.'),
 ])
 /** One task; `kind` tells which. */

@@ -204,6 +204,8 @@ export interface VirtDriver {
   reboot(spec: InstanceSpec, kind: 'SOFT' | 'HARD', options: { timeoutSeconds: number }): Promise<void>
   pause(instanceId: string): Promise<void>
   unpause(instanceId: string): Promise<void>
+  /** Injects an NMI into a running guest (Nova's `trigger_crash_dump`). */
+  triggerCrashDump(instanceId: string): Promise<void>
   /** Saves the running state so the instance uses no CPU; `resume` brings it back. */
   suspend(instanceId: string): Promise<void>
   resume(spec: InstanceSpec): Promise<void>

@@ -36,9 +36,11 @@ async function perform(ctx: TaskContext, task: AgentTask): Promise<Omit<TaskRepo
     case 'spawn':
       await driver.spawn(await localizeSpec(ctx, task.instance))
       break
+    case 'soft_delete':
     case 'power_off':
       await driver.powerOff(id, { timeoutSeconds })
       break
+    case 'restore':
     case 'power_on':
       await driver.powerOn(await localizeSpec(ctx, task.instance))
       break
@@ -94,6 +96,9 @@ async function perform(ctx: TaskContext, task: AgentTask): Promise<Omit<TaskRepo
       return { powerState: PowerState.NOSTATE }
     case 'console_output':
       return { output: { output: (await driver.getDomain(id)) ? await driver.getConsoleOutput(id, job.length ?? undefined) : '' } }
+    case 'trigger_crash_dump':
+      await driver.triggerCrashDump(id)
+      break
     case 'network_changed':
       // A server not built yet (or gone) has nothing to change: its next boot applies the spec.
       if (await driver.getDomain(id)) await driver.applyForwards(task.instance)

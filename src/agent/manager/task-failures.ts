@@ -18,7 +18,8 @@ const ACTIONS: Record<TaskKind, string> = {
   suspend: 'Suspend', resume: 'Resume', snapshot: 'Snapshot', attach_volume: 'Volume attach', detach_volume: 'Volume detach',
   attach_interface: 'Interface attach', detach_interface: 'Interface detach',
   rescue: 'Rescue', unrescue: 'Unrescue', destroy: 'Delete', console_output: 'Console output',
-  network_changed: 'Network update',
+  network_changed: 'Network update', trigger_crash_dump: 'Crash dump',
+  soft_delete: 'Soft delete', restore: 'Restore',
 }
 
 /** The user's reason for each driver code; a code absent here gets the generic one. */

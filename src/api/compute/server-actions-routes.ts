@@ -11,6 +11,7 @@ import { isUuidLike } from '../../util/uuid.js'
 import { ServerActionResponse } from './schemas/server-subresource-responses.js'
 import { CONSOLE_ACTION_SCHEMAS } from './schemas/remote-consoles.js'
 import { CONSOLE_ACTIONS_REMOVED_AT, consoleActionHandlers } from './server-console-actions.js'
+import { ADMIN_ACTION_SCHEMAS, adminActionHandlers } from './server-admin-actions.js'
 
 const Null = Type.Null()
 const NoBody = Type.Union([Type.Null(), Type.Object({}, { additionalProperties: false })])
@@ -46,6 +47,7 @@ const ACTION_SCHEMAS: Record<string, TSchema> = {
   addFloatingIp: Type.Object({ address: IpAddress, fixed_address: Type.Optional(IpAddress) }, { additionalProperties: false }),
   removeFloatingIp: Type.Object({ address: IpAddress }, { additionalProperties: false }),
   ...CONSOLE_ACTION_SCHEMAS,
+  ...ADMIN_ACTION_SCHEMAS,
 }
 
 // Maps, not objects: an action named `__proto__` or `constructor` must find nothing.
@@ -114,6 +116,7 @@ export function serverActionRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       return accepted(reply)
     },
     ...consoleActionHandlers(ctx),
+    ...adminActionHandlers(ctx),
   }
   const handlers = new Map(Object.entries(handlerTable))
 

@@ -6,6 +6,8 @@ import type { Conductor } from './conductor.js'
 import { createServer, type CreateServerInput, type CreatedServer } from './server-create.js'
 import { listServers, showServer, updateServer, type ServerListQuery } from './server-queries.js'
 import { deleteServer } from './server-delete.js'
+import { changeServerPassword, resetServerState, triggerCrashDump } from './server-admin.js'
+import { deleteOrSoftDelete, reclaimSoftDeleted, restoreServer } from './server-soft-delete.js'
 import { lockServer, POWER_ACTIONS, rebootSpec, startInstanceTask, unlockServer } from './server-actions.js'
 import { rescueServer, unrescueServer, queueUnrescue, type RescueRequest } from './rescue.js'
 import { attachVolume, detachVolume, getVolumeAttachment, listVolumeAttachments } from './volume-attachments.js'
@@ -84,8 +86,31 @@ export class ComputeService {
     return servers.map((s) => ({ ...s, addresses: addresses.get(s.row.uuid) ?? {} }))
   }
 
+  /** DELETE: a soft delete when `reclaim_instance_interval` is set (`server-soft-delete.ts`). */
   deleteServer(call: CallContext, id: string) {
+    return deleteOrSoftDelete(this.#deps, this.tasks, call, id)
+  }
+
+  /** forceDelete: Nova's `force_delete` deletes at once, in any state (a soft-deleted server too). */
+  forceDeleteServer(call: CallContext, id: string) {
+    authorize(call.auth, 'os_compute_api:os-deferred-delete:force', 'member')
     return deleteServer(this.#deps, this.tasks, call, id)
+  }
+
+  restoreServer(call: CallContext, id: string) {
+    return restoreServer(this.#deps, this.tasks, call, id)
+  }
+
+  resetServerState(call: CallContext, id: string, state: 'active' | 'error') {
+    return resetServerState(this.#deps, call, id, state)
+  }
+
+  changeServerPassword(call: CallContext, id: string) {
+    return changeServerPassword(this.#deps, call, id)
+  }
+
+  triggerCrashDump(call: CallContext, id: string) {
+    return triggerCrashDump(this.#deps, this.tasks, call, id)
   }
 
   /** stop, start, pause, unpause, suspend, resume. */
@@ -193,6 +218,7 @@ export class ComputeService {
       // A finished task is only read by whoever waits for its result; the instance action keeps the history.
       await this.tasks.purgeFinished(new Date(Date.now() - FINISHED_TASK_KEEP_MS).toISOString())
     }
+    await reclaimSoftDeleted(this.#deps, this.tasks)
     const rescued = await this.#deps.db.selectFrom('instances').selectAll().where('deleted', '=', 0).where('vm_state', '=', VmState.RESCUED).where('task_state', 'is', null).execute()
     const now = Date.now()
     for (const details of await loadInstanceDetails(this.#deps.db, rescued)) {

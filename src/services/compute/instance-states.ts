@@ -35,6 +35,8 @@ export const TaskState = {
   RESCUING: 'rescuing',
   UNRESCUING: 'unrescuing',
   DELETING: 'deleting',
+  SOFT_DELETING: 'soft-deleting',
+  RESTORING: 'restoring',
 } as const
 export type TaskState = (typeof TaskState)[keyof typeof TaskState]
 

@@ -16,13 +16,13 @@ export type AfterCommit = Array<() => Promise<void>>
 
 
 /** Tasks that run beside the server's task_state (Nova sets none for them): their end leaves it alone. */
-const OWN_NO_TASK_STATE = new Set<Task['kind']>(['attach_volume', 'detach_volume', 'attach_interface', 'detach_interface'])
+const OWN_NO_TASK_STATE = new Set<Task['kind']>(['attach_volume', 'detach_volume', 'attach_interface', 'detach_interface', 'trigger_crash_dump'])
 
 /** The vm_state a successful task leaves (null: unchanged). */
 const SUCCESS_VM_STATE: Partial<Record<Task['kind'], string>> = {
   spawn: VmState.ACTIVE, power_off: VmState.STOPPED, power_on: VmState.ACTIVE, reboot: VmState.ACTIVE,
   pause: VmState.PAUSED, unpause: VmState.ACTIVE, suspend: VmState.SUSPENDED, resume: VmState.ACTIVE,
-  rescue: VmState.RESCUED, unrescue: VmState.ACTIVE,
+  rescue: VmState.RESCUED, unrescue: VmState.ACTIVE, soft_delete: VmState.SOFT_DELETED, restore: VmState.ACTIVE,
 }
 
 /** A fault: the user's message, and the full error in `details` (which Nova shows admins only for a 500). */

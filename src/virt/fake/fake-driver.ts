@@ -273,6 +273,15 @@ export class FakeDriver implements VirtDriver {
     return this.#setPower(instanceId, 'unpause', PowerState.RUNNING)
   }
 
+  /** Records the NMI in the console log, as a guest kernel would print it; only a live (running or paused) guest takes one. */
+  async triggerCrashDump(instanceId: string): Promise<void> {
+    await this.#step('trigger_crash_dump')
+    const domain = this.#domain(instanceId)
+    if (domain.powerState !== PowerState.RUNNING && domain.powerState !== PowerState.PAUSED) throw new DriverError(`domain ${instanceId} is not running`, { code: DriverErrorCode.DOMAIN_NOT_RUNNING })
+    domain.console.push('[fake] NMI received: crash dump triggered')
+    await this.#save(instanceId)
+  }
+
   async suspend(instanceId: string): Promise<void> {
     await this.#setPower(instanceId, 'suspend', PowerState.SUSPENDED)
     this.#hangUp(instanceId)

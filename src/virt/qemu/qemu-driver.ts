@@ -169,6 +169,10 @@ export class QemuDriver implements VirtDriver {
     await this.#qmp(instanceId, 'cont')
   }
 
+  async triggerCrashDump(instanceId: string): Promise<void> {
+    await this.#qmp(instanceId, 'inject-nmi')
+  }
+
   async #qmp(instanceId: string, command: string): Promise<void> {
     this.#host.record(instanceId)
     const paths = this.#host.store.paths(instanceId)
