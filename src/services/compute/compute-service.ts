@@ -7,6 +7,7 @@ import { createServer, type CreateServerInput, type CreatedServer } from './serv
 import { listServers, showServer, updateServer, type ServerListQuery } from './server-queries.js'
 import { deleteServer } from './server-delete.js'
 import { lockServer, POWER_ACTIONS, rebootSpec, startInstanceTask, unlockServer } from './server-actions.js'
+import { rebuildServer, type RebuildRequest } from './rebuild.js'
 import { rescueServer, unrescueServer, queueUnrescue, type RescueRequest } from './rescue.js'
 import { attachVolume, detachVolume, getVolumeAttachment, listVolumeAttachments } from './volume-attachments.js'
 import { createServerImage } from './server-snapshot.js'
@@ -107,6 +108,11 @@ export class ComputeService {
 
   rescueServer(call: CallContext, id: string, request: RescueRequest) {
     return rescueServer(this.#deps, this.tasks, call, id, request)
+  }
+
+  /** `rebuild`: the server's root disk again from an image (rebuild.ts). */
+  rebuildServer(call: CallContext, id: string, request: RebuildRequest) {
+    return rebuildServer(this.#deps, this.tasks, call, id, request)
   }
 
   unrescueServer(call: CallContext, id: string, discard: boolean) {

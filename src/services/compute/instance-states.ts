@@ -35,6 +35,8 @@ export const TaskState = {
   RESCUING: 'rescuing',
   UNRESCUING: 'unrescuing',
   DELETING: 'deleting',
+  REBUILDING: 'rebuilding',
+  REBUILD_SPAWNING: 'rebuild_spawning',
 } as const
 export type TaskState = (typeof TaskState)[keyof typeof TaskState]
 
@@ -46,14 +48,16 @@ const STATUS_MAP: Record<string, Record<string, string>> = {
     default: 'ACTIVE',
     [TaskState.REBOOTING]: 'REBOOT',
     [TaskState.REBOOTING_HARD]: 'HARD_REBOOT',
+    [TaskState.REBUILDING]: 'REBUILD',
+    [TaskState.REBUILD_SPAWNING]: 'REBUILD',
   },
   [VmState.BUILDING]: { default: 'BUILD' },
-  [VmState.STOPPED]: { default: 'SHUTOFF' },
+  [VmState.STOPPED]: { default: 'SHUTOFF', [TaskState.REBUILDING]: 'REBUILD', [TaskState.REBUILD_SPAWNING]: 'REBUILD' },
   [VmState.RESIZED]: { default: 'VERIFY_RESIZE' },
   [VmState.PAUSED]: { default: 'PAUSED' },
   [VmState.SUSPENDED]: { default: 'SUSPENDED' },
   [VmState.RESCUED]: { default: 'RESCUE' },
-  [VmState.ERROR]: { default: 'ERROR' },
+  [VmState.ERROR]: { default: 'ERROR', [TaskState.REBUILDING]: 'REBUILD', [TaskState.REBUILD_SPAWNING]: 'REBUILD' },
   [VmState.DELETED]: { default: 'DELETED' },
   [VmState.SOFT_DELETED]: { default: 'SOFT_DELETED' },
   [VmState.SHELVED]: { default: 'SHELVED' },
