@@ -27,7 +27,7 @@ describe('rebuild on QEMU: a new root from the new image, the old root\'s writes
     await driver.spawn(instance(id, [disks.imageRoot(images.guest), disks.config()], first))
     const boot1 = lastBoot(await waitForConsole(driver, id, /LB-MARKER-DONE role=guest/, 0))
     assert.match(boot1.text, /wrote lifeboat-marker-before on \/dev\/vda2/)
-    // The "new image": the same guest under another id and file, so the overlay's backing file tells which one booted.
+    // The "new image": the same guest under another id, so the overlay's backing file (named by image id) tells which one booted.
     const newImage = path.join(dir, 'guest-v2.qcow2')
     fs.copyFileSync(images.guest, newImage)
     const root = { ...disks.imageRoot(newImage), source: { kind: 'image' as const, imageId: 'lifeboat-guest-v2', imagePath: newImage, format: 'qcow2' as const, sizeGb: 1 } }
@@ -39,6 +39,6 @@ describe('rebuild on QEMU: a new root from the new image, the old root\'s writes
     assert.match(boot2.text, /LB-REBUILT-USERDATA/)
     assert.equal((await driver.getDomain(id))?.powerState, PowerState.RUNNING)
     const info = JSON.parse(execFileSync('qemu-img', ['info', '-U', '--output=json', path.join(dir, 'qemu/domains', id, 'root.qcow2')], { encoding: 'utf8' }))
-    assert.match(info['backing-filename'], /guest-v2\.qcow2$|base-images\//)
+    assert.match(info['backing-filename'], /base-images\/lifeboat-guest-v2\.qcow2$/)
   })
 })

@@ -90,6 +90,17 @@ describeEachDialect('rebuild (Nova _action_rebuild)', (cloud) => {
     assert.equal(row.user_data, 'aGVsbG8=')
   })
 
+  test('another project\'s private image is not found (400), and the server is not touched', async () => {
+    const privateImage = await createImage(cloud().admin, { name: 'admins-only', visibility: 'private' })
+    const server = await bootServer(cloud().demo, { imageRef: imageId })
+    const res = await action(cloud().demo, server.id, { rebuild: { imageRef: privateImage } })
+    assert.equal(res.status, 400)
+    assert.equal(res.body.badRequest.message, 'Cannot find image for rebuild')
+    const row = await instanceRow(cloud(), server.id)
+    assert.equal(row.image_ref, imageId)
+    assert.equal(row.task_state, null)
+  })
+
   describe('volume-backed', () => {
     test('a different image is refused with Nova\'s 400; the same image is rebuilt', async () => {
       const create = await cloud().demo.request('POST', SERVERS, {
