@@ -21,6 +21,7 @@ export const TASK_EVENTS: Record<TaskKind, string> = {
   detach_interface: 'compute_detach_interface',
   rescue: 'compute_rescue_instance',
   unrescue: 'compute_unrescue_instance',
+  rebuild: 'compute_rebuild_instance',
   destroy: 'compute_terminate_instance',
   console_output: 'compute_get_console_output',
   trigger_crash_dump: 'compute_trigger_crash_dump',

@@ -17,7 +17,7 @@ const ACTIONS: Record<TaskKind, string> = {
   spawn: 'Build', power_off: 'Stop', power_on: 'Start', reboot: 'Reboot', pause: 'Pause', unpause: 'Unpause',
   suspend: 'Suspend', resume: 'Resume', snapshot: 'Snapshot', attach_volume: 'Volume attach', detach_volume: 'Volume detach',
   attach_interface: 'Interface attach', detach_interface: 'Interface detach',
-  rescue: 'Rescue', unrescue: 'Unrescue', destroy: 'Delete', console_output: 'Console output',
+  rescue: 'Rescue', unrescue: 'Unrescue', rebuild: 'Rebuild', destroy: 'Delete', console_output: 'Console output',
   network_changed: 'Network update', trigger_crash_dump: 'Crash dump',
   soft_delete: 'Soft delete', restore: 'Restore',
 }

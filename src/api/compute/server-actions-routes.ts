@@ -12,6 +12,8 @@ import { ServerActionResponse } from './schemas/server-subresource-responses.js'
 import { CONSOLE_ACTION_SCHEMAS } from './schemas/remote-consoles.js'
 import { CONSOLE_ACTIONS_REMOVED_AT, consoleActionHandlers } from './server-console-actions.js'
 import { ADMIN_ACTION_SCHEMAS, adminActionHandlers } from './server-admin-actions.js'
+import { RebuildBody } from './schemas/rebuild.js'
+import { rebuildActionHandler } from './server-rebuild-action.js'
 
 const Null = Type.Null()
 const NoBody = Type.Union([Type.Null(), Type.Object({}, { additionalProperties: false })])
@@ -46,6 +48,7 @@ const ACTION_SCHEMAS: Record<string, TSchema> = {
   removeSecurityGroup: Type.Object({ name: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
   addFloatingIp: Type.Object({ address: IpAddress, fixed_address: Type.Optional(IpAddress) }, { additionalProperties: false }),
   removeFloatingIp: Type.Object({ address: IpAddress }, { additionalProperties: false }),
+  rebuild: RebuildBody,
   ...CONSOLE_ACTION_SCHEMAS,
   ...ADMIN_ACTION_SCHEMAS,
 }
@@ -115,6 +118,7 @@ export function serverActionRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       await ctx.services.novaFloatingIps.disassociate(req.auth, server.row.uuid, body!.address as string)
       return accepted(reply)
     },
+    rebuild: rebuildActionHandler(ctx),
     ...consoleActionHandlers(ctx),
     ...adminActionHandlers(ctx),
   }

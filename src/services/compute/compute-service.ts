@@ -9,6 +9,7 @@ import { deleteServer } from './server-delete.js'
 import { changeServerPassword, resetServerState, triggerCrashDump } from './server-admin.js'
 import { deleteOrSoftDelete, reclaimSoftDeleted, restoreServer } from './server-soft-delete.js'
 import { lockServer, POWER_ACTIONS, rebootSpec, startInstanceTask, unlockServer } from './server-actions.js'
+import { rebuildServer, type RebuildRequest } from './rebuild.js'
 import { rescueServer, unrescueServer, queueUnrescue, type RescueRequest } from './rescue.js'
 import { attachVolume, detachVolume, getVolumeAttachment, listVolumeAttachments } from './volume-attachments.js'
 import { createServerImage } from './server-snapshot.js'
@@ -132,6 +133,11 @@ export class ComputeService {
 
   rescueServer(call: CallContext, id: string, request: RescueRequest) {
     return rescueServer(this.#deps, this.tasks, call, id, request)
+  }
+
+  /** `rebuild`: the server's root disk again from an image (rebuild.ts). */
+  rebuildServer(call: CallContext, id: string, request: RebuildRequest) {
+    return rebuildServer(this.#deps, this.tasks, call, id, request)
   }
 
   unrescueServer(call: CallContext, id: string, discard: boolean) {

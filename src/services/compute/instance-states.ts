@@ -37,6 +37,8 @@ export const TaskState = {
   DELETING: 'deleting',
   SOFT_DELETING: 'soft-deleting',
   RESTORING: 'restoring',
+  REBUILDING: 'rebuilding',
+  REBUILD_SPAWNING: 'rebuild_spawning',
 } as const
 export type TaskState = (typeof TaskState)[keyof typeof TaskState]
 
@@ -48,14 +50,16 @@ const STATUS_MAP: Record<string, Record<string, string>> = {
     default: 'ACTIVE',
     [TaskState.REBOOTING]: 'REBOOT',
     [TaskState.REBOOTING_HARD]: 'HARD_REBOOT',
+    [TaskState.REBUILDING]: 'REBUILD',
+    [TaskState.REBUILD_SPAWNING]: 'REBUILD',
   },
   [VmState.BUILDING]: { default: 'BUILD' },
-  [VmState.STOPPED]: { default: 'SHUTOFF' },
+  [VmState.STOPPED]: { default: 'SHUTOFF', [TaskState.REBUILDING]: 'REBUILD', [TaskState.REBUILD_SPAWNING]: 'REBUILD' },
   [VmState.RESIZED]: { default: 'VERIFY_RESIZE' },
   [VmState.PAUSED]: { default: 'PAUSED' },
   [VmState.SUSPENDED]: { default: 'SUSPENDED' },
   [VmState.RESCUED]: { default: 'RESCUE' },
-  [VmState.ERROR]: { default: 'ERROR' },
+  [VmState.ERROR]: { default: 'ERROR', [TaskState.REBUILDING]: 'REBUILD', [TaskState.REBUILD_SPAWNING]: 'REBUILD' },
   [VmState.DELETED]: { default: 'DELETED' },
   [VmState.SOFT_DELETED]: { default: 'SOFT_DELETED' },
   [VmState.SHELVED]: { default: 'SHELVED' },

@@ -65,6 +65,8 @@ export async function applyTaskResult(
       if (previous) set.rescue = JSON.stringify({ ...previous, startedAt: now })
     }
     if (task.kind === 'unrescue') set.rescue = null
+    // Nova's `_do_rebuild_instance`: a stopped server is stopped again, any other comes back ACTIVE.
+    if (task.kind === 'rebuild') Object.assign(set, { vm_state: task.previousVmState === VmState.STOPPED ? VmState.STOPPED : VmState.ACTIVE, launched_at: now })
     if (task.kind === 'destroy') {
       Object.assign(set, { vm_state: VmState.DELETED, task_state: null, deleted: 1, deleted_at: now, terminated_at: now })
       await releasePorts(trx, deps, instance)
@@ -76,7 +78,7 @@ export async function applyTaskResult(
   } else {
     if (!task.kind.endsWith('_interface')) set.task_state = null
     const reason = report.error ?? 'unknown error'
-    if (task.kind === 'spawn' || task.kind === 'destroy') {
+    if (task.kind === 'spawn' || task.kind === 'destroy' || task.kind === 'rebuild') {
       set.vm_state = VmState.ERROR
       await addFault(trx, instance.uuid, reason, report.detail)
     }

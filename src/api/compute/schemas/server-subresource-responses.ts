@@ -16,7 +16,8 @@ const Metadata = Type.Record(Type.String(), Any)
  */
 export const ServerActionResponse = {
   200: Closed({ adminPass: Opt(Any), output: Opt(Any), console: Opt(Closed({ type: Any, url: Any })) }),
-  202: Closed({ image_id: Opt(Any) }),
+  /** rebuild answers 202 with the server view and `adminPass` (server-rebuild-action.ts). */
+  202: Closed({ image_id: Opt(Any), server: Opt(Any) }),
 }
 
 /** `GET/PUT/POST /servers/{id}/metadata`. */
