@@ -4,13 +4,12 @@ import { ensureBuilt } from '../scripts/build.mjs'
 import { startBenchCloud } from './lib/cloud.js'
 import { latencyLine, note, section } from './lib/report.js'
 import { verdict } from './lib/stats.js'
+import { CHROMIUM_PATH, launchChromium } from '../test/helpers/browser.js'
 
 /** Issue 14's goals for the dashboard's first load. */
 const GOAL_BYTES = 300 * 1024
 const GOAL_INTERACTIVE_MS = 500
 const LOADS = 10
-const CHROMIUM = process.env.LIFEBOAT_CHROMIUM ?? '/usr/bin/chromium'
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 
 /** One cold load in a fresh browser context: bytes on the wire (compressed bodies + headers) and time to interactive. */
 async function coldLoad(browser: Browser, url: string): Promise<{ bytes: number; files: number; interactiveMs: number }> {
@@ -33,11 +32,10 @@ async function coldLoad(browser: Browser, url: string): Promise<{ bytes: number;
  */
 export async function runDashboardBench(): Promise<void> {
   section('dashboard first load (Chromium, loopback, cold cache each load)')
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`chromium is not installed (${CHROMIUM}): apt-get install chromium`)
+  if (!fs.existsSync(CHROMIUM_PATH)) throw new Error(`chromium is not installed (${CHROMIUM_PATH}): apt-get install chromium`)
   await ensureBuilt()
   const cloud = await startBenchCloud()
-  const { chromium } = await import('playwright-core')
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true })
+  const browser = await launchChromium()
   try {
     const url = `${cloud.running.url}/dashboard`
     await coldLoad(browser, url) // warm the server's file cache and the browser's process
