@@ -29,4 +29,7 @@ export const TASK_EVENTS: Record<TaskKind, string> = {
   restore: 'compute_restore_instance',
   // Nova applies Neutron's `network-changed` in `external_instance_event` (no instance action of its own).
   network_changed: 'compute_external_instance_event',
+  resize: 'compute_prep_resize',
+  confirm_resize: 'compute_confirm_resize',
+  revert_resize: 'compute_revert_resize',
 }

@@ -27,6 +27,15 @@ export const RescueTaskSchema = task('rescue', {
 }, 'Boot from the decided rescue image, keeping the server\'s disks.')
 export type RescueTask = Static<typeof RescueTaskSchema>
 
+/** The flavor a resize or its revert gives the guest (the rendered spec may still show the other one). */
+export const ResizeFlavorSchema = Type.Object({
+  vcpus: Type.Integer({ minimum: 1 }),
+  memoryMb: Type.Integer({ minimum: 1 }),
+  /** The root disk's size; 0 = the image's size (a root never shrinks). */
+  rootGb: Type.Integer({ minimum: 0 }),
+})
+export type ResizeFlavor = Static<typeof ResizeFlavorSchema>
+
 /** Every task kind, each described in its schema. */
 export const TaskSchema = Type.Union([
   task('spawn', {}, 'Create the disks and boot a scheduled instance (vm_state building).'),
@@ -51,6 +60,9 @@ export const TaskSchema = Type.Union([
   task('soft_delete', {}, 'Power off a soft-deleted server, keeping its disks (Nova `soft_delete_instance`).'),
   task('restore', {}, 'Power on a restored soft-deleted server (Nova `restore_instance`).'),
   task('network_changed', {}, 'Apply the NICs\' current forwards (floating IPs, security groups) to the running guest, without a restart.'),
+  task('resize', { migrationId: Type.String(), flavor: ResizeFlavorSchema, powerOn: Type.Boolean() }, 'Resize on this host (Nova `resize_instance` + `finish_resize`): stop, keep the disks as they were, grow the root to the new flavor, and boot with its vCPUs and RAM when `powerOn`.'),
+  task('confirm_resize', { migrationId: Type.String() }, 'Drop the disks kept for a revert (Nova `confirm_resize`).'),
+  task('revert_resize', { migrationId: Type.String(), flavor: ResizeFlavorSchema, powerOn: Type.Boolean() }, 'Put back the disks kept at the resize and boot with the old flavor when `powerOn` (Nova `revert_resize` + `finish_revert_resize`).'),
 ])
 /** One task; `kind` tells which. */
 export type Task = Static<typeof TaskSchema>

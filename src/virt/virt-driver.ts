@@ -236,6 +236,17 @@ export interface VirtDriver {
    * from the rescue disk (see RescueSpec.mode).
    */
   rescue(spec: RescueSpec, options: { timeoutSeconds: number; onShutDown?: () => void }): Promise<void>
+  /**
+   * Resize on this host (Nova's `migrate_disk_and_power_off` + `finish_migration`):
+   * shuts the guest down, keeps its local disks as they are for a revert, grows
+   * the root to `spec`'s size (never shrinks) and boots `spec` when `powerOn`.
+   * Run again after a crash, it keeps the disks it kept the first time.
+   */
+  resize(spec: InstanceSpec, options: { timeoutSeconds: number; powerOn: boolean }): Promise<void>
+  /** Drops the disks `resize` kept (Nova's `confirm_migration`); nothing kept is fine. */
+  confirmResize(instanceId: string): Promise<void>
+  /** Puts back the disks `resize` kept and boots `spec` (the old flavor) when `powerOn` (Nova's `finish_revert_migration`). */
+  revertResize(spec: InstanceSpec, options: { timeoutSeconds: number; powerOn: boolean }): Promise<void>
   /** Removes the rescue disk and boots the original layout; `discardChanges` restores the root snapshot. */
   unrescue(spec: InstanceSpec, options: { discardChanges: boolean; timeoutSeconds: number }): Promise<void>
   /**

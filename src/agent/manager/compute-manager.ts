@@ -12,6 +12,7 @@ import { describeFailure, taskFailureMessage } from './task-failures.js'
 import { AgentErrorCode } from '../error-codes.js'
 import { deliverReport } from './deliver-report.js'
 import { rebuildInstance } from './rebuild-instance.js'
+import { resizeInstance, revertResizeInstance } from './resize-instance.js'
 
 /** Image disks of a spec pointed at local files (downloaded when the filesystem is not shared). */
 async function localizeSpec(ctx: ManagerContext, spec: InstanceSpec): Promise<InstanceSpec> {
@@ -102,6 +103,15 @@ async function perform(ctx: TaskContext, task: AgentTask): Promise<Omit<TaskRepo
       return { output: { output: (await driver.getDomain(id)) ? await driver.getConsoleOutput(id, job.length ?? undefined) : '' } }
     case 'trigger_crash_dump':
       await driver.triggerCrashDump(id)
+      break
+    case 'resize':
+      await resizeInstance(ctx, await localizeSpec(ctx, task.instance), job.flavor, job.powerOn, timeoutSeconds)
+      break
+    case 'confirm_resize':
+      if (await driver.getDomain(id)) await driver.confirmResize(id)
+      break
+    case 'revert_resize':
+      await revertResizeInstance(ctx, await localizeSpec(ctx, task.instance), job.flavor, job.powerOn, timeoutSeconds)
       break
     case 'network_changed':
       // A server not built yet (or gone) has nothing to change: its next boot applies the spec.

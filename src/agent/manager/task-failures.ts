@@ -20,6 +20,7 @@ const ACTIONS: Record<TaskKind, string> = {
   rescue: 'Rescue', unrescue: 'Unrescue', rebuild: 'Rebuild', destroy: 'Delete', console_output: 'Console output',
   network_changed: 'Network update', trigger_crash_dump: 'Crash dump',
   soft_delete: 'Soft delete', restore: 'Restore',
+  resize: 'Resize', confirm_resize: 'Resize confirm', revert_resize: 'Resize revert',
 }
 
 /** The user's reason for each driver code; a code absent here gets the generic one. */

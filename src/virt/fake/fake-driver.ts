@@ -42,6 +42,8 @@ interface FakeDomain {
   nics?: NicSpec[]
   /** The port forwards applied now, by port id: those of the last boot, then of each `applyForwards`. */
   forwards?: Record<string, PortForward[]>
+  /** The spec before an unconfirmed resize (what a revert boots again). */
+  resizedFrom?: InstanceSpec | null
 }
 
 
@@ -247,6 +249,34 @@ export class FakeDriver implements VirtDriver {
     Object.assign(domain, { spec, layout: this.#normalLayout(spec), rescued: false, configDriveKeys: keyNames(spec.configDrive) })
     this.#boot(domain, spec.name)
     this.#domains.set(spec.instanceId, domain)
+    await this.#save(spec.instanceId)
+  }
+
+  async resize(spec: InstanceSpec, options: { powerOn: boolean }): Promise<void> {
+    await this.#step('resize')
+    const domain = this.#domain(spec.instanceId)
+    // A retry keeps what the first attempt kept.
+    domain.resizedFrom ??= domain.spec
+    this.#hangUp(spec.instanceId)
+    Object.assign(domain, { spec, layout: this.#normalLayout(spec), powerState: PowerState.SHUTDOWN })
+    domain.console.push(`[fake] resized to ${spec.vcpus} vCPUs, ${spec.memoryMb} MiB`)
+    if (options.powerOn) this.#boot(domain, spec.name)
+    await this.#save(spec.instanceId)
+  }
+
+  async confirmResize(instanceId: string): Promise<void> {
+    await this.#step('confirmResize')
+    this.#domain(instanceId).resizedFrom = null
+    await this.#save(instanceId)
+  }
+
+  async revertResize(spec: InstanceSpec, options: { powerOn: boolean }): Promise<void> {
+    await this.#step('revertResize')
+    const domain = this.#domain(spec.instanceId)
+    this.#hangUp(spec.instanceId)
+    Object.assign(domain, { spec, layout: this.#normalLayout(spec), powerState: PowerState.SHUTDOWN, resizedFrom: null })
+    domain.console.push(`[fake] resize reverted to ${spec.vcpus} vCPUs, ${spec.memoryMb} MiB`)
+    if (options.powerOn) this.#boot(domain, spec.name)
     await this.#save(spec.instanceId)
   }
 

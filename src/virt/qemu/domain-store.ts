@@ -43,6 +43,8 @@ export interface DomainRecord {
   suspended: boolean
   /** The NICs of the last QEMU process and their forwards as applied now (absent in records of older versions: none). */
   nics?: PluggedNic[]
+  /** An unconfirmed resize: the spec before it, and each local disk's copy as it was (disk name → kept file). */
+  resizeBackup?: { spec: InstanceSpec; files: Record<string, string> } | null
 }
 
 /** The files of one domain. */

@@ -44,6 +44,12 @@ export async function createBlank(target: string, sizeGb: number): Promise<void>
   await asDriverError(qemuImg(['create', '-q', '-f', 'qcow2', target, String(Math.max(1024 * 1024, Math.round(sizeGb * GIB)))], { timeoutMs: QUICK_MS }))
 }
 
+/** Grows a qcow2 disk to `sizeBytes`; never shrinks (a smaller size leaves it as it is). */
+export async function growDisk(file: string, sizeBytes: number): Promise<void> {
+  if (sizeBytes <= (await virtualSize(file, 'qcow2'))) return
+  await asDriverError(qemuImg(['resize', '-q', '-f', 'qcow2', file, String(sizeBytes)], { timeoutMs: QUICK_MS }))
+}
+
 /** Copies an image (flattening any backing chain) into `format`; `shared` reads an image a running QEMU holds. */
 export async function convertImage(source: string, sourceFormat: DiskFormat, target: string, format: DiskFormat, shared: boolean): Promise<void> {
   await asDriverError(qemuImg(['convert', ...(shared ? ['-U'] : []), '-f', sourceFormat, '-O', format, source, target], { timeoutMs: 30 * 60_000 }))

@@ -12,6 +12,7 @@ import { formatsOf, QemuHost } from './qemu-host.js'
 import { qemuVersion, runningPid } from './qemu-process.js'
 import { withQmp } from './qmp-client.js'
 import { rescueDomain, StepTimer, unrescueDomain } from './qemu-rescue.js'
+import { confirmResizeDomain, resizeDomain, revertResizeDomain } from './qemu-resize.js'
 import { resumeDomain, suspendDomain } from './qemu-suspend.js'
 import { attachDisk, detachDisk } from './qemu-volumes.js'
 import { syncForwards } from './qemu-forwards.js'
@@ -243,6 +244,18 @@ export class QemuDriver implements VirtDriver {
 
   detachInterface(spec: InstanceSpec, portId: string): Promise<void> {
     return unplugNic(this.#host, spec, portId)
+  }
+
+  async resize(spec: InstanceSpec, options: { timeoutSeconds: number; powerOn: boolean }): Promise<void> {
+    await resizeDomain(this.#host, spec, options)
+  }
+
+  async confirmResize(instanceId: string): Promise<void> {
+    confirmResizeDomain(this.#host, instanceId)
+  }
+
+  async revertResize(spec: InstanceSpec, options: { timeoutSeconds: number; powerOn: boolean }): Promise<void> {
+    await revertResizeDomain(this.#host, spec, options)
   }
 
   async rescue(spec: RescueSpec, options: { timeoutSeconds: number; onShutDown?: () => void }): Promise<void> {
