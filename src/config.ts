@@ -57,6 +57,8 @@ export interface ComputeConfig {
   floatingIpPortOffset: number
   /** Nova's `reclaim_instance_interval` in seconds (LIFEBOAT_RECLAIM_INSTANCE_INTERVAL): above 0, DELETE soft-deletes and a periodic job reclaims. */
   reclaimInstanceIntervalSeconds: number
+  /** Nova's `resize_confirm_window` in seconds (LIFEBOAT_RESIZE_CONFIRM_WINDOW): above 0, a resize not confirmed or reverted by then is confirmed by a periodic job. */
+  resizeConfirmWindowSeconds: number
 }
 
 export interface AgentConfig {
@@ -131,6 +133,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
       serviceDownSeconds: envNumber(env, 'LIFEBOAT_SERVICE_DOWN_TIME'),
       floatingIpPortOffset: envNumber(env, 'LIFEBOAT_FIP_PORT_OFFSET'),
       reclaimInstanceIntervalSeconds: envNumber(env, 'LIFEBOAT_RECLAIM_INSTANCE_INTERVAL'),
+      resizeConfirmWindowSeconds: envNumber(env, 'LIFEBOAT_RESIZE_CONFIRM_WINDOW'),
     },
     agent: {
       driver: envString(env, 'LIFEBOAT_DRIVER') as DriverChoice | undefined,
@@ -199,6 +202,7 @@ export function loadConfig(...layers: ConfigInput[]): LifeboatConfig {
       serviceDownSeconds: compute.serviceDownSeconds ?? 60,
       floatingIpPortOffset: fipPortOffset(compute.floatingIpPortOffset ?? 10000),
       reclaimInstanceIntervalSeconds: Math.max(0, compute.reclaimInstanceIntervalSeconds ?? 0),
+      resizeConfirmWindowSeconds: Math.max(0, compute.resizeConfirmWindowSeconds ?? 0),
     },
     agent: {
       driver,

@@ -1,12 +1,13 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
 import type { AgentGatewayDeps } from './ports.js'
 import type { TaskQueue, LeasedTask } from '../tasks/task-queue.js'
-import type { AgentImageInfo, AgentTask, FinishTaskRequest, RegisterRequest, RegisterResponse, RescueTask, TaskEvent } from '../../agent-api/index.js'
+import type { AgentImageInfo, AgentTask, FinishTaskRequest, RegisterRequest, RegisterResponse, RescueTask, Task, TaskEvent } from '../../agent-api/index.js'
 import { capabilityTraitsUnion } from './host-traits.js'
 import { Unauthorized, NotFound } from '../errors.js'
 import { loadInstanceDetails } from './instance-store.js'
 import { buildInstanceSpec, configDriveFor, ownKeys } from './instance-spec.js'
 import { applyTaskResult, type AfterCommit } from './task-results.js'
+import { applyResizeProgress } from './resize-results.js'
 import { finishActionEvent, recordActionEvents, startActionEvent } from './instance-actions.js'
 import { VmState } from './instance-states.js'
 import { nowIso } from '../time.js'
@@ -179,9 +180,10 @@ export class AgentGateway {
 
   /** Events of the task's instance action, as the agent saw them, in order. */
   async recordEvents(taskId: string, events: TaskEvent[], host: string): Promise<void> {
-    const task = await this.#deps.db.selectFrom('tasks').select(['action_id']).where('id', '=', taskId).executeTakeFirst()
+    const task = await this.#deps.db.selectFrom('tasks').select(['action_id', 'instance_uuid', 'payload']).where('id', '=', taskId).executeTakeFirst()
     if (!task) throw new NotFound(`Task ${taskId} could not be found.`)
     if (task.action_id) await recordActionEvents(this.#deps.db, task.action_id, host, events)
+    await applyResizeProgress(this.#deps.db, task.instance_uuid, JSON.parse(task.payload) as Task, events)
   }
 
   /** The task ended: apply the result to the instance in one transaction, then the volume/image follow-ups. */
@@ -194,6 +196,7 @@ export class AgentGateway {
       if (!(await this.#tasks.finish(trx, taskId, request.session, request.report))) return
       announced = true
       if (task.action_id) await recordActionEvents(trx, task.action_id, host, request.events ?? [])
+      await applyResizeProgress(trx, task.instance_uuid, JSON.parse(task.payload) as Task, request.events ?? [])
       const instance = await trx.selectFrom('instances').selectAll().where('uuid', '=', task.instance_uuid).executeTakeFirst()
       if (!instance) return
       await applyTaskResult(trx, this.#deps, instance, JSON.parse(task.payload), task.action_id, request.report, after)

@@ -10,6 +10,8 @@ import { changeServerPassword, resetServerState, triggerCrashDump } from './serv
 import { deleteOrSoftDelete, reclaimSoftDeleted, restoreServer } from './server-soft-delete.js'
 import { lockServer, POWER_ACTIONS, rebootSpec, startInstanceTask, unlockServer } from './server-actions.js'
 import { rebuildServer, type RebuildRequest } from './rebuild.js'
+import { confirmResize, queueConfirm, resizeServer, revertResize } from './resize.js'
+import { confirmExpiredResizes } from './resize-results.js'
 import { rescueServer, unrescueServer, queueUnrescue, type RescueRequest } from './rescue.js'
 import { attachVolume, detachVolume, getVolumeAttachment, listVolumeAttachments } from './volume-attachments.js'
 import { createServerImage } from './server-snapshot.js'
@@ -140,6 +142,16 @@ export class ComputeService {
     return rebuildServer(this.#deps, this.tasks, call, id, request)
   }
 
+  /** `resize` to another flavor on the server's host; `confirmResize` / `revertResize` end it (resize.ts). */
+  resizeServer(call: CallContext, id: string, flavorRef: string) {
+    return resizeServer(this.#deps, this.tasks, call, id, flavorRef)
+  }
+  confirmResize(call: CallContext, id: string) {
+    return confirmResize(this.#deps, this.tasks, call, id)
+  }
+  revertResize(call: CallContext, id: string) {
+    return revertResize(this.#deps, this.tasks, call, id)
+  }
   unrescueServer(call: CallContext, id: string, discard: boolean) {
     return unrescueServer(this.#deps, this.tasks, call, id, discard)
   }
@@ -225,6 +237,7 @@ export class ComputeService {
       await this.tasks.purgeFinished(new Date(Date.now() - FINISHED_TASK_KEEP_MS).toISOString())
     }
     await reclaimSoftDeleted(this.#deps, this.tasks)
+    await confirmExpiredResizes(this.#deps, this.#deps.config.compute.resizeConfirmWindowSeconds, (instance, migration, context) => queueConfirm(this.#deps, this.tasks, instance, migration, context))
     const rescued = await this.#deps.db.selectFrom('instances').selectAll().where('deleted', '=', 0).where('vm_state', '=', VmState.RESCUED).where('task_state', 'is', null).execute()
     const now = Date.now()
     for (const details of await loadInstanceDetails(this.#deps.db, rescued)) {

@@ -3,6 +3,7 @@ import type { Task } from '../../agent-api/index.js'
 import type { TaskResultDeps } from './ports.js'
 import { finalizeDeletion } from './task-results.js'
 import { VmState } from './instance-states.js'
+import { freeEndedMigrationAllocations } from './resize-results.js'
 
 /** What a compute recovery pass did (counts by kind, for tests and the summary line). */
 export interface ComputeRecovery {
@@ -11,6 +12,8 @@ export interface ComputeRecovery {
   attachmentsDropped: string[]
   attachmentsCompleted: string[]
   snapshotImagesKilled: string[]
+  /** Ended migrations (resize confirmed, reverted, failed) whose resources were still held. */
+  migrationAllocationsFreed?: string[]
 }
 
 /** The tasks not finished yet (queued or leased), parsed. */
@@ -92,5 +95,7 @@ export async function recoverInterruptedComputeWork(deps: TaskResultDeps): Promi
     log.warn({ image: id }, `snapshot image ${id} was being made when the process stopped (restart) and no snapshot task is left: status killed`)
     done.snapshotImagesKilled.push(id)
   }
+  const freed = await freeEndedMigrationAllocations(deps)
+  if (freed.length > 0) done.migrationAllocationsFreed = freed
   return done
 }

@@ -39,11 +39,21 @@ export const TaskState = {
   RESTORING: 'restoring',
   REBUILDING: 'rebuilding',
   REBUILD_SPAWNING: 'rebuild_spawning',
+  RESIZE_PREP: 'resize_prep',
+  RESIZE_MIGRATING: 'resize_migrating',
+  RESIZE_MIGRATED: 'resize_migrated',
+  RESIZE_FINISH: 'resize_finish',
+  RESIZE_REVERTING: 'resize_reverting',
 } as const
 export type TaskState = (typeof TaskState)[keyof typeof TaskState]
 
 /** vm_states from which rescue is allowed (nova/compute/api.py `rescue`). */
 export const RESCUABLE_STATES: readonly string[] = [VmState.ACTIVE, VmState.STOPPED, VmState.ERROR]
+
+/** Nova's status for the four task_states of a resize under way. */
+function resizing(status: string): Record<string, string> {
+  return Object.fromEntries([TaskState.RESIZE_PREP, TaskState.RESIZE_MIGRATING, TaskState.RESIZE_MIGRATED, TaskState.RESIZE_FINISH].map((s) => [s, status]))
+}
 
 const STATUS_MAP: Record<string, Record<string, string>> = {
   [VmState.ACTIVE]: {
@@ -52,10 +62,11 @@ const STATUS_MAP: Record<string, Record<string, string>> = {
     [TaskState.REBOOTING_HARD]: 'HARD_REBOOT',
     [TaskState.REBUILDING]: 'REBUILD',
     [TaskState.REBUILD_SPAWNING]: 'REBUILD',
+    ...resizing('RESIZE'),
   },
   [VmState.BUILDING]: { default: 'BUILD' },
-  [VmState.STOPPED]: { default: 'SHUTOFF', [TaskState.REBUILDING]: 'REBUILD', [TaskState.REBUILD_SPAWNING]: 'REBUILD' },
-  [VmState.RESIZED]: { default: 'VERIFY_RESIZE' },
+  [VmState.STOPPED]: { default: 'SHUTOFF', [TaskState.REBUILDING]: 'REBUILD', [TaskState.REBUILD_SPAWNING]: 'REBUILD', ...resizing('RESIZE') },
+  [VmState.RESIZED]: { default: 'VERIFY_RESIZE', [TaskState.RESIZE_REVERTING]: 'REVERT_RESIZE' },
   [VmState.PAUSED]: { default: 'PAUSED' },
   [VmState.SUSPENDED]: { default: 'SUSPENDED' },
   [VmState.RESCUED]: { default: 'RESCUE' },

@@ -133,6 +133,22 @@ export interface AllocationRelease {
   deleteAllocations(consumerUuid: string): Promise<void>
 }
 
+/** One consumer's wanted allocations: provider uuid → class → amount (`{}` frees them). */
+export interface AllocationRequest {
+  consumerUuid: string
+  allocations: Record<string, Record<string, number>>
+  projectId: string
+  userId: string
+}
+
+/** A move's two consumers (the instance and its migration), rewritten inside the caller's transaction. */
+export interface AllocationMoves extends AllocationRelease {
+  /** A consumer's allocations: provider uuid → class → amount. */
+  allocationsIn(db: Db, consumerUuid: string): Promise<Record<string, Record<string, number>>>
+  /** Replaces the consumers' allocations all or nothing; false (nothing written) when they do not fit. */
+  replaceAllocationsIn(db: Db, requests: AllocationRequest[]): Promise<boolean>
+}
+
 // ---- what each compute module is given ----
 
 /** `buildInstanceSpec`: volume and image files of the disks, and the NICs of the server's ports. */
@@ -146,7 +162,7 @@ export interface InstanceSpecDeps {
 export interface TaskResultDeps extends Store {
   readonly volumes: VolumeAttacher & Pick<ServerVolumes, 'deleteVolumeInternal'>
   readonly images: Pick<ServerImages, 'killImage'>
-  readonly placement: AllocationRelease
+  readonly placement: AllocationMoves
   readonly network: Pick<ServerNetworks, 'release' | 'setStatus' | 'unbind' | 'removeIn'>
 }
 
@@ -156,7 +172,7 @@ export interface AgentGatewayDeps extends TaskResultDeps, InstanceSpecDeps {
   readonly volumes: VolumeLookup & TaskResultDeps['volumes']
   readonly images: Pick<ImageLookup, 'findImage' | 'imageFilePath'> & TaskResultDeps['images']
   readonly keypairs: KeypairLookup
-  readonly placement: HostReporter & AllocationRelease
+  readonly placement: HostReporter & AllocationMoves
   readonly network: InstanceSpecDeps['network'] & TaskResultDeps['network']
 }
 
@@ -204,7 +220,7 @@ export interface ComputeDeps extends Store {
   readonly keypairs: KeypairLookup
   readonly flavors: FlavorLookup
   readonly securityGroups: ServerSecurityGroups
-  readonly placement: AllocationRelease
+  readonly placement: AllocationMoves
   readonly network: ServerNetworks
   readonly consoles: ServerConsoleTokens
 }

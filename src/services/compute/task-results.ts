@@ -8,6 +8,7 @@ import { TaskState, VmState } from './instance-states.js'
 import { finishAction } from './instance-actions.js'
 import { nowIso } from '../time.js'
 import { readNetworkPlan, userPortIds } from './server-networks.js'
+import { applyResizeResult, endMigrationsOfDeleted, isResizeTask } from './resize-results.js'
 
 type Trx = Transaction<Database>
 
@@ -96,6 +97,7 @@ export async function applyTaskResult(
     // Nova's `_deallocate_port_for_instance` after a failed plug; a failed unplug keeps the port as it was.
     if (task.kind === 'attach_interface') await deallocatePort(trx, deps, instance.uuid, task.portId)
   }
+  if (isResizeTask(task)) await applyResizeResult(trx, deps, instance, task, report, set, after)
   await trx.updateTable('instances').set(set).where('uuid', '=', instance.uuid).execute()
   const portStatus = portStatusAfter(set.vm_state ?? instance.vm_state)
   if (portStatus && task.kind !== 'destroy') await deps.network.setStatus(trx, instance.uuid, portStatus)
@@ -159,6 +161,7 @@ export async function releasePorts(trx: Trx, deps: Pick<TaskResultDeps, 'network
  */
 export async function finalizeDeletion(deps: TaskResultDeps, instanceUuid: string): Promise<void> {
   await deps.placement.deleteAllocations(instanceUuid)
+  await endMigrationsOfDeleted(deps, instanceUuid)
   const bdms = await deps.db.selectFrom('block_device_mappings').selectAll().where('instance_uuid', '=', instanceUuid).execute()
   for (const bdm of bdms) {
     if (bdm.attachment_id) await deps.volumes.deleteAttachment(bdm.attachment_id).catch((error: unknown) => deps.log.warn({ err: error, server: instanceUuid, attachment: bdm.attachment_id }, 'deleted server: its volume attachment could not be deleted'))

@@ -136,6 +136,30 @@ export class PlacementService {
     }
   }
 
+  /** A consumer's allocations read inside the caller's transaction: provider uuid → class → amount. */
+  async allocationsIn(db: Db, consumerUuid: string): Promise<Record<string, Record<string, number>>> {
+    const rows = await db.selectFrom('placement_allocations').select(['provider_uuid', 'resource_class', 'used']).where('consumer_uuid', '=', consumerUuid).execute()
+    const out: Record<string, Record<string, number>> = {}
+    for (const row of rows) (out[row.provider_uuid] ??= {})[row.resource_class] = row.used
+    return out
+  }
+
+  /**
+   * Rewrites consumers' allocations inside the caller's transaction (a
+   * resize moves the old flavor's to its migration and claims the new one
+   * for the instance): false, with nothing written, when they do not fit.
+   */
+  async replaceAllocationsIn(db: Db, requests: allocations.ConsumerAllocations[]): Promise<boolean> {
+    await this.#db()
+    try {
+      await allocations.writeAllocationsIn(db, requests, { unknownClassPrefix: (c) => `Unable to allocate inventory for consumer ${c}: ` })
+      return true
+    } catch (error) {
+      if (error instanceof CapacityExceeded) return false
+      throw error
+    }
+  }
+
   /** Frees everything a consumer holds (no error when it holds nothing). */
   async deleteAllocations(consumerUuid: string): Promise<void> {
     await allocations.deleteConsumerAllocations(await this.#db(), consumerUuid, false)
