@@ -115,6 +115,17 @@ describeEachDialect('resize, confirmResize, revertResize (Nova _resize)', (cloud
     await cloud().demo.request('DELETE', `${SERVERS}/${server.id}`)
   })
 
+  test('DELETE in VERIFY_RESIZE frees both allocations and ends the migration confirmed', async () => {
+    const server = await bootServer(cloud().demo, { imageRef: imageId })
+    await action(cloud().demo, server.id, { resize: { flavorRef: '2' } })
+    await waitForStatus(cloud().demo, server.id, 'VERIFY_RESIZE')
+    const [migration] = await migrationsOf(cloud(), server.id)
+    assert.equal((await cloud().demo.request('DELETE', `${SERVERS}/${server.id}`)).status, 204)
+    await waitUntil(async () => Object.keys(await allocations(cloud(), migration!.uuid)).length === 0 && Object.keys(await allocations(cloud(), server.id)).length === 0,
+      { timeoutMs: 10_000, intervalMs: 50, what: 'both allocations to be freed' })
+    await waitUntil(async () => (await migrationsOf(cloud(), server.id))[0]!.status === 'confirmed', { timeoutMs: 10_000, intervalMs: 50, what: 'the migration to end confirmed' })
+  })
+
   test('refusals with Nova\'s texts (400, 404, 409), the body per schema; nothing changes', async () => {
     const server = await bootServer(cloud().demo, { imageRef: imageId })
     const bad = async (body: unknown) => {
@@ -204,6 +215,31 @@ describeEachDialect('resize, confirmResize, revertResize (Nova _resize)', (cloud
     await cloud().demo.request('DELETE', `${SERVERS}/${server.id}`)
   })
 })
+
+describeEachDialect('resize failures leave nothing behind', (cloud) => {
+  let imageId: string
+  before(async () => {
+    imageId = await createImage(cloud().admin)
+  })
+
+  test('a failed resize task: ACTIVE again with the old flavor and allocation, the migration in error, the action failed', async () => {
+    const server = await bootServer(cloud().demo, { imageRef: imageId })
+    assert.equal((await action(cloud().demo, server.id, { resize: { flavorRef: '2' } })).status, 202)
+    await waitUntil(async () => (await instanceRow(cloud(), server.id)).task_state === null, { timeoutMs: 10_000, intervalMs: 50, what: 'the resize to end' })
+    const row = await instanceRow(cloud(), server.id)
+    assert.equal(row.vm_state, 'active')
+    assert.equal(JSON.parse(row.flavor).id, '1')
+    const [migration] = await migrationsOf(cloud(), server.id)
+    assert.equal(migration!.status, 'error')
+    assert.deepEqual(await allocations(cloud(), migration!.uuid), {})
+    assert.deepEqual(Object.values(await allocations(cloud(), server.id))[0]!.resources, { VCPU: 1, MEMORY_MB: 512, DISK_GB: 1 })
+    assert.equal((await lastAction(cloud(), server.id)).message, 'Error')
+    assert.equal(fakeDomain(cloud(), server.id)!.powerState, 1, 'the old spec runs again')
+    const after = await usagesAndFlavors(cloud())
+    assert.deepEqual(after.usages, after.flavors)
+    await cloud().demo.request('DELETE', `${SERVERS}/${server.id}`)
+  })
+}, { agent: { fakeFailOperations: ['resize'] } })
 
 describeEachDialect('resize_confirm_window (LIFEBOAT_RESIZE_CONFIRM_WINDOW)', (cloud) => {
   test('a resize left in VERIFY_RESIZE is confirmed on its own after the window', async () => {
