@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import type { Selectable } from 'kysely'
 import type { AllocationMoves, FlavorLookup, ImageLookup, Store } from './ports.js'
 import type { TaskQueue } from '../tasks/task-queue.js'
 import type { Db } from '../../db/schema.js'
@@ -26,8 +27,8 @@ export interface ResizeDeps extends Store {
   readonly placement: AllocationMoves
 }
 
-/** A migration row as read back (Kysely's `Generated` columns as their values). */
-export type MigrationRow = { [K in keyof MigrationsTable]: MigrationsTable[K] extends import('kysely').Generated<infer T> ? T : MigrationsTable[K] }
+/** A migration row as read back. */
+export type MigrationRow = Selectable<MigrationsTable>
 
 /** The vm_states Nova's `resize` accepts (nova/compute/api.py `check_instance_state`). */
 export const RESIZABLE_STATES: readonly string[] = [VmState.ACTIVE, VmState.STOPPED]
