@@ -57,6 +57,8 @@ export interface ComputeConfig {
   floatingIpPortOffset: number
   /** Nova's `reclaim_instance_interval` in seconds (LIFEBOAT_RECLAIM_INSTANCE_INTERVAL): above 0, DELETE soft-deletes and a periodic job reclaims. */
   reclaimInstanceIntervalSeconds: number
+  /** Nova's `shelved_offload_time` in seconds (LIFEBOAT_SHELVED_OFFLOAD_TIME): 0 offloads at shelve, -1 never, above 0 a periodic job offloads after it. */
+  shelvedOffloadTimeSeconds: number
 }
 
 export interface AgentConfig {
@@ -131,6 +133,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
       serviceDownSeconds: envNumber(env, 'LIFEBOAT_SERVICE_DOWN_TIME'),
       floatingIpPortOffset: envNumber(env, 'LIFEBOAT_FIP_PORT_OFFSET'),
       reclaimInstanceIntervalSeconds: envNumber(env, 'LIFEBOAT_RECLAIM_INSTANCE_INTERVAL'),
+      shelvedOffloadTimeSeconds: envNumber(env, 'LIFEBOAT_SHELVED_OFFLOAD_TIME'),
     },
     agent: {
       driver: envString(env, 'LIFEBOAT_DRIVER') as DriverChoice | undefined,
@@ -199,6 +202,7 @@ export function loadConfig(...layers: ConfigInput[]): LifeboatConfig {
       serviceDownSeconds: compute.serviceDownSeconds ?? 60,
       floatingIpPortOffset: fipPortOffset(compute.floatingIpPortOffset ?? 10000),
       reclaimInstanceIntervalSeconds: Math.max(0, compute.reclaimInstanceIntervalSeconds ?? 0),
+      shelvedOffloadTimeSeconds: Math.max(-1, Math.trunc(compute.shelvedOffloadTimeSeconds ?? 0)),
     },
     agent: {
       driver,

@@ -29,4 +29,8 @@ export const TASK_EVENTS: Record<TaskKind, string> = {
   restore: 'compute_restore_instance',
   // Nova applies Neutron's `network-changed` in `external_instance_event` (no instance action of its own).
   network_changed: 'compute_external_instance_event',
+  shelve: 'compute_shelve_instance',
+  shelve_offload: 'compute_shelve_offload_instance',
+  unshelve: 'compute_unshelve_instance',
+  backup: 'compute_backup_instance',
 }

@@ -51,6 +51,10 @@ export const TaskSchema = Type.Union([
   task('soft_delete', {}, 'Power off a soft-deleted server, keeping its disks (Nova `soft_delete_instance`).'),
   task('restore', {}, 'Power on a restored soft-deleted server (Nova `restore_instance`).'),
   task('network_changed', {}, 'Apply the NICs\' current forwards (floating IPs, security groups) to the running guest, without a restart.'),
+  task('shelve', { imageId: Type.Union([Type.String(), Type.Null()]), offload: Type.Boolean() }, 'Power the guest off and snapshot its root disk into the queued image `imageId` (none for a volume-backed server); with `offload`, then remove the domain and its local disks (Nova `shelve_instance` / `shelve_offload_instance`).'),
+  task('shelve_offload', {}, 'Remove a shelved server\'s domain and local disks from the host (Nova `shelve_offload_instance`).'),
+  task('unshelve', { imageId: Type.Union([Type.String(), Type.Null()]), offloaded: Type.Boolean() }, 'Offloaded: create the disks (the root from the shelve image `imageId`, or the root volume) and boot on this host; else power the shelved guest on (Nova `unshelve_instance` / `start_instance`).'),
+  task('backup', { imageId: Type.String(), backupType: Type.String(), rotation: Type.Integer({ minimum: 0 }) }, 'Snapshot the root disk into the queued backup image `imageId`; the control plane then rotates the server\'s backups of `backupType` (Nova `backup_instance`).'),
 ])
 /** One task; `kind` tells which. */
 export type Task = Static<typeof TaskSchema>

@@ -20,6 +20,7 @@ const ACTIONS: Record<TaskKind, string> = {
   rescue: 'Rescue', unrescue: 'Unrescue', rebuild: 'Rebuild', destroy: 'Delete', console_output: 'Console output',
   network_changed: 'Network update', trigger_crash_dump: 'Crash dump',
   soft_delete: 'Soft delete', restore: 'Restore',
+  shelve: 'Shelve', shelve_offload: 'Shelve offload', unshelve: 'Unshelve', backup: 'Backup',
 }
 
 /** The user's reason for each driver code; a code absent here gets the generic one. */

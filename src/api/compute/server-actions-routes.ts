@@ -14,6 +14,7 @@ import { CONSOLE_ACTIONS_REMOVED_AT, consoleActionHandlers } from './server-cons
 import { ADMIN_ACTION_SCHEMAS, adminActionHandlers } from './server-admin-actions.js'
 import { RebuildBody } from './schemas/rebuild.js'
 import { rebuildActionHandler } from './server-rebuild-action.js'
+import { SHELVE_ACTION_SCHEMAS, shelveActionHandlers } from './server-shelve-actions.js'
 
 const Null = Type.Null()
 const NoBody = Type.Union([Type.Null(), Type.Object({}, { additionalProperties: false })])
@@ -51,6 +52,7 @@ const ACTION_SCHEMAS: Record<string, TSchema> = {
   rebuild: RebuildBody,
   ...CONSOLE_ACTION_SCHEMAS,
   ...ADMIN_ACTION_SCHEMAS,
+  ...SHELVE_ACTION_SCHEMAS,
 }
 
 // Maps, not objects: an action named `__proto__` or `constructor` must find nothing.
@@ -121,6 +123,7 @@ export function serverActionRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
     rebuild: rebuildActionHandler(ctx),
     ...consoleActionHandlers(ctx),
     ...adminActionHandlers(ctx),
+    ...shelveActionHandlers(ctx),
   }
   const handlers = new Map(Object.entries(handlerTable))
 

@@ -11,6 +11,7 @@ import { finishActionEvent, recordActionEvents, startActionEvent } from './insta
 import { VmState } from './instance-states.js'
 import { nowIso } from '../time.js'
 import { PowerState } from '../../virt/virt-driver.js'
+import { renderShelveTask } from './shelve-render.js'
 
 function hash(credential: string): string {
   return createHash('sha256').update(credential).digest('hex')
@@ -138,6 +139,8 @@ export class AgentGateway {
       rendered.instance = { ...instance, nics: instance.nics.filter((nic) => nic.portId !== task.portId) }
     } else if (task.kind === 'snapshot') {
       rendered.snapshot = { imageId: task.imageId, format: 'qcow2' }
+    } else if (task.kind === 'shelve' || task.kind === 'unshelve') {
+      rendered.instance = await renderShelveTask(this.#deps, item.instanceUuid, task, instance)
     }
     return rendered
   }

@@ -39,6 +39,12 @@ export const TaskState = {
   RESTORING: 'restoring',
   REBUILDING: 'rebuilding',
   REBUILD_SPAWNING: 'rebuild_spawning',
+  SHELVING: 'shelving',
+  SHELVING_IMAGE_PENDING_UPLOAD: 'shelving_image_pending_upload',
+  SHELVING_IMAGE_UPLOADING: 'shelving_image_uploading',
+  SHELVING_OFFLOADING: 'shelving_offloading',
+  UNSHELVING: 'unshelving',
+  IMAGE_BACKUP: 'image_backup',
 } as const
 export type TaskState = (typeof TaskState)[keyof typeof TaskState]
 
