@@ -81,3 +81,15 @@ export async function applyShelveTaskResult(trx: Trx, deps: TaskResultDeps, inst
   if (portStatus) await deps.network.setStatus(trx, instance.uuid, portStatus)
   if (actionId) await finishAction(trx, actionId, report.ok ? 'Success' : 'Error', report.ok ? undefined : report.error, report.ok ? undefined : report.detail)
 }
+
+/**
+ * Nova's `_delete`: a SHELVED or SHELVED_OFFLOADED server's shelve image goes
+ * with it (a failure is logged, never stops the delete).
+ */
+export async function deleteShelveImageOf(deps: Pick<TaskResultDeps, 'images' | 'log'>, instance: Pick<InstanceRow, 'uuid' | 'vm_state' | 'system_metadata'>): Promise<void> {
+  if (instance.vm_state !== VmState.SHELVED && instance.vm_state !== VmState.SHELVED_OFFLOADED) return
+  const imageId = (JSON.parse(instance.system_metadata) as Record<string, string>).shelved_image_id
+  if (!imageId) return
+  await deps.images.deleteImageInternal(imageId)
+    .catch((error: unknown) => deps.log.warn({ err: error, image: imageId, server: instance.uuid }, 'Failed to delete snapshot from shelved instance'))
+}

@@ -67,3 +67,13 @@ export async function newestActionEvents(cloud: TestCloud, id: string): Promise<
   const actions = (await cloud.admin.request('GET', `${SERVERS}/${id}/os-instance-actions`)).body.instanceActions as Array<{ request_id: string }>
   return (await cloud.admin.request('GET', `${SERVERS}/${id}/os-instance-actions/${actions[0]!.request_id}`, { microversion: '2.51' })).body.instanceAction.events
 }
+
+/** Waits until the image is gone (the shelve image is deleted just after the unshelve's transaction). */
+export async function imageGone(cloud: TestCloud, imageId: string): Promise<number> {
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    const status = (await cloud.demo.request('GET', `/image/v2/images/${imageId}`)).status
+    if (status === 404 || Date.now() > deadline) return status
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict'
 import path from 'node:path'
 import { before, test } from 'node:test'
 import { describeEachDialect } from '../../helpers/cloud.js'
-import { action, bootServer, createImage, fakeDomain, instanceRow, waitForStatus } from '../../helpers/compute.js'
+import { action, bootServer, createImage, fakeDomain, instanceRow, waitForDeleted, waitForStatus } from '../../helpers/compute.js'
 import { startComputeAgent } from '../../../src/agent/compute-agent.js'
 import { FakeDriver } from '../../../src/virt/fake/fake-driver.js'
-import { actionNames, allocationsGone, allocationsOf, assertUsagesMatchServers, newestActionEvents, portHosts, waitForIdle } from './shelve-helpers.js'
+import { actionNames, allocationsGone, imageGone, allocationsOf, assertUsagesMatchServers, newestActionEvents, portHosts, waitForIdle } from './shelve-helpers.js'
 
 const SERVERS = '/compute/v2.1/servers'
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined }
@@ -46,7 +46,7 @@ describeEachDialect('shelve, offloaded at once (shelved_offload_time 0, Nova\'s 
     assert.ok(back['OS-EXT-SRV-ATTR:host'])
     assert.equal(back.image.id, imageId, 'the server keeps its own image')
     assert.ok(JSON.stringify(fakeDomain(cloud(), server.id)!.layout).includes(`image:${meta.shelved_image_id}`), 'the root is made from the shelve image')
-    assert.equal((await cloud().demo.request('GET', `/image/v2/images/${meta.shelved_image_id}`)).status, 404, 'the shelve image is deleted')
+    assert.equal(await imageGone(cloud(), meta.shelved_image_id), 404, 'the shelve image is deleted')
     assert.deepEqual(Object.keys(await system(server.id)).filter((k) => k.startsWith('shelved_')), [])
     assert.ok(Object.keys(await allocationsOf(cloud(), server.id)).length > 0)
     for (const portHost of await portHosts(cloud(), server.id)) assert.equal(portHost, back['OS-EXT-SRV-ATTR:host'])
@@ -142,7 +142,7 @@ describeEachDialect('shelve, offloaded at once (shelved_offload_time 0, Nova\'s 
         await db.updateTable('compute_services').set({ disabled: 0 }).where('host', '=', first).execute()
       }
       await cloud().demo.request('DELETE', `${SERVERS}/${server.id}`)
-      await waitForIdle(cloud(), server.id).catch(() => undefined)
+      await waitForDeleted(cloud().demo, server.id)
     } finally {
       await agent.stop()
     }
@@ -170,7 +170,7 @@ describeEachDialect('shelve kept on the host (shelved_offload_time -1)', (cloud)
     assert.equal((await action(cloud().demo, server.id, { unshelve: null })).status, 202)
     await waitForIdle(cloud(), server.id, 'ACTIVE')
     assert.equal(fakeDomain(cloud(), server.id)?.powerState, 1)
-    assert.equal((await cloud().demo.request('GET', `/image/v2/images/${imageIdShelved}`)).status, 404)
+    assert.equal(await imageGone(cloud(), imageIdShelved), 404)
 
     await action(cloud().demo, server.id, { shelve: null })
     await waitForIdle(cloud(), server.id, 'SHELVED')
@@ -180,6 +180,11 @@ describeEachDialect('shelve kept on the host (shelved_offload_time -1)', (cloud)
     assert.deepEqual(await allocationsGone(cloud(), server.id), {})
     assert.equal((await actionNames(cloud(), server.id))[0], 'shelveOffload')
     await assertUsagesMatchServers(cloud())
+    const shelveImage = JSON.parse((await instanceRow(cloud(), server.id)).system_metadata).shelved_image_id as string
+    assert.equal((await cloud().demo.request('GET', `/image/v2/images/${shelveImage}`)).status, 200)
+    assert.equal((await cloud().demo.request('DELETE', `${SERVERS}/${server.id}`)).status, 204)
+    await waitForDeleted(cloud().demo, server.id)
+    assert.equal(await imageGone(cloud(), shelveImage), 404, 'deleting a shelved server deletes its shelve image (Nova _delete)')
   })
 }, { compute: { shelvedOffloadTimeSeconds: -1 } })
 
