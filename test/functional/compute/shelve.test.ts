@@ -120,6 +120,26 @@ describeEachDialect('shelve, offloaded at once (shelved_offload_time 0, Nova\'s 
     await assertUsagesMatchServers(cloud())
   })
 
+  test('restart safety: an unshelve the conductor had not queued resumes; an offload whose allocation was not freed frees it', async () => {
+    const db = cloud().running.database.db
+    const compute = cloud().running.services.compute
+    const server = await bootServer(cloud().demo, { imageRef: imageId })
+    const held = await db.selectFrom('placement_allocations').selectAll().where('consumer_uuid', '=', server.id).execute()
+    assert.ok(held.length > 0)
+    await action(cloud().demo, server.id, { shelve: null })
+    await waitForIdle(cloud(), server.id, 'SHELVED_OFFLOADED')
+    assert.deepEqual(await allocationsGone(cloud(), server.id), {})
+    // As if the process stopped between the offload's transaction and the release of its allocation.
+    await db.insertInto('placement_allocations').values(held).execute()
+    await compute.recoverInterrupted()
+    assert.deepEqual(await allocationsOf(cloud(), server.id), {})
+    // As if the process stopped after the unshelve's transaction, before the conductor scheduled it.
+    await db.updateTable('instances').set({ task_state: 'unshelving' }).where('uuid', '=', server.id).execute()
+    await compute.conductor.resumePendingBuilds()
+    await waitForIdle(cloud(), server.id, 'ACTIVE')
+    await assertUsagesMatchServers(cloud())
+  })
+
   test('an offloaded server is unshelved on another host when its own is disabled (scheduled again)', async () => {
     const dataDir = cloud().running.config.dataDir
     const driver = new FakeDriver({ stateFile: null, delayMs: 0, supportsBfvRescue: true, machineType: 'pc', vcpus: 8, memoryMb: 8192, diskGb: 80 })
