@@ -26,3 +26,14 @@ export async function renderShelveTask(deps: AgentGatewayDeps, instanceUuid: str
   })
   return { ...spec, disks }
 }
+
+/**
+ * The agent starts uploading an image: a shelve's server moves on to Nova's
+ * `shelving_image_uploading` (the image names its server; other uploads change nothing).
+ */
+export async function noteShelveUpload(deps: Pick<AgentGatewayDeps, 'db'>, imageId: string): Promise<void> {
+  const owner = await deps.db.selectFrom('image_properties').select('value').where('image_id', '=', imageId).where('name', '=', 'instance_uuid').executeTakeFirst()
+  if (!owner) return
+  await deps.db.updateTable('instances').set({ task_state: TaskState.SHELVING_IMAGE_UPLOADING, updated_at: nowIso() })
+    .where('uuid', '=', owner.value).where('task_state', '=', TaskState.SHELVING_IMAGE_PENDING_UPLOAD).execute()
+}
