@@ -59,6 +59,8 @@ export interface ComputeConfig {
   reclaimInstanceIntervalSeconds: number
   /** Nova's `resize_confirm_window` in seconds (LIFEBOAT_RESIZE_CONFIRM_WINDOW): above 0, a resize not confirmed or reverted by then is confirmed by a periodic job. */
   resizeConfirmWindowSeconds: number
+  /** Nova's `shelved_offload_time` in seconds (LIFEBOAT_SHELVED_OFFLOAD_TIME): 0 offloads at shelve, -1 never, above 0 a periodic job offloads after it. */
+  shelvedOffloadTimeSeconds: number
 }
 
 export interface AgentConfig {
@@ -134,6 +136,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
       floatingIpPortOffset: envNumber(env, 'LIFEBOAT_FIP_PORT_OFFSET'),
       reclaimInstanceIntervalSeconds: envNumber(env, 'LIFEBOAT_RECLAIM_INSTANCE_INTERVAL'),
       resizeConfirmWindowSeconds: envNumber(env, 'LIFEBOAT_RESIZE_CONFIRM_WINDOW'),
+      shelvedOffloadTimeSeconds: envNumber(env, 'LIFEBOAT_SHELVED_OFFLOAD_TIME'),
     },
     agent: {
       driver: envString(env, 'LIFEBOAT_DRIVER') as DriverChoice | undefined,
@@ -203,6 +206,7 @@ export function loadConfig(...layers: ConfigInput[]): LifeboatConfig {
       floatingIpPortOffset: fipPortOffset(compute.floatingIpPortOffset ?? 10000),
       reclaimInstanceIntervalSeconds: Math.max(0, compute.reclaimInstanceIntervalSeconds ?? 0),
       resizeConfirmWindowSeconds: Math.max(0, compute.resizeConfirmWindowSeconds ?? 0),
+      shelvedOffloadTimeSeconds: Math.max(-1, Math.trunc(compute.shelvedOffloadTimeSeconds ?? 0)),
     },
     agent: {
       driver,

@@ -32,4 +32,8 @@ export const TASK_EVENTS: Record<TaskKind, string> = {
   resize: 'compute_prep_resize',
   confirm_resize: 'compute_confirm_resize',
   revert_resize: 'compute_revert_resize',
+  shelve: 'compute_shelve_instance',
+  shelve_offload: 'compute_shelve_offload_instance',
+  unshelve: 'compute_unshelve_instance',
+  backup: 'compute_backup_instance',
 }

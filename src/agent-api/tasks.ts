@@ -63,6 +63,10 @@ export const TaskSchema = Type.Union([
   task('resize', { migrationId: Type.String(), flavor: ResizeFlavorSchema, powerOn: Type.Boolean() }, 'Resize on this host (Nova `resize_instance` + `finish_resize`): stop, keep the disks as they were, grow the root to the new flavor, and boot with its vCPUs and RAM when `powerOn`.'),
   task('confirm_resize', { migrationId: Type.String() }, 'Drop the disks kept for a revert (Nova `confirm_resize`).'),
   task('revert_resize', { migrationId: Type.String(), flavor: ResizeFlavorSchema, powerOn: Type.Boolean() }, 'Put back the disks kept at the resize and boot with the old flavor when `powerOn` (Nova `revert_resize` + `finish_revert_resize`).'),
+  task('shelve', { imageId: Type.Union([Type.String(), Type.Null()]), offload: Type.Boolean() }, 'Power the guest off and snapshot its root disk into the queued image `imageId` (none for a volume-backed server); with `offload`, then remove the domain and its local disks (Nova `shelve_instance` / `shelve_offload_instance`).'),
+  task('shelve_offload', {}, 'Remove a shelved server\'s domain and local disks from the host (Nova `shelve_offload_instance`).'),
+  task('unshelve', { imageId: Type.Union([Type.String(), Type.Null()]), offloaded: Type.Boolean() }, 'Offloaded: create the disks (the root from the shelve image `imageId`, or the root volume) and boot on this host; else power the shelved guest on (Nova `unshelve_instance` / `start_instance`).'),
+  task('backup', { imageId: Type.String(), backupType: Type.String(), rotation: Type.Integer({ minimum: 0 }) }, 'Snapshot the root disk into the queued backup image `imageId`; the control plane then rotates the server\'s backups of `backupType` (Nova `backup_instance`).'),
 ])
 /** One task; `kind` tells which. */
 export type Task = Static<typeof TaskSchema>

@@ -13,6 +13,7 @@ import { AgentErrorCode } from '../error-codes.js'
 import { deliverReport } from './deliver-report.js'
 import { rebuildInstance } from './rebuild-instance.js'
 import { resizeInstance, revertResizeInstance } from './resize-instance.js'
+import { offloadInstance, shelveInstance, unshelveInstance, uploadRootSnapshot } from './shelve-instance.js'
 
 /** Image disks of a spec pointed at local files (downloaded when the filesystem is not shared). */
 async function localizeSpec(ctx: ManagerContext, spec: InstanceSpec): Promise<InstanceSpec> {
@@ -116,6 +117,18 @@ async function perform(ctx: TaskContext, task: AgentTask): Promise<Omit<TaskRepo
     case 'network_changed':
       // A server not built yet (or gone) has nothing to change: its next boot applies the spec.
       if (await driver.getDomain(id)) await driver.applyForwards(task.instance)
+      break
+    case 'shelve':
+      await shelveInstance(ctx, task, job)
+      break
+    case 'shelve_offload':
+      await offloadInstance(ctx, id)
+      return { powerState: PowerState.NOSTATE }
+    case 'unshelve':
+      await unshelveInstance(ctx, await localizeSpec(ctx, task.instance), job.offloaded)
+      break
+    case 'backup':
+      await uploadRootSnapshot(ctx, task, job.imageId)
       break
   }
   return { powerState: await powerStateOf(ctx, id) }

@@ -21,6 +21,7 @@ const ACTIONS: Record<TaskKind, string> = {
   network_changed: 'Network update', trigger_crash_dump: 'Crash dump',
   soft_delete: 'Soft delete', restore: 'Restore',
   resize: 'Resize', confirm_resize: 'Resize confirm', revert_resize: 'Resize revert',
+  shelve: 'Shelve', shelve_offload: 'Shelve offload', unshelve: 'Unshelve', backup: 'Backup',
 }
 
 /** The user's reason for each driver code; a code absent here gets the generic one. */

@@ -84,6 +84,7 @@ export function agentPlugin(ctx: ApiContext): FastifyPluginAsyncTypebox {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-upload-'))
       const file = path.join(dir, 'data')
       try {
+        await gateway().imageUploadStarting(req.params.id)
         await pipeline(req.body as NodeJS.ReadableStream, fs.createWriteStream(file))
         await ctx.services.images.importImageFile(req.params.id, file)
       } finally {

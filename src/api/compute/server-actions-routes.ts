@@ -15,6 +15,7 @@ import { ADMIN_ACTION_SCHEMAS, adminActionHandlers } from './server-admin-action
 import { RebuildBody } from './schemas/rebuild.js'
 import { rebuildActionHandler } from './server-rebuild-action.js'
 import { RESIZE_ACTION_SCHEMAS, resizeActionHandlers } from './server-resize-actions.js'
+import { SHELVE_ACTION_SCHEMAS, shelveActionHandlers } from './server-shelve-actions.js'
 
 const Null = Type.Null()
 const NoBody = Type.Union([Type.Null(), Type.Object({}, { additionalProperties: false })])
@@ -53,6 +54,7 @@ const ACTION_SCHEMAS: Record<string, TSchema> = {
   ...CONSOLE_ACTION_SCHEMAS,
   ...ADMIN_ACTION_SCHEMAS,
   ...RESIZE_ACTION_SCHEMAS,
+  ...SHELVE_ACTION_SCHEMAS,
 }
 
 // Maps, not objects: an action named `__proto__` or `constructor` must find nothing.
@@ -124,6 +126,7 @@ export function serverActionRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
     ...consoleActionHandlers(ctx),
     ...adminActionHandlers(ctx),
     ...resizeActionHandlers(ctx),
+    ...shelveActionHandlers(ctx),
   }
   const handlers = new Map(Object.entries(handlerTable))
 

@@ -12,6 +12,7 @@ import { finishActionEvent, recordActionEvents, startActionEvent } from './insta
 import { VmState } from './instance-states.js'
 import { nowIso } from '../time.js'
 import { PowerState } from '../../virt/virt-driver.js'
+import { noteShelveUpload, renderShelveTask } from './shelve-render.js'
 
 function hash(credential: string): string {
   return createHash('sha256').update(credential).digest('hex')
@@ -139,6 +140,8 @@ export class AgentGateway {
       rendered.instance = { ...instance, nics: instance.nics.filter((nic) => nic.portId !== task.portId) }
     } else if (task.kind === 'snapshot') {
       rendered.snapshot = { imageId: task.imageId, format: 'qcow2' }
+    } else if (task.kind === 'shelve' || task.kind === 'unshelve') {
+      rendered.instance = await renderShelveTask(this.#deps, item.instanceUuid, task, instance)
     }
     return rendered
   }
@@ -203,6 +206,11 @@ export class AgentGateway {
     })
     for (const step of after) await step()
     if (announced) this.#tasks.announceFinished(taskId)
+  }
+
+  /** An agent starts uploading a snapshot's data (a shelve's server shows `shelving_image_uploading`). */
+  async imageUploadStarting(imageId: string): Promise<void> {
+    await noteShelveUpload(this.#deps, imageId)
   }
 
   /** What an agent needs to know of an image to use it. */

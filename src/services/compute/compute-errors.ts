@@ -57,6 +57,13 @@ export class InstanceInvalidState extends Conflict {
   }
 }
 
+/** 409: an availability zone given to unshelve a server still on its host (Nova's UnshelveInstanceInvalidState). */
+export class UnshelveInstanceInvalidState extends Conflict {
+  constructor(instanceId: string, state: string) {
+    super(`Specifying an availability zone when unshelving server ${instanceId} with status "${state}" is not supported. The server status must be SHELVED_OFFLOADED.`, ServiceErrorCode.UNSHELVE_INVALID_STATE)
+  }
+}
+
 /** 409: the server is locked and the caller may not override it. */
 export class InstanceIsLocked extends Conflict {
   constructor(instanceId: string) {

@@ -26,6 +26,9 @@ import type { AgentGateway } from './agent-gateway.js'
 import { recoverInterruptedComputeWork, type ComputeRecovery } from './crash-recovery.js'
 import { readNetworkPlan } from './server-networks.js'
 import { attachInterface, detachInterface, listInterfaces, showInterface, type AttachInterfaceInput } from './server-interfaces.js'
+import { offloadShelvedDue, shelveOffloadServer, shelveServer, unshelveServer, type UnshelveRequest } from './shelve.js'
+import { createServerBackup, type BackupRequest } from './server-backup.js'
+import { recoverShelveWork } from './shelve-recovery.js'
 
 /**
  * The compute service (Nova's `compute.API`): every server operation, each
@@ -60,7 +63,9 @@ export class ComputeService {
   /** At start, before serving: finishes or undoes the steps a killed process left half-done (`crash-recovery.ts`). */
   async recoverInterrupted(): Promise<ComputeRecovery> {
     await this.agents.resumeLeases()
-    return recoverInterruptedComputeWork(this.#deps)
+    const done = await recoverInterruptedComputeWork(this.#deps)
+    await recoverShelveWork(this.#deps)
+    return done
   }
 
   async createServer(call: CallContext, input: CreateServerInput): Promise<CreatedServer[]> {
@@ -160,6 +165,25 @@ export class ComputeService {
     return createServerImage(this.#deps, this.tasks, call, id, input)
   }
 
+  /** `shelve`, `shelveOffload`, `unshelve` (shelve.ts); an offloaded server is scheduled again by the conductor. */
+  shelveServer(call: CallContext, id: string) {
+    return shelveServer(this.#deps, this.tasks, call, id)
+  }
+
+  shelveOffloadServer(call: CallContext, id: string) {
+    return shelveOffloadServer(this.#deps, this.tasks, call, id)
+  }
+
+  async unshelveServer(call: CallContext, id: string, request: UnshelveRequest): Promise<void> {
+    const { schedule } = await unshelveServer(this.#deps, this.tasks, call, id, request)
+    if (schedule) this.conductor.unshelve((await getInstanceRow(this.#deps.db, call.auth, id)).uuid)
+  }
+
+  /** `createBackup` (server-backup.ts): answers the backup image's id. */
+  createBackup(call: CallContext, id: string, request: BackupRequest) {
+    return createServerBackup(this.#deps, this.tasks, call, id, request)
+  }
+
   consoleOutput(call: CallContext, id: string, length: number | null) {
     return getConsoleOutput(this.#deps, this.tasks, call, id, length)
   }
@@ -238,6 +262,7 @@ export class ComputeService {
     }
     await reclaimSoftDeleted(this.#deps, this.tasks)
     await confirmExpiredResizes(this.#deps, this.#deps.config.compute.resizeConfirmWindowSeconds, (instance, migration, context) => queueConfirm(this.#deps, this.tasks, instance, migration, context))
+    await offloadShelvedDue(this.#deps, this.tasks)
     const rescued = await this.#deps.db.selectFrom('instances').selectAll().where('deleted', '=', 0).where('vm_state', '=', VmState.RESCUED).where('task_state', 'is', null).execute()
     const now = Date.now()
     for (const details of await loadInstanceDetails(this.#deps.db, rescued)) {

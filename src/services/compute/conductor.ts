@@ -9,6 +9,7 @@ import { ownerAuth } from './call-context.js'
 import { finishAction, startActionEvent, finishActionEvent } from './instance-actions.js'
 import { nowIso } from '../time.js'
 import { readNetworkPlan } from './server-networks.js'
+import { pendingUnshelves, placeUnshelved } from './unshelve-placement.js'
 
 const VOLUME_WAIT_MS = 10 * 60 * 1000
 /** How often a server group member is scheduled again after a concurrent boot took its place. */
@@ -63,6 +64,20 @@ export class Conductor {
     const rows = await this.#deps.db.selectFrom('instances').select('uuid').where('deleted', '=', 0).where('vm_state', '=', VmState.BUILDING)
       .where('task_state', 'in', [TaskState.SCHEDULING, TaskState.BLOCK_DEVICE_MAPPING]).execute()
     for (const row of rows) this.build(row.uuid)
+    for (const uuid of await pendingUnshelves(this.#deps)) this.unshelve(uuid)
+  }
+
+  /** Schedules an offloaded server being unshelved, in the background (`unshelve-placement.ts`); a failure clears its task state. */
+  unshelve(instanceUuid: string): void {
+    if (this.#closed) return
+    const running: Promise<void> = placeUnshelved(this.#deps, this.#tasks, instanceUuid)
+      .catch(async (error: unknown) => {
+        this.#deps.log.warn({ err: error, server: instanceUuid }, `unshelving server ${instanceUuid} could not be scheduled`)
+        await this.#deps.db.updateTable('instances').set({ task_state: null, updated_at: nowIso() }).where('uuid', '=', instanceUuid).where('task_state', '=', TaskState.UNSHELVING).execute()
+      })
+      .catch(() => undefined)
+      .finally(() => this.#builds.delete(running))
+    this.#builds.add(running)
   }
 
   async #load(uuid: string): Promise<InstanceDetails | null> {

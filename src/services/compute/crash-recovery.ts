@@ -37,7 +37,7 @@ export async function recoverInterruptedComputeWork(deps: TaskResultDeps): Promi
   const done: ComputeRecovery = { deletedServersFinalized: [], detachesRolledBack: [], attachmentsDropped: [], attachmentsCompleted: [], snapshotImagesKilled: [] }
   const pending = await unfinishedTasks(deps)
   const pendingBdm = new Set(pending.flatMap((t) => (t.kind === 'attach_volume' || t.kind === 'detach_volume' ? [t.bdmId] : [])))
-  const pendingImages = new Set(pending.flatMap((t) => (t.kind === 'snapshot' ? [t.imageId] : [])))
+  const pendingImages = new Set(pending.flatMap((t) => (t.kind === 'snapshot' || t.kind === 'backup' || (t.kind === 'shelve' && t.imageId) ? [t.imageId!] : [])))
 
   // A deleted server whose clean-up (allocation, attachments) did not run: run it (it is idempotent).
   const leftovers = await db.selectFrom('instances').select('uuid').where('deleted', '=', 1)
@@ -85,7 +85,7 @@ export async function recoverInterruptedComputeWork(deps: TaskResultDeps): Promi
   // A server snapshot's image with no snapshot task left to fill it: failed, as a failed snapshot task leaves it.
   // (Only images made by createImage: a snapshot type, and the uuid of a server of the image's owner.)
   const snapshots = await db.selectFrom('images')
-    .innerJoin('image_properties as kind', (join) => join.onRef('kind.image_id', '=', 'images.id').on('kind.name', '=', 'image_type').on('kind.value', '=', 'snapshot'))
+    .innerJoin('image_properties as kind', (join) => join.onRef('kind.image_id', '=', 'images.id').on('kind.name', '=', 'image_type').on('kind.value', 'in', ['snapshot', 'backup']))
     .innerJoin('image_properties as server', (join) => join.onRef('server.image_id', '=', 'images.id').on('server.name', '=', 'instance_uuid'))
     .innerJoin('instances', (join) => join.onRef('instances.uuid', '=', 'server.value').onRef('instances.project_id', '=', 'images.owner'))
     .select('images.id').where('images.status', '=', 'queued').execute()

@@ -101,6 +101,8 @@ export interface ServerNetworks {
   /** At delete, in the deleting transaction: the server's ports go, except `keepPortIds` (the user's), which are unbound. */
   release(db: Db, instanceUuid: string, keepPortIds: string[]): Promise<void>
   unbind(db: Db, portId: string): Promise<void>
+  /** The server's ports bound to `host` (`''`: unbound from any host, kept for the server: a shelve offload). */
+  bindHost(db: Db, instanceUuid: string, host: string): Promise<void>
   remove(portId: string): Promise<void>
   /** `remove` inside the caller's transaction. */
   removeIn(db: Db, portId: string): Promise<void>
@@ -161,9 +163,9 @@ export interface InstanceSpecDeps {
 /** `applyTaskResult` / `finalizeDeletion`: the follow-ups of a finished task. */
 export interface TaskResultDeps extends Store {
   readonly volumes: VolumeAttacher & Pick<ServerVolumes, 'deleteVolumeInternal'>
-  readonly images: Pick<ServerImages, 'killImage'>
+  readonly images: Pick<ServerImages, 'killImage' | 'deleteImageInternal'>
   readonly placement: AllocationMoves
-  readonly network: Pick<ServerNetworks, 'release' | 'setStatus' | 'unbind' | 'removeIn'>
+  readonly network: Pick<ServerNetworks, 'release' | 'setStatus' | 'unbind' | 'removeIn' | 'bindHost'>
 }
 
 /** The agent gateway: registration, task rendering (rescue context included) and results. */
@@ -180,7 +182,7 @@ export interface AgentGatewayDeps extends TaskResultDeps, InstanceSpecDeps {
 export interface ConductorDeps extends SchedulerDeps {
   readonly volumes: Pick<ServerVolumes, 'createVolume' | 'waitForVolume' | 'reserveAttachment' | 'completeAttachment'>
   readonly placement: HostClaims & AllocationRelease
-  readonly network: Pick<ServerNetworks, 'allocate' | 'serverPorts'>
+  readonly network: Pick<ServerNetworks, 'allocate' | 'serverPorts' | 'bindHost'>
 }
 
 /** `rescueServer`: the rescue image, volume statuses and the rescue keypair. */
@@ -205,6 +207,12 @@ export interface CreateServerDeps extends Store {
 export interface SnapshotDeps extends Store {
   readonly images: Pick<ServerImages, 'createImageRecord' | 'importImageFile' | 'deleteImageInternal'>
   readonly volumes: Pick<ServerVolumes, 'createSnapshotInternal'>
+}
+
+/** `shelve`, `shelveOffload`, `unshelve` and `createBackup`: their images. */
+export interface ShelveDeps extends Store {
+  readonly config: LifeboatConfig
+  readonly images: Pick<ServerImages, 'createImageRecord' | 'deleteImageInternal'>
 }
 
 /** `attachVolume` / `detachVolume`. */

@@ -8,6 +8,7 @@ import { recordAction, finishAction } from './instance-actions.js'
 import { TaskState, VmState } from './instance-states.js'
 import { finalizeDeletion, releasePorts } from './task-results.js'
 import { nowIso } from '../time.js'
+import { deleteShelveImageOf } from './shelve-results.js'
 
 /**
  * `DELETE /servers/{id}`: allowed in any state (a rescued server too), unless
@@ -22,6 +23,7 @@ export async function deleteServer(deps: TaskResultDeps & { consoles: Pick<Serve
   if (instance.task_state === TaskState.DELETING) return
   const now = nowIso()
   const local = !instance.host || instance.task_state === TaskState.SCHEDULING
+  await deleteShelveImageOf(deps, instance)
   await deps.db.transaction().execute(async (trx) => {
     const queued = await trx.selectFrom('tasks').select('id').where('instance_uuid', '=', instance.uuid).where('status', '=', 'queued').execute()
     for (const task of queued) await tasks.abandon(trx, task.id, 'the server is being deleted')

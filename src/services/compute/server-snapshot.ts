@@ -16,7 +16,8 @@ const SNAPSHOT_STATES = [VmState.ACTIVE, VmState.STOPPED, VmState.PAUSED, VmStat
 // Properties Nova does not carry from the server's image into a snapshot.
 const NOT_INHERITED = new Set(['name', 'base_image_ref', 'image_location', 'image_state', 'image_type', 'owner_id', 'instance_uuid', 'user_id', 'block_device_mapping', 'bdm_v2', 'root_device_name'])
 
-function inheritedProperties(details: InstanceDetails): Record<string, string> {
+/** The server's image properties a snapshot of it carries (Nova's `create_image`). */
+export function inheritedProperties(details: InstanceDetails): Record<string, string> {
   return Object.fromEntries(Object.entries(instanceImageProperties(details)).filter(([k]) => !NOT_INHERITED.has(k)))
 }
 

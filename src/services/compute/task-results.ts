@@ -9,6 +9,7 @@ import { finishAction } from './instance-actions.js'
 import { nowIso } from '../time.js'
 import { readNetworkPlan, userPortIds } from './server-networks.js'
 import { applyResizeResult, endMigrationsOfDeleted, isResizeTask } from './resize-results.js'
+import { applyShelveTaskResult, isShelveTask } from './shelve-results.js'
 
 type Trx = Transaction<Database>
 
@@ -27,7 +28,7 @@ const SUCCESS_VM_STATE: Partial<Record<Task['kind'], string>> = {
 }
 
 /** A fault: the user's message, and the full error in `details` (which Nova shows admins only for a 500). */
-async function addFault(trx: Trx, instanceUuid: string, message: string, details = '', code = 500): Promise<void> {
+export async function addFault(trx: Trx, instanceUuid: string, message: string, details = '', code = 500): Promise<void> {
   await trx.insertInto('instance_faults').values({ id: randomUUID(), instance_uuid: instanceUuid, code, message, details, created_at: nowIso() }).execute()
 }
 
@@ -55,6 +56,7 @@ export async function applyTaskResult(
     if (actionId) await finishAction(trx, actionId, report.ok ? 'Success' : 'Error', report.error)
     return
   }
+  if (isShelveTask(task)) return applyShelveTaskResult(trx, deps, instance, task, actionId, report, after)
   if (report.ok) {
     const vmState = SUCCESS_VM_STATE[task.kind]
     if (vmState) set.vm_state = vmState

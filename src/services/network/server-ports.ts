@@ -171,6 +171,11 @@ export class ServerPorts {
     }).where('id', '=', portId).execute()
   }
 
+  /** The server's ports bound to `host` (`''`: unbound, still the server's), as Nova's shelve offload and unshelve do. */
+  async bindHost(db: Db, instanceUuid: string, host: string): Promise<void> {
+    await db.updateTable('ports').set({ binding_host_id: host, binding_vif_type: vifTypeFor(host), updated_at: nowIso() }).where('device_id', '=', instanceUuid).execute()
+  }
+
   /** Removes one port outright (os-interface detach of a port Nova created). */
   async remove(portId: string): Promise<void> {
     await this.#deps.db.transaction().execute((trx) => this.removeIn(trx, portId))
