@@ -42,6 +42,8 @@ interface FakeDomain {
   nics?: NicSpec[]
   /** The port forwards applied now, by port id: those of the last boot, then of each `applyForwards`. */
   forwards?: Record<string, PortForward[]>
+  /** Local disks carried over from the domain's previous life (`destroy` with `keepDisks`, then `spawn`). */
+  keptDisks?: string[]
 }
 
 
@@ -80,6 +82,8 @@ export class FakeDriver implements VirtDriver {
   readonly #domains = new Map<string, FakeDomain>()
   /** Serial lines of the domains, in memory only (a restarted agent's streams are gone anyway). */
   readonly #serial = new Map<string, FakeSerialPort>()
+  /** Disks a `destroy` kept, by instance, for its next `spawn`. */
+  readonly #kept = new Map<string, string[]>()
   #stateDirMade = false
   #saves = 0
 
@@ -219,13 +223,19 @@ export class FakeDriver implements VirtDriver {
   async spawn(spec: InstanceSpec): Promise<void> {
     await this.#step('spawn')
     const domain: FakeDomain = { instanceId: spec.instanceId, powerState: PowerState.NOSTATE, rescued: false, spec, layout: this.#normalLayout(spec), console: [], rootSnapshot: false, configDriveKeys: keyNames(spec.configDrive) }
+    const kept = this.#kept.get(spec.instanceId)?.filter((name) => spec.disks.some((disk) => disk.name === name))
+    this.#kept.delete(spec.instanceId)
+    if (kept && kept.length > 0) domain.keptDisks = kept
     this.#boot(domain, spec.name)
     this.#domains.set(spec.instanceId, domain)
     await this.#save(spec.instanceId)
   }
 
-  async destroy(instanceId: string): Promise<void> {
+  async destroy(instanceId: string, options: { keepDisks?: readonly string[] } = {}): Promise<void> {
     await this.#step('destroy')
+    // Like the QEMU driver's files left in place: the next spawn of this instance records them as kept.
+    if (options.keepDisks?.length) this.#kept.set(instanceId, [...options.keepDisks])
+    else this.#kept.delete(instanceId)
     this.#hangUp(instanceId)
     this.#serial.delete(instanceId)
     this.#domains.delete(instanceId)
