@@ -191,6 +191,7 @@ describe('the dashboard in Chromium (fake driver)', { skip: chromiumSkip(), time
   })
 
   test('rebuilds a server from the actions menu with another image; the new password is shown', async () => {
+    await page.click('[data-tab=servers]')
     await page.click('tr[data-server="web1"]')
     await page.click('[data-action=rebuild]')
     await page.selectOption('select[name=rebuild-image]', rescueImage)
