@@ -58,7 +58,9 @@ export async function runComputeBench(options: ComputeBenchOptions = COMPUTE_DEF
     latencyLine('POST /servers → ACTIVE', toActive, [{ figure: 'median', atMost: 20 }])
 
     note(`action round-trips: POST action → status seen (task_state null), ${options.actionServers} servers each`)
-    for (const act of ACTIONS) {
+    // Rebuild (issue 15): destroy and spawn again from the image, through rebuild_block_device_mapping and rebuild_spawning.
+    const rebuild = { label: 'rebuild → ACTIVE', body: { rebuild: { imageRef: imageId } }, status: 'ACTIVE' }
+    for (const act of [...ACTIONS, rebuild]) {
       const samples: number[] = []
       for (const id of created.slice(0, options.actionServers)) {
         const start = now()

@@ -80,6 +80,18 @@ export type LeaseResponse = Static<typeof LeaseResponseSchema>
 export const TaskEventsRequestSchema = Type.Object({ session: Type.String({ minLength: 1 }), events: Type.Array(TaskEventSchema, { maxItems: 1000 }) })
 export type TaskEventsRequest = Static<typeof TaskEventsRequestSchema>
 
+/**
+ * POST /agent/v1/tasks/{id}/task-state: a long task reached its next step
+ * (Nova's compute manager saving `instance.task_state` as it goes, e.g.
+ * `rebuild_spawning`). The control plane moves the server's task_state only
+ * from the step before it, so a late or repeated report changes nothing.
+ */
+export const TaskStepRequestSchema = Type.Object({
+  session: Type.String({ minLength: 1 }),
+  taskState: Type.Union([Type.Literal('rebuild_block_device_mapping'), Type.Literal('rebuild_spawning')]),
+})
+export type TaskStepRequest = Static<typeof TaskStepRequestSchema>
+
 /** POST /agent/v1/tasks/{id}/finish */
 export const FinishTaskRequestSchema = Type.Object({
   session: Type.String({ minLength: 1 }),

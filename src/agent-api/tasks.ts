@@ -53,7 +53,11 @@ export const TaskSchema = Type.Union([
   task('detach_interface', { portId: Type.String() }, 'Unplug the NIC of a port (`instance.nics` no longer lists it): live from a running guest, else from its next boot.'),
   RescueTaskSchema,
   task('unrescue', { discard: Type.Boolean() }, 'Boot the server\'s own root again (restored first with `discard`).'),
-  task('rebuild', { imageId: Type.String(), previousVmState: Type.String() }, 'Recreate the root disk from the server\'s (new) image and its config drive, and boot; a server that was stopped is stopped again.'),
+  task('rebuild', {
+    imageId: Type.String(), previousVmState: Type.String(),
+    /** Nova's `preserve_ephemeral`: the ephemeral disks keep their data (absent: recreated blank). */
+    preserveEphemeral: Type.Optional(Type.Boolean()),
+  }, 'Recreate the root disk from the server\'s (new) image and its config drive, and boot; a server that was stopped is stopped again. Reports its steps (`rebuild_block_device_mapping`, `rebuild_spawning`) as it goes.'),
   task('destroy', {}, 'Remove the domain and its local disks.'),
   task('console_output', { length: Type.Union([Type.Integer(), Type.Null()]) }, 'Read the serial console (a call: the API waits for the result).'),
   task('trigger_crash_dump', {}, 'Inject an NMI into the guest (a crash dump, if its kernel is set up for one).'),

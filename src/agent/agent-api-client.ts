@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import WebSocket from 'ws'
-import type { AgentImageInfo, AgentTask, FinishTaskRequest, RegisterRequest, RegisterResponse, TaskEventsRequest } from '../agent-api/index.js'
+import type { AgentImageInfo, AgentTask, FinishTaskRequest, RegisterRequest, RegisterResponse, TaskEventsRequest, TaskStepRequest } from '../agent-api/index.js'
 import { CONSOLE_REQUESTS_PATH, ConsoleRequestsReplySchema, consoleStreamPath, type ConsoleRequest } from '../agent-api/consoles.js'
 import { agentTlsOptions, type AgentTls } from '../util/tls.js'
 import { AgentErrorCode } from './error-codes.js'
@@ -114,6 +114,11 @@ export class AgentApiClient {
 
   events(taskId: string, request: TaskEventsRequest): Promise<void> {
     return this.#call('POST', `/tasks/${taskId}/events`, request)
+  }
+
+  /** Reports that a task reached its next step (the server's task_state). */
+  taskStep(taskId: string, request: TaskStepRequest): Promise<void> {
+    return this.#call('POST', `/tasks/${taskId}/task-state`, request)
   }
 
   finish(taskId: string, request: FinishTaskRequest): Promise<void> {

@@ -195,8 +195,12 @@ export interface VirtDriver {
   getDomain(instanceId: string): Promise<DomainInfo | null>
   /** Creates the disks and the config drive and boots the instance. */
   spawn(spec: InstanceSpec): Promise<void>
-  /** Stops the instance hard and removes it with its local disks (never volumes). */
-  destroy(instanceId: string): Promise<void>
+  /**
+   * Stops the instance hard and removes it with its local disks (never
+   * volumes). `keepDisks` names local disks whose files stay (a rebuild with
+   * `preserve_ephemeral`): the next `spawn` boots with them as they are.
+   */
+  destroy(instanceId: string, options?: { keepDisks?: readonly string[] }): Promise<void>
   /** Clean shutdown: ACPI power button, wait up to `timeoutSeconds`, then power off hard. */
   powerOff(instanceId: string, options: { timeoutSeconds: number }): Promise<void>
   /** Boots a stopped instance in its normal layout. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import path from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
-import { DEMO_PASSWORD, startTestCloud, type TestCloud } from '../helpers/cloud.js'
+import { ADMIN_PASSWORD, DEMO_PASSWORD, startTestCloud, type TestCloud } from '../helpers/cloud.js'
 import { action, createImage, waitForStatus } from '../helpers/compute.js'
 import { artifactDir, chromiumSkip, launchChromium, watchPageErrors } from '../helpers/browser.js'
 import { STEP_MS, dashboardLogin, waitForRow as waitForServerRow, waitForTerminalText } from './lib/dashboard-page.js'
@@ -188,6 +188,56 @@ describe('the dashboard in Chromium (fake driver)', { skip: chromiumSkip(), time
     await row.locator('select[name=associate]').waitFor({ timeout: STEP_MS })
     await row.locator('[data-action=release]').click()
     await page.locator(`tr[data-fip="${address}"]`).waitFor({ state: 'detached', timeout: STEP_MS })
+  })
+
+  test('rebuilds a server from the actions menu with another image; the new password is shown', async () => {
+    await page.click('[data-tab=servers]')
+    await page.click('tr[data-server="web1"]')
+    await page.click('[data-action=rebuild]')
+    await page.selectOption('select[name=rebuild-image]', rescueImage)
+    await screenshot('rebuild-form')
+    await page.click('[data-action=confirm-rebuild]')
+    await page.waitForFunction(() => /Rebuild started\. New password: \S+/.test(document.querySelector('[data-notice]')?.textContent ?? ''), undefined, { timeout: STEP_MS })
+    const id = await serverId('web1')
+    await waitForStatus(cloud.demo, id, 'ACTIVE')
+    await waitForRow('web1', 'ACTIVE')
+    assert.equal((await cloud.demo.request('GET', `/compute/v2.1/servers/${id}`)).body.server.image.id, rescueImage)
+    await screenshot('rebuilt')
+  })
+
+  test('shelves (offloaded at once) and unshelves a server from the actions menu', async (t) => {
+    // Shelve comes from another branch of issue 15: a build without it answers 400 "There is no such action".
+    const probe = await cloud.demo.request('POST', '/compute/v2.1/servers/00000000-0000-4000-8000-000000000000/action', { body: { shelve: null } })
+    if (probe.status !== 404) return t.skip('shelve is not on this build')
+    await page.click('tr[data-server="web1"]')
+    await page.click('[data-action=shelve]')
+    await waitForRow('web1', 'SHELVED_OFFLOADED')
+    await screenshot('shelved')
+    await page.click('[data-action=unshelve]')
+    await waitForRow('web1', 'ACTIVE')
+    await screenshot('unshelved')
+  })
+
+  test('an admin resets a server\'s state to error from the actions menu; members are not offered it', async () => {
+    assert.equal(await page.locator('[data-action=reset-state]').count(), 0)
+    const created = await cloud.admin.request('POST', '/compute/v2.1/servers', { body: { server: { name: 'admin1', flavorRef: '1', imageRef: guestImage, networks: 'none' } }, microversion: '2.37' })
+    assert.equal(created.status, 202, created.text)
+    await waitForStatus(cloud.admin, created.body.server.id, 'ACTIVE')
+    const adminPage = await browser.newPage({ viewport: { width: 1280, height: 860 } })
+    const adminErrors = watchPageErrors(adminPage)
+    try {
+      await dashboardLogin(adminPage, cloud.url, 'admin', ADMIN_PASSWORD, 'admin')
+      await waitForServerRow(adminPage, 'admin1', 'ACTIVE')
+      await adminPage.click('tr[data-server="admin1"]')
+      await adminPage.click('[data-action=reset-state]')
+      await adminPage.selectOption('select[name=reset-state]', 'error')
+      await adminPage.click('[data-action=confirm-reset-state]')
+      await waitForServerRow(adminPage, 'admin1', 'ERROR')
+      await adminPage.screenshot({ path: path.join(shots, 'admin-reset-state.png'), fullPage: true })
+      assert.deepEqual(adminErrors, [])
+    } finally {
+      await adminPage.close()
+    }
   })
 
   test('no uncaught error and no Content-Security-Policy violation on the way', () => {

@@ -94,6 +94,8 @@ export interface FakeDomainRecord {
   /** The NICs of the last boot, and the forwards applied now by port id (absent before the first boot of this version). */
   nics?: NicSpec[]
   forwards?: Record<string, PortForward[]>
+  /** Local disks kept from before a rebuild with `preserve_ephemeral`. */
+  keptDisks?: string[]
 }
 
 /** What the fake driver recorded for a domain: its power state, rescue flag and exact disk layout. */

@@ -15,6 +15,8 @@ export interface Session {
   projectId: string
   /** Path of each service's public endpoint, e.g. `/compute/v2.1`. */
   endpoints: Record<ServiceType, string>
+  /** The token's role names (admin-only actions are offered to admins; the API decides anyway). */
+  roles?: string[]
 }
 
 /** The compute microversion the dashboard speaks: 2.87 lets volume-backed servers be rescued. */
@@ -75,7 +77,7 @@ export async function login(userName: string, password: string, projectName: str
   if (!response.ok) throw new ApiError(response.status, errorMessage(response.status, text))
   const token = response.headers.get('x-subject-token')
   if (!token) throw new ApiError(response.status, 'Keystone answered without a token')
-  const body = JSON.parse(text) as { token: { expires_at: string; user: { name: string }; project: { id: string; name: string }; catalog?: CatalogEntry[] } }
+  const body = JSON.parse(text) as { token: { expires_at: string; user: { name: string }; project: { id: string; name: string }; catalog?: CatalogEntry[]; roles?: Array<{ name: string }> } }
   return {
     token,
     expiresAt: body.token.expires_at,
@@ -83,6 +85,7 @@ export async function login(userName: string, password: string, projectName: str
     projectName: body.token.project.name,
     projectId: body.token.project.id,
     endpoints: endpointsOf(body.token.catalog ?? []),
+    roles: (body.token.roles ?? []).map((r) => r.name),
   }
 }
 

@@ -7,12 +7,13 @@ import { ActionsView } from './actions-view.js'
 import { ConsoleLog } from './console-log.js'
 import { SerialConsole } from './serial-console.js'
 import { VncConsole } from './vnc-console.js'
+import { ServerActionsMenu } from './server-actions-menu.js'
 
 type View = 'actions' | 'log' | 'serial' | 'vnc'
 
 const VIEWS: Array<[View, string]> = [['actions', 'Actions'], ['log', 'Console log'], ['serial', 'Serial console'], ['vnc', 'VNC console']]
 
-/** One server: power actions, rescue and unrescue, and its actions, console log and consoles. */
+/** One server: power actions, rescue and unrescue, the other server actions, and its actions, console log and consoles. */
 export function ServerPanel({ api, server, onChanged }: { api: Api; server: Server; onChanged: () => void }) {
   const [view, setView] = useState<View>('actions')
   const [form, setForm] = useState<'rescue' | 'unrescue' | null>(null)
@@ -40,6 +41,7 @@ export function ServerPanel({ api, server, onChanged }: { api: Api; server: Serv
         <button data-action="unrescue" disabled={busy || !rescued} onClick={() => setForm(form === 'unrescue' ? null : 'unrescue')}>Unrescue…</button>
         <button data-action="delete" class="danger" disabled={action.busy} onClick={remove}>Delete</button>
       </div>
+      <ServerActionsMenu api={api} server={server} onNotice={setNotice} onChanged={onChanged} />
       {action.error && <p class="error" role="alert">{action.error}</p>}
       {notice && <p class="notice" data-notice>{notice} <button class="link" onClick={() => setNotice(null)}>dismiss</button></p>}
       {form === 'rescue' && <RescueForm api={api} server={server} onDone={(n) => { setForm(null); setNotice(n); setView('actions'); onChanged() }} />}

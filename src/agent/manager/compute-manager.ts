@@ -11,7 +11,7 @@ import { rescueInstance, unrescueInstance } from './rescue-instance.js'
 import { describeFailure, taskFailureMessage } from './task-failures.js'
 import { AgentErrorCode } from '../error-codes.js'
 import { deliverReport } from './deliver-report.js'
-import { rebuildInstance } from './rebuild-instance.js'
+import { rebuildInstance, reportRebuildStep } from './rebuild-instance.js'
 import { resizeInstance, revertResizeInstance } from './resize-instance.js'
 import { offloadInstance, shelveInstance, unshelveInstance, uploadRootSnapshot } from './shelve-instance.js'
 
@@ -95,7 +95,9 @@ async function perform(ctx: TaskContext, task: AgentTask): Promise<Omit<TaskRepo
       await unrescueInstance(ctx, { ...task, instance: await localizeSpec(ctx, task.instance) })
       break
     case 'rebuild':
-      await rebuildInstance(ctx, await localizeSpec(ctx, task.instance), job.previousVmState === 'stopped', timeoutSeconds)
+      await rebuildInstance(ctx, await localizeSpec(ctx, task.instance), job.previousVmState === 'stopped', timeoutSeconds, {
+        preserveEphemeral: job.preserveEphemeral === true, onStep: reportRebuildStep(ctx, task),
+      })
       break
     case 'destroy':
       if (await driver.getDomain(id)) await driver.destroy(id)

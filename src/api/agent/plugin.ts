@@ -12,7 +12,7 @@ import { Conflict, Unauthorized, UnsupportedMediaType } from '../../services/err
 import { consoleRequestRoutes } from './console-routes.js'
 import {
   AgentImageInfoSchema, FinishTaskRequestSchema, HeartbeatRequestSchema, IdParamsSchema, LeaseRequestSchema, LeaseResponseSchema, PowerStateRequestSchema,
-  RegisterRequestSchema, RegisterResponseSchema, TaskEventsRequestSchema,
+  RegisterRequestSchema, RegisterResponseSchema, TaskEventsRequestSchema, TaskStepRequestSchema,
 } from '../../agent-api/index.js'
 
 declare module 'fastify' {
@@ -55,6 +55,10 @@ export function agentPlugin(ctx: ApiContext): FastifyPluginAsyncTypebox {
     }))
     app.post('/tasks/:id/events', { schema: { params: IdParamsSchema, body: TaskEventsRequestSchema } }, async (req, reply) => {
       await gateway().recordEvents(req.params.id, req.body.events, req.agentHost)
+      reply.status(204).send()
+    })
+    app.post('/tasks/:id/task-state', { schema: { params: IdParamsSchema, body: TaskStepRequestSchema } }, async (req, reply) => {
+      await gateway().taskStep(req.params.id, req.body)
       reply.status(204).send()
     })
     app.post('/tasks/:id/finish', { schema: { params: IdParamsSchema, body: FinishTaskRequestSchema } }, async (req, reply) => {

@@ -36,6 +36,7 @@ export function rebuildActionHandler(ctx: ApiContext) {
       userData: rebuild.user_data as string | null | undefined,
       hostname: rebuild.hostname as string | undefined,
       trustedCerts: certs ?? null,
+      preserveEphemeral: rebuild.preserve_ephemeral === true,
     })
     const details = await compute.showServer(callOf(req), req.params.id)
     const view = serverView(details, await viewOptions(ctx, req, isAtLeast(req.microversion, '2.75'), details.row))

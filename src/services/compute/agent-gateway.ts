@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
 import type { AgentGatewayDeps } from './ports.js'
 import type { TaskQueue, LeasedTask } from '../tasks/task-queue.js'
-import type { AgentImageInfo, AgentTask, FinishTaskRequest, RegisterRequest, RegisterResponse, RescueTask, Task, TaskEvent } from '../../agent-api/index.js'
+import type { AgentImageInfo, AgentTask, FinishTaskRequest, RegisterRequest, RegisterResponse, RescueTask, Task, TaskEvent, TaskStepRequest } from '../../agent-api/index.js'
 import { capabilityTraitsUnion } from './host-traits.js'
 import { Unauthorized, NotFound } from '../errors.js'
 import { loadInstanceDetails } from './instance-store.js'
@@ -9,7 +9,7 @@ import { buildInstanceSpec, configDriveFor, ownKeys } from './instance-spec.js'
 import { applyTaskResult, type AfterCommit } from './task-results.js'
 import { applyResizeProgress } from './resize-results.js'
 import { finishActionEvent, recordActionEvents, startActionEvent } from './instance-actions.js'
-import { VmState } from './instance-states.js'
+import { TaskState, VmState } from './instance-states.js'
 import { nowIso } from '../time.js'
 import { PowerState } from '../../virt/virt-driver.js'
 import { noteShelveUpload, renderShelveTask } from './shelve-render.js'
@@ -26,6 +26,12 @@ const CREDENTIAL_CACHE_MS = 1000
  * heartbeats, task leases, events and results. Agents never touch the
  * database; everything they learn or report passes through here.
  */
+/** The task_state each reported step follows (nova/compute/manager.py `_rebuild_default_impl`). */
+const STEP_BEFORE: Record<TaskStepRequest['taskState'], string> = {
+  rebuild_block_device_mapping: TaskState.REBUILDING,
+  rebuild_spawning: TaskState.REBUILD_BLOCK_DEVICE_MAPPING,
+}
+
 export class AgentGateway {
   readonly #deps: AgentGatewayDeps
   readonly #tasks: TaskQueue
@@ -187,6 +193,19 @@ export class AgentGateway {
     if (!task) throw new NotFound(`Task ${taskId} could not be found.`)
     if (task.action_id) await recordActionEvents(this.#deps.db, task.action_id, host, events)
     await applyResizeProgress(this.#deps.db, task.instance_uuid, JSON.parse(task.payload) as Task, events)
+  }
+
+  /**
+   * A task reached its next step: the server's task_state moves on, as Nova's
+   * compute manager saves it with `expected_task_state` (only from the step
+   * before, under this session's lease; anything else changes nothing).
+   */
+  async taskStep(taskId: string, request: TaskStepRequest): Promise<void> {
+    const task = await this.#deps.db.selectFrom('tasks').select(['instance_uuid', 'status', 'leased_by']).where('id', '=', taskId).executeTakeFirst()
+    if (!task) throw new NotFound(`Task ${taskId} could not be found.`)
+    if (task.status !== 'leased' || task.leased_by !== request.session) return
+    await this.#deps.db.updateTable('instances').set({ task_state: request.taskState, updated_at: nowIso() })
+      .where('uuid', '=', task.instance_uuid).where('deleted', '=', 0).where('task_state', '=', STEP_BEFORE[request.taskState]).execute()
   }
 
   /** The task ended: apply the result to the instance in one transaction, then the volume/image follow-ups. */

@@ -31,6 +31,8 @@ export interface RebuildRequest {
   hostname?: string
   /** 2.63: certificate ids to verify the image with (null: none). */
   trustedCerts?: string[] | null
+  /** Nova's `preserve_ephemeral`: the ephemeral disks keep their data. */
+  preserveEphemeral?: boolean
 }
 
 /**
@@ -106,7 +108,7 @@ export async function rebuildServer(deps: RescueDeps, tasks: TaskQueue, call: Ca
     const actionId = await recordAction(trx, instance.uuid, 'rebuild', actionContext(call))
     await tasks.enqueue(trx, {
       instanceUuid: instance.uuid, host: instance.host, actionId,
-      task: { kind: 'rebuild', imageId: image.id, previousVmState: instance.vm_state },
+      task: { kind: 'rebuild', imageId: image.id, previousVmState: instance.vm_state, ...(request.preserveEphemeral ? { preserveEphemeral: true } : {}) },
     })
   })
   tasks.notify(instance.host)

@@ -44,6 +44,8 @@ interface FakeDomain {
   forwards?: Record<string, PortForward[]>
   /** The spec before an unconfirmed resize (what a revert boots again). */
   resizedFrom?: InstanceSpec | null
+  /** Local disks carried over from the domain's previous life (`destroy` with `keepDisks`, then `spawn`). */
+  keptDisks?: string[]
 }
 
 
@@ -82,6 +84,8 @@ export class FakeDriver implements VirtDriver {
   readonly #domains = new Map<string, FakeDomain>()
   /** Serial lines of the domains, in memory only (a restarted agent's streams are gone anyway). */
   readonly #serial = new Map<string, FakeSerialPort>()
+  /** Disks a `destroy` kept, by instance, for its next `spawn`. */
+  readonly #kept = new Map<string, string[]>()
   #stateDirMade = false
   #saves = 0
 
@@ -187,6 +191,8 @@ export class FakeDriver implements VirtDriver {
     const lines = [`[fake] booting ${what} from ${bootDevice ? `${bootDevice.name} (${bootDevice.source})` : 'nothing'}`]
     for (const device of domain.layout.devices) lines.push(`[fake] ${device.guestName} ${device.bus} ${device.address} ${device.source}`)
     for (const nic of domain.nics) lines.push(`[fake] nic ${nic.mac} ${nic.ip} network ${nic.networkId}`)
+    // Like a guest reaching its login prompt: a console log longer than the few lines a `length` asks for (Tempest checks).
+    lines.push(`[fake] ${what} is up`)
     domain.console.push(...lines)
     // A new process: the old serial line hangs up, the new one prints the boot.
     const port = this.#serialPort(domain.instanceId)
@@ -221,13 +227,19 @@ export class FakeDriver implements VirtDriver {
   async spawn(spec: InstanceSpec): Promise<void> {
     await this.#step('spawn')
     const domain: FakeDomain = { instanceId: spec.instanceId, powerState: PowerState.NOSTATE, rescued: false, spec, layout: this.#normalLayout(spec), console: [], rootSnapshot: false, configDriveKeys: keyNames(spec.configDrive) }
+    const kept = this.#kept.get(spec.instanceId)?.filter((name) => spec.disks.some((disk) => disk.name === name))
+    this.#kept.delete(spec.instanceId)
+    if (kept && kept.length > 0) domain.keptDisks = kept
     this.#boot(domain, spec.name)
     this.#domains.set(spec.instanceId, domain)
     await this.#save(spec.instanceId)
   }
 
-  async destroy(instanceId: string): Promise<void> {
+  async destroy(instanceId: string, options: { keepDisks?: readonly string[] } = {}): Promise<void> {
     await this.#step('destroy')
+    // Like the QEMU driver's files left in place: the next spawn of this instance records them as kept.
+    if (options.keepDisks?.length) this.#kept.set(instanceId, [...options.keepDisks])
+    else this.#kept.delete(instanceId)
     this.#hangUp(instanceId)
     this.#serial.delete(instanceId)
     this.#domains.delete(instanceId)

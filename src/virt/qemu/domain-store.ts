@@ -140,10 +140,16 @@ export class DomainStore {
     })
   }
 
-  /** Forgets a domain and deletes its whole folder (local disks, console log). */
-  remove(instanceId: string): void {
+  /** Forgets a domain and deletes its whole folder (local disks, console log), except the files in `keep`. */
+  remove(instanceId: string, keep: readonly string[] = []): void {
     const paths = this.paths(instanceId)
-    fs.rmSync(paths.dir, { recursive: true, force: true })
+    if (keep.length === 0) fs.rmSync(paths.dir, { recursive: true, force: true })
+    else if (fs.existsSync(paths.dir)) {
+      for (const entry of fs.readdirSync(paths.dir)) {
+        const file = path.join(paths.dir, entry)
+        if (!keep.includes(file)) fs.rmSync(file, { recursive: true, force: true })
+      }
+    }
     for (const socket of [paths.qmpSocket, paths.consoleSocket, paths.vncSocket]) fs.rmSync(socket, { force: true })
   }
 }

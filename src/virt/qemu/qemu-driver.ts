@@ -127,10 +127,11 @@ export class QemuDriver implements VirtDriver {
     await this.#host.start(record, layout, formatsOf(files))
   }
 
-  async destroy(instanceId: string): Promise<void> {
+  async destroy(instanceId: string, options: { keepDisks?: readonly string[] } = {}): Promise<void> {
     const paths = this.#host.store.paths(instanceId)
     await this.#host.hardStop(paths)
-    this.#host.store.remove(instanceId)
+    // Kept disks stay as files in the domain's folder; `spawn` creates only the disks that are missing.
+    this.#host.store.remove(instanceId, (options.keepDisks ?? []).map((name) => paths.disk(name)))
   }
 
   async powerOff(instanceId: string, options: { timeoutSeconds: number }): Promise<void> {

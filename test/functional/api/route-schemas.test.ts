@@ -115,6 +115,7 @@ const NO_JSON_BODY: Record<string, string> = {
   // The agent API
   'POST /agent/v1/heartbeat': '204',
   'POST /agent/v1/tasks/:id/events': '204',
+  'POST /agent/v1/tasks/:id/task-state': '204',
   'POST /agent/v1/tasks/:id/finish': '204',
   'POST /agent/v1/instances/:id/power-state': '204',
   'GET /agent/v1/images/:id/file': 'image data download: octet-stream bytes',

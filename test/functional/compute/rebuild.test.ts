@@ -101,6 +101,18 @@ describeEachDialect('rebuild (Nova _action_rebuild)', (cloud) => {
     assert.equal(row.task_state, null)
   })
 
+  test('the fake driver records the ephemeral disk kept by preserve_ephemeral, and a new one without it', async () => {
+    const flavor = await cloud().admin.request('POST', '/compute/v2.1/flavors', { body: { flavor: { name: 'eph', ram: 512, vcpus: 1, disk: 1, 'OS-FLV-EXT-DATA:ephemeral': 1, 'os-flavor-access:is_public': true } } })
+    assert.equal(flavor.status, 200, flavor.text)
+    const server = await bootServer(cloud().demo, { imageRef: imageId, flavorRef: flavor.body.flavor.id })
+    assert.equal((await action(cloud().demo, server.id, { rebuild: { imageRef: newImageId, preserve_ephemeral: true } })).status, 202)
+    await waitForStatus(cloud().demo, server.id, 'ACTIVE')
+    assert.deepEqual(fakeDomain(cloud(), server.id)!.keptDisks, ['ephemeral0'])
+    assert.equal((await action(cloud().demo, server.id, { rebuild: { imageRef: newImageId } })).status, 202)
+    await waitForStatus(cloud().demo, server.id, 'ACTIVE')
+    assert.equal(fakeDomain(cloud(), server.id)!.keptDisks, undefined)
+  })
+
   describe('volume-backed', () => {
     test('a different image is refused with Nova\'s 400; the same image is rebuilt', async () => {
       const create = await cloud().demo.request('POST', SERVERS, {

@@ -3,6 +3,7 @@ import { test } from 'node:test'
 import { describeEachDialect } from '../../helpers/cloud.js'
 import { assertAllMatchTempestSchemas, skipWithoutTempest, type TempestCheck } from '../../helpers/tempest-schema.js'
 import { insertInstance } from './compute-host-fixtures.js'
+import { action, bootServer, createImage } from '../../helpers/compute.js'
 
 const S = 'tempest.lib.api_schema.response.compute.v2_1.security_groups'
 const C = '/compute/v2.1'
@@ -115,5 +116,14 @@ describeEachDialect('compute os-security-groups', (cloud) => {
     add('delete_security_group_rule', await d.request('DELETE', `${C}/os-security-group-rules/${rule.body.security_group_rule.id}`))
     add('delete_security_group', await d.request('DELETE', `${C}/os-security-groups/${id}`))
     assertAllMatchTempestSchemas(checks)
+  })
+
+  test('a server in no security group shows no `security_groups` key (Nova _add_security_grps; Tempest test_remove_server_all_security_groups)', async () => {
+    const image = await createImage(cloud().admin)
+    const server = await bootServer(cloud().demo, { imageRef: image })
+    assert.deepEqual(server.security_groups, [{ name: 'default' }])
+    assert.equal((await action(cloud().demo, server.id, { removeSecurityGroup: { name: 'default' } })).status, 202)
+    const shown = (await cloud().demo.request('GET', `${C}/servers/${server.id}`)).body.server
+    assert.equal('security_groups' in shown, false)
   })
 })

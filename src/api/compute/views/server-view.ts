@@ -94,7 +94,8 @@ export function serverView(details: InstanceDetails, options: ServerViewOptions)
   if (options.extended) {
     Object.assign(view, {
       key_name: row.key_name,
-      security_groups: details.securityGroups.map((name) => ({ name })),
+      // Nova's `_add_security_grps`: a server in no group has no `security_groups` key at all (Tempest checks this).
+      ...(details.securityGroups.length > 0 ? { security_groups: details.securityGroups.map((name) => ({ name })) } : {}),
       'OS-SRV-USG:launched_at': usageTime(row.launched_at),
       'OS-SRV-USG:terminated_at': usageTime(row.terminated_at),
       'OS-EXT-AZ:availability_zone': row.availability_zone ?? '',

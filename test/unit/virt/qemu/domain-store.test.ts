@@ -21,6 +21,16 @@ describe('DomainStore', () => {
     assert.equal(fs.existsSync(paths.dir), false)
   })
 
+  test('remove with kept files (preserve_ephemeral) deletes everything else of the domain', (t) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lb-store-'))
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
+    const store = new DomainStore(dir)
+    const paths = store.prepare('i-2')
+    for (const file of [paths.disk('root'), paths.disk('ephemeral0'), paths.disk('swap'), paths.consoleLog, paths.configDrive]) fs.writeFileSync(file, 'x')
+    store.remove('i-2', [paths.disk('ephemeral0')])
+    assert.deepEqual(fs.readdirSync(paths.dir), ['ephemeral0.qcow2'])
+  })
+
   test('a QMP socket path too long for a unix socket moves under the temp folder, the same for every store', () => {
     const deep = path.join(os.tmpdir(), 'x'.repeat(90))
     const a = new DomainStore(deep).paths('0b7e0f5e-8a53-4f8e-9d5f-2f4f3c1c9a10').qmpSocket
