@@ -16,7 +16,8 @@ const TIMEOUT_MS = 5000
 
 /**
  * One request to slirp4netns's API socket (one JSON object per connection,
- * answered with `{"return": …}` or `{"error": {"desc": …}}`).
+ * answered with `{"return": …}` or `{"error": {"desc": …}}`; `list_hostfwd`
+ * answers `{"entries": […]}` bare, which is returned whole).
  */
 export async function slirpApi<T>(socket: string, execute: string, args?: Record<string, unknown>): Promise<T> {
   const answer = await new Promise<string>((resolve, reject) => {
@@ -31,16 +32,16 @@ export async function slirpApi<T>(socket: string, execute: string, args?: Record
   }).catch((error: unknown) => {
     throw new DriverError(`slirp4netns API ${execute} failed: ${error instanceof Error ? error.message : String(error)}`, { code: DriverErrorCode.QMP_UNREACHABLE, cause: error })
   })
-  let reply: { return?: T; error?: { desc?: string } }
+  let reply: { return?: T; error?: { desc?: string } } & Record<string, unknown>
   try {
     reply = JSON.parse(answer) as typeof reply
   } catch {
     throw new DriverError(`slirp4netns API ${execute} answered ${JSON.stringify(answer.slice(0, 200))}`, { code: DriverErrorCode.QMP_ERROR })
   }
-  if (reply.error || reply.return === undefined) {
-    throw new DriverError(`slirp4netns API ${execute} failed: ${reply.error?.desc ?? 'no answer'}`, { code: DriverErrorCode.QMP_ERROR })
+  if (reply === null || typeof reply !== 'object' || reply.error) {
+    throw new DriverError(`slirp4netns API ${execute} failed: ${reply?.error?.desc ?? 'no answer'}`, { code: DriverErrorCode.QMP_ERROR })
   }
-  return reply.return
+  return reply.return ?? (reply as T)
 }
 
 /** Every host forward of a namespace. */
