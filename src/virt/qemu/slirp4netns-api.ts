@@ -67,8 +67,9 @@ export async function removeNamespaceForward(socket: string, id: number): Promis
 export function innerPort(hostPort: number, taken: Iterable<number>): number {
   const used = new Set(taken)
   if (!used.has(hostPort)) return hostPort
-  for (let offset = 1; offset < 65535; offset++) {
-    const port = 1025 + ((hostPort - 1025 + offset + 64511) % 64511)
+  const first = Math.max(hostPort + 1, 1025)
+  for (let i = 0; i < 64511; i++) {
+    const port = 1025 + ((first - 1025 + i) % 64511)
     if (!used.has(port)) return port
   }
   throw new DriverError('the guest\'s network namespace has no free port left for a forward', { code: DriverErrorCode.NO_FREE_ADDRESS })
