@@ -7,7 +7,7 @@ import path from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { onPath } from '../../src/virt/driver-factory.js'
 import { QemuDriver } from '../../src/virt/qemu/qemu-driver.js'
-import type { InstanceSpec, NicSpec, PortForward } from '../../src/virt/virt-driver.js'
+import { DriverError, type InstanceSpec, type NicSpec, type PortForward } from '../../src/virt/virt-driver.js'
 import { buildImages } from '../../src/virt/qemu/guest-image/build-images.js'
 import { freePort, httpGet } from './lib/plain-qemu.js'
 import { configDrive, disks, instance, qemuSkip, waitForConsole } from './lib/qemu-guests.js'
@@ -123,6 +123,25 @@ describe('guest egress nat (the default): the outside yes, the host\'s loopback 
     await driver.applyForwards({ ...spec, nics: [{ ...nic, forwards: [forward(added)] }] })
     assert.match(await httpGet(FIP, startPort), /^error ECONNREFUSED/)
     assert.equal(await httpGet(FIP, added), 'guest-service egress=nat')
+  })
+
+  test('a host port already taken fails with LB_HOST_PORT_BUSY and leaves no half-made forward; a driver started anew (agent restart) changes the forwards as well', async () => {
+    const taken = await listener(FIP, 0, 'TAKEN')
+    const busyPort = (taken.address() as net.AddressInfo).port
+    const other = await freePort(FIP)
+    try {
+      await assert.rejects(driver.applyForwards({ ...spec, nics: [{ ...nic, forwards: [forward(busyPort), forward(other)] }] }),
+        (e: unknown) => e instanceof DriverError && e.code === 'LB_HOST_PORT_BUSY' && e.message.includes(`${FIP}:${busyPort}`))
+      assert.equal(await httpGet(FIP, other), 'guest-service egress=nat')
+    } finally {
+      taken.close()
+    }
+    const restarted = new QemuDriver({ stateDir: path.join(dir, 'qemu'), machineType: 'pc', guestEgress: 'nat' })
+    await restarted.init()
+    // Had the failed change left its inner half (QEMU's hostfwd in the namespace), this re-add of the same port would be refused.
+    await restarted.applyForwards({ ...spec, nics: [{ ...nic, forwards: [forward(busyPort)] }] })
+    assert.equal(await httpGet(FIP, busyPort), 'guest-service egress=nat')
+    assert.match(await httpGet(FIP, other), /^error ECONNREFUSED/)
   })
 
   test('slirp4netns ends with its QEMU', async () => {
