@@ -144,6 +144,12 @@ describe('guest egress nat (the default): the outside yes, the host\'s loopback 
     assert.match(await httpGet(FIP, other), /^error ECONNREFUSED/)
   })
 
+  test('suspend and resume: the restored QEMU gets a namespace and its forwards again', async () => {
+    await driver.suspend(id)
+    await driver.resume({ ...spec, nics: [{ ...nic, forwards: [forward(startPort)] }] })
+    assert.equal(await httpGet(FIP, startPort), 'guest-service egress=nat')
+  })
+
   test('slirp4netns ends with its QEMU', async () => {
     const paths = path.join(dir, 'qemu', 'domains', id)
     const pidOf = (name: string) => execFileSync('pgrep', ['-f', `${name}.*${paths}`], { encoding: 'utf8' }).trim().split('\n').filter(Boolean)
