@@ -103,6 +103,25 @@ describe('guest egress nat (the default): the outside yes, the host\'s loopback 
     assert.equal(driver.guestEgress, 'nat')
   })
 
+  test('without slirp4netns the driver says so once, at warn, and runs isolated (never open)', async () => {
+    // A PATH with QEMU but nothing else: no slirp4netns, no unshare.
+    const bin = path.join(dir, 'bin-without-slirp4netns')
+    fs.mkdirSync(bin)
+    fs.symlinkSync(execFileSync('sh', ['-c', 'command -v qemu-system-x86_64'], { encoding: 'utf8' }).trim(), path.join(bin, 'qemu-system-x86_64'))
+    const saved = process.env.PATH
+    const said: string[] = []
+    try {
+      process.env.PATH = bin
+      const lacking = new QemuDriver({ stateDir: path.join(dir, 'qemu-lacking'), machineType: 'pc', guestEgress: 'nat', log: { warn: (_fields, message) => said.push(message) } })
+      await lacking.init()
+      assert.equal(lacking.guestEgress, 'isolated')
+    } finally {
+      process.env.PATH = saved
+    }
+    assert.equal(said.length, 1)
+    assert.match(said[0]!, /^guest egress nat is not available here \(slirp4netns is not installed \(apt-get install slirp4netns\)\); guests start isolated/)
+  })
+
   test('DHCP hands the port\'s address, router and DNS; the guest reaches the outside listener but neither the host\'s 127.0.0.1 (through the gateway) nor 169.254.169.254', async () => {
     await driver.spawn(spec)
     const text = await waitForConsole(driver, id, /LB-MARKER-DONE role=guest/, 0)
