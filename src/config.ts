@@ -80,11 +80,13 @@ export interface AgentConfig {
   leaseSeconds: number
   /**
    * What QEMU guests may reach besides their floating IPs' forwards:
-   * `isolated` (default: neither the outside nor the host) or `open` (the
-   * outside, and with it the host's loopback services and 169.254.169.254;
-   * docs/qemu.md).
+   * `nat` (default: the outside, but neither the host's loopback services
+   * nor 169.254.169.254; each QEMU in a network namespace behind slirp4netns,
+   * falling back to `isolated` where that cannot run), `isolated` (neither
+   * the outside nor the host) or `open` (the outside, and with it the host's
+   * loopback services and 169.254.169.254; docs/qemu.md).
    */
-  guestEgress: 'isolated' | 'open'
+  guestEgress: 'nat' | 'isolated' | 'open'
 }
 
 /** Options as they arrive from flags or the environment, before defaults. */
@@ -145,7 +147,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
       fakeDelayMs: envNumber(env, 'LIFEBOAT_FAKE_DELAY_MS'),
       fakeFailOperations: envString(env, 'LIFEBOAT_FAKE_FAIL_OPERATIONS')?.split(','),
       machineType: envString(env, 'LIFEBOAT_MACHINE_TYPE') as 'pc' | 'q35' | undefined,
-      guestEgress: envString(env, 'LIFEBOAT_GUEST_EGRESS') as 'isolated' | 'open' | undefined,
+      guestEgress: envString(env, 'LIFEBOAT_GUEST_EGRESS') as 'nat' | 'isolated' | 'open' | undefined,
     },
   }
 }
@@ -181,8 +183,8 @@ export function loadConfig(...layers: ConfigInput[]): LifeboatConfig {
   if (!['auto', 'fake', 'qemu'].includes(driver)) throw new Error(`driver must be auto, fake or qemu, got ${driver}`)
   const machineType = agent.machineType ?? 'pc'
   if (!['pc', 'q35'].includes(machineType)) throw new Error(`machine type must be pc or q35, got ${machineType}`)
-  const guestEgress = agent.guestEgress ?? 'isolated'
-  if (!['isolated', 'open'].includes(guestEgress)) throw new Error(`guest egress must be isolated or open, got ${guestEgress}`)
+  const guestEgress = agent.guestEgress ?? 'nat'
+  if (!['nat', 'isolated', 'open'].includes(guestEgress)) throw new Error(`guest egress must be nat, isolated or open, got ${guestEgress}`)
   return {
     host: top.host ?? '127.0.0.1',
     port: top.port ?? 8774,

@@ -3,6 +3,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { DiskFormat, DomainLayout, InstanceSpec, PortForward } from '../virt-driver.js'
+import type { GuestEgress } from './qemu-network.js'
 
 /** A NIC of the running QEMU process: its netdev, the port it realises, and the forwards applied now. */
 export interface PluggedNic {
@@ -45,6 +46,8 @@ export interface DomainRecord {
   nics?: PluggedNic[]
   /** An unconfirmed resize: the spec before it, and each local disk's copy as it was (disk name → kept file). */
   resizeBackup?: { spec: InstanceSpec; files: Record<string, string> } | null
+  /** How the last QEMU process was networked (absent in records of older versions: on the host's own network). */
+  egress?: GuestEgress
 }
 
 /** The files of one domain. */
@@ -57,6 +60,10 @@ export interface DomainPaths {
   consoleSocket: string
   /** The VNC server's unix socket. */
   vncSocket: string
+  /** slirp4netns's API socket of a guest in its own network namespace (`nat`), its log, and the resolv.conf the namespace sees. */
+  netSocket: string
+  netLog: string
+  resolvConf: string
   consoleLog: string
   /** Saved guest state of a suspended domain. */
   state: string
@@ -96,6 +103,7 @@ export class DomainStore {
     }
     return {
       dir, qmpSocket: socket('qmp.sock', '.sock'), consoleSocket: socket('console.sock', '.console.sock'), vncSocket: socket('vnc.sock', '.vnc.sock'),
+      netSocket: socket('net.sock', '.net.sock'), netLog: path.join(dir, 'slirp4netns.log'), resolvConf: path.join(dir, 'resolv.conf'),
       record: path.join(dir, 'domain.json'),
       pidFile: path.join(dir, 'qemu.pid'),
       consoleLog: path.join(dir, 'console.log'),
@@ -112,7 +120,7 @@ export class DomainStore {
   prepare(instanceId: string): DomainPaths {
     const paths = this.paths(instanceId)
     fs.mkdirSync(paths.dir, { recursive: true })
-    for (const socket of [paths.qmpSocket, paths.consoleSocket, paths.vncSocket]) fs.mkdirSync(path.dirname(socket), { recursive: true })
+    for (const socket of [paths.qmpSocket, paths.consoleSocket, paths.vncSocket, paths.netSocket]) fs.mkdirSync(path.dirname(socket), { recursive: true })
     return paths
   }
 
@@ -150,6 +158,6 @@ export class DomainStore {
         if (!keep.includes(file)) fs.rmSync(file, { recursive: true, force: true })
       }
     }
-    for (const socket of [paths.qmpSocket, paths.consoleSocket, paths.vncSocket]) fs.rmSync(socket, { force: true })
+    for (const socket of [paths.qmpSocket, paths.consoleSocket, paths.vncSocket, paths.netSocket]) fs.rmSync(socket, { force: true })
   }
 }

@@ -19,6 +19,7 @@ import { syncForwards } from './qemu-forwards.js'
 import { openQemuConsole } from './qemu-console.js'
 import { plugNic, unplugNic } from './qemu-nics.js'
 import type { GuestEgress } from './qemu-network.js'
+import { probeNamespaces } from './qemu-netns.js'
 import { DriverErrorCode } from '../error-codes.js'
 
 /** How a QEMU host is set up. */
@@ -30,7 +31,7 @@ export interface QemuDriverOptions {
   shutdownTimeoutSeconds?: number
   /** Where swallowed clean-up failures are logged (none by default). */
   log?: DriverLog
-  /** What guests may reach besides their port forwards: `isolated` (default) or `open` (see `GuestEgress`). */
+  /** What guests may reach besides their port forwards: `nat`, `isolated` (the default here; the service's is `nat`) or `open` (see `GuestEgress`). */
   guestEgress?: GuestEgress
 }
 
@@ -76,8 +77,21 @@ export class QemuDriver implements VirtDriver {
     return this.#acceleration.reason
   }
 
+  /** What guests started now may reach (`nat` falls back to `isolated` at `init` when the host cannot run it). */
+  get guestEgress(): GuestEgress {
+    return this.#host.egress
+  }
+
   async init(): Promise<void> {
     fs.mkdirSync(this.#options.stateDir, { recursive: true })
+    if (this.#host.egress === 'nat') {
+      const missing = await probeNamespaces(path.join(this.#options.stateDir, 'netns-probe'))
+      if (missing) {
+        // Never open instead: that would hand guests the host's loopback services.
+        this.#options.log.warn({ guestEgress: 'isolated' }, `guest egress nat is not available here (${missing}); guests start isolated: no way out but their forwards`)
+        this.#host.egress = 'isolated'
+      }
+    }
     this.#version = await qemuVersion().catch((error: unknown) => {
       throw new DriverError('qemu-system-x86_64 is not usable (apt-get install qemu-system-x86 qemu-utils)', { cause: error, code: DriverErrorCode.QEMU_MISSING })
     })

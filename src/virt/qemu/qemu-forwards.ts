@@ -5,6 +5,8 @@ import type { QemuHost } from './qemu-host.js'
 import { runningPid } from './qemu-process.js'
 import { withQmp, type QmpClient } from './qmp-client.js'
 import { forwardChanges, hostfwdKey, hostfwdRule, netdevId } from './qemu-network.js'
+import { NETNS_ADDRESS } from './qemu-netns.js'
+import { addNamespaceForward, innerPort, listNamespaceForwards, removeNamespaceForward } from './slirp4netns-api.js'
 import { DriverErrorCode } from '../error-codes.js'
 
 function busy(forward: PortForward, cause?: unknown): DriverError {
@@ -52,6 +54,33 @@ async function change(qmp: QmpClient, nic: PluggedNic, forward: PortForward, act
 }
 
 /**
+ * The same change for a guest in its own network namespace (`nat`): QEMU's
+ * forward listens on the namespace's tap address (never its loopback, which
+ * the guest's gateway reaches), and slirp4netns forwards the host's address
+ * and port to it. The inner port is found again through slirp4netns's list.
+ */
+async function changeInNamespace(qmp: QmpClient, apiSocket: string, nic: PluggedNic, forward: PortForward, action: 'add' | 'remove'): Promise<void> {
+  const entries = await listNamespaceForwards(apiSocket)
+  const outer = entries.find((e) => e.proto === forward.protocol && e.host_addr === forward.hostAddress && e.host_port === forward.hostPort)
+  if (action === 'remove') {
+    if (!outer) return
+    await removeNamespaceForward(apiSocket, outer.id)
+    await change(qmp, nic, { ...forward, hostAddress: NETNS_ADDRESS, hostPort: outer.guest_port }, 'remove')
+    return
+  }
+  if (outer) throw busy(forward)
+  const inner = { ...forward, hostAddress: NETNS_ADDRESS, hostPort: innerPort(forward.hostPort, entries.map((e) => e.guest_port)) }
+  await change(qmp, nic, inner, 'add')
+  try {
+    await addNamespaceForward(apiSocket, { proto: forward.protocol, host_addr: forward.hostAddress, host_port: forward.hostPort, guest_addr: NETNS_ADDRESS, guest_port: inner.hostPort })
+  } catch (error) {
+    await change(qmp, nic, inner, 'remove').catch(() => undefined)
+    // slirp4netns says only "slirp_add_hostfwd failed": the host address and port could not be bound.
+    throw busy(forward, error)
+  }
+}
+
+/**
  * Makes the forwards of the running QEMU's NICs those of `spec` (a NIC whose
  * port left the spec loses its forwards; a NIC the process lacks needs a
  * boot). Removals go first, so a forward moving between NICs frees its port.
@@ -67,11 +96,13 @@ export async function syncForwards(host: QemuHost, spec: InstanceSpec): Promise<
   if (plan.every((p) => p.add.length === 0 && p.remove.length === 0)) return
   const failures: unknown[] = []
   const keyOf = (f: PortForward) => `${hostfwdKey(f)}>${f.guestPort}`
+  const apply = (qmp: QmpClient, nic: PluggedNic, forward: PortForward, action: 'add' | 'remove') =>
+    record.egress === 'nat' ? changeInNamespace(qmp, paths.netSocket, nic, forward, action) : change(qmp, nic, forward, action)
   await withQmp(paths.qmpSocket, async (qmp) => {
     for (const { nic, remove } of plan) {
       for (const forward of remove) {
         try {
-          await change(qmp, nic, forward, 'remove')
+          await apply(qmp, nic, forward, 'remove')
           nic.forwards = nic.forwards.filter((f) => keyOf(f) !== keyOf(forward))
         } catch (error) {
           failures.push(error)
@@ -81,7 +112,7 @@ export async function syncForwards(host: QemuHost, spec: InstanceSpec): Promise<
     for (const { nic, add } of plan) {
       for (const forward of add) {
         try {
-          await change(qmp, nic, forward, 'add')
+          await apply(qmp, nic, forward, 'add')
           nic.forwards.push(structuredClone(forward))
         } catch (error) {
           failures.push(error)

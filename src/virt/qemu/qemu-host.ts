@@ -9,8 +9,9 @@ import { DomainStore, type DomainPaths, type DomainRecord } from './domain-store
 import { commitOverlay, createBlank, createOverlay, ImageCache } from './image-cache.js'
 import { buildQemuArgs, layoutControllers } from './qemu-command-line.js'
 import { dhcpHostname, type GuestEgress } from './qemu-network.js'
-import { assertHostPortsFree, pluggedNics } from './qemu-forwards.js'
-import { killQemu, runningPid, startQemu, waitForExit } from './qemu-process.js'
+import { assertHostPortsFree, pluggedNics, syncForwards } from './qemu-forwards.js'
+import { startQemuInNamespace } from './qemu-netns.js'
+import { killQemu, QEMU_BINARY, readPid, runningPid, startQemu, waitForExit } from './qemu-process.js'
 import { withQmp } from './qmp-client.js'
 import { DriverErrorCode } from '../error-codes.js'
 
@@ -46,8 +47,8 @@ export class QemuHost {
   acceleration: 'tcg' | 'kvm' = 'tcg'
   /** Where the driver's swallowed clean-up failures go. */
   readonly log: DriverLog
-  /** What guests may reach besides their forwards (see `GuestEgress`). */
-  readonly egress: GuestEgress
+  /** What guests may reach besides their forwards (see `GuestEgress`); the driver's start-up probe may fall back from `nat` to `isolated`. */
+  egress: GuestEgress
 
   constructor(stateDir: string, machineType: MachineType, log: DriverLog = SILENT_DRIVER_LOG, egress: GuestEgress = 'isolated') {
     this.log = log
@@ -107,12 +108,15 @@ export class QemuHost {
    * record's own command line is reused as is, because a saved state loads
    * only into the same device model; it holds no forwards (they may have
    * changed since), so the caller adds the spec's over QMP (`syncForwards`).
+   * A guest in its own network namespace (`nat`) starts without forwards too:
+   * they need slirp4netns, which comes up after QEMU, so they follow here.
    */
   async start(record: DomainRecord, layout: DomainLayout, formats: Record<string, DiskFormat>, incoming?: string): Promise<void> {
     const paths = this.store.prepare(record.instanceId)
+    const egress = this.egress
     if (incoming) {
-      await startQemu([...record.argv, '-S', '-incoming', incoming], paths)
-      this.store.save({ ...record, nics: (record.nics ?? []).map((nic) => ({ ...nic, forwards: [] })) })
+      await this.#launch([...record.argv, '-S', '-incoming', incoming], paths)
+      this.store.save({ ...record, egress, nics: (record.nics ?? []).map((nic) => ({ ...nic, forwards: [] })) })
       return
     }
     const spec = record.spec
@@ -120,14 +124,28 @@ export class QemuHost {
     const args = (withForwards: boolean) => buildQemuArgs({
       name: spec.name, instanceId: spec.instanceId, machineType: this.machineType, acceleration: this.acceleration,
       vcpus: spec.vcpus, memoryMb: spec.memoryMb, pidFile: paths.pidFile, qmpSocket: paths.qmpSocket, consoleLog: paths.consoleLog,
-      consoleSocket: paths.consoleSocket, vncSocket: paths.vncSocket, layout, formats, network: { nics, hostname: dhcpHostname(spec), egress: this.egress, withForwards },
+      consoleSocket: paths.consoleSocket, vncSocket: paths.vncSocket, layout, formats, network: { nics, hostname: dhcpHostname(spec), egress, withForwards },
     })
     const controllers = Object.fromEntries(layoutControllers(layout).map((c) => [String(c.props.id), String(c.props.addr)]))
     await trimConsoleLog(paths.consoleLog)
     await assertHostPortsFree(nics.flatMap((nic) => nic.forwards))
-    await startQemu(args(true), paths)
-    Object.assign(record, { layout, formats, argv: args(false), controllers, nics: pluggedNics(nics, true) })
+    const inNamespace = egress === 'nat'
+    await this.#launch(args(!inNamespace), paths)
+    Object.assign(record, { layout, formats, argv: args(false), controllers, egress, nics: pluggedNics(nics, !inNamespace) })
     this.store.save(record)
+    // The guest runs: a forward that fails now (its port taken since the check) is logged, and the next network change retries it.
+    if (inNamespace) await syncForwards(this, spec).catch((error: unknown) => this.log.warn({ err: error, server: spec.instanceId }, 'a guest\'s forwards could not all be applied at its start'))
+  }
+
+  /** Starts the daemonizing QEMU on the host's network or, for `nat`, in a network namespace of its own. */
+  async #launch(args: string[], paths: DomainPaths): Promise<void> {
+    if (this.egress !== 'nat') {
+      await startQemu(args, paths)
+      return
+    }
+    fs.rmSync(paths.pidFile, { force: true })
+    fs.rmSync(paths.qmpSocket, { force: true })
+    await startQemuInNamespace(QEMU_BINARY, args, paths, () => readPid(paths.pidFile))
   }
 
   /**

@@ -8,14 +8,18 @@ const escapeOption = (value: string) => value.replaceAll(',', ',,')
 
 /**
  * What a guest may reach besides its own port forwards (one setting per host):
- * `isolated` (default) runs every user-mode NIC with slirp's `restrict=on`, so the
- * guest reaches neither the outside nor the host — slirp otherwise maps the
- * gateway address to the host's 127.0.0.1 and NATs 169.254.169.254 to whatever
- * the host reaches there; `open` lets it out to the internet, and with that to
- * the host's loopback services and the host's metadata address (QEMU 7.2
- * offers no switch for libslirp's `disable_host_loopback`).
+ * `nat` (the service's default) runs QEMU in a network namespace of its own
+ * behind slirp4netns (qemu-netns.ts): the guest reaches the outside, but
+ * neither the host's loopback services nor 169.254.169.254; `isolated` runs
+ * every user-mode NIC with slirp's `restrict=on`, so the guest reaches
+ * neither the outside nor the host (the fallback when namespaces or
+ * slirp4netns are missing); `open` lets QEMU's slirp out on the host's own
+ * network, and with that, since slirp maps the gateway address to the
+ * host's 127.0.0.1 and QEMU 7.2 offers no switch for libslirp's
+ * `disable_host_loopback`, to the host's loopback services and the host's
+ * metadata address.
  */
-export type GuestEgress = 'isolated' | 'open'
+export type GuestEgress = 'nat' | 'isolated' | 'open'
 
 /** The PCI slot of the NICs: function N of slot 3 is NIC N, so disks (slot 4 on) never move them. */
 export const NIC_PCI_SLOT = 3
@@ -148,7 +152,7 @@ export function userNetdev(nic: NicSpec, id: string, options: { hostname: string
     dhcpstart: nic.ip,
     ...(dns ? { dns } : {}),
     hostname: options.hostname, domainname: DHCP_DOMAIN,
-    restrict: options.egress !== 'open',
+    restrict: options.egress === 'isolated',
   }
 }
 
