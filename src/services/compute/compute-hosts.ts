@@ -86,6 +86,12 @@ export async function hostUsages(db: Kysely<Database>): Promise<Map<string, Host
   return usage
 }
 
+/** The zones a server may ask for: the default one and those of enabled hosts. */
+export async function availableZones(db: Kysely<Database>): Promise<string[]> {
+  const hosts = await listComputeHosts(db)
+  return [...new Set([DEFAULT_ZONE, ...hosts.filter((h) => !h.row.disabled).map((h) => h.row.zone)])]
+}
+
 /** What `PUT /os-services/{id}` (2.53) or the older actions change. */
 export interface ServiceChange {
   status?: 'enabled' | 'disabled'
@@ -194,8 +200,7 @@ export class ComputeHostService {
   }
 
   /** The zone names: the default one, then those of enabled hosts. */
-  async zoneNames(): Promise<string[]> {
-    const hosts = await this.list()
-    return [...new Set([DEFAULT_ZONE, ...hosts.filter((h) => !h.row.disabled).map((h) => h.row.zone)])]
+  zoneNames(): Promise<string[]> {
+    return availableZones(this.#deps.db)
   }
 }
