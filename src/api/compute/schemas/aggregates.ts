@@ -70,10 +70,10 @@ function checkHost(host: unknown): string {
 /** `POST /os-aggregates`. */
 export function aggregateToCreate(body: unknown): { name: string; zone: string | null } {
   const aggregate = member(body, 'aggregate')
-  const name = checkName(aggregate.name, false)
+  const name = aggregate.name === undefined ? undefined : checkName(aggregate.name, false)
   const zone = aggregate.availability_zone === undefined ? null : checkZone(aggregate.availability_zone)
   checkKeys(aggregate, ['name'], ['name', 'availability_zone'], 'aggregate')
-  return { name, zone: zone === null ? null : zone.trim() }
+  return { name: name!, zone: zone === null ? null : zone.trim() }
 }
 
 /** `PUT /os-aggregates/{id}`: a name, a zone or both. */
