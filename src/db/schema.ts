@@ -9,13 +9,14 @@ import type { NetworkTables } from './tables/network-tables.js'
 import type { ServerGroupTables } from './tables/server-group-tables.js'
 import type { ConsoleTables } from './tables/console-tables.js'
 import type { MigrationTables } from './tables/migration-tables.js'
+import type { AggregateTables } from './tables/aggregate-tables.js'
 
 /**
  * The whole database as Kysely sees it: one table interface per service,
  * each in `tables/<service>-tables.ts`.
  */
 export interface Database extends IdentityTables, ImageTables, VolumeTables, PlacementTables, ComputeTables, QuotaTables,
-  NetworkTables, ServerGroupTables, ConsoleTables, MigrationTables {}
+  NetworkTables, ServerGroupTables, ConsoleTables, MigrationTables, AggregateTables {}
 
 /**
  * A database handle or an open transaction: what store functions take, so one

@@ -13,6 +13,7 @@ import { ComputeHostService } from './compute/compute-hosts.js'
 import { LimitsService } from './compute/project-limits.js'
 import { QuotaSetService } from './compute/quota-sets.js'
 import { ServerGroupService } from './compute/server-group-service.js'
+import { AggregateService } from './compute/aggregate-service.js'
 import { TaskQueue } from './tasks/task-queue.js'
 import { Conductor } from './compute/conductor.js'
 import { AgentGateway } from './compute/agent-gateway.js'
@@ -45,6 +46,8 @@ export interface Services {
   computeQuotas: QuotaSetService
   /** Nova's `os-server-groups`. */
   serverGroups: ServerGroupService
+  /** Nova's `os-aggregates`: host aggregates and the availability zones they make. */
+  aggregates: AggregateService
   compute: ComputeService
   /** The internal agent API's service side (the same object as `compute.agents`). */
   agents: AgentGateway
@@ -107,5 +110,6 @@ export function createServices(config: LifeboatConfig, database: DatabaseHandle,
   const compute = new ComputeService({ ...store('compute'), config, volumes, images, keypairs, flavors, securityGroups, placement, network: network.servers, consoles: consoleTokens }, { tasks, conductor, agents })
   const consoleAccess = new ConsoleAccess({ ...store('console-access'), tokens: consoleTokens })
   const consoleBroker = new ConsoleBroker<ConsoleDialBack>()
-  return { tokens, directory, images, volumes, placement, flavors, keypairs, securityGroups, computeHosts, limits, computeQuotas, serverGroups, compute, agents, metrics, network, networkSecurityGroups, l3, novaFloatingIps, consoleTokens, consoleAccess, consoleBroker }
+  const aggregates = new AggregateService({ ...store('aggregates'), placement })
+  return { tokens, directory, images, volumes, placement, flavors, keypairs, securityGroups, computeHosts, limits, computeQuotas, serverGroups, aggregates, compute, agents, metrics, network, networkSecurityGroups, l3, novaFloatingIps, consoleTokens, consoleAccess, consoleBroker }
 }

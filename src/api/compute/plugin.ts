@@ -22,6 +22,7 @@ import { VersionListResponse, VersionResponse } from './schemas/project-response
 import { serverNetworkRoutes } from './server-network-routes.js'
 import { floatingIpsRoutes } from './floating-ips-routes.js'
 import { remoteConsolesRoutes } from './remote-consoles-routes.js'
+import { aggregatesRoutes } from './aggregates-routes.js'
 
 function versionDocument(base: string, id: 'v2.0' | 'v2.1') {
   const current = id === 'v2.1'
@@ -62,6 +63,7 @@ export function computePlugin(ctx: ApiContext): FastifyPluginAsyncTypebox {
       await v21.register(serverNetworkRoutes(ctx))
       await v21.register(floatingIpsRoutes(ctx))
       await v21.register(remoteConsolesRoutes(ctx))
+      await v21.register(aggregatesRoutes(ctx))
     }, { prefix: '/v2.1' })
   }
 }

@@ -14,6 +14,7 @@ import * as userQuotas from './2026-12-05-004-user-quotas.js'
 import * as securityGroupNames from './2026-12-05-005-security-group-names.js'
 import * as consoleAuthTokens from './2026-12-06-001-console-auth-tokens.js'
 import * as migrationsTable from './2026-12-07-001-migrations.js'
+import * as aggregates from './2026-12-07-020-aggregates.js'
 
 /**
  * Every migration, by name; names sort in the order they run. A landed
@@ -35,6 +36,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-05-005-security-group-names': securityGroupNames,
   '2026-12-06-001-console-auth-tokens': consoleAuthTokens,
   '2026-12-07-001-migrations': migrationsTable,
+  '2026-12-07-020-aggregates': aggregates,
 }
 
 export const migrationProvider: MigrationProvider = {

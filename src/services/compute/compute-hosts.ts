@@ -6,6 +6,7 @@ import type { ComputeServicesTable } from '../../db/tables/compute-tables.js'
 import { authorize } from '../policy.js'
 import { InvalidRequest, NotFound } from '../errors.js'
 import { nowIso } from '../time.js'
+import { hostZones } from './aggregate-store.js'
 
 /**
  * Nova's `service_down_time` default: a service not heard from for this long
@@ -55,9 +56,11 @@ export function serviceIsUp(row: Pick<ComputeServicesTable, 'forced_down' | 'las
 /** Every compute service, oldest first, optionally filtered like `GET /os-services?host=&binary=`. */
 export async function listComputeHosts(db: Kysely<Database>, filter: { host?: string; binary?: string } = {}, downSeconds = SERVICE_DOWN_SECONDS): Promise<ComputeHost[]> {
   const rows = await db.selectFrom('compute_services').selectAll().orderBy('created_at').orderBy('id').execute()
+  // A host's zone is its zone aggregate's, as Nova's get_host_availability_zone.
+  const zones = await hostZones(db)
   const now = Date.now()
   return rows
-    .map((row, index) => ({ row, legacyId: index + 1, up: serviceIsUp(row, now, downSeconds) }))
+    .map((row, index) => ({ row: { ...row, zone: zones.get(row.host) ?? row.zone }, legacyId: index + 1, up: serviceIsUp(row, now, downSeconds) }))
     .filter((h) => (!filter.host || h.row.host === filter.host) && (!filter.binary || h.row.binary === filter.binary))
 }
 
@@ -81,6 +84,12 @@ export async function hostUsages(db: Kysely<Database>): Promise<Map<string, Host
     usage.set(row.host!, u)
   }
   return usage
+}
+
+/** The zones a server may ask for: the default one and those of enabled hosts. */
+export async function availableZones(db: Kysely<Database>): Promise<string[]> {
+  const hosts = await listComputeHosts(db)
+  return [...new Set([DEFAULT_ZONE, ...hosts.filter((h) => !h.row.disabled).map((h) => h.row.zone)])]
 }
 
 /** What `PUT /os-services/{id}` (2.53) or the older actions change. */
@@ -191,8 +200,7 @@ export class ComputeHostService {
   }
 
   /** The zone names: the default one, then those of enabled hosts. */
-  async zoneNames(): Promise<string[]> {
-    const hosts = await this.list()
-    return [...new Set([DEFAULT_ZONE, ...hosts.filter((h) => !h.row.disabled).map((h) => h.row.zone)])]
+  zoneNames(): Promise<string[]> {
+    return availableZones(this.#deps.db)
   }
 }

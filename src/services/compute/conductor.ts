@@ -95,10 +95,11 @@ export class Conductor {
         const eventId = actionId ? await startActionEvent(this.#deps.db, actionId, 'conductor_schedule_and_build_instances', null) : null
         const system = JSON.parse(instance.row.system_metadata) as Record<string, string>
         const imageProperties = Object.fromEntries(Object.entries(system).filter(([k]) => k.startsWith('image_')).map(([k, v]) => [k.slice(6), v]))
-        const zone = instance.row.availability_zone ?? ''
+        // `zone`, `zone:host` or `zone:host:node` (Nova's parse_availability_zone): a host forces it, else the zone filters.
+        const [zone = '', forced = ''] = (instance.row.availability_zone ?? '').split(':')
         const placed = await this.#place(instance.row, {
           instanceUuid: uuid, projectId: instance.row.project_id, userId: instance.row.user_id, flavor: instance.flavor,
-          volumeBacked: isVolumeBacked(instance.bdms), imageProperties, forcedHost: zone.startsWith('nova:') ? zone.slice(5) || null : null,
+          volumeBacked: isVolumeBacked(instance.bdms), imageProperties, forcedHost: forced || null, zone: zone || null,
         })
         if (placed === 'no-host') {
           if (eventId) await finishActionEvent(this.#deps.db, eventId, 'Error', 'No valid host was found. ')
@@ -152,7 +153,7 @@ export class Conductor {
           if (!groupHostPasses(current, selection.host)) return 'taken'
         }
         const moved = await trx.updateTable('instances')
-          .set({ host: selection.host, node: selection.host, task_state: TaskState.BLOCK_DEVICE_MAPPING, availability_zone: row.availability_zone ?? 'nova', updated_at: nowIso() })
+          .set({ host: selection.host, node: selection.host, task_state: TaskState.BLOCK_DEVICE_MAPPING, availability_zone: row.availability_zone ?? selection.zone, updated_at: nowIso() })
           .where('uuid', '=', row.uuid).where('task_state', '=', TaskState.SCHEDULING).where('deleted', '=', 0).executeTakeFirst()
         return Number(moved.numUpdatedRows) === 1 ? 'placed' : 'gone'
       })

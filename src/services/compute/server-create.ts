@@ -8,6 +8,7 @@ import { recordAction } from './instance-actions.js'
 import { TaskState, VmState } from './instance-states.js'
 import type { FlavorSnapshot } from './instance-store.js'
 import { nowIso } from '../time.js'
+import { availableZones } from './compute-hosts.js'
 import { authorize, scopedProjectId } from '../policy.js'
 import { allowedInstanceCount, checkMetadataQuota, checkServerGroupMembersQuota } from './compute-quotas.js'
 import { findServerGroup } from './server-group-service.js'
@@ -80,7 +81,8 @@ export async function createServer(deps: CreateServerDeps, call: CallContext, in
   })
   if (flavor.disabled) throw new InvalidRequest(`Flavor ${flavor.id} is disabled and cannot be used.`)
   const zone = input.availabilityZone ?? null
-  if (zone !== null && zone !== '' && zone !== 'nova' && !zone.startsWith('nova:')) {
+  // Nova checks the zone only without a forced host (`zone:host`): it must be one an enabled host is in.
+  if (zone !== null && zone !== '' && !zone.includes(':') && !(await availableZones(deps.db)).includes(zone)) {
     throw new InvalidRequest('The requested availability zone is not available')
   }
   const bdms = planBlockDeviceMappings(input.blockDeviceMappings ?? [], input.imageRef || null)

@@ -14,6 +14,7 @@ import { reshape, type ReshapeRequest } from './reshaper.js'
 import { CapacityExceeded, ConcurrentUpdate } from './placement-errors.js'
 import { assertResourceClassesExist, assertTraitsExist } from './names.js'
 import { InvalidRequest } from '../errors.js'
+import { summaryCapacity } from './capacity.js'
 
 /** Resource amounts by class, e.g. `{ VCPU: 1, MEMORY_MB: 512, DISK_GB: 1 }`. */
 export type Resources = Record<string, number>
@@ -33,6 +34,14 @@ export interface AllocationCandidate {
   providerName: string
   allocations: Resources
   traits: string[]
+}
+
+/** A candidate with its provider summary: what the scheduler's weighers read. */
+export interface HostCandidate {
+  providerUuid: string
+  allocations: Resources
+  /** Resource class → capacity ((total − reserved) × allocation_ratio, as the summaries print it) and used. */
+  summary: Record<string, { capacity: number; used: number }>
 }
 
 export type { CandidateRequest, CandidateResult, ProviderDetails, ProviderFilter, ReshapeRequest, ProviderRow, InventoryFields }
@@ -112,6 +121,26 @@ export class PlacementService {
     }, false)
     return result.matches.map((m) => ({
       providerUuid: m.provider.row.uuid, providerName: m.provider.row.name, allocations: m.allocations, traits: [...m.provider.traits].sort(),
+    }))
+  }
+
+  /**
+   * The scheduler's one placement query: single-provider candidates for
+   * `resources` with the traits, in one of the aggregates of each `memberOf`
+   * list (1.21 `member_of=in:`), each with its provider summary.
+   */
+  async getHostCandidates(request: { resources: Resources; required?: string[]; forbidden?: string[]; memberOf?: string[][]; limit?: number }): Promise<HostCandidate[]> {
+    const result = await findCandidates(await this.#db(), {
+      groups: [{
+        suffix: '', resources: request.resources, requiredTraits: (request.required ?? []).map((t) => [t]),
+        forbiddenTraits: request.forbidden ?? [], memberOf: request.memberOf ?? [], forbiddenAggregates: [],
+      }],
+      limit: request.limit,
+    }, false)
+    return result.matches.map((m) => ({
+      providerUuid: m.provider.row.uuid,
+      allocations: m.allocations,
+      summary: Object.fromEntries([...m.provider.inventories].map(([rc, inv]) => [rc, { capacity: summaryCapacity(inv), used: m.provider.usages.get(rc) ?? 0 }])),
     }))
   }
 

@@ -1,12 +1,19 @@
 import type { Store } from '../store.js'
 import type { FlavorSnapshot } from '../compute/instance-store.js'
-import type { AllocationCandidate, Resources } from '../placement/placement-service.js'
+import type { HostCandidate, Resources } from '../placement/placement-service.js'
 import { InvalidRequest } from '../errors.js'
-import { orderForGroup, type GroupPlacement } from './group-placement.js'
+import { groupHostPasses, type GroupPlacement } from './group-placement.js'
+import { defaultWeighers, weighHosts } from './weighers.js'
+import { aggregateExtraSpecsPass, readsAggregateSpecs } from './aggregate-filters.js'
+import { hostAggregateMetadata, hostZones, zoneAggregateUuids } from '../compute/aggregate-store.js'
+import { DEFAULT_ZONE } from '../compute/compute-hosts.js'
+
+/** Nova's `[scheduler] max_placement_results` default: how many candidates placement is asked for. */
+const MAX_PLACEMENT_RESULTS = 1000
 
 /** Placement as the scheduler uses it: candidates for a request, then a claim on one. */
 export interface HostClaims {
-  getAllocationCandidates(request: { resources: Resources; required?: string[]; forbidden?: string[]; limit?: number }): Promise<AllocationCandidate[]>
+  getHostCandidates(request: { resources: Resources; required?: string[]; forbidden?: string[]; memberOf?: string[][]; limit?: number }): Promise<HostCandidate[]>
   claimAllocation(consumerUuid: string, providerUuid: string, resources: Resources, projectId: string, userId: string): Promise<boolean>
 }
 
@@ -25,6 +32,8 @@ export interface ScheduleRequest {
   imageProperties: Record<string, string>
   /** `nova:<host>` in availability_zone forces a host. */
   forcedHost: string | null
+  /** The availability zone asked for (none with a forced host): only hosts in it. */
+  zone?: string | null
   /** The server group the instance is in, with its members' hosts (filters and weighers); null or absent: none. */
   group?: GroupPlacement | null
 }
@@ -34,6 +43,8 @@ export interface HostSelection {
   host: string
   providerUuid: string
   resources: Resources
+  /** The host's availability zone (its zone aggregate's, else the default). */
+  zone: string
 }
 
 /** The placement request of a flavor (Nova's `resources_from_flavor` + `trait:` extra specs). */
@@ -63,30 +74,50 @@ export function placementRequest(request: Pick<ScheduleRequest, 'flavor' | 'volu
 }
 
 /**
- * The scheduler: asks placement for allocation candidates, keeps hosts whose
- * compute service is enabled (and the forced one, if any) and that the
- * server group's policy allows, orders them by the group's soft policy, and
- * claims the first that still fits. Null when nothing fits: "No valid host
- * was found".
+ * The scheduler (Nova's filter scheduler): one placement query for
+ * candidates with their provider summaries — a requested zone becomes
+ * `member_of` its aggregates (Nova's `map_az_to_placement_aggregate`) —
+ * then the filters (enabled compute service, the forced host, the zone,
+ * AggregateInstanceExtraSpecsFilter, the server group's policy), then Nova's
+ * default weighers (free RAM, disk and VCPU spread servers; the group's soft
+ * policies), and the heaviest host that still claims wins. Null when nothing
+ * fits: "No valid host was found".
  */
 export async function selectHost(deps: SchedulerDeps, request: ScheduleRequest): Promise<HostSelection | null> {
-  const placement = deps.placement
+  const { db, placement } = deps
   const { resources, required, forbidden } = placementRequest(request)
+  const zone = request.forcedHost ? null : request.zone ?? null
+  const memberOf: string[][] = []
+  if (zone) {
+    const uuids = await zoneAggregateUuids(db, zone)
+    if (uuids.length > 0) memberOf.push(uuids)
+  }
   // Placement refuses a trait it has never heard of (400); to the scheduler that simply means no host has it.
-  const candidates = await placement.getAllocationCandidates({ resources, required, forbidden, limit: 50 }).catch((error: unknown) => {
+  const candidates = await placement.getHostCandidates({ resources, required, forbidden, memberOf, limit: MAX_PLACEMENT_RESULTS }).catch((error: unknown) => {
     if (error instanceof InvalidRequest) return []
     throw error
   })
   if (candidates.length === 0) return null
-  const services = await deps.db.selectFrom('compute_services').select(['id', 'host', 'disabled']).execute()
-  const enabled = new Map(services.filter((s) => !s.disabled).map((s) => [s.id, s.host]))
+  const services = await db.selectFrom('compute_services').select(['id', 'host', 'disabled', 'zone']).execute()
+  const enabled = new Map(services.filter((s) => !s.disabled).map((s) => [s.id, s]))
+  const zones = await hostZones(db)
+  const metadata = readsAggregateSpecs(request.flavor.extraSpecs) ? await hostAggregateMetadata(db) : null
+  const group = request.group ?? null
   const hosts = candidates.flatMap((candidate) => {
-    const host = enabled.get(candidate.providerUuid)
-    return host && (!request.forcedHost || host === request.forcedHost) ? [{ candidate, host }] : []
+    const service = enabled.get(candidate.providerUuid)
+    if (!service) return []
+    const host = service.host
+    const hostZone = zones.get(host) ?? (service.zone || DEFAULT_ZONE)
+    if (request.forcedHost && host !== request.forcedHost) return []
+    if (zone && hostZone !== zone) return []
+    if (metadata && !aggregateExtraSpecsPass(request.flavor.extraSpecs, metadata.get(host))) return []
+    if (!groupHostPasses(group, host)) return []
+    const free = Object.fromEntries(Object.entries(candidate.summary).map(([rc, s]) => [rc, s.capacity - s.used]))
+    return [{ candidate, host, zone: hostZone, free }]
   })
-  for (const { candidate, host } of orderForGroup(request.group ?? null, hosts, (h) => h.host)) {
+  for (const { candidate, host, zone: hostZone } of weighHosts(hosts, defaultWeighers(group))) {
     if (await placement.claimAllocation(request.instanceUuid, candidate.providerUuid, candidate.allocations, request.projectId, request.userId)) {
-      return { host, providerUuid: candidate.providerUuid, resources: candidate.allocations }
+      return { host, providerUuid: candidate.providerUuid, resources: candidate.allocations, zone: hostZone }
     }
   }
   return null

@@ -48,6 +48,7 @@ const NO_JSON_BODY: Record<string, string> = {
   'DELETE /volume/v3/os-quota-sets/:id': '200 without a body, as Cinder',
   // Network service and Nova's network proxies (issue 13)
   'DELETE /compute/v2.1/os-floating-ips/:id': '202 without a body',
+  'DELETE /compute/v2.1/os-aggregates/:id': '200 without a body, as Nova',
   'DELETE /compute/v2.1/servers/:id/os-interface/:portId': '202 without a body',
   'DELETE /network/v2.0/floatingips/:id': '204 without a body',
   'DELETE /network/v2.0/floatingips/:id/tags': '204 without a body',
