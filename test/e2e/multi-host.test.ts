@@ -95,7 +95,9 @@ describe('many hosts: a control plane and two agents in network namespaces, over
 
   const startAgent = async (host: NetnsHost, delayMs: number) => {
     const name = nameOf(host)
-    const args = ['agent', '--control-url', base, '--host', name, '--host-ip', host.address, '--credential-file', path.join(dataDir, `${name}.credential`),
+    // A names its address (--host-ip); B does not: the control plane takes the address B's register came from.
+    const named = host.index === 1 ? ['--host-ip', host.address] : []
+    const args = ['agent', '--control-url', base, '--host', name, ...named, '--credential-file', path.join(dataDir, `${name}.credential`),
       '--state-dir', path.join(dataDir, name), '--driver', 'fake', '--ca-file', certs.caCert]
     const agent = await net.spawnLifeboat(host, args, { LIFEBOAT_FAKE_DELAY_MS: String(delayMs), LIFEBOAT_LOG_LEVEL: 'info' })
     agents.set(name, agent)
@@ -146,7 +148,7 @@ describe('many hosts: a control plane and two agents in network namespaces, over
     fs.rmSync(dataDir, { recursive: true, force: true })
   })
 
-  test('both agents register over TLS; `openstack hypervisor list` shows each with its own host_ip', { skip: fs.existsSync(OPENSTACK_BIN) ? false : 'no openstack CLI' }, async () => {
+  test('both agents register over TLS; `openstack hypervisor list` shows each with its own host_ip (named by A, seen by the control plane for B)', { skip: fs.existsSync(OPENSTACK_BIN) ? false : 'no openstack CLI' }, async () => {
     const { stdout } = await execFileAsync(OPENSTACK_BIN, ['--os-cloud', 'lifeboat-admin', 'hypervisor', 'list', '-f', 'json'], {
       env: { PATH: '/usr/bin:/bin', HOME: dataDir, OS_CLIENT_CONFIG_FILE: path.join(dataDir, 'clouds.yaml') }, timeout: 120_000,
     })
