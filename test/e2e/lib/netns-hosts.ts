@@ -1,5 +1,4 @@
 import { execFileSync, spawn } from 'node:child_process'
-import fs from 'node:fs'
 import path from 'node:path'
 import { ensureBuilt } from '../../../scripts/build.mjs'
 import type { WatchedProcess } from '../../helpers/lifeboat-process.js'
@@ -58,7 +57,8 @@ export interface NetnsHost {
  * the control plane listens), and per host a network namespace joined to it
  * by a veth pair. The tag is unique per test process (free bridge names from
  * its pid), so test files in parallel never share names. `remove()` undoes
- * everything and is also run at process exit, so a failed run leaves nothing.
+ * everything and is also run at process exit and on SIGINT/SIGTERM, so a
+ * failed or interrupted run leaves nothing.
  */
 export class NetnsHosts {
   readonly tag: number
@@ -68,6 +68,11 @@ export class NetnsHosts {
   readonly hosts: NetnsHost[] = []
   #removed = false
   readonly #onExit = () => this.remove()
+  /** A SIGINT/SIGTERM (a runner's timeout, ^C) skips 'exit' handlers: clean up, then die of the same signal. */
+  readonly #onSignal = (signal: NodeJS.Signals) => {
+    this.remove()
+    process.kill(process.pid, signal)
+  }
 
   private constructor(tag: number) {
     this.tag = tag
@@ -84,6 +89,8 @@ export class NetnsHosts {
     }
     const made = new NetnsHosts(tag)
     process.once('exit', made.#onExit)
+    process.once('SIGINT', made.#onSignal)
+    process.once('SIGTERM', made.#onSignal)
     try {
       made.#build(count)
     } catch (error) {
@@ -142,15 +149,12 @@ export class NetnsHosts {
     if (this.#removed) return
     this.#removed = true
     process.removeListener('exit', this.#onExit)
+    process.removeListener('SIGINT', this.#onSignal)
+    process.removeListener('SIGTERM', this.#onSignal)
     for (const host of this.hosts) {
       ipQuiet(['link', 'del', host.rootLink])
       ipQuiet(['netns', 'del', host.namespace])
     }
     ipQuiet(['link', 'del', this.bridge])
   }
-}
-
-/** Whether a leftover namespace of this process' tag exists (for tests of the cleanup). */
-export function namespaceExists(name: string): boolean {
-  return fs.existsSync(path.join('/var/run/netns', name))
 }

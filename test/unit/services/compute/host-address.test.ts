@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { registeredHostIp } from '../../../src/services/compute/host-address.js'
+import { registeredHostIp } from '../../../../src/services/compute/host-address.js'
 
 test('registeredHostIp: the named address wins; else the peer unless loopback; a non-address is undefined', () => {
   assert.equal(registeredHostIp('10.250.0.11', '10.250.0.12'), '10.250.0.11')
