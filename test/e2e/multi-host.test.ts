@@ -28,7 +28,9 @@ const SLOW_MS = 3000
 const SLACK_MS = 25_000
 const C = '/compute/v2.1'
 
-const skip = netnsUnavailable() || skipUnless(POSTGRES_AVAILABLE, 'PostgreSQL', 'apt-get install postgresql && bash .ci/start-postgres')
+const netnsProblem = netnsUnavailable()
+const skip = skipUnless(netnsProblem === false, `Network namespaces (${netnsProblem})`, 'run the e2e tier as root with iproute2')
+  || skipUnless(POSTGRES_AVAILABLE, 'PostgreSQL', 'apt-get install postgresql && bash .ci/start-postgres')
 
 /**
  * Several hosts as an operator runs them: `lifeboat control` on PostgreSQL
