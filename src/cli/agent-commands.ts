@@ -41,8 +41,8 @@ function isLoopbackUrl(url: URL): boolean {
   return url.hostname === 'localhost' || /^127\./.test(url.hostname) || url.hostname === '[::1]'
 }
 
-/** The control URL, parsed; a plain-HTTP one off this machine only with --insecure-http (a credential never crosses a network in clear). */
-function controlUrlOf(flags: AgentFlags): URL {
+/** Stops the start on a control URL that is not http(s), or plain HTTP off this machine without --insecure-http (a credential never crosses a network in clear). */
+function checkControlUrl(flags: AgentFlags): void {
   let url: URL
   try {
     url = new URL(flags.controlUrl)
@@ -57,13 +57,12 @@ function controlUrlOf(flags: AgentFlags): URL {
     }
     process.stderr.write(`Warning: ${flags.controlUrl} is plain HTTP (--insecure-http): this host's agent credential crosses the network in clear\n`)
   }
-  return url
 }
 
 /** --host-ip or LIFEBOAT_HOST_IP, checked (absent: the control plane takes the address the agent connects from). */
 function hostIpOf(flags: AgentFlags): string | undefined {
   const ip = flags.hostIp ?? (process.env.LIFEBOAT_HOST_IP || undefined)
-  if (ip !== undefined && (!isIP(ip) || ip === '0.0.0.0' || ip === '::')) throw new StartupError(`--host-ip ${ip} is not an IP address of this host`)
+  if (ip !== undefined && (!isIP(ip) || ip === '0.0.0.0' || ip === '::')) throw new StartupError(`--host-ip ${ip} is not an IP address`)
   return ip
 }
 
@@ -75,7 +74,7 @@ function hostIpOf(flags: AgentFlags): string | undefined {
  */
 async function runAgent(flags: AgentFlags): Promise<void> {
   const config = loadConfig(configFromEnv(), { agent: { driver: flags.driver, hostName: flags.host, machineType: flags.machineType } })
-  controlUrlOf(flags)
+  checkControlUrl(flags)
   const hostIp = hostIpOf(flags)
   const credential = fs.readFileSync(flags.credentialFile, 'utf8').trim()
   const ca = agentCa(flags)
