@@ -22,6 +22,11 @@ export const RegisterRequestSchema = Type.Object({
   hostInfo: HostInfoSchema,
   traits: Type.Array(Type.String({ minLength: 1, maxLength: 255 })),
   domains: Type.Array(DomainSummarySchema),
+  /**
+   * The address other hosts reach this one at (Nova's `my_ip`, os-hypervisors `host_ip`). Absent: the
+   * control plane takes the address the register came from (none for loopback).
+   */
+  hostIp: Type.Optional(Type.String({ minLength: 2, maxLength: 45, pattern: '^[0-9A-Fa-f.:]+$' })),
 })
 export type RegisterRequest = Static<typeof RegisterRequestSchema>
 

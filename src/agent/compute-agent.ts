@@ -29,6 +29,8 @@ export interface ComputeAgentOptions {
   /** How to trust an `https` control plane (absent: the system's trust store). */
   tls?: AgentTls
   driver: VirtDriver
+  /** The address other hosts reach this one at (`--host-ip`; absent: the control plane sees it). */
+  hostIp?: string
   /** The agent's own folder (image cache, scratch space). */
   stateDir: string
   log: AgentLog
@@ -59,12 +61,12 @@ export async function startComputeAgent(options: ComputeAgentOptions): Promise<C
   await driver.init()
   const hostInfo = await driver.hostInfo()
   const domains = (await driver.listDomains()).map((d) => ({ instanceId: d.instanceId, powerState: d.powerState, rescued: d.rescued }))
-  const registered = await api.register({ host: options.host, session, driver: driver.name, hostInfo, traits: capabilityTraits(driver.capabilities), domains }).catch((error: unknown) => {
+  const registered = await api.register({ host: options.host, session, driver: driver.name, hostInfo, traits: capabilityTraits(driver.capabilities), domains, ...(options.hostIp ? { hostIp: options.hostIp } : {}) }).catch((error: unknown) => {
     // A certificate the agent cannot verify (or TLS against plain HTTP) is the operator's to fix: say so in one line.
     const tlsProblem = describeTlsFailure(error, options.controlUrl, options.tls?.caHint)
     throw tlsProblem ? new Error(tlsProblem, { cause: error }) : error
   })
-  log.info({ host: options.host, driver: driver.name, acceleration: hostInfo.acceleration }, `compute agent ${options.host} registered (driver ${driver.name}, acceleration ${hostInfo.acceleration})`)
+  log.info({ host: options.host, hostIp: options.hostIp, driver: driver.name, acceleration: hostInfo.acceleration }, `compute agent ${options.host} registered (driver ${driver.name}, acceleration ${hostInfo.acceleration})`)
 
   const abort = new AbortController()
   const ctx: ManagerContext = {

@@ -30,13 +30,13 @@ function makeCa(dir: string, name: string): void {
     '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir)
 }
 
-/** Makes the CA, the certificates and keys with the openssl CLI. */
-export function makeTestCerts(): TestCerts {
+/** Makes the CA, the certificates and keys with the openssl CLI; `extraIps` are more addresses the server certificate names. */
+export function makeTestCerts(extraIps: string[] = []): TestCerts {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-tls-'))
   makeCa(dir, 'ca')
   makeCa(dir, 'other-ca')
   openssl(['req', ...EC_KEY, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost'], dir)
-  fs.writeFileSync(path.join(dir, 'server.ext'), `${SERVER_NAMES}\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n`)
+  fs.writeFileSync(path.join(dir, 'server.ext'), `${SERVER_NAMES}${extraIps.map((ip) => `,IP:${ip}`).join('')}\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n`)
   openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'server.ext'], dir)
   openssl(['req', '-x509', ...EC_KEY, '-keyout', 'self.key', '-out', 'self.pem', '-days', '2', '-subj', '/CN=localhost', '-addext', SERVER_NAMES], dir)
   const file = (name: string) => path.join(dir, name)

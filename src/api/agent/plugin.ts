@@ -45,7 +45,7 @@ export function agentPlugin(ctx: ApiContext): FastifyPluginAsyncTypebox {
       req.agentHost = host
     })
 
-    app.post('/register', { schema: { body: RegisterRequestSchema, response: { 200: RegisterResponseSchema } } }, async (req) => gateway().register(req.agentHost, req.body))
+    app.post('/register', { schema: { body: RegisterRequestSchema, response: { 200: RegisterResponseSchema } } }, async (req) => gateway().register(req.agentHost, req.body, req.socket.remoteAddress))
     app.post('/heartbeat', { schema: { body: HeartbeatRequestSchema } }, async (req, reply) => {
       await gateway().heartbeat(req.agentHost, req.body.session)
       reply.status(204).send()

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import type { ApiContext } from '../context.js'
+import type { ComputeHost } from '../../services/compute/compute-hosts.js'
 import { isAtLeast } from '../common/microversion.js'
 import { authorize } from '../../services/policy.js'
 import { InvalidRequest, NotFound } from '../../services/errors.js'
@@ -29,7 +30,9 @@ function withServersOf(req: FastifyRequest, query: Record<string, QueryValue>): 
 export function hypervisorsRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
   const computeHosts = () => ctx.services.computeHosts
   const base = () => `${ctx.publicUrl()}/compute`
-  const hostIp = () => (isIP(ctx.config.host) && ctx.config.host !== '0.0.0.0' && ctx.config.host !== '::' ? ctx.config.host : '127.0.0.1')
+  // The address the host's agent registered (Nova's compute_nodes.host_ip), else the control plane's own (one host).
+  const ownIp = () => (isIP(ctx.config.host) && ctx.config.host !== '0.0.0.0' && ctx.config.host !== '::' ? ctx.config.host : '127.0.0.1')
+  const hostIp = (host: ComputeHost) => host.row.host_ip ?? ownIp()
 
   async function list(req: FastifyRequest, query: Record<string, QueryValue>, detail: boolean) {
     authorize(req.auth, `os_compute_api:os-hypervisors:${detail ? 'list-detail' : 'list'}`, 'admin')
@@ -60,7 +63,7 @@ export function hypervisorsRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
     const usages = detail ? await computeHosts().usages() : undefined
     const servers = withServers ? await computeHosts().serversOn(hosts) : undefined
     const hypervisors = hosts.map((h) => hypervisorView(h, mv, {
-      detail, usage: usages?.get(h.row.host), hostIp: hostIp(), servers: servers ? servers.get(h.row.host) ?? [] : undefined,
+      detail, usage: usages?.get(h.row.host), hostIp: hostIp(h), servers: servers ? servers.get(h.row.host) ?? [] : undefined,
     }))
     return { hypervisors, ...(links ? { hypervisors_links: links } : {}) }
   }
@@ -81,7 +84,7 @@ export function hypervisorsRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       if (!host) throw new NotFound(`Hypervisor with ID '${id}' could not be found.`)
       const servers = withServersOf(req, req.query) ? (await computeHosts().serversOn([host])).get(host.row.host) ?? [] : undefined
       const usage = (await computeHosts().usages()).get(host.row.host)
-      return { hypervisor: hypervisorView(host, req.microversion, { detail: true, usage, hostIp: hostIp(), servers }) }
+      return { hypervisor: hypervisorView(host, req.microversion, { detail: true, usage, hostIp: hostIp(host), servers }) }
     })
     // Before 2.53: search by hostname substring, and the same with each host's servers.
     for (const suffix of ['search', 'servers'] as const) {
@@ -91,7 +94,7 @@ export function hypervisorsRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
         const hosts = (await computeHosts().list()).filter((h) => h.row.host.includes(req.params.id))
         if (!hosts.length) throw new NotFound(`No hypervisor matching '${req.params.id}' could be found.`)
         const servers = suffix === 'servers' ? await computeHosts().serversOn(hosts) : undefined
-        return { hypervisors: hosts.map((h) => hypervisorView(h, req.microversion, { detail: false, hostIp: hostIp(), servers: servers?.get(h.row.host) })) }
+        return { hypervisors: hosts.map((h) => hypervisorView(h, req.microversion, { detail: false, hostIp: hostIp(h), servers: servers?.get(h.row.host) })) }
       })
     }
   }

@@ -15,6 +15,7 @@ import * as securityGroupNames from './2026-12-05-005-security-group-names.js'
 import * as consoleAuthTokens from './2026-12-06-001-console-auth-tokens.js'
 import * as migrationsTable from './2026-12-07-001-migrations.js'
 import * as aggregates from './2026-12-07-020-aggregates.js'
+import * as computeHostIp from './2026-12-07-040-compute-host-ip.js'
 
 /**
  * Every migration, by name; names sort in the order they run. A landed
@@ -37,6 +38,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-06-001-console-auth-tokens': consoleAuthTokens,
   '2026-12-07-001-migrations': migrationsTable,
   '2026-12-07-020-aggregates': aggregates,
+  '2026-12-07-040-compute-host-ip': computeHostIp,
 }
 
 export const migrationProvider: MigrationProvider = {

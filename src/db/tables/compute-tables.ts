@@ -57,6 +57,8 @@ export interface ComputeServicesTable {
   traits: string
   created_at: string
   updated_at: string
+  /** The address other hosts reach this one at (Nova's `my_ip`); null until its agent registers one. */
+  host_ip?: string | null
 }
 
 export interface InstancesTable {

@@ -3,7 +3,8 @@ import type { AgentGatewayDeps } from './ports.js'
 import type { TaskQueue, LeasedTask } from '../tasks/task-queue.js'
 import type { AgentImageInfo, AgentTask, FinishTaskRequest, RegisterRequest, RegisterResponse, RescueTask, Task, TaskEvent, TaskStepRequest } from '../../agent-api/index.js'
 import { capabilityTraitsUnion } from './host-traits.js'
-import { Unauthorized, NotFound } from '../errors.js'
+import { InvalidRequest, Unauthorized, NotFound } from '../errors.js'
+import { registeredHostIp } from './host-address.js'
 import { loadInstanceDetails } from './instance-store.js'
 import { buildInstanceSpec, configDriveFor, ownKeys } from './instance-spec.js'
 import { applyTaskResult, type AfterCommit } from './task-results.js'
@@ -78,15 +79,17 @@ export class AgentGateway {
   }
 
   /** An agent (re)starts: record the host, report it to placement, release its old leases, reconcile power states. */
-  async register(host: string, request: RegisterRequest): Promise<RegisterResponse> {
+  async register(host: string, request: RegisterRequest, peerAddress?: string): Promise<RegisterResponse> {
     const { db, config } = this.#deps
     const info = request.hostInfo
+    const hostIp = registeredHostIp(request.hostIp, peerAddress)
+    if (hostIp === undefined) throw new InvalidRequest(`Invalid host_ip ${request.hostIp}: not an IP address.`)
     const row = await db.selectFrom('compute_services').select('id').where('host', '=', host).executeTakeFirstOrThrow()
     const traits = capabilityTraitsUnion(request.traits)
     await db.updateTable('compute_services').set({
       agent_session: request.session, last_seen_at: nowIso(), driver: request.driver, hypervisor_type: info.hypervisorType,
       hypervisor_version: info.hypervisorVersion, acceleration: info.acceleration, vcpus: info.vcpus, memory_mb: info.memoryMb,
-      local_gb: info.diskGb, cpu_info: JSON.stringify(info.cpuInfo), traits: JSON.stringify(traits), updated_at: nowIso(),
+      local_gb: info.diskGb, cpu_info: JSON.stringify(info.cpuInfo), traits: JSON.stringify(traits), host_ip: hostIp, updated_at: nowIso(),
     }).where('id', '=', row.id).execute()
     const placement = this.#deps.placement
     await placement.ensureResourceProvider(row.id, host)
