@@ -81,6 +81,7 @@ describe('a volume written on host A is attached over NBD on host B', {
     await waitForVolumeStatus(admin, volumeId, 'available', 60_000)
 
     const onA = await admin.request('POST', '/compute/v2.1/servers', {
+      microversion: '2.37',
       body: {
         server: {
           name: 'writer', flavorRef: '42', networks: 'none', availability_zone: `nova:${HOST_A}`,
@@ -102,6 +103,7 @@ describe('a volume written on host A is attached over NBD on host B', {
     await waitForVolumeStatus(admin, volumeId, 'available', 120_000)
 
     const onB = await admin.request('POST', '/compute/v2.1/servers', {
+      microversion: '2.37',
       body: { server: { name: 'reader', flavorRef: '42', networks: 'none', imageRef: guestImage, availability_zone: `nova:${HOST_B}`, user_data: userData('true') } },
     })
     assert.equal(onB.status, 202, onB.text)
