@@ -194,7 +194,7 @@ export function loadConfig(...layers: ConfigInput[]): LifeboatConfig {
   const volumeTransport = top.volumeTransport ?? 'file'
   if (!['file', 'nbd'].includes(volumeTransport)) throw new Error(`volume transport must be file or nbd, got ${volumeTransport}`)
   const nbdPort = top.nbdPort ?? 10809
-  if (!Number.isInteger(nbdPort) || nbdPort < 0 || nbdPort > 65535) throw new Error(`LIFEBOAT_NBD_PORT must be a TCP port, got ${nbdPort}`)
+  if (!Number.isInteger(nbdPort) || nbdPort < 1 || nbdPort > 65535) throw new Error(`LIFEBOAT_NBD_PORT must be a TCP port, got ${nbdPort}`)
   const guestEgress = agent.guestEgress ?? 'isolated'
   if (!['isolated', 'open'].includes(guestEgress)) throw new Error(`guest egress must be isolated or open, got ${guestEgress}`)
   return {

@@ -34,9 +34,17 @@ export function parseNbdUrl(value: string): NbdTarget | null {
   return { host: url.hostname.replace(/^\[|\]$/g, ''), port, export: name }
 }
 
+/**
+ * Seconds a guest's I/O waits for the NBD server to come back (QEMU's
+ * `reconnect-delay`; the client keeps reconnecting after that, failing I/O
+ * meanwhile): the supervised daemon restarts within it. Without it a
+ * restarted daemon leaves every attached disk failing.
+ */
+export const NBD_RECONNECT_DELAY_SECONDS = 30
+
 /** QEMU's `driver=nbd` blockdev options (QAPI BlockdevOptionsNbd) for a target, as QMP `blockdev-add` takes them. */
-export function nbdBlockdev(target: NbdTarget): { driver: 'nbd'; server: { type: 'inet'; host: string; port: string }; export: string } {
-  return { driver: 'nbd', server: { type: 'inet', host: target.host, port: String(target.port) }, export: target.export }
+export function nbdBlockdev(target: NbdTarget): { driver: 'nbd'; server: { type: 'inet'; host: string; port: string }; export: string; 'reconnect-delay': number } {
+  return { driver: 'nbd', server: { type: 'inet', host: target.host, port: String(target.port) }, export: target.export, 'reconnect-delay': NBD_RECONNECT_DELAY_SECONDS }
 }
 
 /** Whether a disk's path is an `nbd://` URL rather than a file. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { parseNbdUrl } from '../../util/nbd-url.js'
+import { NBD_RECONNECT_DELAY_SECONDS, parseNbdUrl } from '../../util/nbd-url.js'
 import { AddressAllocator } from '../disk-layout.js'
 import type { DiskFormat, DomainLayout, MachineType, NicSpec, PlannedDevice } from '../virt-driver.js'
 import { isUuid } from '../../util/uuid.js'
@@ -136,7 +136,7 @@ export function driveOption(device: PlannedDevice, format: DiskFormat): string {
 export function fileOptions(source: string): string[] {
   const nbd = parseNbdUrl(source)
   if (!nbd) return [`file=${escapeOption(source)}`]
-  return ['file.driver=nbd', 'file.server.type=inet', `file.server.host=${escapeOption(nbd.host)}`, `file.server.port=${nbd.port}`, `file.export=${escapeOption(nbd.export)}`]
+  return ['file.driver=nbd', 'file.server.type=inet', `file.server.host=${escapeOption(nbd.host)}`, `file.server.port=${nbd.port}`, `file.export=${escapeOption(nbd.export)}`, `file.reconnect-delay=${NBD_RECONNECT_DELAY_SECONDS}`]
 }
 
 /** A comma inside a QEMU option value is written twice. */

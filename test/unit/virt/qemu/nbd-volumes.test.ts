@@ -25,7 +25,7 @@ describe('nbd:// URLs', () => {
   })
 
   test('the blockdev options are QEMU\'s BlockdevOptionsNbd', () => {
-    assert.deepEqual(nbdBlockdev(target), { driver: 'nbd', server: { type: 'inet', host: '192.0.2.10', port: '10809' }, export: target.export })
+    assert.deepEqual(nbdBlockdev(target), { driver: 'nbd', server: { type: 'inet', host: '192.0.2.10', port: '10809' }, export: target.export, 'reconnect-delay': 30 })
   })
 })
 
@@ -37,10 +37,10 @@ describe('the QEMU driver opens a volume over NBD with QEMU\'s own client', () =
     assert.equal(driveOption(device('/volumes/v1.raw'), 'raw'), 'if=none,id=drive-volume-v1,file=/volumes/v1.raw,format=raw,cache=writeback,discard=unmap')
   })
 
-  test('an nbd:// source is a raw drive over file.driver=nbd, server and export as structured options', () => {
+  test('an nbd:// source is a raw drive over file.driver=nbd, server and export as structured options, reconnecting after a daemon restart', () => {
     assert.equal(
       driveOption(device(nbdUrl(target)), 'raw'),
-      `if=none,id=drive-volume-v1,file.driver=nbd,file.server.type=inet,file.server.host=192.0.2.10,file.server.port=10809,file.export=${target.export},format=raw,cache=writeback,discard=unmap`,
+      `if=none,id=drive-volume-v1,file.driver=nbd,file.server.type=inet,file.server.host=192.0.2.10,file.server.port=10809,file.export=${target.export},file.reconnect-delay=30,format=raw,cache=writeback,discard=unmap`,
     )
   })
 
