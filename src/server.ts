@@ -144,7 +144,9 @@ export async function startLifeboat(config: LifeboatConfig, options: StartOption
     // Work a previous process (killed -9) left half-done, settled before any client request can start new work.
     await services.images.recoverInterrupted()
     await services.volumes.recoverInterrupted()
-    await services.volumes.reexportAttached()
+    await services.volumes.reexportAttached().catch((error: unknown) => {
+      throw new StartupError(`LIFEBOAT_VOLUME_TRANSPORT=nbd: the attached volumes could not be exported again (qemu-storage-daemon on ${config.nbdAddress}:${config.nbdPort}): ${error instanceof Error ? error.message : String(error)}`)
+    })
     await services.compute.recoverInterrupted()
     timers.push(setInterval(() => void services.tokens.purgeExpired().catch((error: unknown) => log.warn({ err: error }, 'purging expired tokens failed')), 10 * 60 * 1000))
     timers.push(setInterval(() => void services.compute.runPeriodicTasks().catch((error: unknown) => log.error({ err: error }, 'periodic tasks failed')), 1000))
