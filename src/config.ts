@@ -34,6 +34,18 @@ export interface LifeboatConfig {
    * when it is self-signed (src/util/tls.ts).
    */
   tlsCa: string
+  /**
+   * How hypervisors reach volumes (LIFEBOAT_VOLUME_TRANSPORT): `file` (the
+   * one-host default: QEMU opens the volume files, so every host must see
+   * the data folder) or `nbd` (a supervised qemu-storage-daemon beside the
+   * control plane exports attached volumes over NBD; docs/architecture.md).
+   */
+  volumeTransport: 'file' | 'nbd'
+  /** The NBD server's listen address (LIFEBOAT_NBD_ADDRESS) and TCP port (LIFEBOAT_NBD_PORT). */
+  nbdAddress: string
+  nbdPort: number
+  /** The host agents dial for NBD (LIFEBOAT_NBD_PUBLIC_HOST); '' means the listen address, or the public URL's host when listening on every address. */
+  nbdPublicHost: string
   compute: ComputeConfig
   agent: AgentConfig
 }
@@ -129,6 +141,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
     tlsCert: envString(env, 'LIFEBOAT_TLS_CERT'),
     tlsKey: envString(env, 'LIFEBOAT_TLS_KEY'),
     tlsCa: envString(env, 'LIFEBOAT_TLS_CA'),
+    volumeTransport: envString(env, 'LIFEBOAT_VOLUME_TRANSPORT') as 'file' | 'nbd' | undefined,
+    nbdAddress: envString(env, 'LIFEBOAT_NBD_ADDRESS'),
+    nbdPort: envNumber(env, 'LIFEBOAT_NBD_PORT'),
+    nbdPublicHost: envString(env, 'LIFEBOAT_NBD_PUBLIC_HOST'),
     compute: {
       enableInstancePassword: envBoolean(env, 'LIFEBOAT_ENABLE_INSTANCE_PASSWORD'),
       rescueTimeoutSeconds: envNumber(env, 'LIFEBOAT_RESCUE_TIMEOUT'),
@@ -183,6 +199,10 @@ export function loadConfig(...layers: ConfigInput[]): LifeboatConfig {
   if (!['auto', 'fake', 'qemu'].includes(driver)) throw new Error(`driver must be auto, fake or qemu, got ${driver}`)
   const machineType = agent.machineType ?? 'pc'
   if (!['pc', 'q35'].includes(machineType)) throw new Error(`machine type must be pc or q35, got ${machineType}`)
+  const volumeTransport = top.volumeTransport ?? 'file'
+  if (!['file', 'nbd'].includes(volumeTransport)) throw new Error(`volume transport must be file or nbd, got ${volumeTransport}`)
+  const nbdPort = top.nbdPort ?? 10809
+  if (!Number.isInteger(nbdPort) || nbdPort < 1 || nbdPort > 65535) throw new Error(`LIFEBOAT_NBD_PORT must be a TCP port, got ${nbdPort}`)
   const guestEgress = agent.guestEgress ?? 'nat'
   if (!['nat', 'isolated', 'open'].includes(guestEgress)) throw new Error(`guest egress must be nat, isolated or open, got ${guestEgress}`)
   return {
@@ -199,6 +219,10 @@ export function loadConfig(...layers: ConfigInput[]): LifeboatConfig {
     tlsCert: absolutePath(top.tlsCert),
     tlsKey: absolutePath(top.tlsKey),
     tlsCa: absolutePath(top.tlsCa),
+    volumeTransport,
+    nbdAddress: top.nbdAddress ?? '127.0.0.1',
+    nbdPort,
+    nbdPublicHost: top.nbdPublicHost ?? '',
     compute: {
       enableInstancePassword: compute.enableInstancePassword ?? true,
       rescueTimeoutSeconds: compute.rescueTimeoutSeconds ?? 0,

@@ -7,6 +7,7 @@ import { buildApp } from './api/app.js'
 import { createLogger, type LoggerOption } from './logging.js'
 import type { ApiContext } from './api/context.js'
 import { createServices, type Services } from './services/services.js'
+import { openVolumeStorage } from './volume-storage.js'
 import { bootstrapIdentity, seedUpgradedTopology, type BootstrapAccount } from './services/identity/bootstrap.js'
 import type { ComputeAgent } from './agent/compute-agent.js'
 import { launchEmbeddedAgent } from './agent/embedded-agent.js'
@@ -94,7 +95,8 @@ export async function startLifeboat(config: LifeboatConfig, options: StartOption
   checkDataDir(config.dataDir)
   const database = await openMigratedDatabase(config.databaseUrl)
   const log = await createLogger(config.logLevel, options.logger)
-  const services = createServices(config, database, log)
+  const storage = openVolumeStorage(config, log)
+  const services = createServices(config, database, log, { volumeExports: storage?.exports ?? null })
   let publicUrl = config.publicUrl
   // The port is taken first (before any account exists), but client requests wait until the start is done
   // (app.ts): one that sees an answer sees the accounts, clouds.yaml, the flavors and a registered embedded
@@ -142,6 +144,9 @@ export async function startLifeboat(config: LifeboatConfig, options: StartOption
     // Work a previous process (killed -9) left half-done, settled before any client request can start new work.
     await services.images.recoverInterrupted()
     await services.volumes.recoverInterrupted()
+    await services.volumes.reexportAttached().catch((error: unknown) => {
+      throw new StartupError(`LIFEBOAT_VOLUME_TRANSPORT=nbd: the attached volumes could not be exported again (qemu-storage-daemon on ${config.nbdAddress}:${config.nbdPort}): ${error instanceof Error ? error.message : String(error)}`)
+    })
     await services.compute.recoverInterrupted()
     timers.push(setInterval(() => void services.tokens.purgeExpired().catch((error: unknown) => log.warn({ err: error }, 'purging expired tokens failed')), 10 * 60 * 1000))
     timers.push(setInterval(() => void services.compute.runPeriodicTasks().catch((error: unknown) => log.error({ err: error }, 'periodic tasks failed')), 1000))
@@ -161,6 +166,7 @@ export async function startLifeboat(config: LifeboatConfig, options: StartOption
     services.consoleBroker.close()
     await proxy.close()
     await app.close()
+    await storage?.daemon.close()
     await database.close()
     throw error
   }
@@ -176,6 +182,7 @@ export async function startLifeboat(config: LifeboatConfig, options: StartOption
       await proxy.close()
       await app.close()
       await services.compute.conductor.close()
+      await storage?.daemon.close()
       await database.close()
       removeOwnPidFile(config.dataDir)
     },

@@ -28,7 +28,7 @@ export type DiskFormat = Static<typeof DiskFormatSchema>
 export const RescueModeSchema = Type.Union([Type.Literal('stable'), Type.Literal('legacy')])
 export type RescueMode = Static<typeof RescueModeSchema>
 
-/** Where a disk's data comes from (see `DiskSource` in the driver). */
+/** Where a disk's data comes from (see `DiskSource` in the driver; a volume's `path` may be an `nbd://` URL). */
 export const DiskSourceSchema = Type.Union([
   Type.Object({ kind: Type.Literal('image'), imageId: Type.String(), imagePath: Type.String(), format: DiskFormatSchema, sizeGb: Type.Number() }),
   Type.Object({ kind: Type.Literal('blank'), sizeGb: Type.Number() }),

@@ -5,6 +5,7 @@ import { IdentityDirectory } from './identity/directory.js'
 import { TokenService } from './identity/tokens.js'
 import { ImageService } from './image/image-service.js'
 import { VolumeService } from './volume/volume-service.js'
+import type { NbdVolumeExports } from './volume/volume-exports.js'
 import { PlacementService } from './placement/placement-service.js'
 import { FlavorService } from './compute/flavor-service.js'
 import { KeypairService } from './compute/keypair-service.js'
@@ -72,20 +73,26 @@ export interface Services {
   consoleBroker: ConsoleBroker<ConsoleDialBack>
 }
 
+/** What the process hands in from outside the services (server.ts). */
+export interface ServicesOptions {
+  /** The NBD transport of volumes (LIFEBOAT_VOLUME_TRANSPORT=nbd); null or absent: files. */
+  volumeExports?: NbdVolumeExports | null
+}
+
 /**
  * Wires the services together over the database, each given only what it
  * uses, in dependency order: a service is built after those it calls.
  * This is the whole dependency graph between services. Each logs through
  * a child of `log` with its `component`.
  */
-export function createServices(config: LifeboatConfig, database: DatabaseHandle, log: Logger): Services {
+export function createServices(config: LifeboatConfig, database: DatabaseHandle, log: Logger, options: ServicesOptions = {}): Services {
   const { db } = database
   /** The database and a logger named for the component. */
   const store = (component: string) => ({ db, log: log.child({ component }) })
   const tokens = new TokenService(db, config.tokenTtlSeconds)
   const directory = new IdentityDirectory(db, () => tokens.invalidateCache())
   const images = new ImageService({ ...store('image'), config })
-  const volumes = new VolumeService({ ...store('volume'), config, images })
+  const volumes = new VolumeService({ ...store('volume'), config, images }, undefined, options.volumeExports ?? null)
   const placement = new PlacementService(store('placement'))
   const flavors = new FlavorService(store('flavors'))
   const keypairs = new KeypairService(store('keypairs'))

@@ -23,7 +23,11 @@ export type DiskSource =
   | { kind: 'image'; imageId: string; imagePath: string; format: DiskFormat; sizeGb: number }
   /** A new empty disk (ephemeral, swap). */
   | { kind: 'blank'; sizeGb: number }
-  /** A volume of the volume service, attached as is. */
+  /**
+   * A volume of the volume service, attached as is: `path` is its file, or
+   * with the NBD transport an `nbd://host:port/export` URL (then `format` is
+   * `raw`: the storage daemon opens the file's format).
+   */
   | { kind: 'volume'; volumeId: string; path: string; format: DiskFormat }
   /** The config drive the driver builds from the instance's `configDrive`. */
   | { kind: 'config-drive' }

@@ -63,9 +63,10 @@ export async function buildInstanceSpec(deps: InstanceSpecDeps, details: Instanc
       if (!bdm.volume_id) continue
       const volume = await deps.volumes.findVolume(bdm.volume_id)
       if (!volume) continue
+      const target = deps.volumes.volumeTarget ? await deps.volumes.volumeTarget(volume) : { path: volume.backingPath, format: volume.backingFormat }
       disks.push({
         name: `volume-${bdm.volume_id}`, role: isRoot ? 'root' : 'volume', deviceType, bus, deviceName: bdm.device_name, bootIndex: isRoot ? 0 : null,
-        source: { kind: 'volume', volumeId: volume.id, path: volume.backingPath, format: volume.backingFormat },
+        source: { kind: 'volume', volumeId: volume.id, path: target.path, format: target.format },
       })
     } else if (bdm.source_type === 'image' && bdm.image_id) {
       const image = await deps.images.findImage(bdm.image_id)

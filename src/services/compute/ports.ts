@@ -26,6 +26,8 @@ export type { Store }
 /** Any volume by id, no visibility check (the volume service). */
 export interface VolumeLookup {
   findVolume(id: string): Promise<VolumeRecord | null>
+  /** Where a hypervisor opens the volume (a file, or an `nbd://` URL); absent: its backing file. */
+  volumeTarget?(volume: VolumeRecord): Promise<{ path: string; format: 'raw' | 'qcow2' }>
 }
 
 /** A server's volume attachments, as Nova drives Cinder's attachments API. */

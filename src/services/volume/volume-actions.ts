@@ -107,6 +107,8 @@ export class VolumeActions {
         await this.#env.backend.deleteSnapshot(backingOf(snapshot))
         await db.deleteFrom('volume_snapshots').where('id', '=', snapshot.id).execute()
       }
+      // A forced delete may find the volume still exported: the daemon lets go of the file first.
+      await this.#env.exports?.remove(row.id)
       await this.#env.backend.deleteVolume(backingOf(row))
       await db.deleteFrom('volumes').where('id', '=', row.id).execute()
     } catch (error) {
@@ -165,6 +167,7 @@ export class VolumeActions {
       await updateVolume(tx, id, values)
       if (input.attachStatus === 'detached') await tx.deleteFrom('volume_attachments').where('volume_id', '=', id).execute()
     })
+    if (input.attachStatus === 'detached') await this.#env.exports?.remove(id)
   }
 
   /** `os-force_delete` (admin): delete whatever the status. */

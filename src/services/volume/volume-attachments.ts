@@ -9,6 +9,7 @@ import { attachmentNotFound, InvalidVolume, orList, ResourceConflict, volumeNotF
 import { casVolume, settleVolumeStatus, updateVolume, type VolumeEnv, volumeRow } from './volume-env.js'
 import { attachmentFromRow, type VolumeAttachmentDetail } from './volume-records.js'
 import { ServiceErrorCode } from '../error-codes.js'
+import { releaseExport, type NbdVolumeExports } from './volume-exports.js'
 
 /** What a connector (the client host's description) may carry; only these keys matter here. */
 export interface Connector {
@@ -18,9 +19,18 @@ export interface Connector {
   [key: string]: unknown
 }
 
-/** The backend's connection data for a volume: the file a hypervisor opens, and its format. */
-export function connectionData(volume: VolumesTable): Record<string, unknown> {
+/**
+ * The backend's connection data for a volume: the file a hypervisor opens,
+ * and its format; or, with the NBD transport, the export (`volume-exports.ts`).
+ */
+export function connectionData(volume: VolumesTable, exports: NbdVolumeExports | null = null): Record<string, unknown> {
+  if (exports) return exports.connectionData(volume)
   return { name: `volume-${volume.id}`, volume_id: volume.id, path: volume.backing_path, format: volume.backing_format, access_mode: 'rw' }
+}
+
+/** Cinder's `driver_volume_type` of the transport. */
+export function driverVolumeType(exports: NbdVolumeExports | null): string {
+  return exports ? 'nbd' : 'file'
 }
 
 /**
@@ -28,8 +38,8 @@ export function connectionData(volume: VolumesTable): Record<string, unknown> {
  * the driver's `data` next to `driver_volume_type` and adds the attachment id
  * (cinder/volume/manager.py `_connection_create`).
  */
-export function attachmentConnectionInfo(volume: VolumesTable, attachmentId: string): Record<string, unknown> {
-  return { driver_volume_type: 'file', ...connectionData(volume), attachment_id: attachmentId }
+export function attachmentConnectionInfo(volume: VolumesTable, attachmentId: string, exports: NbdVolumeExports | null = null): Record<string, unknown> {
+  return { driver_volume_type: driverVolumeType(exports), ...connectionData(volume, exports), attachment_id: attachmentId }
 }
 
 const RESERVABLE = ['available', 'downloading'] as const
@@ -64,7 +74,7 @@ export async function reserveAttachmentRow(db: Db, volume: VolumesTable, instanc
  * Cinder's `attachment_update` with a connector: the attachment (and the
  * volume) go `attaching` and the connection info is handed out.
  */
-export async function connectAttachmentRow(db: Db, attachment: VolumeAttachmentsTable, connector: Connector): Promise<VolumeAttachmentsTable> {
+export async function connectAttachmentRow(db: Db, attachment: VolumeAttachmentsTable, connector: Connector, exports: NbdVolumeExports | null = null): Promise<VolumeAttachmentsTable> {
   const volume = await volumeRow(db, attachment.volume_id)
   if (!volume) throw volumeNotFound(attachment.volume_id)
   if (volume.status.includes('error')) {
@@ -73,7 +83,7 @@ export async function connectAttachmentRow(db: Db, attachment: VolumeAttachments
   const mode = attachment.attach_mode !== 'null' ? attachment.attach_mode : typeof connector.mode === 'string' ? connector.mode : 'rw'
   const values = {
     status: 'attaching', attach_mode: mode, connector: JSON.stringify({ ...connector, mode }),
-    connection_info: JSON.stringify(attachmentConnectionInfo(volume, attachment.id)),
+    connection_info: JSON.stringify(attachmentConnectionInfo(volume, attachment.id, exports)),
     mountpoint: typeof connector.mountpoint === 'string' ? connector.mountpoint : 'na',
     host_name: typeof connector.host === 'string' ? connector.host : '',
     attached_at: nowIso(), updated_at: nowIso(),
@@ -134,7 +144,7 @@ export class AttachmentsApi {
         await tx.updateTable('volume_attachments').set({ attach_mode: input.mode }).where('id', '=', attachment.id).execute()
         attachment = { ...attachment, attach_mode: input.mode }
       }
-      return input.connector ? connectAttachmentRow(tx, attachment, input.connector) : attachment
+      return input.connector ? connectAttachmentRow(tx, attachment, input.connector, this.#env.exports ?? null) : attachment
     })
     // Cinder answers a bare reservation with an empty connection_info.
     const detail = attachmentFromRow(row)
@@ -163,7 +173,7 @@ export class AttachmentsApi {
     authorize(auth, 'volume:attachment_update', 'member')
     const db = this.#env.deps.db
     const attachment = await visibleAttachmentRow(db, auth, id)
-    return attachmentFromRow(await db.transaction().execute((tx) => connectAttachmentRow(tx, attachment, connector)))
+    return attachmentFromRow(await db.transaction().execute((tx) => connectAttachmentRow(tx, attachment, connector, this.#env.exports ?? null)))
   }
 
   async complete(auth: AuthContext, id: string): Promise<void> {
@@ -179,6 +189,7 @@ export class AttachmentsApi {
     const db = this.#env.deps.db
     const attachment = await visibleAttachmentRow(db, auth, id)
     await db.transaction().execute((tx) => removeAttachmentRow(tx, attachment))
+    await releaseExport(db, this.#env.exports, attachment.volume_id)
     const rest = await db.selectFrom('volume_attachments').selectAll().where('volume_id', '=', attachment.volume_id).execute()
     return rest.map(attachmentFromRow)
   }
@@ -207,7 +218,7 @@ export async function completeForServer(env: VolumeEnv, attachmentId: string, in
   const row = await db.transaction().execute((tx) => completeAttachmentRow(tx, attachment, {
     mountpoint: input.mountpoint, host_name: input.hostName, attached_at: nowIso(), attach_mode: 'rw',
     connector: JSON.stringify({ host: input.hostName, mountpoint: input.mountpoint, mode: 'rw' }),
-    connection_info: JSON.stringify(attachmentConnectionInfo(volume, attachment.id)),
+    connection_info: JSON.stringify(attachmentConnectionInfo(volume, attachment.id, env.exports ?? null)),
   }))
   return attachmentFromRow(row)
 }
@@ -218,6 +229,7 @@ export async function deleteForServer(env: VolumeEnv, attachmentId: string): Pro
   const attachment = await db.selectFrom('volume_attachments').selectAll().where('id', '=', attachmentId).executeTakeFirst()
   if (!attachment) throw attachmentNotFound(attachmentId)
   await db.transaction().execute((tx) => removeAttachmentRow(tx, attachment))
+  await releaseExport(db, env.exports, attachment.volume_id)
 }
 
 /** Cinder's begin_detaching: in-use and attached → detaching; 400 otherwise. */

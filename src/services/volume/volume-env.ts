@@ -8,6 +8,7 @@ import type { VolumeBackend } from './backend/volume-backend.js'
 import { volumeFromRow, type VolumeDetail } from './volume-records.js'
 import { volumeNotFound } from './volume-errors.js'
 import { nowIso } from '../time.js'
+import type { NbdVolumeExports } from './volume-exports.js'
 
 /** The availability zone Lifeboat's volumes live in (Cinder's default). */
 export const VOLUME_AVAILABILITY_ZONE = 'nova'
@@ -49,6 +50,8 @@ export interface VolumeEnv {
   readonly deps: VolumeDeps
   readonly backend: VolumeBackend
   readonly tasks: BackgroundTasks
+  /** The NBD transport (LIFEBOAT_VOLUME_TRANSPORT=nbd); absent: hypervisors open the files. */
+  readonly exports?: NbdVolumeExports | null
 }
 
 /** The volume row, or undefined. */

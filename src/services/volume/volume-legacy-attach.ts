@@ -4,7 +4,8 @@ import { authorize } from '../policy.js'
 import { nowIso } from '../time.js'
 import { attachmentNotFound, InvalidVolume } from './volume-errors.js'
 import { casVolume, type VolumeEnv, visibleVolumeRow } from './volume-env.js'
-import { beginDetachingRow, completeAttachmentRow, connectionData, removeAttachmentRow, rollDetachingRow } from './volume-attachments.js'
+import { beginDetachingRow, completeAttachmentRow, connectionData, driverVolumeType, removeAttachmentRow, rollDetachingRow } from './volume-attachments.js'
+import { releaseExport } from './volume-exports.js'
 
 /**
  * The legacy attach flow (`os-reserve`, `os-attach`, `os-begin_detaching`,
@@ -90,13 +91,15 @@ export class LegacyAttachApi {
       return
     }
     await db.transaction().execute((tx) => removeAttachmentRow(tx, target))
+    await releaseExport(db, this.#env.exports, id)
   }
 
   /** `os-initialize_connection`: the driver's connection info (`driver_volume_type` and `data`). */
   async initializeConnection(auth: AuthContext, id: string): Promise<Record<string, unknown>> {
     const volume = await this.#volume(auth, id, 'volume_extension:volume_actions:initialize_connection')
     if (volume.status === 'maintenance') throw new InvalidVolume('The volume connection cannot be initialized in maintenance mode.')
-    return { driver_volume_type: 'file', data: connectionData(volume) }
+    const exports = this.#env.exports ?? null
+    return { driver_volume_type: driverVolumeType(exports), data: connectionData(volume, exports) }
   }
 
   /** `os-terminate_connection`: nothing to tear down for a file; then unreserve. */

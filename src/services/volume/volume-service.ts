@@ -13,6 +13,7 @@ import { VolumeQuotaSets } from './volume-quota-sets.js'
 import { paginate, type PageRequest } from './volume-list.js'
 import { volumeNotFound } from './volume-errors.js'
 import { recoverInterruptedVolumeWork, type VolumeRecovery } from './volume-recovery.js'
+import type { NbdVolumeExports } from './volume-exports.js'
 import type { VolumeAttachmentRecord, VolumeDetail, VolumeRecord, VolumeSnapshotRecord } from './volume-records.js'
 
 export type {
@@ -62,9 +63,9 @@ export class VolumeService {
   /** Cinder's quota sets and the quota numbers of `GET /limits`. */
   readonly quotas: VolumeQuotaSets
 
-  constructor(deps: VolumeDeps, backend: VolumeBackend = new FileVolumeBackend(deps.config.dataDir)) {
+  constructor(deps: VolumeDeps, backend: VolumeBackend = new FileVolumeBackend(deps.config.dataDir), exports: NbdVolumeExports | null = null) {
     this.#deps = deps
-    this.#env = { deps, backend, tasks: new BackgroundTasks(deps.log) }
+    this.#env = { deps, backend, tasks: new BackgroundTasks(deps.log), exports }
     this.actions = new VolumeActions(this.#env)
     this.attachments = new AttachmentsApi(this.#env)
     this.legacy = new LegacyAttachApi(this.#env)
@@ -89,6 +90,24 @@ export class VolumeService {
    */
   async recoverInterrupted(): Promise<VolumeRecovery> {
     return recoverInterruptedVolumeWork(this.#env)
+  }
+
+  /**
+   * With the NBD transport, exports every volume that has attachments (the
+   * exports died with the previous process); answers their ids. Before serving.
+   */
+  async reexportAttached(): Promise<string[]> {
+    return this.#env.exports ? this.#env.exports.reconcile(this.#deps.db) : []
+  }
+
+  /**
+   * Where a hypervisor opens a volume: its file, or with the NBD transport
+   * the `nbd://` URL of its export (exported now if it is not yet; QEMU sees
+   * raw data, the daemon reads the file's format).
+   */
+  async volumeTarget(volume: VolumeRecord): Promise<{ path: string; format: 'raw' | 'qcow2' }> {
+    if (!this.#env.exports) return { path: volume.backingPath, format: volume.backingFormat }
+    return { path: await this.#env.exports.ensure({ id: volume.id, backing_path: volume.backingPath, backing_format: volume.backingFormat }), format: 'raw' }
   }
 
   /** A volume in the caller's project (admins see all); NotFound otherwise. */

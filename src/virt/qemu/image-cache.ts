@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { DiskFormat } from '../virt-driver.js'
 import { qemuImg, QemuImgError, qemuImgInfo } from '../../util/qemu-img.js'
+import { isNbdUrl } from '../../util/nbd-url.js'
 import { commandFailed } from './run-command.js'
 
 const GIB = 1024 ** 3
@@ -34,7 +35,7 @@ export async function virtualSize(file: string, format: DiskFormat): Promise<num
  */
 export async function createOverlay(target: string, backing: string, format: DiskFormat, sizeBytes = 0): Promise<void> {
   const backingSize = sizeBytes > 0 ? await virtualSize(backing, format) : 0
-  const args = ['create', '-q', '-f', 'qcow2', '-F', format, '-b', path.resolve(backing), target]
+  const args = ['create', '-q', '-f', 'qcow2', '-F', format, '-b', isNbdUrl(backing) ? backing : path.resolve(backing), target]
   if (sizeBytes > backingSize) args.push(String(sizeBytes))
   await asDriverError(qemuImg(args, { timeoutMs: QUICK_MS }))
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { NBD_RECONNECT_DELAY_SECONDS, parseNbdUrl } from '../../util/nbd-url.js'
 import { AddressAllocator } from '../disk-layout.js'
 import type { DiskFormat, DomainLayout, MachineType, NicSpec, PlannedDevice } from '../virt-driver.js'
 import { isUuid } from '../../util/uuid.js'
@@ -121,10 +122,21 @@ export function floppyGlobals(device: PlannedDevice): string[] {
 
 /** The `-drive` (block backend only, `if=none`) of a planned device. */
 export function driveOption(device: PlannedDevice, format: DiskFormat): string {
-  const options = [`if=none`, `id=${deviceIds(device.name).drive}`, `file=${escapeOption(device.source)}`, `format=${format}`, 'cache=writeback', 'discard=unmap']
+  const options = [`if=none`, `id=${deviceIds(device.name).drive}`, ...fileOptions(device.source), `format=${format}`, 'cache=writeback', 'discard=unmap']
   if (device.readOnly) options.push('readonly=on')
   if (device.deviceType === 'cdrom' && device.bus !== 'virtio') options.push('media=cdrom')
   return options.join(',')
+}
+
+/**
+ * The protocol layer of a drive: `file=<path>`, or for a volume served over
+ * NBD (an `nbd://` URL) QEMU's own NBD client as structured options, the same
+ * `driver=nbd,server.type=inet,…,export=…` a `-blockdev` takes.
+ */
+export function fileOptions(source: string): string[] {
+  const nbd = parseNbdUrl(source)
+  if (!nbd) return [`file=${escapeOption(source)}`]
+  return ['file.driver=nbd', 'file.server.type=inet', `file.server.host=${escapeOption(nbd.host)}`, `file.server.port=${nbd.port}`, `file.export=${escapeOption(nbd.export)}`, `file.reconnect-delay=${NBD_RECONNECT_DELAY_SECONDS}`]
 }
 
 /** A comma inside a QEMU option value is written twice. */

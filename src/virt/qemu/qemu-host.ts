@@ -7,6 +7,7 @@ import {
 import { buildConfigDrive } from './config-drive.js'
 import { DomainStore, type DomainPaths, type DomainRecord } from './domain-store.js'
 import { commitOverlay, createBlank, createOverlay, ImageCache } from './image-cache.js'
+import { isNbdUrl } from '../../util/nbd-url.js'
 import { buildQemuArgs, layoutControllers } from './qemu-command-line.js'
 import { dhcpHostname, type GuestEgress } from './qemu-network.js'
 import { assertHostPortsFree, pluggedNics, syncForwards } from './qemu-forwards.js'
@@ -76,7 +77,7 @@ export class QemuHost {
         await createOverlay(file.path, base, disk.source.format === 'qcow2' ? 'qcow2' : 'raw', disk.source.sizeGb * GIB)
       } else if (disk.source.kind === 'blank' && !fs.existsSync(file.path)) {
         await createBlank(file.path, disk.source.sizeGb)
-      } else if (disk.source.kind === 'volume' && !fs.existsSync(file.path)) {
+      } else if (disk.source.kind === 'volume' && !isNbdUrl(file.path) && !fs.existsSync(file.path)) {
         throw new DriverError(`volume file ${file.path} of ${disk.name} does not exist`, { code: DriverErrorCode.VOLUME_MISSING })
       }
     }

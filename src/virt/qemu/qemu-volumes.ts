@@ -6,6 +6,7 @@ import { deviceIds, deviceOption, driveOption, frontendDevice, type QemuDevice }
 import type { QemuHost } from './qemu-host.js'
 import { runningPid } from './qemu-process.js'
 import { withQmp, type QmpClient } from './qmp-client.js'
+import { nbdBlockdev, parseNbdUrl } from '../../util/nbd-url.js'
 import { DriverErrorCode } from '../error-codes.js'
 
 // Like Nova's libvirt driver (device_detach_attempts, device_detach_timeout): a guest that is
@@ -54,6 +55,12 @@ function assertHotPluggable(host: QemuHost, bus: string): void {
   }
 }
 
+/** The protocol node under a hot-plugged drive: the file, or QEMU's NBD client for an `nbd://` volume. */
+export function blockdevFile(source: string): Record<string, unknown> {
+  const nbd = parseNbdUrl(source)
+  return nbd ? nbdBlockdev(nbd) : { driver: 'file', filename: source }
+}
+
 function qmpProps(device: QemuDevice): Record<string, unknown> {
   return { driver: device.driver, ...device.props }
 }
@@ -93,7 +100,7 @@ export async function attachDisk(host: QemuHost, spec: InstanceSpec, disk: DiskS
   await withQmp(paths.qmpSocket, async (qmp) => {
     const controller = await plugController(qmp, record, device.bus)
     if (controller) added.push('-device', deviceOption(controller))
-    await qmp.execute('blockdev-add', { driver: file.format, 'node-name': ids.drive, 'read-only': device.readOnly, file: { driver: 'file', filename: file.path } })
+    await qmp.execute('blockdev-add', { driver: file.format, 'node-name': ids.drive, 'read-only': device.readOnly, file: blockdevFile(file.path) })
     try {
       await qmp.execute('device_add', qmpProps(frontend))
     } catch (error) {
