@@ -45,7 +45,7 @@ boot() { # boot VARIANT STOP-REGEX TIMEOUT-S
 for v in $variants; do
   cp --sparse=always "$work/base.raw" "$work/disk.raw"
   seed "$v" '#cloud-config'
-  stop='Cloud-init v\. .* finished'; limit=300
+  stop='Cloud-init v\. .* finished'; limit=${LIMIT:-300}
   case $v in
     good) ;;
     fstab-missing-device) # a data disk that is not attached: systemd waits 90 s, then emergency mode

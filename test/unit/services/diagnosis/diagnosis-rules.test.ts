@@ -40,6 +40,10 @@ const CASES: Case[] = [
     captures: { kernel: ['/vmlinuz'] }, script: ["want='/vmlinuz'"] },
   { log: 'root-full.log', rule: 'root-full', line: "[   91.030301] cloud-init[264]: OSError: [Errno 28] No space left on device: '/var/lib/cloud'",
     captures: { path: ['/var/lib/cloud'] }, script: ['df -k'] },
+  { log: 'root-read-only.log', rule: 'root-read-only', line: "[  227.500625] cloud-init[259]: OSError: [Errno 30] Read-only file system: '/var/lib/cloud'",
+    captures: { path: ['/var/lib/cloud'] }, script: ['fsck -y "$dev"', 'fstab: / is now rw'] },
+  { log: 'root-read-only.log', rule: 'sshd-failed', line: '[FAILED] Failed to start ssh.servic…[0m - OpenBSD Secure Shell server.', captures: {}, script: ['sshd -t'], alone: true },
+  { log: 'sshd-config.log', rule: 'sshd-failed', line: '[FAILED] Failed to start ssh.servic…[0m - OpenBSD Secure Shell server.', captures: {}, script: ['lb_chroot /usr/sbin/sshd -t', 'usr/share/openssh/sshd_config'] },
 ]
 
 describe('each diagnosis rule over its real console log', () => {
@@ -64,13 +68,14 @@ describe('each diagnosis rule over its real console log', () => {
   }
 
   test('every rule has a case over a real log, or is listed as not reproduced', () => {
-    const NOT_REPRODUCED_YET = new Set(['root-read-only', 'sshd-failed', 'cloud-init-failed'])
+    const NOT_REPRODUCED_YET = new Set(['cloud-init-failed'])
     for (const rule of rules.rules) assert.ok(CASES.some((c) => c.rule === rule.id) || NOT_REPRODUCED_YET.has(rule.id), `rule ${rule.id} has no fixture`)
   })
 
-  test('a generic symptom gives way to its precise cause: emergency mode under a failed fstab mount, the panic under no root', () => {
+  test('a symptom gives way to its precise cause: emergency mode to a failed fstab mount, the panic to no root, sshd to a read-only root', () => {
     assert.deepEqual(diagnose(fixture('fstab-wrong-fstype.log'), rules).map((f) => f.rule), ['fstab-mount-failed'])
     assert.deepEqual(diagnose(fixture('no-initrd.log'), rules).map((f) => f.rule), ['kernel-panic-no-root'])
+    assert.deepEqual(diagnose(fixture('root-read-only.log'), rules).map((f) => f.rule), ['root-read-only'], 'sshd fails because the root is read-only')
   })
 
   test('good boots give no finding: the Debian cloud image and the test guest image', () => {
