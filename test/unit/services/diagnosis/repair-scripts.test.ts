@@ -52,9 +52,12 @@ for (const [log, line, mountpoint] of [
       const backups = fs.readdirSync(path.join(root, 'etc')).filter((f) => f.startsWith('fstab.lifeboat-'))
       assert.equal(backups.length, 1)
       assert.equal(fs.readFileSync(path.join(root, 'etc', backups[0]!), 'utf8'), `${DEBIAN_FSTAB}${line}\n`)
+      assert.equal(output.match(/is now nofail/g)!.length, 1, output)
       assert.match(output, new RegExp(`fstab: ${mountpoint} is now nofail`))
-      // Run twice: nothing more to change, no second nofail.
-      runOnFolder(finding.script, root)
+      // Run twice: the line is found (exit 0), nothing more changes.
+      const again = runOnFolder(finding.script, root)
+      assert.equal(again.status, 0, again.output)
+      assert.doesNotMatch(again.output, /is now nofail/)
       assert.equal(fs.readFileSync(path.join(root, 'etc/fstab'), 'utf8').match(/nofail/g)!.length, 1)
     } finally {
       fs.rmSync(root, { recursive: true, force: true })
