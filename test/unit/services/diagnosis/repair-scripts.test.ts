@@ -88,3 +88,14 @@ test('a systemd mount unit name maps back to its path', () => {
   assert.equal(spec('/dev/disk/by-label/data'), 'LABEL=data')
   assert.equal(spec('/dev/disk/by-uuid/1234-ABCD'), 'UUID=1234-ABCD')
 })
+
+test('the real repair: in the test rescue image the script found the original root and fixed fstab; the disk then booted past the failed mount', () => {
+  const rescue = fixture('rescue-run-fstab-repair.log')
+  assert.match(rescue, /^original root: \/dev\/vda2$/m)
+  assert.match(rescue, /^fstab: \/boot\/efi is now nofail$/m)
+  assert.match(rescue, /^LB-USERDATA rc=0$/m)
+  const after = fixture('fstab-after-repair.log')
+  assert.deepEqual(diagnose(after, { ...rules, rules: rules.rules.filter((r) => r.id === 'emergency-mode') }), [])
+  assert.match(after, /repaired login: /)
+  assert.match(after, /Cloud-init v\. \S+ finished at/)
+})
