@@ -36,6 +36,18 @@ export function buildIsStale() {
   return inputs.some((input) => newest(input) > built.mtimeMs)
 }
 
+/** Copies the data files modules read beside themselves (`*.yaml`, e.g. the diagnosis rules) from src/ into dist/. */
+function copyData(from, to) {
+  for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
+    const source = path.join(from, entry.name)
+    if (entry.isDirectory()) copyData(source, path.join(to, entry.name))
+    else if (entry.name.endsWith('.yaml')) {
+      fs.mkdirSync(to, { recursive: true })
+      fs.copyFileSync(source, path.join(to, entry.name))
+    }
+  }
+}
+
 /** Compiles src/ and web/ into a fresh dist/ (outputs of deleted sources go too); throws when tsc or esbuild fails. */
 export async function build() {
   const started = new Date()
@@ -48,6 +60,7 @@ export async function build() {
   fs.rmSync(dist, { recursive: true, force: true })
   const result = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json')], { cwd: root, stdio: 'inherit' })
   if (result.status !== 0) throw new Error(`tsc failed (exit ${result.status ?? result.signal}): dist/ is not usable`)
+  copyData(path.join(root, 'src'), dist)
   await buildWeb(path.join(dist, 'web'))
   fs.writeFileSync(stamp, `${started.toISOString()}\n`)
   fs.utimesSync(stamp, started, started)

@@ -10,6 +10,7 @@ import { computePlugin } from './compute/plugin.js'
 import { agentPlugin } from './agent/plugin.js'
 import { installConsoleStreams } from './agent/console-routes.js'
 import { networkPlugin } from './network/plugin.js'
+import { lifeboatPlugin } from './lifeboat/plugin.js'
 import { dashboardPlugin, prefersHtml } from './dashboard/plugin.js'
 import { installMetrics } from './metrics/metrics-route.js'
 import { keystoneEnvelope } from './common/envelopes.js'
@@ -129,6 +130,7 @@ export async function buildApp(ctx: ApiContext, log: Logger, serverOptions: AppS
   await app.register(placementPlugin(ctx), { prefix: '/placement' })
   await app.register(computePlugin(ctx), { prefix: '/compute' })
   await app.register(networkPlugin(ctx), { prefix: '/network' })
+  await app.register(lifeboatPlugin(ctx), { prefix: '/lifeboat' })
   await app.register(agentPlugin(ctx), { prefix: '/agent/v1' })
   // The agents' console dial-backs: websocket upgrades on this listener, beside the agent routes.
   installConsoleStreams(app, ctx)

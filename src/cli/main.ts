@@ -6,6 +6,7 @@ import { configFromFlags, dataOptions, type ServeFlags } from './config-flags.js
 import { registerOperatorCommands } from './operator-commands.js'
 import { registerImageCommands } from './images-command.js'
 import { registerAgentCommands } from './agent-commands.js'
+import { registerDiagnoseCommand } from './diagnose-command.js'
 import { dashboardLine, reachServerLines, tlsLines } from './start-summary.js'
 
 async function serve(flags: ServeFlags, embeddedAgent = true): Promise<void> {
@@ -67,6 +68,7 @@ export async function main(argv: string[]): Promise<void> {
   registerAgentCommands(program)
   registerImageCommands(program)
   registerOperatorCommands(program)
+  registerDiagnoseCommand(program)
   try {
     await program.parseAsync(argv)
   } catch (error) {

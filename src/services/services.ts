@@ -19,6 +19,8 @@ import { TaskQueue } from './tasks/task-queue.js'
 import { Conductor } from './compute/conductor.js'
 import { AgentGateway } from './compute/agent-gateway.js'
 import { ComputeService } from './compute/compute-service.js'
+import { DiagnosisService } from './diagnosis/diagnosis-service.js'
+import { loadRules } from './diagnosis/rule-loader.js'
 import { MetricsService } from './metrics/metrics-service.js'
 import { NetworkService } from './network/network-service.js'
 import { NetworkSecurityGroups } from './network/security-groups.js'
@@ -71,6 +73,8 @@ export interface Services {
    * puts its websockets in (see `api/console/console-streams.ts` for the typed view).
    */
   consoleBroker: ConsoleBroker<ConsoleDialBack>
+  /** Lifeboat's console-log diagnosis (`/lifeboat/v1/servers/{id}/diagnosis`). */
+  diagnosis: DiagnosisService
 }
 
 /** What the process hands in from outside the services (server.ts). */
@@ -116,7 +120,8 @@ export function createServices(config: LifeboatConfig, database: DatabaseHandle,
   const consoleTokens = new ConsoleTokens(store('console-tokens'))
   const compute = new ComputeService({ ...store('compute'), config, volumes, images, keypairs, flavors, securityGroups, placement, network: network.servers, consoles: consoleTokens }, { tasks, conductor, agents })
   const consoleAccess = new ConsoleAccess({ ...store('console-access'), tokens: consoleTokens })
+  const diagnosis = new DiagnosisService(compute, loadRules())
   const consoleBroker = new ConsoleBroker<ConsoleDialBack>()
   const aggregates = new AggregateService({ ...store('aggregates'), placement })
-  return { tokens, directory, images, volumes, placement, flavors, keypairs, securityGroups, computeHosts, limits, computeQuotas, serverGroups, aggregates, compute, agents, metrics, network, networkSecurityGroups, l3, novaFloatingIps, consoleTokens, consoleAccess, consoleBroker }
+  return { tokens, directory, images, volumes, placement, flavors, keypairs, securityGroups, computeHosts, limits, computeQuotas, serverGroups, aggregates, compute, agents, metrics, network, networkSecurityGroups, l3, novaFloatingIps, consoleTokens, consoleAccess, consoleBroker, diagnosis }
 }
