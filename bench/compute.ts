@@ -59,7 +59,7 @@ export async function runComputeBench(options: ComputeBenchOptions = COMPUTE_DEF
 
     note(`action round-trips: POST action → status seen (task_state null), ${options.actionServers} servers each`)
     // Rebuild (issue 15): destroy and spawn again from the image, through rebuild_block_device_mapping and rebuild_spawning.
-    const rebuild = { label: 'rebuild → ACTIVE', body: { rebuild: { imageRef: imageId } }, status: 'ACTIVE' }
+    const rebuild: (typeof ACTIONS)[number] = { label: 'rebuild → ACTIVE', body: { rebuild: { imageRef: imageId } }, status: 'ACTIVE' }
     for (const act of [...ACTIONS, rebuild]) {
       const samples: number[] = []
       for (const id of created.slice(0, options.actionServers)) {
