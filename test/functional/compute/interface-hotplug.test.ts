@@ -23,7 +23,11 @@ async function finishedAction(cloud: TestCloud, serverId: string, name: string):
     const entry = list.find((a: any) => a.action === name)
     if (!entry) return undefined
     const shown = (await cloud.admin.request('GET', `${SERVERS}/${serverId}/os-instance-actions/${entry.request_id}`, { microversion: '2.84' })).body.instanceAction
-    return shown.events.length > 0 && shown.events.every((e: any) => e.finish_time) ? shown : undefined
+    if (!(shown.events.length > 0 && shown.events.every((e: any) => e.finish_time))) return undefined
+    // The agent records the events before it sends the task's result: wait until that result is applied too.
+    const open = await cloud.running.database.db.selectFrom('tasks').select('id').where('instance_uuid', '=', serverId)
+      .where('status', 'in', ['queued', 'leased']).execute()
+    return open.length === 0 ? shown : undefined
   }, { timeoutMs: 10_000, intervalMs: 50, what: `action ${name} of ${serverId} did not finish` })
 }
 
