@@ -13,6 +13,7 @@ import * as serverGroups from './2026-12-05-003-server-groups.js'
 import * as userQuotas from './2026-12-05-004-user-quotas.js'
 import * as securityGroupNames from './2026-12-05-005-security-group-names.js'
 import * as consoleAuthTokens from './2026-12-06-001-console-auth-tokens.js'
+import * as rescueRuns from './2026-12-07-040-rescue-runs.js'
 
 /**
  * Every migration, by name; names sort in the order they run. A landed
@@ -33,6 +34,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-05-004-user-quotas': userQuotas,
   '2026-12-05-005-security-group-names': securityGroupNames,
   '2026-12-06-001-console-auth-tokens': consoleAuthTokens,
+  '2026-12-07-040-rescue-runs': rescueRuns,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -23,6 +23,7 @@ import { authorize } from '../policy.js'
 import type { AgentGateway } from './agent-gateway.js'
 import { recoverInterruptedComputeWork, type ComputeRecovery } from './crash-recovery.js'
 import { readNetworkPlan } from './server-networks.js'
+import { RescueRunService } from './rescue-run-service.js'
 import { attachInterface, detachInterface, listInterfaces, showInterface, type AttachInterfaceInput } from './server-interfaces.js'
 
 /**
@@ -44,6 +45,8 @@ export class ComputeService {
   readonly metadata: ServerMetadata
   /** Server tags (`/servers/{id}/tags`). */
   readonly tags: ServerTags
+  /** Rescue runs (`/lifeboat/v1`: a server's runs, fleet runs and their loop). */
+  readonly rescueRuns: RescueRunService
 
   /** Built by `createServices` over the task queue, conductor and agent gateway it made. */
   constructor(deps: ComputeDeps, parts: { tasks: TaskQueue; conductor: Conductor; agents: AgentGateway }) {
@@ -53,6 +56,8 @@ export class ComputeService {
     this.agents = parts.agents
     this.metadata = new ServerMetadata(deps)
     this.tags = new ServerTags(deps)
+    this.rescueRuns = new RescueRunService(deps, parts.tasks)
+    parts.agents.onRunFinished((fleetId) => void this.rescueRuns.loop.advance(fleetId))
   }
 
   /** At start, before serving: finishes or undoes the steps a killed process left half-done (`crash-recovery.ts`). */
@@ -225,6 +230,7 @@ export class ComputeService {
       await this.tasks.purgeFinished(new Date(Date.now() - FINISHED_TASK_KEEP_MS).toISOString())
     }
     await reclaimSoftDeleted(this.#deps, this.tasks)
+    await this.rescueRuns.loop.tick()
     const rescued = await this.#deps.db.selectFrom('instances').selectAll().where('deleted', '=', 0).where('vm_state', '=', VmState.RESCUED).where('task_state', 'is', null).execute()
     const now = Date.now()
     for (const details of await loadInstanceDetails(this.#deps.db, rescued)) {
