@@ -13,6 +13,7 @@ import { runQemuSshBench } from './qemu-ssh.js'
 import { runRestBench } from './rest.js'
 import { runDashboardBench } from './dashboard.js'
 import { runConsoleBench } from './console.js'
+import { runRescueRunBench } from './rescue-runs.js'
 
 const SECTIONS: Record<string, () => Promise<void>> = {
   compute: () => runComputeBench(),
@@ -23,6 +24,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   'rest-tsx': () => runRestBench('tsx'),
   dashboard: () => runDashboardBench(),
   console: () => runConsoleBench(),
+  'rescue-runs': () => runRescueRunBench(),
 }
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))

@@ -24,6 +24,8 @@ export const FleetState = {
   SUCCEEDED: 'succeeded', COMPLETED: 'completed', FAILED: 'failed', CANCELLED: 'cancelled',
 } as const
 const ACTIVE_FLEET_STATES: string[] = [FleetState.RUNNING, FleetState.STOPPING, FleetState.CANCELLING]
+/** What the loop reads of a member. */
+type Member = Pick<ServerRunsTable, 'id' | 'state' | 'position' | 'instance_uuid' | 'project_id'>
 const FINAL_RUN_STATES: string[] = [ServerRunState.SUCCEEDED, ServerRunState.FAILED, ServerRunState.SKIPPED, ServerRunState.CANCELLED]
 
 /** Whether the failures so far spend more than the error budget. */
@@ -73,34 +75,40 @@ export class RescueFleetLoop {
     const fleet = await db.selectFrom('rescue_runs').selectAll().where('id', '=', fleetId).executeTakeFirst()
     if (!fleet || !ACTIVE_FLEET_STATES.includes(fleet.state)) return
     await this.#reconcileDeleted(fleetId)
-    let members = await db.selectFrom('server_runs').selectAll().where('fleet_id', '=', fleetId).orderBy('position').execute()
+    const members = await this.#members(fleetId)
     const failed = members.filter((m) => m.state === ServerRunState.FAILED).length
     if (fleet.state === FleetState.RUNNING) {
       const canaries = members.slice(0, fleet.canary)
       const stop = canaries.some((m) => m.state === ServerRunState.FAILED) ? `a canary failed (${fleet.canary} first)`
         : budgetExceeded(fleet, failed, members.length) ? `error budget exceeded (${failed} of ${members.length} failed)` : null
-      if (stop) {
-        await this.#stop(fleet, FleetState.STOPPING, stop)
-        members = await db.selectFrom('server_runs').selectAll().where('fleet_id', '=', fleetId).orderBy('position').execute()
-      } else {
-        await this.#launch(fleet, members)
-        members = await db.selectFrom('server_runs').selectAll().where('fleet_id', '=', fleetId).orderBy('position').execute()
-      }
+      if (stop) await this.#stop(fleet, FleetState.STOPPING, stop)
+      else if (await this.#launch(fleet, members) > 0) return
     }
-    if (members.every((m) => FINAL_RUN_STATES.includes(m.state))) await this.#finishFleet(fleetId, members)
+    const open = await db.selectFrom('server_runs').select('id').where('fleet_id', '=', fleetId).where('state', 'not in', FINAL_RUN_STATES).limit(1).execute()
+    if (open.length === 0) await this.#finishFleet(fleetId, await this.#members(fleetId))
   }
 
-  /** Launches pending members while fewer than max_in_flight are in flight (only the canaries until they all ended). */
-  async #launch(fleet: RescueRunsTable, members: ServerRunsTable[]): Promise<void> {
+  /** A fleet's members in order, without their output (read on every advance). */
+  #members(fleetId: string): Promise<Member[]> {
+    return this.#deps.db.selectFrom('server_runs').select(['id', 'state', 'position', 'instance_uuid', 'project_id']).where('fleet_id', '=', fleetId).orderBy('position').execute()
+  }
+
+  /** Launches pending members while fewer than max_in_flight are in flight (only the canaries until they all ended); answers how many. */
+  async #launch(fleet: RescueRunsTable, members: Member[]): Promise<number> {
     const canariesOpen = members.slice(0, fleet.canary).some((m) => !FINAL_RUN_STATES.includes(m.state))
     const candidates = (canariesOpen ? members.slice(0, fleet.canary) : members).filter((m) => m.state === ServerRunState.PENDING)
     let inFlight = members.filter((m) => IN_FLIGHT_STATES.includes(m.state as never)).length
+    let launched = 0
     for (const member of candidates) {
-      if (inFlight >= fleet.max_in_flight) return
+      if (inFlight >= fleet.max_in_flight) break
       const outcome = await this.#launchOne(fleet, member)
-      if (outcome === 'full') return
-      if (outcome === 'launched') inFlight++
+      if (outcome === 'full') break
+      if (outcome === 'launched') {
+        inFlight++
+        launched++
+      }
     }
+    return launched
   }
 
   /**
@@ -109,7 +117,7 @@ export class RescueFleetLoop {
    * transaction, the fleet row is locked, the in-flight count checked, the
    * member moved `pending` → `rescuing`, and the rescue committed.
    */
-  async #launchOne(fleet: RescueRunsTable, member: ServerRunsTable): Promise<'launched' | 'skipped' | 'full' | 'taken'> {
+  async #launchOne(fleet: RescueRunsTable, member: Member): Promise<'launched' | 'skipped' | 'full' | 'taken'> {
     const db = this.#deps.db
     const instance = await db.selectFrom('instances').select(['uuid', 'vm_state', 'task_state', 'deleted']).where('uuid', '=', member.instance_uuid).executeTakeFirst()
     if (!instance || instance.deleted) return this.#skip(member, 'the server no longer exists')
@@ -147,7 +155,7 @@ export class RescueFleetLoop {
     }
   }
 
-  async #skip(member: ServerRunsTable, reason: string): Promise<'skipped'> {
+  async #skip(member: Member, reason: string): Promise<'skipped'> {
     const now = nowIso()
     await this.#deps.db.updateTable('server_runs').set({ state: ServerRunState.SKIPPED, reason, finished_at: now, updated_at: now })
       .where('id', '=', member.id).where('state', '=', ServerRunState.PENDING).execute()
@@ -177,7 +185,7 @@ export class RescueFleetLoop {
   }
 
   /** Every member ended: the fleet's final state. */
-  async #finishFleet(fleetId: string, members: ServerRunsTable[]): Promise<void> {
+  async #finishFleet(fleetId: string, members: Member[]): Promise<void> {
     const fleet = await this.#deps.db.selectFrom('rescue_runs').select(['state', 'reason']).where('id', '=', fleetId).executeTakeFirstOrThrow()
     const failed = members.filter((m) => m.state === ServerRunState.FAILED).length
     const state = fleet.state === FleetState.CANCELLING ? FleetState.CANCELLED : fleet.state === FleetState.STOPPING ? FleetState.FAILED
