@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict'
-import { before, test } from 'node:test'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { after, before, test } from 'node:test'
 import { describeEachDialect, type Session } from '../../helpers/cloud.js'
 import { action, bootServer, createImage, fakeDomain, waitForStatus } from '../../helpers/compute.js'
 import { waitUntil } from '../../helpers/wait-until.js'
@@ -118,3 +121,19 @@ describeEachDialect('rescue runs: one server', (cloud) => {
   })
 })
 
+
+const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-run-log-'))
+const logFile = path.join(logDir, 'api.log')
+after(() => fs.rmSync(logDir, { recursive: true, force: true }))
+describeEachDialect('rescue runs: logs', (cloud) => {
+  test('neither the script nor its output reaches the log at info', async () => {
+    const imageId = await createImage(cloud().admin)
+    const id = (await bootServer(cloud().demo, { imageRef: imageId })).id as string
+    const run = await runOn(cloud().demo, id, { script: '# secret-script-marker\n# fake-output: secret-output-marker\n', unrescue: 'always' })
+    assert.equal(run.output, 'secret-output-marker\n')
+    await settle(cloud().demo, id)
+    const log = fs.readFileSync(logFile, 'utf8')
+    assert.match(log, /task rescue of server/, 'the log is the right one')
+    assert.ok(!log.includes('secret-script-marker') && !log.includes('secret-output-marker'))
+  })
+}, {}, { logger: { level: 'info', file: logFile } })
