@@ -23,6 +23,7 @@ const CreateRescueRunBody = Type.Object({
   }, { additionalProperties: false })),
   canary: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
   all_projects: Type.Optional(Type.Boolean()),
+  rescue_image_ref: Type.Optional(Type.String({ format: 'uuid' })),
 }, { additionalProperties: false })
 
 const IdParams = Type.Object({ id: Type.String() })
@@ -44,7 +45,7 @@ export function rescueRunRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       const run = await runs().create(callOf(req), {
         ...runOptionsOf(body), servers: body.servers, maxInFlight: body.max_in_flight ?? 1,
         errorBudget: budget && (budget.count !== undefined || budget.percent !== undefined) ? budget : null,
-        canary: body.canary ?? 1, allProjects: body.all_projects ?? false,
+        canary: body.canary ?? 1, allProjects: body.all_projects ?? false, ...(body.rescue_image_ref ? { rescueImageRef: body.rescue_image_ref } : {}),
       })
       reply.status(201)
       return { rescue_run: run }

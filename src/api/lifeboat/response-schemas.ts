@@ -39,7 +39,7 @@ const ServerRun = Closed({
 const RescueRun = Closed({
   id: Any, project_id: Any, user_id: Any, state: Any, reason: Any, unrescue: Any, discard_on_failure: Any, timeout: Any,
   servers_selector: Closed({ ids: Type.Optional(Type.Array(Type.String())), name: Type.Optional(Any), tag: Type.Optional(Any), status: Type.Optional(Any) }),
-  all_projects: Any, max_in_flight: Any, error_budget: Closed({ count: Any, percent: Any }), canary: Any,
+  rescue_image_ref: Any, all_projects: Any, max_in_flight: Any, error_budget: Closed({ count: Any, percent: Any }), canary: Any,
   counts: Type.Record(Type.String(), Type.Integer()), created_at: Any, updated_at: Any, finished_at: Any,
   servers: Type.Optional(Type.Array(ServerRun)),
 })

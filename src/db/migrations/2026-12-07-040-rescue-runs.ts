@@ -19,6 +19,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('unrescue', 'varchar(16)', (c) => c.notNull())
     .addColumn('discard_on_failure', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('selector', 'text', (c) => c.notNull())
+    .addColumn('rescue_image_ref', 'varchar(36)')
     .addColumn('max_in_flight', 'integer', (c) => c.notNull())
     .addColumn('error_budget_count', 'integer')
     .addColumn('error_budget_percent', 'integer')

@@ -14,6 +14,8 @@ export interface RescueRunsTable {
   discard_on_failure: number
   /** The `servers` selector as given (JSON), for the record: the set itself is the fleet's server_runs rows. */
   selector: string
+  /** The rescue image of every server's rescue (null: each server's usual choice, as a rescue without `rescue_image_ref`). */
+  rescue_image_ref: string | null
   max_in_flight: number
   error_budget_count: number | null
   error_budget_percent: number | null

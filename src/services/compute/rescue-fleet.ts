@@ -128,7 +128,7 @@ export class RescueFleetLoop {
     const call = { auth: ownerAuth(member.project_id, fleet.user_id), requestId: `req-rescue-run-${member.id}` }
     let prepared: Awaited<ReturnType<typeof prepareRescue>>
     try {
-      prepared = await prepareRescue(this.#deps, call, member.instance_uuid, { allowBfvRescue: true, microversion: '2.87' })
+      prepared = await prepareRescue(this.#deps, call, member.instance_uuid, { allowBfvRescue: true, microversion: '2.87', ...(fleet.rescue_image_ref ? { rescueImageRef: fleet.rescue_image_ref } : {}) })
     } catch (error) {
       return this.#skip(member, error instanceof Error ? error.message : String(error))
     }

@@ -24,6 +24,8 @@ export interface CreateFleetInput extends RunOptions {
   errorBudget: { count?: number; percent?: number } | null
   canary: number
   allProjects: boolean
+  /** As the rescue action's `rescue_image_ref`, for every server. */
+  rescueImageRef?: string
 }
 
 /** A fleet run as clients see it (never its script). */
@@ -37,6 +39,7 @@ export interface FleetView {
   discard_on_failure: boolean
   timeout: number
   servers_selector: ServerSelector
+  rescue_image_ref: string | null
   all_projects: boolean
   max_in_flight: number
   error_budget: { count: number | null; percent: number | null }
@@ -73,7 +76,7 @@ export class RescueRunService {
     await this.#deps.db.transaction().execute(async (trx) => {
       await trx.insertInto('rescue_runs').values({
         id, project_id: auth.projectId!, user_id: auth.userId, all_projects: input.allProjects ? 1 : 0, script: input.script, timeout_seconds: input.timeoutSeconds,
-        unrescue: input.unrescue, discard_on_failure: input.discardOnFailure ? 1 : 0, selector: JSON.stringify(input.servers), max_in_flight: input.maxInFlight,
+        unrescue: input.unrescue, discard_on_failure: input.discardOnFailure ? 1 : 0, selector: JSON.stringify(input.servers), rescue_image_ref: input.rescueImageRef ?? null, max_in_flight: input.maxInFlight,
         error_budget_count: input.errorBudget?.count ?? null, error_budget_percent: input.errorBudget?.percent ?? null, canary: input.canary,
         state: FleetState.RUNNING, reason: null, created_at: now, updated_at: now, finished_at: null,
       }).execute()
@@ -141,7 +144,7 @@ export class RescueRunService {
     for (const m of members) counts[m.state] = (counts[m.state] ?? 0) + 1
     return {
       id: fleet.id, project_id: fleet.project_id, user_id: fleet.user_id, state: fleet.state, reason: fleet.reason, unrescue: fleet.unrescue,
-      discard_on_failure: fleet.discard_on_failure === 1, timeout: fleet.timeout_seconds, servers_selector: JSON.parse(fleet.selector) as ServerSelector,
+      discard_on_failure: fleet.discard_on_failure === 1, timeout: fleet.timeout_seconds, servers_selector: JSON.parse(fleet.selector) as ServerSelector, rescue_image_ref: fleet.rescue_image_ref,
       all_projects: fleet.all_projects === 1, max_in_flight: fleet.max_in_flight,
       error_budget: { count: fleet.error_budget_count, percent: fleet.error_budget_percent }, canary: fleet.canary, counts,
       created_at: fleet.created_at, updated_at: fleet.updated_at, finished_at: fleet.finished_at,
