@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: prints performance figures next to the goals of issues 5,
  * 6, 7, 11 and 14 (consoles, the dashboard). Nothing here asserts; a section that cannot run says why.
- * `npm run bench -- compute rescue qemu qemu-ssh rest rest-tsx console dashboard` runs only the named
+ * `npm run bench -- compute rescue qemu qemu-ssh rest rest-tsx console dashboard rescue-runs` runs only the named
  * sections (`rest`: the all-in-one at rest as `npm start` runs it;
  * `rest-tsx`: the same from the sources through tsx, the start before issue 11).
  */
