@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: prints performance figures next to the goals of issues 5,
  * 6, 7, 11 and 14 (consoles, the dashboard). Nothing here asserts; a section that cannot run says why.
- * `npm run bench -- compute rescue qemu qemu-ssh rest rest-tsx console dashboard scheduling` runs only the named
+ * `npm run bench -- compute rescue qemu qemu-ssh rest rest-tsx console dashboard scheduling rescue-runs` runs only the named
  * sections (`rest`: the all-in-one at rest as `npm start` runs it;
  * `rest-tsx`: the same from the sources through tsx, the start before issue 11).
  */
@@ -14,6 +14,7 @@ import { runRestBench } from './rest.js'
 import { runDashboardBench } from './dashboard.js'
 import { runConsoleBench } from './console.js'
 import { runSchedulingBench } from './scheduling.js'
+import { runRescueRunBench } from './rescue-runs.js'
 
 const SECTIONS: Record<string, () => Promise<void>> = {
   compute: () => runComputeBench(),
@@ -25,6 +26,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   dashboard: () => runDashboardBench(),
   console: () => runConsoleBench(),
   scheduling: () => runSchedulingBench(),
+  'rescue-runs': () => runRescueRunBench(),
 }
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))

@@ -5,6 +5,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox'
 import { DeviceTypeSchema, DiskBusSchema, RescueModeSchema } from './values.js'
+import { RescueRunTaskSchema } from './rescue-runs.js'
 
 /** One member of the union: `kind` plus its fields. */
 const task = <K extends string, P extends Parameters<typeof Type.Object>[0]>(kind: K, properties: P, description: string) =>
@@ -24,6 +25,8 @@ export const RescueTaskSchema = task('rescue', {
   snapshotRoot: Type.Boolean(),
   previousVmState: Type.String(),
   adminPass: Type.Union([Type.String(), Type.Null()]),
+  /** A rescue run (`lifeboat:run`): the script runs in the rescue system once it boots; its result is the task's `output.run`. */
+  run: Type.Optional(RescueRunTaskSchema),
 }, 'Boot from the decided rescue image, keeping the server\'s disks.')
 export type RescueTask = Static<typeof RescueTaskSchema>
 

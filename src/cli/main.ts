@@ -7,6 +7,7 @@ import { registerOperatorCommands } from './operator-commands.js'
 import { registerImageCommands } from './images-command.js'
 import { registerAgentCommands } from './agent-commands.js'
 import { registerDiagnoseCommand } from './diagnose-command.js'
+import { registerRescueRunCommands } from './rescue-run-command.js'
 import { dashboardLine, reachServerLines, tlsLines } from './start-summary.js'
 
 async function serve(flags: ServeFlags, embeddedAgent = true): Promise<void> {
@@ -69,6 +70,7 @@ export async function main(argv: string[]): Promise<void> {
   registerImageCommands(program)
   registerOperatorCommands(program)
   registerDiagnoseCommand(program)
+  registerRescueRunCommands(program)
   try {
     await program.parseAsync(argv)
   } catch (error) {

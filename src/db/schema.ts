@@ -10,13 +10,14 @@ import type { ServerGroupTables } from './tables/server-group-tables.js'
 import type { ConsoleTables } from './tables/console-tables.js'
 import type { MigrationTables } from './tables/migration-tables.js'
 import type { AggregateTables } from './tables/aggregate-tables.js'
+import type { RescueRunTables } from './tables/rescue-run-tables.js'
 
 /**
  * The whole database as Kysely sees it: one table interface per service,
  * each in `tables/<service>-tables.ts`.
  */
 export interface Database extends IdentityTables, ImageTables, VolumeTables, PlacementTables, ComputeTables, QuotaTables,
-  NetworkTables, ServerGroupTables, ConsoleTables, MigrationTables, AggregateTables {}
+  NetworkTables, ServerGroupTables, ConsoleTables, MigrationTables, AggregateTables, RescueRunTables {}
 
 /**
  * A database handle or an open transaction: what store functions take, so one

@@ -104,6 +104,8 @@ export interface RescueSpec {
   rescueBus: DiskBus
   /** The config drive the rescue boots with (it carries the rescue key). */
   rescueConfigDrive: ConfigDriveSpec | null
+  /** A rescue run: the driver gives the guest its result channel (QEMU: a second serial port, ttyS1). */
+  run?: RescueRunSpec
   /** Keep a snapshot of the root before the rescue disk boots (for `lifeboat:discard`). */
   snapshotRoot: boolean
 }
@@ -126,6 +128,22 @@ export interface PlannedDevice {
   /** What the device reads: a file path, or a description for the fake driver. */
   source: string
   readOnly: boolean
+}
+
+/** A script run in a rescue (docs/rescue-runs.md): its nonce (hex) marks the one result frame to take. */
+export interface RescueRunSpec {
+  nonce: string
+  script: string
+  timeoutSeconds: number
+}
+
+/** What came back on a rescue run's result channel (null: nothing before the deadline). */
+export interface RescueRunOutcome {
+  exitStatus: number
+  output: string
+  outputTruncated: boolean
+  durationMs: number
+  timedOut: boolean
 }
 
 /** The layout of a domain at a moment (normal or rescue). */
@@ -255,6 +273,12 @@ export interface VirtDriver {
   confirmResize(instanceId: string): Promise<void>
   /** Puts back the disks `resize` kept and boots `spec` (the old flavor) when `powerOn` (Nova's `finish_revert_migration`). */
   revertResize(spec: InstanceSpec, options: { timeoutSeconds: number; powerOn: boolean }): Promise<void>
+  /**
+   * Waits for the result frame of the run the rescue booted with (`spec.run`),
+   * until `deadline` (epoch ms) at most; null when none came by then. Never
+   * trusts the guest beyond the frame with the run's nonce.
+   */
+  awaitRescueRun(instanceId: string, run: RescueRunSpec, deadline: number): Promise<RescueRunOutcome | null>
   /** Removes the rescue disk and boots the original layout; `discardChanges` restores the root snapshot. */
   unrescue(spec: InstanceSpec, options: { discardChanges: boolean; timeoutSeconds: number }): Promise<void>
   /**

@@ -88,9 +88,11 @@ async function perform(ctx: TaskContext, task: AgentTask): Promise<Omit<TaskRepo
     case 'detach_interface':
       if (await driver.getDomain(id)) await driver.detachInterface(task.instance, job.portId)
       break
-    case 'rescue':
-      await rescueInstance(ctx, { ...task, instance: await localizeSpec(ctx, task.instance) })
+    case 'rescue': {
+      const output = await rescueInstance(ctx, { ...task, instance: await localizeSpec(ctx, task.instance) })
+      if (output) return { powerState: await powerStateOf(ctx, id), output }
       break
+    }
     case 'unrescue':
       await unrescueInstance(ctx, { ...task, instance: await localizeSpec(ctx, task.instance) })
       break

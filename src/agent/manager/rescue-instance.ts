@@ -4,6 +4,7 @@ import { PowerState } from '../../virt/virt-driver.js'
 import { withEvent, type ManagerContext, type TaskContext } from './manager-context.js'
 import { AgentErrorCode } from '../error-codes.js'
 import { describeFailure } from './task-failures.js'
+import { prepareRun, awaitRun } from './rescue-run.js'
 
 /** Why a rescue could not be done; the message reaches the action event. */
 export class RescueError extends Error {
@@ -33,20 +34,27 @@ function decidedImage(imageId: string, image: AgentImageInfo | null): AgentImage
  * rescue layout. Each step is an event. If a step fails, the guest is put back
  * as it was (running again if it ran) before the failure is reported.
  */
-export async function rescueInstance(ctx: TaskContext, task: AgentTask): Promise<void> {
+export async function rescueInstance(ctx: TaskContext, task: AgentTask): Promise<Record<string, unknown> | undefined> {
   if (task.task.kind !== 'rescue' || !task.rescue) throw new RescueError('not a rescue task', AgentErrorCode.WRONG_TASK)
   const rescue = task.rescue
   const { imageId, mode, device, bus, snapshotRoot } = task.task
+  // A run's task leased again (the agent or control plane restarted mid-run) finds its rescue booted: it waits for
+  // the same run's frame instead of rescuing twice.
+  const current = task.task.run && task.attempts > 1 ? await ctx.driver.getDomain(task.instanceUuid) : null
+  if (task.task.run && current?.rescued) return { run: await awaitRun(ctx, task.instanceUuid, prepareRun(task.task.run, null).spec) }
   // The event keeps its name: the step is still where the rescue image is settled (now: checked, not chosen).
   const image = await withEvent(ctx, 'lifeboat_rescue_choose_image', async () => decidedImage(imageId, rescue.image))
   const before = await ctx.driver.getDomain(task.instanceUuid)
   const wasRunning = before?.powerState === PowerState.RUNNING
   // Fetched while the guest still runs: the time it is down is only shutdown and boot.
   const rescueImagePath = await ctx.images.localPath(image)
+  // A run's script goes in as the rescue's user data, inside the wrapper that reports on the result channel.
+  const run = task.task.run ? prepareRun(task.task.run, rescue.configDrive) : null
   const spec: RescueSpec = {
     instance: task.instance, mode,
     rescueImage: { imageId: image.id, path: rescueImagePath, format: image.diskFormat, properties: image.properties },
-    rescueDevice: device, rescueBus: bus, rescueConfigDrive: rescue.configDrive, snapshotRoot,
+    rescueDevice: device, rescueBus: bus, rescueConfigDrive: run?.configDrive ?? rescue.configDrive, snapshotRoot,
+    ...(run ? { run: run.spec } : {}),
   }
   // The driver shuts the guest down itself (preparing the rescue disks meanwhile) and says when it is down.
   let step = 'lifeboat_rescue_shutdown'
@@ -67,6 +75,8 @@ export async function rescueInstance(ctx: TaskContext, task: AgentTask): Promise
     await restoreAfterFailedRescue(ctx, task.instance, wasRunning)
     throw error
   }
+  if (run) return { run: await awaitRun(ctx, task.instanceUuid, run.spec) }
+  return undefined
 }
 
 async function restoreAfterFailedRescue(ctx: ManagerContext, instance: InstanceSpec, wasRunning: boolean): Promise<void> {

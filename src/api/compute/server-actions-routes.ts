@@ -16,6 +16,7 @@ import { RebuildBody } from './schemas/rebuild.js'
 import { rebuildActionHandler } from './server-rebuild-action.js'
 import { RESIZE_ACTION_SCHEMAS, resizeActionHandlers } from './server-resize-actions.js'
 import { SHELVE_ACTION_SCHEMAS, shelveActionHandlers } from './server-shelve-actions.js'
+import { RescueRunBody, runOptionsOf } from './schemas/rescue-run.js'
 
 const Null = Type.Null()
 const NoBody = Type.Union([Type.Null(), Type.Object({}, { additionalProperties: false })])
@@ -39,6 +40,7 @@ const ACTION_SCHEMAS: Record<string, TSchema> = {
     rescue_image_ref: Type.Optional(Type.String()),
     'lifeboat:key_name': Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
     'lifeboat:timeout': Type.Optional(Type.Integer({ minimum: 1, maximum: 30 * 24 * 3600 })),
+    'lifeboat:run': Type.Optional(RescueRunBody),
   }, { additionalProperties: false })]),
   unrescue: Type.Union([Null, Type.Object({ 'lifeboat:discard': Type.Optional(Type.Boolean()) }, { additionalProperties: false })]),
   createImage: Type.Object({
@@ -90,6 +92,7 @@ export function serverActionRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
         microversion: formatMicroversion(req.microversion),
         keyName: body?.['lifeboat:key_name'] as string | undefined,
         timeoutSeconds: body?.['lifeboat:timeout'] as number | undefined,
+        ...(body?.['lifeboat:run'] ? { run: runOptionsOf(body['lifeboat:run'] as RescueRunBody) } : {}),
       })
       reply.status(200)
       return ctx.config.compute.enableInstancePassword ? { adminPass } : {}

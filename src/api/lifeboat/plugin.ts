@@ -4,6 +4,7 @@ import { installErrorHandling } from '../common/error-handling.js'
 import { novaEnvelope } from '../common/envelopes.js'
 import { installTokenCheck } from '../common/auth.js'
 import { diagnosisRoutes } from './diagnosis-routes.js'
+import { rescueRunRoutes } from './rescue-run-routes.js'
 import { LifeboatVersionResponse } from './response-schemas.js'
 
 /**
@@ -21,5 +22,6 @@ export function lifeboatPlugin(ctx: ApiContext): FastifyPluginAsyncTypebox {
       version: { id: 'v1', status: 'CURRENT', links: [{ rel: 'self', href: `${ctx.publicUrl()}/lifeboat/v1` }] },
     }))
     await app.register(diagnosisRoutes(ctx), { prefix: '/v1' })
+    await app.register(rescueRunRoutes(ctx), { prefix: '/v1' })
   }
 }

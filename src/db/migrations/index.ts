@@ -16,6 +16,7 @@ import * as consoleAuthTokens from './2026-12-06-001-console-auth-tokens.js'
 import * as migrationsTable from './2026-12-07-001-migrations.js'
 import * as aggregates from './2026-12-07-020-aggregates.js'
 import * as computeHostIp from './2026-12-07-040-compute-host-ip.js'
+import * as rescueRuns from './2026-12-07-040-rescue-runs.js'
 
 /**
  * Every migration, by name; names sort in the order they run. A landed
@@ -39,6 +40,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07-001-migrations': migrationsTable,
   '2026-12-07-020-aggregates': aggregates,
   '2026-12-07-040-compute-host-ip': computeHostIp,
+  '2026-12-07-040-rescue-runs': rescueRuns,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -9,6 +9,7 @@ import { loadInstanceDetails } from './instance-store.js'
 import { buildInstanceSpec, configDriveFor, ownKeys } from './instance-spec.js'
 import { applyTaskResult, type AfterCommit } from './task-results.js'
 import { applyResizeProgress } from './resize-results.js'
+import { applyRunResult, markRunRunning, type RunFinishedListener } from './rescue-run-results.js'
 import { finishActionEvent, recordActionEvents, startActionEvent } from './instance-actions.js'
 import { TaskState, VmState } from './instance-states.js'
 import { nowIso } from '../time.js'
@@ -40,10 +41,17 @@ export class AgentGateway {
   readonly #credentialHashes = new Map<string, { hash: string; readAt: number }>()
   /** When this control plane started: no host counts as silent before a lease period has passed since. */
   readonly #startedAt = Date.now()
+  /** Told when a fleet run's member reaches a final state (the fleet loop). */
+  #runFinished: RunFinishedListener | null = null
 
   constructor(deps: AgentGatewayDeps, tasks: TaskQueue) {
     this.#deps = deps
     this.#tasks = tasks
+  }
+
+  /** Sets who is told when a fleet run's member reaches a final state. */
+  onRunFinished(listener: RunFinishedListener): void {
+    this.#runFinished = listener
   }
 
   /** Creates (or rotates) the credential of a host's agent; only its hash is kept. */
@@ -196,6 +204,7 @@ export class AgentGateway {
     if (!task) throw new NotFound(`Task ${taskId} could not be found.`)
     if (task.action_id) await recordActionEvents(this.#deps.db, task.action_id, host, events)
     await applyResizeProgress(this.#deps.db, task.instance_uuid, JSON.parse(task.payload) as Task, events)
+    if (task.action_id && events.some((e) => e.event === 'lifeboat_rescue_run' && e.phase === 'start')) await markRunRunning(this.#deps.db, task.action_id)
   }
 
   /**
@@ -224,7 +233,9 @@ export class AgentGateway {
       await applyResizeProgress(trx, task.instance_uuid, JSON.parse(task.payload) as Task, request.events ?? [])
       const instance = await trx.selectFrom('instances').selectAll().where('uuid', '=', task.instance_uuid).executeTakeFirst()
       if (!instance) return
-      await applyTaskResult(trx, this.#deps, instance, JSON.parse(task.payload), task.action_id, request.report, after)
+      const payload = JSON.parse(task.payload)
+      await applyTaskResult(trx, this.#deps, instance, payload, task.action_id, request.report, after)
+      await applyRunResult(trx, this.#tasks, instance.uuid, payload, request.report, after, this.#runFinished)
     })
     for (const step of after) await step()
     if (announced) this.#tasks.announceFinished(taskId)
@@ -309,6 +320,7 @@ export class AgentGateway {
       const instance = await trx.selectFrom('instances').selectAll().where('uuid', '=', task.instanceUuid).executeTakeFirst()
       const report = localDelete ? { ok: true, powerState: PowerState.NOSTATE } : { ok: false, error }
       if (instance) await applyTaskResult(trx, this.#deps, instance, task.task, task.actionId, report, after)
+      if (instance) await applyRunResult(trx, this.#tasks, instance.uuid, task.task, report, after, this.#runFinished)
     })
     for (const step of after) await step()
     this.#tasks.announceFinished(task.id)

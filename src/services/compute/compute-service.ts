@@ -25,6 +25,7 @@ import { authorize } from '../policy.js'
 import type { AgentGateway } from './agent-gateway.js'
 import { recoverInterruptedComputeWork, type ComputeRecovery } from './crash-recovery.js'
 import { readNetworkPlan } from './server-networks.js'
+import { RescueRunService } from './rescue-run-service.js'
 import { attachInterface, detachInterface, listInterfaces, showInterface, type AttachInterfaceInput } from './server-interfaces.js'
 import { offloadShelvedDue, shelveOffloadServer, shelveServer, unshelveServer, type UnshelveRequest } from './shelve.js'
 import { createServerBackup, type BackupRequest } from './server-backup.js'
@@ -49,6 +50,8 @@ export class ComputeService {
   readonly metadata: ServerMetadata
   /** Server tags (`/servers/{id}/tags`). */
   readonly tags: ServerTags
+  /** Rescue runs (`/lifeboat/v1`: a server's runs, fleet runs and their loop). */
+  readonly rescueRuns: RescueRunService
 
   /** Built by `createServices` over the task queue, conductor and agent gateway it made. */
   constructor(deps: ComputeDeps, parts: { tasks: TaskQueue; conductor: Conductor; agents: AgentGateway }) {
@@ -58,6 +61,8 @@ export class ComputeService {
     this.agents = parts.agents
     this.metadata = new ServerMetadata(deps)
     this.tags = new ServerTags(deps)
+    this.rescueRuns = new RescueRunService(deps, parts.tasks)
+    parts.agents.onRunFinished((fleetId) => void this.rescueRuns.loop.advance(fleetId))
   }
 
   /** At start, before serving: finishes or undoes the steps a killed process left half-done (`crash-recovery.ts`). */
@@ -263,6 +268,7 @@ export class ComputeService {
     await reclaimSoftDeleted(this.#deps, this.tasks)
     await confirmExpiredResizes(this.#deps, this.#deps.config.compute.resizeConfirmWindowSeconds, (instance, migration, context) => queueConfirm(this.#deps, this.tasks, instance, migration, context))
     await offloadShelvedDue(this.#deps, this.tasks)
+    await this.rescueRuns.loop.tick()
     const rescued = await this.#deps.db.selectFrom('instances').selectAll().where('deleted', '=', 0).where('vm_state', '=', VmState.RESCUED).where('task_state', 'is', null).execute()
     const now = Date.now()
     for (const details of await loadInstanceDetails(this.#deps.db, rescued)) {

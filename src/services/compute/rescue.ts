@@ -1,13 +1,16 @@
+import { randomBytes } from 'node:crypto'
 import type { RescueDeps, Store } from './ports.js'
 import type { TaskQueue } from '../tasks/task-queue.js'
+import type { Db } from '../../db/schema.js'
 import { actionContext, type CallContext } from './call-context.js'
 import { authorize } from '../policy.js'
 import { InvalidRequest, NotFound } from '../errors.js'
-import { getInstanceDetails, isVolumeBacked, type DetailParts, type InstanceDetails, type RescueRecord } from './instance-store.js'
+import { getInstanceDetails, isVolumeBacked, type DetailParts, type InstanceDetails, type InstanceRow, type RescueRecord } from './instance-store.js'
 import { assertNotLocked, assertVmState, claimTaskState } from './instance-guards.js'
 import { recordAction } from './instance-actions.js'
 import { InstanceNotRescuable } from './compute-errors.js'
-import { decideRescue, type RescueFacts, type RescueImageFacts } from './rescue-decision.js'
+import { decideRescue, type RescueDecision, type RescueFacts, type RescueImageFacts } from './rescue-decision.js'
+import { insertServerRun, type RunOptions } from './rescue-run-store.js'
 import { RESCUABLE_STATES, TaskState, VmState } from './instance-states.js'
 import { generateAdminPass } from './server-create.js'
 import { instanceImageProperties } from './instance-spec.js'
@@ -26,6 +29,8 @@ export interface RescueRequest {
   keyName?: string
   /** `lifeboat:timeout`: seconds after which this server unrescues on its own. */
   timeoutSeconds?: number
+  /** `lifeboat:run`: a script to run in the rescue system, then the unrescue policy (docs/rescue-runs.md). */
+  run?: RunOptions
 }
 
 class OperationNotSupportedForVTPM extends InvalidRequest {
@@ -89,13 +94,21 @@ async function hostTraits(deps: Store, host: string | null): Promise<string[]> {
 /** Rescue and unrescue look at the row, flavor and block devices only. */
 const RESCUE_PARTS: DetailParts = { metadata: false, tags: false, securityGroups: false }
 
+/** A rescue checked and decided, ready to commit. */
+export interface PreparedRescue {
+  instance: InstanceRow
+  decision: RescueDecision
+  record: RescueRecord
+  keyName: string | null
+  adminPass: string
+}
+
 /**
- * `rescue`: Nova's checks top to bottom (vTPM, lock, state, then the rescue
- * rule of `rescue-decision.ts`: image, volumes, volume-backed rules, device
- * and bus), then one transaction: task_state `rescuing` where
- * none, the `rescue` action, and the task. Answers the admin password.
+ * `rescue`'s reads and checks: Nova's checks top to bottom (vTPM, lock,
+ * state, then the rescue rule of `rescue-decision.ts`: image, volumes,
+ * volume-backed rules, device and bus). Nothing is written.
  */
-export async function rescueServer(deps: RescueDeps, tasks: TaskQueue, call: CallContext, instanceId: string, request: RescueRequest): Promise<{ adminPass: string }> {
+export async function prepareRescue(deps: RescueDeps, call: CallContext, instanceId: string, request: RescueRequest): Promise<PreparedRescue> {
   const auth = authorize(call.auth, 'os_compute_api:os-rescue', 'member')
   const details = await getInstanceDetails(deps.db, auth, instanceId, RESCUE_PARTS)
   const instance = details.row
@@ -116,16 +129,45 @@ export async function rescueServer(deps: RescueDeps, tasks: TaskQueue, call: Cal
     previousVmState: instance.vm_state, imageId: decision.imageId, mode: decision.mode, startedAt: nowIso(),
     timeoutSeconds: request.timeoutSeconds ?? (globalTimeout > 0 ? globalTimeout : null), rootSnapshot: true, keyName,
   }
-  await deps.db.transaction().execute(async (trx) => {
-    await claimTaskState(trx, instance, 'rescue', TaskState.RESCUING, { rescue: JSON.stringify(record) })
-    const actionId = await recordAction(trx, instance.uuid, 'rescue', actionContext(call))
-    await tasks.enqueue(trx, {
-      instanceUuid: instance.uuid, host: instance.host, actionId,
-      task: { kind: 'rescue', ...decision, keyName, snapshotRoot: true, previousVmState: instance.vm_state, adminPass },
-    })
+  return { instance, decision, record, keyName, adminPass }
+}
+
+/**
+ * `rescue`'s writes, inside the caller's transaction: task_state `rescuing`
+ * where none (compare-and-set), the `rescue` action, and the task (with the
+ * run's script, the one task that carries it). Answers the action's id.
+ */
+export async function commitRescue(trx: Db, tasks: TaskQueue, prepared: PreparedRescue, ctx: Parameters<typeof recordAction>[3], run: { runId: string; script: string; timeoutSeconds: number } | null): Promise<string> {
+  // The run's nonce marks its one result frame; the guest never sees the database, so a stored nonce is as good as a secret one.
+  const runTask = run ? { ...run, nonce: randomBytes(16).toString('hex') } : null
+  const { instance, decision, record, keyName, adminPass } = prepared
+  await claimTaskState(trx, instance, 'rescue', TaskState.RESCUING, { rescue: JSON.stringify(record) })
+  const actionId = await recordAction(trx, instance.uuid, 'rescue', ctx)
+  await tasks.enqueue(trx, {
+    instanceUuid: instance.uuid, host: instance.host, actionId,
+    task: { kind: 'rescue', ...decision, keyName, snapshotRoot: true, previousVmState: instance.vm_state, adminPass, ...(runTask ? { run: runTask } : {}) },
   })
-  tasks.notify(instance.host)
-  return { adminPass }
+  return actionId
+}
+
+/**
+ * `rescue`: the checks (`prepareRescue`), then one transaction (`commitRescue`,
+ * and a run's record when `lifeboat:run` asks for one). Answers the admin password.
+ */
+export async function rescueServer(deps: RescueDeps, tasks: TaskQueue, call: CallContext, instanceId: string, request: RescueRequest): Promise<{ adminPass: string }> {
+  const prepared = await prepareRescue(deps, call, instanceId, request)
+  const ctx = actionContext(call)
+  await deps.db.transaction().execute(async (trx) => {
+    if (!request.run) {
+      await commitRescue(trx, tasks, prepared, ctx, null)
+      return
+    }
+    const runId = await insertServerRun(trx, { instance: prepared.instance, options: request.run, userId: call.auth.userId })
+    const actionId = await commitRescue(trx, tasks, prepared, ctx, { runId, script: request.run.script, timeoutSeconds: request.run.timeoutSeconds })
+    await trx.updateTable('server_runs').set({ action_id: actionId }).where('id', '=', runId).execute()
+  })
+  tasks.notify(prepared.instance.host)
+  return { adminPass: prepared.adminPass }
 }
 
 /** `unrescue`: only from RESCUED; `discard` (`lifeboat:discard`) restores the root as it was before the rescue. */

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
   DriverError, PowerState, type DiskSpec, type DomainInfo, type DomainLayout, type DriverCapabilities, type HostInfo,
-  type InstanceSpec, type MachineType, type NicSpec, type PortForward, type RescueSpec, type VirtDriver,
+  type InstanceSpec, type MachineType, type NicSpec, type PortForward, type RescueRunOutcome, type RescueRunSpec, type RescueSpec, type VirtDriver,
 } from '../virt-driver.js'
 import { planDomainLayout } from '../disk-layout.js'
 import { planRescueLayout } from '../rescue-layout.js'
@@ -12,6 +12,7 @@ import { DriverErrorCode } from '../error-codes.js'
 import { appliedForwards, forwardsOf } from './fake-network.js'
 import { FakeRfbServer } from './fake-rfb.js'
 import { FakeSerialPort } from './fake-serial.js'
+import { simulateRescueRun } from './fake-run.js'
 
 /** How the fake hypervisor is set up. */
 export interface FakeDriverOptions {
@@ -435,6 +436,15 @@ export class FakeDriver implements VirtDriver {
     Object.assign(domain, { spec: spec.instance, layout, rescued: true, rootSnapshot: spec.snapshotRoot, configDriveKeys: keyNames(spec.rescueConfigDrive) })
     this.#boot(domain, `rescue image ${spec.rescueImage.imageId} (${spec.mode})`)
     await this.#save(spec.instance.instanceId)
+  }
+
+  /** Runs nothing: the script's `# fake-…` lines say how the run ends (`fake-run.ts`). */
+  async awaitRescueRun(instanceId: string, run: RescueRunSpec, deadline: number): Promise<RescueRunOutcome | null> {
+    const domain = this.#domain(instanceId)
+    const outcome = await simulateRescueRun(run, deadline)
+    domain.console.push(outcome ? `[fake] rescue run exit ${outcome.exitStatus}` : '[fake] rescue run: no result')
+    await this.#save(instanceId)
+    return outcome
   }
 
   async unrescue(spec: InstanceSpec, options: { discardChanges: boolean }): Promise<void> {

@@ -71,6 +71,8 @@ export interface DomainPaths {
   rescueConfigDrive: string
   rescueDisk: string
   rescueRootOverlay: string
+  /** A rescue run's result channel: the guest's second serial port (ttyS1) written to this file (docs/rescue-runs.md). */
+  runChannel: string
   /** A local disk of the domain (root overlay, ephemeral, swap): `<name>.qcow2`. */
   disk(name: string): string
 }
@@ -112,6 +114,7 @@ export class DomainStore {
       rescueConfigDrive: path.join(dir, 'rescue-config.iso'),
       rescueDisk: path.join(dir, 'rescue.qcow2'),
       rescueRootOverlay: path.join(dir, 'rescue-root-overlay.qcow2'),
+      runChannel: path.join(dir, 'run-channel.log'),
       disk: (name) => path.join(dir, `${name}.qcow2`),
     }
   }

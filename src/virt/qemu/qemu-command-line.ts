@@ -29,6 +29,8 @@ export interface QemuLaunch {
   layout: DomainLayout
   /** The image format of each device's file, by device name. */
   formats: Record<string, DiskFormat>
+  /** A rescue run's result channel: a second serial port (the guest's ttyS1) written to this file. */
+  runChannel?: string
   /** Resume from a saved state: `-S -incoming <uri>`. */
   incoming?: string
   /** The guest's NICs (none when absent), the host name their DHCP gives, what the guest may reach, and whether their forwards start with the process. */
@@ -186,6 +188,8 @@ export function buildQemuArgs(launch: QemuLaunch): string[] {
     '-qmp', `unix:${escapeOption(launch.qmpSocket)},server=on,wait=off`,
     '-chardev', consoleChardev(launch),
     '-serial', 'chardev:console0',
+    // ttyS1 only for a rescue run: the guest's console (ttyS0) stays the user's, the run's one frame goes here.
+    ...(launch.runChannel ? ['-chardev', `file,id=run0,path=${escapeOption(launch.runChannel)}`, '-serial', 'chardev:run0'] : []),
     ...smbiosArgs(launch.instanceId, isUuid(launch.instanceId)),
   ]
   // The VGA card sits in slot 2, free of NICs (slot 3) and disks (slot 4 on); the serial port stays the guest's console.

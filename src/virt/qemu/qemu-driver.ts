@@ -4,7 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {
   DriverError, SILENT_DRIVER_LOG, type DiskFormat, type DiskSpec, type DomainInfo, type DriverCapabilities, type HostInfo,
-  type InstanceSpec, type MachineType, type RescueSpec, type VirtDriver, type DriverLog,
+  type InstanceSpec, type MachineType, type RescueRunOutcome, type RescueRunSpec, type RescueSpec, type VirtDriver, type DriverLog,
 } from '../virt-driver.js'
 import { chooseAcceleration, type AccelerationChoice } from './accel-probe.js'
 import { convertImage } from './image-cache.js'
@@ -17,6 +17,7 @@ import { resumeDomain, suspendDomain } from './qemu-suspend.js'
 import { attachDisk, detachDisk } from './qemu-volumes.js'
 import { syncForwards } from './qemu-forwards.js'
 import { openQemuConsole } from './qemu-console.js'
+import { awaitQemuRun } from './qemu-run.js'
 import { plugNic, unplugNic } from './qemu-nics.js'
 import type { GuestEgress } from './qemu-network.js'
 import { probeNamespaces } from './qemu-netns.js'
@@ -277,6 +278,11 @@ export class QemuDriver implements VirtDriver {
     const timer = new StepTimer()
     await rescueDomain(this.#host, spec, { timeoutSeconds: options.timeoutSeconds, onShutDown: options.onShutDown }, timer)
     this.#timings.set(spec.instance.instanceId, { operation: 'rescue', steps: timer.steps })
+  }
+
+  /** Waits for the run's frame on the guest's ttyS1 (its channel file). */
+  awaitRescueRun(instanceId: string, run: RescueRunSpec, deadline: number): Promise<RescueRunOutcome | null> {
+    return awaitQemuRun(this.#host.store.paths(instanceId).runChannel, run, deadline)
   }
 
   async unrescue(spec: InstanceSpec, options: { discardChanges: boolean; timeoutSeconds: number }): Promise<void> {

@@ -125,7 +125,9 @@ export class QemuHost {
     const args = (withForwards: boolean) => buildQemuArgs({
       name: spec.name, instanceId: spec.instanceId, machineType: this.machineType, acceleration: this.acceleration,
       vcpus: spec.vcpus, memoryMb: spec.memoryMb, pidFile: paths.pidFile, qmpSocket: paths.qmpSocket, consoleLog: paths.consoleLog,
-      consoleSocket: paths.consoleSocket, vncSocket: paths.vncSocket, layout, formats, network: { nics, hostname: dhcpHostname(spec), egress, withForwards },
+      consoleSocket: paths.consoleSocket, vncSocket: paths.vncSocket, layout, formats,
+      // A rescue booted for a run has the channel file (made by rescueDomain, removed with the rescue files).
+      ...(record.rescued && fs.existsSync(paths.runChannel) ? { runChannel: paths.runChannel } : {}), network: { nics, hostname: dhcpHostname(spec), egress, withForwards },
     })
     const controllers = Object.fromEntries(layoutControllers(layout).map((c) => [String(c.props.id), String(c.props.addr)]))
     await trimConsoleLog(paths.consoleLog)

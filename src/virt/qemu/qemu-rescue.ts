@@ -8,7 +8,7 @@ import { formatsOf, type DiskFile, type QemuHost } from './qemu-host.js'
 import { DriverErrorCode } from '../error-codes.js'
 
 function removeRescueFiles(paths: DomainPaths): void {
-  for (const file of [paths.rescueDisk, paths.rescueConfigDrive, `${paths.rescueConfigDrive}.sha256`]) fs.rmSync(file, { force: true })
+  for (const file of [paths.rescueDisk, paths.rescueConfigDrive, `${paths.rescueConfigDrive}.sha256`, paths.runChannel]) fs.rmSync(file, { force: true })
 }
 
 /** The pre-rescue snapshot: a qcow2 overlay over the root (image overlay or volume), which the rescue writes into. */
@@ -58,6 +58,8 @@ export async function rescueDomain(host: QemuHost, spec: RescueSpec, options: { 
     if (snapshot) overrides[snapshot.diskName] = { path: snapshot.overlay.path, format: 'qcow2' }
     if (config && rescueConfig) overrides[config.name] = { path: paths.rescueConfigDrive, format: 'raw' }
 
+    // A run's result channel: an empty file QEMU appends the guest's ttyS1 to (its presence adds the port).
+    if (spec.run) fs.writeFileSync(paths.runChannel, '', { mode: 0o600 })
     const files = host.files(instance, paths, overrides)
     const layout = planRescueLayout(spec, host.machineType, (disk) => files[disk.name]!.path)
     const current = previous ?? host.newRecord(instance, layout, files)

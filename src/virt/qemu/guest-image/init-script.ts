@@ -22,6 +22,14 @@ import { GUEST_SSH_FUNCTIONS } from './guest-ssh.js'
  * Serial console: once done, Enter on ttyS0 starts a root shell (prompt
  * `[<role>] <dir> # `), again whenever it exits, for the guest and the rescue.
  *
+ * fstab (the guest role only; the rescue e2e's broken server): the guest's
+ * root filesystem (label `lbroot`) may hold `etc/fstab`; like a real system
+ * the boot honours it. A line whose device (`LABEL=`, `UUID=` or a path) is
+ * missing and whose options lack `nofail` stops the boot before the user data
+ * and `LB-MARKER-DONE`, with systemd's lines (`[ TIME ] Timed out waiting for
+ * device …`, `[DEPEND] Dependency failed for <unit> - <mount point>.`,
+ * `You are in emergency mode.`), which the diagnosis rules read.
+ *
  * Power button: busybox acpid never ran its handler on this kernel, so the
  * init watches the "Power Button" input device itself (`button` + `evdev`
  * modules) and powers off on its first event.
@@ -106,6 +114,37 @@ for block in /sys/block/*; do
     done
   done
 done
+
+# /etc/fstab of the guest's root, honoured as a real boot would (see above).
+lb_fstab_ok() {
+  rootdev="$(findfs LABEL=lbroot 2>/dev/null)"
+  [ -n "$rootdev" ] || return 0
+  mkdir -p /mnt/lbroot
+  mount -o ro -t ext4 "$rootdev" /mnt/lbroot 2>/dev/null || return 0
+  ok=0
+  if [ -f /mnt/lbroot/etc/fstab ]; then
+    while read -r spec mp fstype opts rest; do
+      case "$spec" in ''|'#'*) continue ;; esac
+      case ",$opts," in *,nofail,*) continue ;; esac
+      case "$spec" in
+        LABEL=*|UUID=*) findfs "$spec" >/dev/null 2>&1 && continue; path="/dev/disk/by-$(echo "\${spec%%=*}" | tr A-Z a-z)/\${spec#*=}" ;;
+        *) [ -b "$spec" ] && continue; path="$spec" ;;
+      esac
+      unit="$(echo "\${mp#/}" | tr / -).mount"
+      echo "[ TIME ] Timed out waiting for device $spec - $path."
+      echo "[DEPEND] Dependency failed for $unit - $mp."
+      ok=1
+    done < /mnt/lbroot/etc/fstab
+  fi
+  umount /mnt/lbroot
+  return $ok
+}
+if [ "$ROLE" = guest ] && ! lb_fstab_ok; then
+  echo "[DEPEND] Dependency failed for local-fs.target - Local File Systems."
+  echo 'You are in emergency mode. After logging in, type "journalctl -xb" to view system logs.'
+  echo "Cannot open access to console, the root account is locked."
+  while true; do sleep 3600; done
+fi
 
 # Networking and SSH (guest-ssh.ts)
 ${GUEST_SSH_FUNCTIONS}
