@@ -28,6 +28,7 @@ import { readNetworkPlan } from './server-networks.js'
 import { attachInterface, detachInterface, listInterfaces, showInterface, type AttachInterfaceInput } from './server-interfaces.js'
 import { offloadShelvedDue, shelveOffloadServer, shelveServer, unshelveServer, type UnshelveRequest } from './shelve.js'
 import { createServerBackup, type BackupRequest } from './server-backup.js'
+import { evacuateServer, type EvacuateRequest } from './evacuate.js'
 import { recoverShelveWork } from './shelve-recovery.js'
 
 /**
@@ -177,6 +178,13 @@ export class ComputeService {
   async unshelveServer(call: CallContext, id: string, request: UnshelveRequest): Promise<void> {
     const { schedule } = await unshelveServer(this.#deps, this.tasks, call, id, request)
     if (schedule) this.conductor.unshelve((await getInstanceRow(this.#deps.db, call.auth, id)).uuid)
+  }
+
+  /** `evacuate` (admin, evacuate.ts): rebuilt on another host when its own is down; answers the admin password. */
+  async evacuateServer(call: CallContext, id: string, request: EvacuateRequest): Promise<string> {
+    const { uuid, adminPass } = await evacuateServer(this.#deps, call, id, request)
+    this.conductor.evacuate(uuid)
+    return adminPass
   }
 
   /** `createBackup` (server-backup.ts): answers the backup image's id. */
