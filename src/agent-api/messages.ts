@@ -30,8 +30,12 @@ export const RegisterRequestSchema = Type.Object({
 })
 export type RegisterRequest = Static<typeof RegisterRequestSchema>
 
-/** The answer to a register: the host's compute service id and how long a lease lasts. */
-export const RegisterResponseSchema = Type.Object({ serviceId: Type.String(), leaseSeconds: Type.Integer() })
+/**
+ * The answer to a register: the host's compute service id, how long a lease lasts, and the guests
+ * to destroy before anything else (`evacuated`: their servers were evacuated to another host while
+ * this one was down; Nova's `_destroy_evacuated_instances`).
+ */
+export const RegisterResponseSchema = Type.Object({ serviceId: Type.String(), leaseSeconds: Type.Integer(), evacuated: Type.Optional(Type.Array(Type.String())) })
 export type RegisterResponse = Static<typeof RegisterResponseSchema>
 
 /** POST /agent/v1/heartbeat */

@@ -67,6 +67,13 @@ export async function startComputeAgent(options: ComputeAgentOptions): Promise<C
     throw tlsProblem ? new Error(tlsProblem, { cause: error }) : error
   })
   log.info({ host: options.host, hostIp: options.hostIp, driver: driver.name, acceleration: hostInfo.acceleration }, `compute agent ${options.host} registered (driver ${driver.name}, acceleration ${hostInfo.acceleration})`)
+  // Nova's `_destroy_evacuated_instances`: a server evacuated while this host was down lives elsewhere now; its guest here never runs again.
+  for (const instanceId of registered.evacuated ?? []) {
+    await driver.destroy(instanceId, { keepDisks: [] }).then(
+      () => log.info({ server: instanceId }, `destroyed the guest of server ${instanceId}: it was evacuated to another host`),
+      (error: unknown) => log.warn({ err: error, server: instanceId }, `the guest of evacuated server ${instanceId} could not be destroyed`),
+    )
+  }
 
   const abort = new AbortController()
   const ctx: ManagerContext = {

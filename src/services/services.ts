@@ -15,6 +15,7 @@ import { LimitsService } from './compute/project-limits.js'
 import { QuotaSetService } from './compute/quota-sets.js'
 import { ServerGroupService } from './compute/server-group-service.js'
 import { AggregateService } from './compute/aggregate-service.js'
+import { MigrationService } from './compute/migration-service.js'
 import { TaskQueue } from './tasks/task-queue.js'
 import { Conductor } from './compute/conductor.js'
 import { AgentGateway } from './compute/agent-gateway.js'
@@ -51,6 +52,8 @@ export interface Services {
   serverGroups: ServerGroupService
   /** Nova's `os-aggregates`: host aggregates and the availability zones they make. */
   aggregates: AggregateService
+  /** Nova's migration views: `os-migrations` and `servers/{id}/migrations`. */
+  migrations: MigrationService
   compute: ComputeService
   /** The internal agent API's service side (the same object as `compute.agents`). */
   agents: AgentGateway
@@ -123,5 +126,6 @@ export function createServices(config: LifeboatConfig, database: DatabaseHandle,
   const diagnosis = new DiagnosisService(compute, loadRules())
   const consoleBroker = new ConsoleBroker<ConsoleDialBack>()
   const aggregates = new AggregateService({ ...store('aggregates'), placement })
-  return { tokens, directory, images, volumes, placement, flavors, keypairs, securityGroups, computeHosts, limits, computeQuotas, serverGroups, aggregates, compute, agents, metrics, network, networkSecurityGroups, l3, novaFloatingIps, consoleTokens, consoleAccess, consoleBroker, diagnosis }
+  const migrations = new MigrationService(store('migrations'))
+  return { tokens, directory, images, volumes, placement, flavors, keypairs, securityGroups, computeHosts, limits, computeQuotas, serverGroups, aggregates, migrations, compute, agents, metrics, network, networkSecurityGroups, l3, novaFloatingIps, consoleTokens, consoleAccess, consoleBroker, diagnosis }
 }

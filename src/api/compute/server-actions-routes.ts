@@ -15,6 +15,7 @@ import { ADMIN_ACTION_SCHEMAS, adminActionHandlers } from './server-admin-action
 import { RebuildBody } from './schemas/rebuild.js'
 import { rebuildActionHandler } from './server-rebuild-action.js'
 import { RESIZE_ACTION_SCHEMAS, resizeActionHandlers } from './server-resize-actions.js'
+import { EVACUATE_ACTION_SCHEMAS, evacuateActionHandlers } from './server-evacuate-action.js'
 import { SHELVE_ACTION_SCHEMAS, shelveActionHandlers } from './server-shelve-actions.js'
 import { RescueRunBody, runOptionsOf } from './schemas/rescue-run.js'
 
@@ -57,6 +58,7 @@ const ACTION_SCHEMAS: Record<string, TSchema> = {
   ...ADMIN_ACTION_SCHEMAS,
   ...RESIZE_ACTION_SCHEMAS,
   ...SHELVE_ACTION_SCHEMAS,
+  ...EVACUATE_ACTION_SCHEMAS,
 }
 
 // Maps, not objects: an action named `__proto__` or `constructor` must find nothing.
@@ -130,6 +132,7 @@ export function serverActionRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
     ...adminActionHandlers(ctx),
     ...resizeActionHandlers(ctx),
     ...shelveActionHandlers(ctx),
+    ...evacuateActionHandlers(ctx),
   }
   const handlers = new Map(Object.entries(handlerTable))
 

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
+import { evacuatedGuests } from './evacuate-placement.js'
 import type { AgentGatewayDeps } from './ports.js'
 import type { TaskQueue, LeasedTask } from '../tasks/task-queue.js'
 import type { AgentImageInfo, AgentTask, FinishTaskRequest, RegisterRequest, RegisterResponse, RescueTask, Task, TaskEvent, TaskStepRequest } from '../../agent-api/index.js'
@@ -109,7 +110,8 @@ export class AgentGateway {
     await placement.setTraits(row.id, traits)
     await this.#tasks.releaseStaleSessions(host, request.session)
     for (const domain of request.domains) await this.syncPowerState(host, domain.instanceId, domain.powerState)
-    return { serviceId: row.id, leaseSeconds: config.agent.leaseSeconds }
+    const evacuated = await evacuatedGuests(db, host, request.domains.map((d) => d.instanceId))
+    return { serviceId: row.id, leaseSeconds: config.agent.leaseSeconds, ...(evacuated.length > 0 ? { evacuated } : {}) }
   }
 
   /** The agent is alive: note it and extend its leases. */

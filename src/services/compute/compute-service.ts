@@ -29,6 +29,7 @@ import { RescueRunService } from './rescue-run-service.js'
 import { attachInterface, detachInterface, listInterfaces, showInterface, type AttachInterfaceInput } from './server-interfaces.js'
 import { offloadShelvedDue, shelveOffloadServer, shelveServer, unshelveServer, type UnshelveRequest } from './shelve.js'
 import { createServerBackup, type BackupRequest } from './server-backup.js'
+import { evacuateServer, type EvacuateRequest } from './evacuate.js'
 import { recoverShelveWork } from './shelve-recovery.js'
 
 /**
@@ -182,6 +183,13 @@ export class ComputeService {
   async unshelveServer(call: CallContext, id: string, request: UnshelveRequest): Promise<void> {
     const { schedule } = await unshelveServer(this.#deps, this.tasks, call, id, request)
     if (schedule) this.conductor.unshelve((await getInstanceRow(this.#deps.db, call.auth, id)).uuid)
+  }
+
+  /** `evacuate` (admin, evacuate.ts): rebuilt on another host when its own is down; answers the admin password. */
+  async evacuateServer(call: CallContext, id: string, request: EvacuateRequest): Promise<string> {
+    const { uuid, adminPass } = await evacuateServer(this.#deps, call, id, request)
+    this.conductor.evacuate(uuid)
+    return adminPass
   }
 
   /** `createBackup` (server-backup.ts): answers the backup image's id. */

@@ -10,6 +10,7 @@ import { finishAction, startActionEvent, finishActionEvent } from './instance-ac
 import { nowIso } from '../time.js'
 import { readNetworkPlan } from './server-networks.js'
 import { pendingUnshelves, placeUnshelved } from './unshelve-placement.js'
+import { pendingEvacuations, placeEvacuated } from './evacuate-placement.js'
 
 const VOLUME_WAIT_MS = 10 * 60 * 1000
 /** How often a server group member is scheduled again after a concurrent boot took its place. */
@@ -65,6 +66,7 @@ export class Conductor {
       .where('task_state', 'in', [TaskState.SCHEDULING, TaskState.BLOCK_DEVICE_MAPPING]).execute()
     for (const row of rows) this.build(row.uuid)
     for (const uuid of await pendingUnshelves(this.#deps)) this.unshelve(uuid)
+    for (const uuid of await pendingEvacuations(this.#deps)) this.evacuate(uuid)
   }
 
   /** Schedules an offloaded server being unshelved, in the background (`unshelve-placement.ts`); a failure clears its task state. */
@@ -74,6 +76,19 @@ export class Conductor {
       .catch(async (error: unknown) => {
         this.#deps.log.warn({ err: error, server: instanceUuid }, `unshelving server ${instanceUuid} could not be scheduled`)
         await this.#deps.db.updateTable('instances').set({ task_state: null, updated_at: nowIso() }).where('uuid', '=', instanceUuid).where('task_state', '=', TaskState.UNSHELVING).execute()
+      })
+      .catch(() => undefined)
+      .finally(() => this.#builds.delete(running))
+    this.#builds.add(running)
+  }
+
+  /** Schedules an evacuated server on a new host, in the background (`evacuate-placement.ts`); a failure clears its task state. */
+  evacuate(instanceUuid: string): void {
+    if (this.#closed) return
+    const running: Promise<void> = placeEvacuated(this.#deps, this.#tasks, instanceUuid)
+      .catch(async (error: unknown) => {
+        this.#deps.log.warn({ err: error, server: instanceUuid }, `the evacuation of server ${instanceUuid} could not be scheduled`)
+        await this.#deps.db.updateTable('instances').set({ task_state: null, updated_at: nowIso() }).where('uuid', '=', instanceUuid).where('task_state', '=', TaskState.REBUILDING).execute()
       })
       .catch(() => undefined)
       .finally(() => this.#builds.delete(running))

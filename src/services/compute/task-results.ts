@@ -10,6 +10,7 @@ import { nowIso } from '../time.js'
 import { readNetworkPlan, userPortIds } from './server-networks.js'
 import { applyResizeResult, endMigrationsOfDeleted, isResizeTask } from './resize-results.js'
 import { applyShelveTaskResult, isShelveTask } from './shelve-results.js'
+import { finishEvacuation } from './evacuate-placement.js'
 
 type Trx = Transaction<Database>
 
@@ -57,6 +58,7 @@ export async function applyTaskResult(
     return
   }
   if (isShelveTask(task)) return applyShelveTaskResult(trx, deps, instance, task, actionId, report, after)
+  if (task.kind === 'rebuild') await finishEvacuation(trx, instance.uuid, report.ok)
   if (report.ok) {
     const vmState = SUCCESS_VM_STATE[task.kind]
     if (vmState) set.vm_state = vmState

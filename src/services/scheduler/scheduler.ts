@@ -36,6 +36,8 @@ export interface ScheduleRequest {
   zone?: string | null
   /** The server group the instance is in, with its members' hosts (filters and weighers); null or absent: none. */
   group?: GroupPlacement | null
+  /** Hosts never chosen (Nova's RequestSpec `ignore_hosts`: the source of an evacuation or a cold migration). */
+  ignoreHosts?: readonly string[]
 }
 
 /** The host chosen and the resources claimed there. */
@@ -109,6 +111,7 @@ export async function selectHost(deps: SchedulerDeps, request: ScheduleRequest):
     const host = service.host
     const hostZone = zones.get(host) ?? (service.zone || DEFAULT_ZONE)
     if (request.forcedHost && host !== request.forcedHost) return []
+    if (request.ignoreHosts?.includes(host)) return []
     if (zone && hostZone !== zone) return []
     if (metadata && !aggregateExtraSpecsPass(request.flavor.extraSpecs, metadata.get(host))) return []
     if (!groupHostPasses(group, host)) return []

@@ -50,6 +50,8 @@ const NO_JSON_BODY: Record<string, string> = {
   'DELETE /compute/v2.1/os-floating-ips/:id': '202 without a body',
   'DELETE /compute/v2.1/os-aggregates/:id': '200 without a body, as Nova',
   'DELETE /compute/v2.1/servers/:id/os-interface/:portId': '202 without a body',
+  'DELETE /compute/v2.1/servers/:id/migrations/:mid': '202 without a body (abort, as Nova)',
+  'POST /compute/v2.1/servers/:id/migrations/:mid/action': '202 without a body (force_complete, as Nova)',
   'DELETE /network/v2.0/floatingips/:id': '204 without a body',
   'DELETE /network/v2.0/floatingips/:id/tags': '204 without a body',
   'DELETE /network/v2.0/floatingips/:id/tags/:tag': '204 without a body',
