@@ -165,6 +165,24 @@ export interface HostInfo {
 }
 
 /** Thrown by drivers; wraps the original error in `cause`. */
+/** Where a live migration's destination waits: its NBD server (one export per local disk) and its RAM listener. */
+export interface IncomingMigration {
+  /** The address the destination listens on (its agent's registered host_ip). */
+  host: string
+  nbdPort: number
+  migrationPort: number
+  /** Disk name → NBD export name. */
+  exports: Record<string, string>
+}
+
+/** What the source saw of a finished live migration (for the bench and logs). */
+export interface LiveMigrationStats {
+  /** ms from the first mirror to the RAM transfer completed. */
+  totalMs: number
+  /** ms the guest was paused for the switch-over (QMP `query-migrate` `downtime`), null when unknown. */
+  downtimeMs: number | null
+}
+
 export class DriverError extends Error {
   /** A code of `DriverErrorCode` (`LB_DRIVER_ERROR` when nothing more specific). */
   readonly code: DriverErrorCode
@@ -255,6 +273,14 @@ export interface VirtDriver {
   confirmResize(instanceId: string): Promise<void>
   /** Puts back the disks `resize` kept and boots `spec` (the old flavor) when `powerOn` (Nova's `finish_revert_migration`). */
   revertResize(spec: InstanceSpec, options: { timeoutSeconds: number; powerOn: boolean }): Promise<void>
+  /** Live migration, destination: start `spec` paused, waiting for the RAM, its new local disks served for the source's mirrors. */
+  prepareIncomingMigration?(spec: InstanceSpec, listenHost: string): Promise<IncomingMigration>
+  /** Live migration, source: copy the local disks and the RAM to `target`, then stop here. */
+  migrateLive?(spec: InstanceSpec, target: IncomingMigration, options: { forceComplete?: () => boolean }): Promise<LiveMigrationStats>
+  /** Live migration, destination: the guest arrived; continue it (or keep it paused). */
+  finishIncomingMigration?(instanceId: string, options: { paused: boolean }): Promise<void>
+  /** Live migration, destination: remove what `prepareIncomingMigration` made. */
+  abortIncomingMigration?(instanceId: string): Promise<void>
   /** Removes the rescue disk and boots the original layout; `discardChanges` restores the root snapshot. */
   unrescue(spec: InstanceSpec, options: { discardChanges: boolean; timeoutSeconds: number }): Promise<void>
   /**

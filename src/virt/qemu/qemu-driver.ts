@@ -4,7 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {
   DriverError, SILENT_DRIVER_LOG, type DiskFormat, type DiskSpec, type DomainInfo, type DriverCapabilities, type HostInfo,
-  type InstanceSpec, type MachineType, type RescueSpec, type VirtDriver, type DriverLog,
+  type InstanceSpec, type MachineType, type RescueSpec, type VirtDriver, type DriverLog, type IncomingMigration, type LiveMigrationStats,
 } from '../virt-driver.js'
 import { chooseAcceleration, type AccelerationChoice } from './accel-probe.js'
 import { convertImage } from './image-cache.js'
@@ -21,7 +21,7 @@ import { plugNic, unplugNic } from './qemu-nics.js'
 import type { GuestEgress } from './qemu-network.js'
 import { probeNamespaces } from './qemu-netns.js'
 import { DriverErrorCode } from '../error-codes.js'
-import { abortIncoming, finishIncoming, migrateOut, prepareIncoming, type IncomingMigration, type LiveMigrationStats } from './qemu-live-migration.js'
+import { abortIncoming, finishIncoming, migrateOut, prepareIncoming } from './qemu-live-migration.js'
 
 /** How a QEMU host is set up. */
 export interface QemuDriverOptions {

@@ -1,30 +1,12 @@
 import net from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { DriverError, type DiskSpec, type InstanceSpec } from '../virt-driver.js'
+import { DriverError, type DiskSpec, type IncomingMigration, type InstanceSpec, type LiveMigrationStats } from '../virt-driver.js'
 import type { QemuHost } from './qemu-host.js'
 import { formatsOf } from './qemu-host.js'
 import { deviceIds } from './qemu-command-line.js'
 import { runningPid } from './qemu-process.js'
 import { withQmp, type QmpClient } from './qmp-client.js'
 import { DriverErrorCode } from '../error-codes.js'
-
-/** Where a destination waits for a live migration: its NBD server (one export per local disk) and its RAM listener. */
-export interface IncomingMigration {
-  /** The address the destination listens on (the agent's registered host_ip). */
-  host: string
-  nbdPort: number
-  migrationPort: number
-  /** Disk name → NBD export name (the drive id of the destination's device). */
-  exports: Record<string, string>
-}
-
-/** What the source saw of a finished live migration (for the bench and logs). */
-export interface LiveMigrationStats {
-  /** ms from the first mirror to the RAM transfer completed. */
-  totalMs: number
-  /** ms the guest was paused for the switch-over (QMP `query-migrate` `downtime`). */
-  downtimeMs: number | null
-}
 
 const READY_TIMEOUT_MS = 10 * 60_000
 const MIGRATE_TIMEOUT_MS = 10 * 60_000
