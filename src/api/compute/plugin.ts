@@ -23,6 +23,7 @@ import { serverNetworkRoutes } from './server-network-routes.js'
 import { floatingIpsRoutes } from './floating-ips-routes.js'
 import { remoteConsolesRoutes } from './remote-consoles-routes.js'
 import { aggregatesRoutes } from './aggregates-routes.js'
+import { serverMigrationAbortRoutes } from './server-live-migration.js'
 
 function versionDocument(base: string, id: 'v2.0' | 'v2.1') {
   const current = id === 'v2.1'
@@ -64,6 +65,7 @@ export function computePlugin(ctx: ApiContext): FastifyPluginAsyncTypebox {
       await v21.register(floatingIpsRoutes(ctx))
       await v21.register(remoteConsolesRoutes(ctx))
       await v21.register(aggregatesRoutes(ctx))
+      await v21.register(serverMigrationAbortRoutes(ctx))
     }, { prefix: '/v2.1' })
   }
 }

@@ -16,6 +16,7 @@ import { RebuildBody } from './schemas/rebuild.js'
 import { rebuildActionHandler } from './server-rebuild-action.js'
 import { RESIZE_ACTION_SCHEMAS, resizeActionHandlers } from './server-resize-actions.js'
 import { SHELVE_ACTION_SCHEMAS, shelveActionHandlers } from './server-shelve-actions.js'
+import { LIVE_MIGRATION_ACTION_SCHEMAS, liveMigrationActionHandlers } from './server-live-migration.js'
 
 const Null = Type.Null()
 const NoBody = Type.Union([Type.Null(), Type.Object({}, { additionalProperties: false })])
@@ -55,6 +56,7 @@ const ACTION_SCHEMAS: Record<string, TSchema> = {
   ...ADMIN_ACTION_SCHEMAS,
   ...RESIZE_ACTION_SCHEMAS,
   ...SHELVE_ACTION_SCHEMAS,
+  ...LIVE_MIGRATION_ACTION_SCHEMAS,
 }
 
 // Maps, not objects: an action named `__proto__` or `constructor` must find nothing.
@@ -127,6 +129,7 @@ export function serverActionRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
     ...adminActionHandlers(ctx),
     ...resizeActionHandlers(ctx),
     ...shelveActionHandlers(ctx),
+    ...liveMigrationActionHandlers(ctx),
   }
   const handlers = new Map(Object.entries(handlerTable))
 

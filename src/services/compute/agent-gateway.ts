@@ -9,6 +9,7 @@ import { loadInstanceDetails } from './instance-store.js'
 import { buildInstanceSpec, configDriveFor, ownKeys } from './instance-spec.js'
 import { applyTaskResult, type AfterCommit } from './task-results.js'
 import { applyResizeProgress } from './resize-results.js'
+import { applyLiveMigrationResult, isLiveMigrationTask } from './live-migration-results.js'
 import { finishActionEvent, recordActionEvents, startActionEvent } from './instance-actions.js'
 import { TaskState, VmState } from './instance-states.js'
 import { nowIso } from '../time.js'
@@ -224,7 +225,9 @@ export class AgentGateway {
       await applyResizeProgress(trx, task.instance_uuid, JSON.parse(task.payload) as Task, request.events ?? [])
       const instance = await trx.selectFrom('instances').selectAll().where('uuid', '=', task.instance_uuid).executeTakeFirst()
       if (!instance) return
-      await applyTaskResult(trx, this.#deps, instance, JSON.parse(task.payload), task.action_id, request.report, after)
+      const payload = JSON.parse(task.payload) as Task
+      if (isLiveMigrationTask(payload)) return applyLiveMigrationResult(trx, this.#deps, this.#tasks, instance, payload, task.action_id, request.report, after)
+      await applyTaskResult(trx, this.#deps, instance, payload, task.action_id, request.report, after)
     })
     for (const step of after) await step()
     if (announced) this.#tasks.announceFinished(taskId)
