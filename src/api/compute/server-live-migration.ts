@@ -64,7 +64,7 @@ export function liveMigrationActionHandlers(ctx: ApiContext): Record<string, Han
   }
 }
 
-/** DELETE `/servers/{id}/migrations/{migration_id}` (Nova's server_migrations.py `delete`, 2.24; queued ones from 2.65): 202. */
+/** DELETE `/servers/{id}/migrations/{migration_id}` (Nova's server_migrations.py `delete`, 2.24; queued ones from 2.65) and its `force_complete` action (2.22): 202. */
 export function serverMigrationAbortRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.delete('/servers/:id/migrations/:migrationId', {
@@ -74,5 +74,17 @@ export function serverMigrationAbortRoutes(ctx: ApiContext): FastifyPluginAsyncT
       await ctx.services.compute.abortLiveMigration(callOf(req), req.params.id, req.params.migrationId, { abortQueued: isAtLeast(req.microversion, '2.65') })
       reply.status(202).send()
     })
+    // nova/api/openstack/compute/schemas/server_migrations.py `force_complete`.
+    app.post('/servers/:id/migrations/:migrationId/action', {
+      schema: { params: Type.Object({ id: Type.String(), migrationId: Type.String() }) },
+    }, async (req, reply) => {
+      if (!isAtLeast(req.microversion, '2.22')) throw new NotFound('The resource could not be found.')
+      const body = req.body
+      if (!FORCE_COMPLETE.Check(body)) throw new InvalidRequest(`Invalid input for field/attribute force_complete. Value: ${JSON.stringify(body)}. ${FORCE_COMPLETE.Errors(body).First()?.message ?? 'is invalid'}`)
+      await ctx.services.compute.forceCompleteLiveMigration(callOf(req), req.params.id, req.params.migrationId)
+      reply.status(202).send()
+    })
   }
 }
+
+const FORCE_COMPLETE = TypeCompiler.Compile(Type.Object({ force_complete: Type.Null() }, { additionalProperties: false }))

@@ -311,7 +311,8 @@ export class AgentGateway {
       await this.#tasks.abandon(trx, task.id, why === 'host down' ? 'its compute host is down' : 'the agent did not finish the task in time')
       const instance = await trx.selectFrom('instances').selectAll().where('uuid', '=', task.instanceUuid).executeTakeFirst()
       const report = localDelete ? { ok: true, powerState: PowerState.NOSTATE } : { ok: false, error }
-      if (instance) await applyTaskResult(trx, this.#deps, instance, task.task, task.actionId, report, after)
+      if (instance && isLiveMigrationTask(task.task)) await applyLiveMigrationResult(trx, this.#deps, this.#tasks, instance, task.task, task.actionId, report, after)
+      else if (instance) await applyTaskResult(trx, this.#deps, instance, task.task, task.actionId, report, after)
     })
     for (const step of after) await step()
     this.#tasks.announceFinished(task.id)

@@ -51,3 +51,29 @@ export async function abortLiveMigration(deps: TaskResultDeps, tasks: TaskQueue,
   })
   for (const step of after) await step()
 }
+
+/**
+ * POST `/servers/{id}/migrations/{migrationId}/action` `force_complete`
+ * (Nova's `live_migrate_force_complete`, 2.22): the server ACTIVE or PAUSED
+ * and `migrating`, the migration its own and `running` (else Nova's 400).
+ * As the libvirt driver without post-copy, the source pauses the guest so
+ * the last pages converge: the flag rides on the source's `live_migration`
+ * task while it waits to be taken (a transfer already under way finishes
+ * on its own).
+ */
+export async function forceCompleteLiveMigration(deps: TaskResultDeps, call: CallContext, instanceId: string, migrationId: string): Promise<void> {
+  const auth = authorize(call.auth, 'os_compute_api:servers:migrations:force_complete', 'admin')
+  const { row: instance } = await getInstanceDetails(deps.db, auth, instanceId, { metadata: false, tags: false, securityGroups: false })
+  assertNotLocked(auth, instance)
+  assertVmState(instance, 'force_complete', ['active', 'paused'], [TaskState.MIGRATING])
+  const id = Number(migrationId)
+  const migration = Number.isInteger(id)
+    ? await deps.db.selectFrom('migrations').selectAll().where('id', '=', id).where('instance_uuid', '=', instance.uuid).where('deleted', '=', 0).executeTakeFirst()
+    : undefined
+  if (!migration) throw new InvalidRequest(`Migration ${migrationId} not found for instance ${instance.uuid}`)
+  if (migration.migration_type !== 'live-migration' || migration.status !== 'running') {
+    throw new InvalidRequest(`Migration ${migrationId} state of instance ${instance.uuid} is ${migration.status}. Cannot force complete while the migration is in this state.`)
+  }
+  const queued = await deps.db.selectFrom('tasks').select(['id', 'payload']).where('instance_uuid', '=', instance.uuid).where('kind', '=', 'live_migration').where('status', '=', 'queued').executeTakeFirst()
+  if (queued) await deps.db.updateTable('tasks').set({ payload: JSON.stringify({ ...JSON.parse(queued.payload), forceComplete: true }) }).where('id', '=', queued.id).where('status', '=', 'queued').execute()
+}

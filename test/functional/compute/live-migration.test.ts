@@ -123,5 +123,12 @@ for (const dialect of DIALECTS) {
       const res = await request('DELETE', `/servers/${id}/migrations/1`, undefined, '2.24')
       assert.equal(res.status, 409, res.text)
     })
+
+    test('force_complete: 404 before 2.22; 400 for a bad body; 409 when the server is not migrating', async () => {
+      const id = await boot('host-b')
+      assert.equal((await request('POST', `/servers/${id}/migrations/1/action`, { force_complete: null }, '2.21')).status, 404)
+      assert.equal((await request('POST', `/servers/${id}/migrations/1/action`, { force_complete: 1 }, '2.22')).status, 400)
+      assert.equal((await request('POST', `/servers/${id}/migrations/1/action`, { force_complete: null }, '2.22')).status, 409)
+    })
   })
 }
