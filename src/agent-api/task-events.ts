@@ -36,4 +36,8 @@ export const TASK_EVENTS: Record<TaskKind, string> = {
   shelve_offload: 'compute_shelve_offload_instance',
   unshelve: 'compute_unshelve_instance',
   backup: 'compute_backup_instance',
+  live_migration_prepare: 'compute_pre_live_migration',
+  live_migration: 'compute_live_migration',
+  live_migration_finish: 'compute_post_live_migration_at_destination',
+  live_migration_abort: 'compute_rollback_live_migration_at_destination',
 }

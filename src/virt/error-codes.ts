@@ -31,6 +31,8 @@ export const DriverErrorCode = errorCatalogue({
   CONSOLE_NOT_RUNNING: 'LB_CONSOLE_NOT_RUNNING',
   /** The driver has no console of the kind asked for. */
   CONSOLE_UNSUPPORTED: 'LB_CONSOLE_UNSUPPORTED',
+  /** A live migration's block mirrors or RAM transfer failed, or was cancelled. */
+  LIVE_MIGRATION_FAILED: 'LB_LIVE_MIGRATION_FAILED',
   /** The fake driver failing an operation on purpose (tests). */
   FAKE_FAILURE: 'LB_FAKE_FAILURE',
 })

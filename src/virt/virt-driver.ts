@@ -183,6 +183,24 @@ export interface HostInfo {
 }
 
 /** Thrown by drivers; wraps the original error in `cause`. */
+/** Where a live migration's destination waits: its NBD server (one export per local disk) and its RAM listener. */
+export interface IncomingMigration {
+  /** The address the destination listens on (its agent's registered host_ip). */
+  host: string
+  nbdPort: number
+  migrationPort: number
+  /** Disk name → NBD export name. */
+  exports: Record<string, string>
+}
+
+/** What the source saw of a finished live migration (for the bench and logs). */
+export interface LiveMigrationStats {
+  /** ms from the first mirror to the RAM transfer completed. */
+  totalMs: number
+  /** ms the guest was paused for the switch-over (QMP `query-migrate` `downtime`), null when unknown. */
+  downtimeMs: number | null
+}
+
 export class DriverError extends Error {
   /** A code of `DriverErrorCode` (`LB_DRIVER_ERROR` when nothing more specific). */
   readonly code: DriverErrorCode
@@ -279,6 +297,14 @@ export interface VirtDriver {
    * trusts the guest beyond the frame with the run's nonce.
    */
   awaitRescueRun(instanceId: string, run: RescueRunSpec, deadline: number): Promise<RescueRunOutcome | null>
+  /** Live migration, destination: start `spec` paused, waiting for the RAM, its new local disks served for the source's mirrors. */
+  prepareIncomingMigration?(spec: InstanceSpec, listenHost: string): Promise<IncomingMigration>
+  /** Live migration, source: copy the local disks and the RAM to `target`, then stop here. */
+  migrateLive?(spec: InstanceSpec, target: IncomingMigration, options: { forceComplete?: () => boolean }): Promise<LiveMigrationStats>
+  /** Live migration, destination: the guest arrived; continue it (or keep it paused). */
+  finishIncomingMigration?(instanceId: string, options: { paused: boolean }): Promise<void>
+  /** Live migration, destination: remove what `prepareIncomingMigration` made. */
+  abortIncomingMigration?(instanceId: string): Promise<void>
   /** Removes the rescue disk and boots the original layout; `discardChanges` restores the root snapshot. */
   unrescue(spec: InstanceSpec, options: { discardChanges: boolean; timeoutSeconds: number }): Promise<void>
   /**

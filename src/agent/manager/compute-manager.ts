@@ -13,6 +13,7 @@ import { AgentErrorCode } from '../error-codes.js'
 import { deliverReport } from './deliver-report.js'
 import { rebuildInstance, reportRebuildStep } from './rebuild-instance.js'
 import { resizeInstance, revertResizeInstance } from './resize-instance.js'
+import { isLiveMigrationJob, liveMigrationStep } from './live-migrate-instance.js'
 import { offloadInstance, shelveInstance, unshelveInstance, uploadRootSnapshot } from './shelve-instance.js'
 
 /** Image disks of a spec pointed at local files (downloaded when the filesystem is not shared). */
@@ -35,6 +36,7 @@ async function perform(ctx: TaskContext, task: AgentTask): Promise<Omit<TaskRepo
   const id = task.instanceUuid
   const timeoutSeconds = task.shutdownTimeoutSeconds
   const job = task.task
+  if (isLiveMigrationJob(job)) return liveMigrationStep(ctx, job.kind === 'live_migration_prepare' ? await localizeSpec(ctx, task.instance) : task.instance, job)
   switch (job.kind) {
     case 'spawn':
       await driver.spawn(await localizeSpec(ctx, task.instance))

@@ -22,6 +22,7 @@ const ACTIONS: Record<TaskKind, string> = {
   soft_delete: 'Soft delete', restore: 'Restore',
   resize: 'Resize', confirm_resize: 'Resize confirm', revert_resize: 'Resize revert',
   shelve: 'Shelve', shelve_offload: 'Shelve offload', unshelve: 'Unshelve', backup: 'Backup',
+  live_migration_prepare: 'Live migration', live_migration: 'Live migration', live_migration_finish: 'Live migration', live_migration_abort: 'Live migration rollback',
 }
 
 /** The user's reason for each driver code; a code absent here gets the generic one. */

@@ -77,13 +77,16 @@ export function migrationsRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       const row = await migrations().showForServer(callOf(req), req.params.id, req.params.mid)
       return { migration: serverMigrationView(row, req.microversion) }
     })
-    app.delete('/servers/:id/migrations/:mid', { schema: { params: MigrationParams } }, async (req) => {
+    // Abort and force-complete act on a live migration in flight (live-migration-abort.ts).
+    app.delete('/servers/:id/migrations/:mid', { schema: { params: MigrationParams } }, async (req, reply) => {
       requireVersion(req.microversion, '2.24')
-      await migrations().abort(callOf(req), req.params.id, req.params.mid)
+      await ctx.services.compute.abortLiveMigration(callOf(req), req.params.id, req.params.mid, { abortQueued: isAtLeast(req.microversion, '2.65') })
+      return reply.status(202).send()
     })
-    app.post('/servers/:id/migrations/:mid/action', { schema: { params: MigrationParams, body: ForceCompleteBody } }, async (req) => {
+    app.post('/servers/:id/migrations/:mid/action', { schema: { params: MigrationParams, body: ForceCompleteBody } }, async (req, reply) => {
       requireVersion(req.microversion, '2.22')
-      await migrations().forceComplete(callOf(req), req.params.id, req.params.mid)
+      await ctx.services.compute.forceCompleteLiveMigration(callOf(req), req.params.id, req.params.mid)
+      return reply.status(202).send()
     })
   }
 }

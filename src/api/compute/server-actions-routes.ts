@@ -18,6 +18,7 @@ import { RESIZE_ACTION_SCHEMAS, resizeActionHandlers } from './server-resize-act
 import { EVACUATE_ACTION_SCHEMAS, evacuateActionHandlers } from './server-evacuate-action.js'
 import { SHELVE_ACTION_SCHEMAS, shelveActionHandlers } from './server-shelve-actions.js'
 import { RescueRunBody, runOptionsOf } from './schemas/rescue-run.js'
+import { LIVE_MIGRATION_ACTION_SCHEMAS, liveMigrationActionHandlers } from './server-live-migration.js'
 
 const Null = Type.Null()
 const NoBody = Type.Union([Type.Null(), Type.Object({}, { additionalProperties: false })])
@@ -59,6 +60,7 @@ const ACTION_SCHEMAS: Record<string, TSchema> = {
   ...RESIZE_ACTION_SCHEMAS,
   ...SHELVE_ACTION_SCHEMAS,
   ...EVACUATE_ACTION_SCHEMAS,
+  ...LIVE_MIGRATION_ACTION_SCHEMAS,
 }
 
 // Maps, not objects: an action named `__proto__` or `constructor` must find nothing.
@@ -133,6 +135,7 @@ export function serverActionRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
     ...resizeActionHandlers(ctx),
     ...shelveActionHandlers(ctx),
     ...evacuateActionHandlers(ctx),
+    ...liveMigrationActionHandlers(ctx),
   }
   const handlers = new Map(Object.entries(handlerTable))
 

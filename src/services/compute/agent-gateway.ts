@@ -11,6 +11,7 @@ import { buildInstanceSpec, configDriveFor, ownKeys } from './instance-spec.js'
 import { applyTaskResult, type AfterCommit } from './task-results.js'
 import { applyResizeProgress } from './resize-results.js'
 import { applyRunResult, markRunRunning, type RunFinishedListener } from './rescue-run-results.js'
+import { applyLiveMigrationResult, isLiveMigrationTask } from './live-migration-results.js'
 import { finishActionEvent, recordActionEvents, startActionEvent } from './instance-actions.js'
 import { TaskState, VmState } from './instance-states.js'
 import { nowIso } from '../time.js'
@@ -235,7 +236,8 @@ export class AgentGateway {
       await applyResizeProgress(trx, task.instance_uuid, JSON.parse(task.payload) as Task, request.events ?? [])
       const instance = await trx.selectFrom('instances').selectAll().where('uuid', '=', task.instance_uuid).executeTakeFirst()
       if (!instance) return
-      const payload = JSON.parse(task.payload)
+      const payload = JSON.parse(task.payload) as Task
+      if (isLiveMigrationTask(payload)) return applyLiveMigrationResult(trx, this.#deps, this.#tasks, instance, payload, task.action_id, request.report, after)
       await applyTaskResult(trx, this.#deps, instance, payload, task.action_id, request.report, after)
       await applyRunResult(trx, this.#tasks, instance.uuid, payload, request.report, after, this.#runFinished)
     })
@@ -321,7 +323,8 @@ export class AgentGateway {
       await this.#tasks.abandon(trx, task.id, why === 'host down' ? 'its compute host is down' : 'the agent did not finish the task in time')
       const instance = await trx.selectFrom('instances').selectAll().where('uuid', '=', task.instanceUuid).executeTakeFirst()
       const report = localDelete ? { ok: true, powerState: PowerState.NOSTATE } : { ok: false, error }
-      if (instance) await applyTaskResult(trx, this.#deps, instance, task.task, task.actionId, report, after)
+      if (instance && isLiveMigrationTask(task.task)) await applyLiveMigrationResult(trx, this.#deps, this.#tasks, instance, task.task, task.actionId, report, after)
+      else if (instance) await applyTaskResult(trx, this.#deps, instance, task.task, task.actionId, report, after)
       if (instance) await applyRunResult(trx, this.#tasks, instance.uuid, task.task, report, after, this.#runFinished)
     })
     for (const step of after) await step()

@@ -11,6 +11,8 @@ import { deleteOrSoftDelete, reclaimSoftDeleted, restoreServer } from './server-
 import { lockServer, POWER_ACTIONS, rebootSpec, startInstanceTask, unlockServer } from './server-actions.js'
 import { rebuildServer, type RebuildRequest } from './rebuild.js'
 import { confirmResize, queueConfirm, resizeServer, revertResize } from './resize.js'
+import { liveMigrateServer, type LiveMigrateRequest } from './live-migration.js'
+import { abortLiveMigration, forceCompleteLiveMigration } from './live-migration-abort.js'
 import { confirmExpiredResizes } from './resize-results.js'
 import { rescueServer, unrescueServer, queueUnrescue, type RescueRequest } from './rescue.js'
 import { attachVolume, detachVolume, getVolumeAttachment, listVolumeAttachments } from './volume-attachments.js'
@@ -151,6 +153,20 @@ export class ComputeService {
   /** `rebuild`: the server's root disk again from an image (rebuild.ts). */
   rebuildServer(call: CallContext, id: string, request: RebuildRequest) {
     return rebuildServer(this.#deps, this.tasks, call, id, request)
+  }
+
+  /** `os-migrateLive` to another host (live-migration.ts). */
+  liveMigrateServer(call: CallContext, id: string, request: LiveMigrateRequest) {
+    return liveMigrateServer(this.#deps, this.tasks, call, id, request)
+  }
+  /** DELETE `/servers/{id}/migrations/{migrationId}`: abort a live migration (live-migration-abort.ts). */
+  abortLiveMigration(call: CallContext, id: string, migrationId: string, options: { abortQueued: boolean }) {
+    return abortLiveMigration(this.#deps, this.tasks, call, id, migrationId, options)
+  }
+
+  /** `force_complete` of a running live migration (live-migration-abort.ts). */
+  forceCompleteLiveMigration(call: CallContext, id: string, migrationId: string) {
+    return forceCompleteLiveMigration(this.#deps, call, id, migrationId)
   }
 
   /** `resize` to another flavor on the server's host; `confirmResize` / `revertResize` end it (resize.ts). */

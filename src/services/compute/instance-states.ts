@@ -51,6 +51,7 @@ export const TaskState = {
   SHELVING_OFFLOADING: 'shelving_offloading',
   UNSHELVING: 'unshelving',
   IMAGE_BACKUP: 'image_backup',
+  MIGRATING: 'migrating',
 } as const
 export type TaskState = (typeof TaskState)[keyof typeof TaskState]
 
@@ -71,11 +72,12 @@ const STATUS_MAP: Record<string, Record<string, string>> = {
     [TaskState.REBUILD_BLOCK_DEVICE_MAPPING]: 'REBUILD',
     [TaskState.REBUILD_SPAWNING]: 'REBUILD',
     ...resizing('RESIZE'),
+    [TaskState.MIGRATING]: 'MIGRATING',
   },
   [VmState.BUILDING]: { default: 'BUILD' },
   [VmState.STOPPED]: { default: 'SHUTOFF', [TaskState.REBUILDING]: 'REBUILD', [TaskState.REBUILD_BLOCK_DEVICE_MAPPING]: 'REBUILD', [TaskState.REBUILD_SPAWNING]: 'REBUILD', ...resizing('RESIZE') },
   [VmState.RESIZED]: { default: 'VERIFY_RESIZE', [TaskState.RESIZE_REVERTING]: 'REVERT_RESIZE' },
-  [VmState.PAUSED]: { default: 'PAUSED' },
+  [VmState.PAUSED]: { default: 'PAUSED', [TaskState.MIGRATING]: 'MIGRATING' },
   [VmState.SUSPENDED]: { default: 'SUSPENDED' },
   [VmState.RESCUED]: { default: 'RESCUE' },
   [VmState.ERROR]: { default: 'ERROR', [TaskState.REBUILDING]: 'REBUILD', [TaskState.REBUILD_BLOCK_DEVICE_MAPPING]: 'REBUILD', [TaskState.REBUILD_SPAWNING]: 'REBUILD' },

@@ -6,8 +6,6 @@ import type { MigrationRow } from './resize.js'
 import { authorize } from '../policy.js'
 import { InvalidRequest, NotFound } from '../errors.js'
 import { getInstanceDetails } from './instance-store.js'
-import { assertNotLocked } from './instance-guards.js'
-import { InstanceInvalidState } from './compute-errors.js'
 
 /** Nova's in-progress live migration statuses (server_migrations.py, migrations.py). */
 export const LIVE_MIGRATION_IN_PROGRESS: readonly string[] = ['queued', 'preparing', 'running', 'post-migrating']
@@ -41,9 +39,7 @@ function notFoundForInstance(id: string, instanceUuid: string): string {
 /**
  * Nova's migration views: `os-migrations` (admin, every move of every
  * instance) and `servers/{id}/migrations` (in-progress live migrations only,
- * with their abort and force-complete). Lifeboat has no live migration yet, so
- * the server's list is empty and abort/force-complete answer as Nova does for
- * a server that is not live-migrating.
+ * whose abort and force-complete live in live-migration-abort.ts).
  */
 export class MigrationService {
   constructor(private readonly deps: Store) {}
@@ -90,42 +86,6 @@ export class MigrationService {
     if (migration.migration_type !== 'live-migration') throw new NotFound(`Migration ${id} for server ${serverId} is not live-migration.`)
     if (!LIVE_MIGRATION_IN_PROGRESS.includes(migration.status)) throw new NotFound(`Live migration ${id} for server ${serverId} is not in progress.`)
     return migration
-  }
-
-  /**
-   * `DELETE /servers/{id}/migrations/{mid}` (2.24, Nova's `live_migrate_abort`):
-   * lock, then task_state `migrating` (409 otherwise), then the migration (404).
-   */
-  async abort(call: CallContext, serverId: string, id: string): Promise<never> {
-    const auth = authorize(call.auth, SERVER_POLICY('delete'), 'admin')
-    const instance = await this.instance(auth, serverId)
-    assertNotLocked(auth, instance)
-    this.assertMigrating(instance, 'abort live migration')
-    const migration = await this.migrationOf(instance, id)
-    if (!migration) throw new NotFound(notFoundForInstance(id, instance.uuid))
-    // Unreachable until live migration exists: nothing puts a server in task_state `migrating`.
-    throw new InvalidRequest(`Migration ${id} state of instance ${instance.uuid} is ${migration.status}. Cannot abort live migration while the migration is in this state.`)
-  }
-
-  /**
-   * `POST /servers/{id}/migrations/{mid}/action` `force_complete` (2.22,
-   * Nova's `live_migrate_force_complete`): lock, ACTIVE and `migrating` (409),
-   * then the migration (400 when it is not the instance's).
-   */
-  async forceComplete(call: CallContext, serverId: string, id: string): Promise<never> {
-    const auth = authorize(call.auth, SERVER_POLICY('force_complete'), 'admin')
-    const instance = await this.instance(auth, serverId)
-    assertNotLocked(auth, instance)
-    if (instance.vm_state !== 'active') throw new InstanceInvalidState('force_complete', instance.uuid, 'vm_state', instance.vm_state)
-    this.assertMigrating(instance, 'force_complete')
-    const migration = await this.migrationOf(instance, id)
-    if (!migration) throw new InvalidRequest(notFoundForInstance(id, instance.uuid))
-    throw new InvalidRequest(`Migration ${id} state of instance ${instance.uuid} is ${migration.status}. Cannot force complete while the migration is in this state.`)
-  }
-
-  private assertMigrating(instance: InstanceRow, action: string): void {
-    // Nova prints Python's None for no task.
-    if (instance.task_state !== 'migrating') throw new InstanceInvalidState(action, instance.uuid, 'task_state', instance.task_state ?? 'None')
   }
 
   private async instance(auth: AuthContext, serverId: string): Promise<InstanceRow> {

@@ -230,7 +230,7 @@ export interface ComputeDeps extends Store {
   readonly keypairs: KeypairLookup
   readonly flavors: FlavorLookup
   readonly securityGroups: ServerSecurityGroups
-  readonly placement: AllocationMoves
+  readonly placement: AllocationMoves & Pick<HostClaims, 'getHostCandidates'>
   readonly network: ServerNetworks
   readonly consoles: ServerConsoleTokens
 }

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
   DriverError, PowerState, type DiskSpec, type DomainInfo, type DomainLayout, type DriverCapabilities, type HostInfo,
-  type InstanceSpec, type MachineType, type NicSpec, type PortForward, type RescueRunOutcome, type RescueRunSpec, type RescueSpec, type VirtDriver,
+  type InstanceSpec, type MachineType, type NicSpec, type PortForward, type RescueRunOutcome, type RescueRunSpec, type RescueSpec, type VirtDriver, type IncomingMigration, type LiveMigrationStats,
 } from '../virt-driver.js'
 import { planDomainLayout } from '../disk-layout.js'
 import { planRescueLayout } from '../rescue-layout.js'
@@ -291,6 +291,42 @@ export class FakeDriver implements VirtDriver {
     domain.console.push(`[fake] resize reverted to ${spec.vcpus} vCPUs, ${spec.memoryMb} MiB`)
     if (options.powerOn) this.#boot(domain, spec.name)
     await this.#save(spec.instanceId)
+  }
+
+  /** Live migration, destination: the domain exists here paused, as QEMU's `-incoming defer`. */
+  async prepareIncomingMigration(spec: InstanceSpec, listenHost: string): Promise<IncomingMigration> {
+    await this.#step('prepareIncomingMigration')
+    const domain: FakeDomain = { instanceId: spec.instanceId, powerState: PowerState.PAUSED, rescued: false, spec, layout: this.#normalLayout(spec), console: ['[fake] waiting for an incoming migration'], rootSnapshot: false, configDriveKeys: keyNames(spec.configDrive) }
+    this.#domains.set(spec.instanceId, domain)
+    await this.#save(spec.instanceId)
+    return { host: listenHost, nbdPort: 0, migrationPort: 0, exports: Object.fromEntries(spec.disks.filter((d) => d.source.kind === 'image' || d.source.kind === 'blank').map((d) => [d.name, d.name])) }
+  }
+
+  /** Live migration, source: the guest leaves this host. */
+  async migrateLive(spec: InstanceSpec): Promise<LiveMigrationStats> {
+    await this.#step('migrateLive')
+    this.#domain(spec.instanceId)
+    this.#hangUp(spec.instanceId)
+    this.#serial.delete(spec.instanceId)
+    this.#domains.delete(spec.instanceId)
+    await this.#save(spec.instanceId)
+    return { totalMs: 0, downtimeMs: 0 }
+  }
+
+  /** Live migration, destination: the guest continues here. */
+  async finishIncomingMigration(instanceId: string, options: { paused: boolean }): Promise<void> {
+    await this.#step('finishIncomingMigration')
+    const domain = this.#domain(instanceId)
+    domain.powerState = options.paused ? PowerState.PAUSED : PowerState.RUNNING
+    domain.console.push('[fake] live migration arrived')
+    await this.#save(instanceId)
+  }
+
+  /** Live migration, destination: what was prepared goes. */
+  async abortIncomingMigration(instanceId: string): Promise<void> {
+    await this.#step('abortIncomingMigration')
+    this.#domains.delete(instanceId)
+    await this.#save(instanceId)
   }
 
   async reboot(spec: InstanceSpec, kind: 'SOFT' | 'HARD'): Promise<void> {

@@ -4,7 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {
   DriverError, SILENT_DRIVER_LOG, type DiskFormat, type DiskSpec, type DomainInfo, type DriverCapabilities, type HostInfo,
-  type InstanceSpec, type MachineType, type RescueRunOutcome, type RescueRunSpec, type RescueSpec, type VirtDriver, type DriverLog,
+  type InstanceSpec, type MachineType, type RescueRunOutcome, type RescueRunSpec, type RescueSpec, type VirtDriver, type DriverLog, type IncomingMigration, type LiveMigrationStats,
 } from '../virt-driver.js'
 import { chooseAcceleration, type AccelerationChoice } from './accel-probe.js'
 import { convertImage } from './image-cache.js'
@@ -22,6 +22,7 @@ import { plugNic, unplugNic } from './qemu-nics.js'
 import type { GuestEgress } from './qemu-network.js'
 import { probeNamespaces } from './qemu-netns.js'
 import { DriverErrorCode } from '../error-codes.js'
+import { abortIncoming, finishIncoming, migrateOut, prepareIncoming } from './qemu-live-migration.js'
 
 /** How a QEMU host is set up. */
 export interface QemuDriverOptions {
@@ -272,6 +273,26 @@ export class QemuDriver implements VirtDriver {
 
   async revertResize(spec: InstanceSpec, options: { timeoutSeconds: number; powerOn: boolean }): Promise<void> {
     await revertResizeDomain(this.#host, spec, options)
+  }
+
+  /** Live migration, destination: start the domain paused for the incoming RAM and serve its new local disks over NBD (see `qemu-live-migration.ts`). */
+  prepareIncomingMigration(spec: InstanceSpec, listenHost: string): Promise<IncomingMigration> {
+    return prepareIncoming(this.#host, spec, listenHost)
+  }
+
+  /** Live migration, source: mirror the local disks and send the RAM to `target`, then quit here. */
+  migrateLive(spec: InstanceSpec, target: IncomingMigration, options: { forceComplete?: () => boolean } = {}): Promise<LiveMigrationStats> {
+    return migrateOut(this.#host, spec, target, options)
+  }
+
+  /** Live migration, destination: the RAM is in; continue the guest here (or keep it paused). */
+  finishIncomingMigration(instanceId: string, options: { paused: boolean }): Promise<void> {
+    return finishIncoming(this.#host, instanceId, options)
+  }
+
+  /** Live migration, destination: abort, removing the domain started for it and its new disks. */
+  abortIncomingMigration(instanceId: string): Promise<void> {
+    return abortIncoming(this.#host, instanceId)
   }
 
   async rescue(spec: RescueSpec, options: { timeoutSeconds: number; onShutDown?: () => void }): Promise<void> {

@@ -115,7 +115,8 @@ export class QemuHost {
   async start(record: DomainRecord, layout: DomainLayout, formats: Record<string, DiskFormat>, incoming?: string): Promise<void> {
     const paths = this.store.prepare(record.instanceId)
     const egress = this.egress
-    if (incoming) {
+    // A record that never ran (a live migration's destination) has no command line yet: it is built below, with `-incoming`.
+    if (incoming && record.argv.length > 0) {
       await this.#launch([...record.argv, '-S', '-incoming', incoming], paths)
       this.store.save({ ...record, egress, nics: (record.nics ?? []).map((nic) => ({ ...nic, forwards: [] })) })
       return
@@ -129,11 +130,12 @@ export class QemuHost {
       // A rescue booted for a run has the channel file (made by rescueDomain, removed with the rescue files).
       ...(record.rescued && fs.existsSync(paths.runChannel) ? { runChannel: paths.runChannel } : {}), network: { nics, hostname: dhcpHostname(spec), egress, withForwards },
     })
+    const launchArgs = (withForwards: boolean) => (incoming ? [...args(withForwards), '-S', '-incoming', incoming] : args(withForwards))
     const controllers = Object.fromEntries(layoutControllers(layout).map((c) => [String(c.props.id), String(c.props.addr)]))
     await trimConsoleLog(paths.consoleLog)
     await assertHostPortsFree(nics.flatMap((nic) => nic.forwards))
     const inNamespace = egress === 'nat'
-    await this.#launch(args(!inNamespace), paths)
+    await this.#launch(launchArgs(!inNamespace), paths)
     Object.assign(record, { layout, formats, argv: args(false), controllers, egress, nics: pluggedNics(nics, !inNamespace) })
     this.store.save(record)
     // The guest runs: a forward that fails now (its port taken since the check) is logged, and the next network change retries it.

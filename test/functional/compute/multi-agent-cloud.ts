@@ -20,8 +20,8 @@ export interface MultiAgentCloud {
   close(): Promise<void>
 }
 
-/** Starts the control plane on `dialect` and registers `hosts` (each 4 VCPU, 4096 MB, 40 GB unless told). */
-export async function startMultiAgentCloud(dialect: DialectName, hosts: string[], size = { vcpus: 4, memoryMb: 4096, diskGb: 40 }): Promise<MultiAgentCloud> {
+/** Starts the control plane on `dialect` and registers `hosts` (each 4 VCPU, 4096 MB, 40 GB unless told); `failOperations` by host: fake driver steps that fail there. */
+export async function startMultiAgentCloud(dialect: DialectName, hosts: string[], size = { vcpus: 4, memoryMb: 4096, diskGb: 40 }, failOperations: Record<string, string[]> = {}): Promise<MultiAgentCloud> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-hosts-'))
   const database = dialect === 'postgres' ? await createTestDatabase() : null
   const running = await startLifeboat(loadConfig({ port: 0, consolePort: 0, dataDir, databaseUrl: database?.url, logLevel: 'silent' }), {
@@ -31,7 +31,7 @@ export async function startMultiAgentCloud(dialect: DialectName, hosts: string[]
   const providers = new Map<string, string>()
   for (const host of hosts) {
     const credential = await running.services.agents.issueCredential(host)
-    const driver = new FakeDriver({ stateFile: null, delayMs: 0, supportsBfvRescue: true, machineType: 'pc', ...size })
+    const driver = new FakeDriver({ stateFile: null, delayMs: 0, supportsBfvRescue: true, machineType: 'pc', ...size, failOperations: failOperations[host] ?? [] })
     agents.push(await startComputeAgent({ controlUrl: running.url, host, credential, driver, stateDir: path.join(dataDir, host), log: quiet }))
     const row = await running.database.db.selectFrom('compute_services').select('id').where('host', '=', host).executeTakeFirstOrThrow()
     providers.set(host, row.id)

@@ -1,0 +1,164 @@
+import net from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { DriverError, type DiskSpec, type IncomingMigration, type InstanceSpec, type LiveMigrationStats } from '../virt-driver.js'
+import type { QemuHost } from './qemu-host.js'
+import { formatsOf } from './qemu-host.js'
+import { deviceIds } from './qemu-command-line.js'
+import { runningPid } from './qemu-process.js'
+import { withQmp, type QmpClient } from './qmp-client.js'
+import { DriverErrorCode } from '../error-codes.js'
+
+const READY_TIMEOUT_MS = 10 * 60_000
+const MIGRATE_TIMEOUT_MS = 10 * 60_000
+const POLL_MS = 100
+
+/** The disks a block migration copies: the local ones (a volume stays where it is and is reconnected by the destination). */
+export function localDisks(spec: InstanceSpec): DiskSpec[] {
+  return spec.disks.filter((d) => d.source.kind === 'image' || d.source.kind === 'blank')
+}
+
+/** A TCP port free on `host` now (the kernel's choice), for QEMU to listen on a moment later. */
+export async function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.once('error', reject)
+    server.listen(0, host, () => {
+      const { port } = server.address() as net.AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+function failed(message: string, cause?: unknown): DriverError {
+  return new DriverError(message, { code: DriverErrorCode.LIVE_MIGRATION_FAILED, cause })
+}
+
+/**
+ * The destination's side, first step (libvirt's "prepare"): the local disks
+ * are created as on a spawn (overlays over this host's base image), QEMU
+ * starts with the spec's device model, paused with `-incoming defer`, and
+ * serves every local disk writable over NBD (`nbd-server-start` +
+ * `nbd-server-add`) for the source's mirrors; then it listens for the RAM.
+ */
+export async function prepareIncoming(host: QemuHost, spec: InstanceSpec, listenHost: string): Promise<IncomingMigration> {
+  const paths = host.store.prepare(spec.instanceId)
+  if (runningPid(paths) !== null) throw failed(`domain ${spec.instanceId} already runs on the destination`)
+  await host.prepareDisks(spec, paths)
+  const { layout, files } = host.normalLayout(spec, paths)
+  const record = host.newRecord(spec, layout, files)
+  host.store.save(record)
+  await host.start(record, layout, formatsOf(files), 'defer')
+  await host.waitForMonitor(paths)
+  const nbdPort = await freePort(listenHost)
+  const migrationPort = await freePort(listenHost)
+  const exports: Record<string, string> = {}
+  await withQmp(paths.qmpSocket, async (qmp) => {
+    await qmp.execute('nbd-server-start', { addr: { type: 'inet', data: { host: listenHost, port: String(nbdPort) } } })
+    for (const disk of localDisks(spec)) {
+      const drive = deviceIds(disk.name).drive
+      await qmp.execute('nbd-server-add', { device: drive, writable: true })
+      exports[disk.name] = drive
+    }
+    await qmp.execute('migrate-incoming', { uri: `tcp:${listenHost}:${migrationPort}` })
+  })
+  return { host: listenHost, nbdPort, migrationPort, exports }
+}
+
+async function jobs(qmp: QmpClient): Promise<Array<{ device: string; ready: boolean; status?: string }>> {
+  return qmp.execute('query-block-jobs')
+}
+
+async function cancelMirrors(qmp: QmpClient, devices: readonly string[]): Promise<void> {
+  for (const device of devices) await qmp.execute('block-job-cancel', { device, force: true }).catch(() => undefined)
+  const deadline = Date.now() + 30_000
+  while ((await jobs(qmp)).some((job) => devices.includes(job.device)) && Date.now() < deadline) await sleep(POLL_MS)
+}
+
+/**
+ * The source's side (libvirt's "perform" with non-shared storage): each
+ * local disk is mirrored (`drive-mirror`, sync `top`: the base image is the
+ * same on both hosts) into the destination's NBD export; once every mirror
+ * is ready, `migrate` sends the RAM while the mirrors keep the disks in step;
+ * when the RAM is across (the guest paused here), the mirrors are cancelled,
+ * which at ready leaves both sides identical, and this QEMU quits. Any
+ * failure cancels what runs, continues the guest here and throws.
+ * `onPaused` is asked between polls whether to pause the guest to converge (force_complete).
+ */
+export async function migrateOut(host: QemuHost, spec: InstanceSpec, target: IncomingMigration, options: { forceComplete?: () => boolean } = {}): Promise<LiveMigrationStats> {
+  const paths = host.store.paths(spec.instanceId)
+  if (runningPid(paths) === null) throw new DriverError(`domain ${spec.instanceId} is not running`, { code: DriverErrorCode.DOMAIN_NOT_RUNNING })
+  const started = Date.now()
+  const stats = await withQmp(paths.qmpSocket, async (qmp) => {
+    const devices: string[] = []
+    try {
+      for (const disk of localDisks(spec)) {
+        const exportName = target.exports[disk.name]
+        if (!exportName) throw failed(`the destination serves no disk ${disk.name}`)
+        const device = deviceIds(disk.name).drive
+        await qmp.execute('drive-mirror', {
+          device, target: `nbd:${target.host}:${target.nbdPort}:exportname=${exportName}`, format: 'raw', sync: 'top', mode: 'existing',
+        })
+        devices.push(device)
+      }
+      const readyBy = Date.now() + READY_TIMEOUT_MS
+      for (;;) {
+        const running = (await jobs(qmp)).filter((job) => devices.includes(job.device))
+        if (running.length < devices.length) throw failed('a disk mirror to the destination stopped')
+        if (running.every((job) => job.ready)) break
+        if (Date.now() > readyBy) throw failed('the disk mirrors did not become ready in time')
+        await sleep(POLL_MS)
+      }
+      await qmp.execute('migrate', { uri: `tcp:${target.host}:${target.migrationPort}` })
+      const doneBy = Date.now() + MIGRATE_TIMEOUT_MS
+      let paused = false
+      for (;;) {
+        const info = await qmp.execute<{ status?: string; downtime?: number; 'error-desc'?: string }>('query-migrate')
+        if (info.status === 'completed') return { totalMs: Date.now() - started, downtimeMs: info.downtime ?? null }
+        if (info.status === 'failed' || info.status === 'cancelled') throw failed(`the migration ${info.status}: ${info['error-desc'] ?? ''}`.trim())
+        if (Date.now() > doneBy) throw failed('the migration did not complete in time')
+        if (!paused && options.forceComplete?.()) {
+          // Nova's force_complete for libvirt without post-copy: pause the guest so the last pages converge.
+          await qmp.execute('stop')
+          paused = true
+        }
+        await sleep(POLL_MS)
+      }
+    } catch (error) {
+      await qmp.execute('migrate_cancel').catch(() => undefined)
+      await cancelMirrors(qmp, devices)
+      await qmp.execute('cont').catch(() => undefined)
+      throw error
+    } finally {
+      await cancelMirrors(qmp, devices)
+    }
+  })
+  await host.hardStop(paths)
+  return stats
+}
+
+/**
+ * The destination's last step (libvirt's "finish"): the RAM is in, the
+ * source's mirrors are gone; the NBD server stops and the guest continues
+ * here (`paused` keeps a guest that was paused on the source paused).
+ */
+export async function finishIncoming(host: QemuHost, instanceId: string, options: { paused: boolean }): Promise<void> {
+  const paths = host.store.paths(instanceId)
+  await withQmp(paths.qmpSocket, async (qmp) => {
+    const deadline = Date.now() + MIGRATE_TIMEOUT_MS
+    for (;;) {
+      const { status } = await qmp.execute<{ status: string }>('query-status')
+      if (status !== 'inmigrate') break
+      if (Date.now() > deadline) throw failed('the incoming migration did not complete in time')
+      await sleep(POLL_MS)
+    }
+    await qmp.execute('nbd-server-stop').catch(() => undefined)
+    if (!options.paused) await qmp.execute('cont')
+  })
+}
+
+/** Abort on the destination: its QEMU stops and the domain and its new local disks go. */
+export async function abortIncoming(host: QemuHost, instanceId: string): Promise<void> {
+  const paths = host.store.paths(instanceId)
+  await host.hardStop(paths)
+  host.store.remove(instanceId, [])
+}
