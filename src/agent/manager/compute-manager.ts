@@ -36,7 +36,7 @@ async function perform(ctx: TaskContext, task: AgentTask): Promise<Omit<TaskRepo
   const id = task.instanceUuid
   const timeoutSeconds = task.shutdownTimeoutSeconds
   const job = task.task
-  if (isLiveMigrationJob(job)) return liveMigrationStep(ctx, job.kind === 'live_migration_prepare' ? await localizeSpec(ctx, task.instance) : task.instance, job)
+  if (isLiveMigrationJob(job)) return liveMigrationStep(ctx, job.kind === 'live_migration_prepare' ? await localizeSpec(ctx, task.instance) : task.instance, job, task.rescue)
   switch (job.kind) {
     case 'spawn':
       await driver.spawn(await localizeSpec(ctx, task.instance))

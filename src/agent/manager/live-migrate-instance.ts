@@ -1,5 +1,5 @@
 import type { AgentTask, TaskReport } from '../../agent-api/index.js'
-import type { InstanceSpec } from '../../virt/virt-driver.js'
+import type { InstanceSpec, RescueSpec } from '../../virt/virt-driver.js'
 import { DriverError, PowerState } from '../../virt/virt-driver.js'
 import type { TaskContext } from './manager-context.js'
 
@@ -21,12 +21,13 @@ function unsupported(ctx: TaskContext): never {
  * the disks and the RAM there, the destination continues the guest (or
  * removes what it prepared on an abort).
  */
-export async function liveMigrationStep(ctx: TaskContext, spec: InstanceSpec, job: LiveMigrationJob): Promise<Omit<TaskReport, 'ok'>> {
+export async function liveMigrationStep(ctx: TaskContext, spec: InstanceSpec, job: LiveMigrationJob, rescue?: AgentTask['rescue']): Promise<Omit<TaskReport, 'ok'>> {
   const { driver } = ctx
   switch (job.kind) {
     case 'live_migration_prepare': {
       if (!driver.prepareIncomingMigration) unsupported(ctx)
-      const target = await driver.prepareIncomingMigration(spec, job.listenHost)
+      const rescueSpec = job.rescue ? await migratingRescueSpec(ctx, spec, job.rescue, rescue) : undefined
+      const target = await driver.prepareIncomingMigration(spec, job.listenHost, rescueSpec)
       return { powerState: PowerState.PAUSED, output: { target } }
     }
     case 'live_migration': {
@@ -42,5 +43,22 @@ export async function liveMigrationStep(ctx: TaskContext, spec: InstanceSpec, jo
     case 'live_migration_abort':
       await driver.abortIncomingMigration?.(spec.instanceId)
       return { powerState: PowerState.NOSTATE }
+  }
+}
+
+/**
+ * The rescue a rescued server arrives in: the decision it was rescued with,
+ * the rescue image as the control plane rendered it (fetched here if this
+ * host has no copy) and the rescue's config drive.
+ */
+async function migratingRescueSpec(
+  ctx: TaskContext, instance: InstanceSpec, decided: NonNullable<Extract<LiveMigrationJob, { kind: 'live_migration_prepare' }>['rescue']>, rendered: AgentTask['rescue'],
+): Promise<RescueSpec> {
+  const image = rendered?.image
+  if (!image || image.status !== 'active') throw new DriverError(`rescue image ${decided.imageId} is no longer available on the destination`)
+  const path = await ctx.images.localPath(image)
+  return {
+    instance, mode: decided.mode, rescueImage: { imageId: image.id, path, format: image.diskFormat, properties: image.properties },
+    rescueDevice: decided.device, rescueBus: decided.bus, rescueConfigDrive: rendered.configDrive, snapshotRoot: decided.snapshotRoot,
   }
 }

@@ -1,21 +1,17 @@
 import net from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { DriverError, type DiskSpec, type IncomingMigration, type InstanceSpec, type LiveMigrationStats } from '../virt-driver.js'
+import { DriverError, type IncomingMigration, type InstanceSpec, type LiveMigrationStats, type RescueSpec } from '../virt-driver.js'
 import type { QemuHost } from './qemu-host.js'
 import { formatsOf } from './qemu-host.js'
 import { deviceIds } from './qemu-command-line.js'
 import { runningPid } from './qemu-process.js'
 import { withQmp, type QmpClient } from './qmp-client.js'
 import { DriverErrorCode } from '../error-codes.js'
+import { copyRootBacking, dropRescuedRootNodes, exportRescuedRoot, mirroredDisks, rescuedIncomingDomain } from './qemu-rescued-migration.js'
 
 const READY_TIMEOUT_MS = 10 * 60_000
 const MIGRATE_TIMEOUT_MS = 10 * 60_000
 const POLL_MS = 100
-
-/** The disks a block migration copies: the local ones (a volume stays where it is and is reconnected by the destination). */
-export function localDisks(spec: InstanceSpec): DiskSpec[] {
-  return spec.disks.filter((d) => d.source.kind === 'image' || d.source.kind === 'blank')
-}
 
 /** A TCP port free on `host` now (the kernel's choice), for QEMU to listen on a moment later. */
 export async function freePort(host: string): Promise<number> {
@@ -39,13 +35,13 @@ function failed(message: string, cause?: unknown): DriverError {
  * starts with the spec's device model, paused with `-incoming defer`, and
  * serves every local disk writable over NBD (`nbd-server-start` +
  * `nbd-server-add`) for the source's mirrors; then it listens for the RAM.
+ * With `rescue`, the domain is the rescue layout (`qemu-rescued-migration.ts`).
  */
-export async function prepareIncoming(host: QemuHost, spec: InstanceSpec, listenHost: string): Promise<IncomingMigration> {
+export async function prepareIncoming(host: QemuHost, spec: InstanceSpec, listenHost: string, rescue?: RescueSpec): Promise<IncomingMigration> {
   const paths = host.store.prepare(spec.instanceId)
   if (runningPid(paths) !== null) throw failed(`domain ${spec.instanceId} already runs on the destination`)
   await host.prepareDisks(spec, paths)
-  const { layout, files } = host.normalLayout(spec, paths)
-  const record = host.newRecord(spec, layout, files)
+  const { layout, files, record } = rescue ? await rescuedIncomingDomain(host, rescue, paths) : normalIncomingDomain(host, spec, paths)
   host.store.save(record)
   await host.start(record, layout, formatsOf(files), 'defer')
   await host.waitForMonitor(paths)
@@ -54,14 +50,21 @@ export async function prepareIncoming(host: QemuHost, spec: InstanceSpec, listen
   const exports: Record<string, string> = {}
   await withQmp(paths.qmpSocket, async (qmp) => {
     await qmp.execute('nbd-server-start', { addr: { type: 'inet', data: { host: listenHost, port: String(nbdPort) } } })
-    for (const disk of localDisks(spec)) {
+    for (const disk of mirroredDisks(spec, record.rescue)) {
+      if (disk.exportKey !== disk.name) continue
       const drive = deviceIds(disk.name).drive
       await qmp.execute('nbd-server-add', { device: drive, writable: true })
       exports[disk.name] = drive
     }
+    if (record.rescue?.rootOverlay) Object.assign(exports, await exportRescuedRoot(qmp, spec, record.rescue.rootOverlay))
     await qmp.execute('migrate-incoming', { uri: `tcp:${listenHost}:${migrationPort}` })
   })
   return { host: listenHost, nbdPort, migrationPort, exports }
+}
+
+function normalIncomingDomain(host: QemuHost, spec: InstanceSpec, paths: ReturnType<QemuHost['store']['paths']>) {
+  const { layout, files } = host.normalLayout(spec, paths)
+  return { layout, files, record: host.newRecord(spec, layout, files) }
 }
 
 async function jobs(qmp: QmpClient): Promise<Array<{ device: string; ready: boolean; status?: string }>> {
@@ -88,11 +91,14 @@ export async function migrateOut(host: QemuHost, spec: InstanceSpec, target: Inc
   const paths = host.store.paths(spec.instanceId)
   if (runningPid(paths) === null) throw new DriverError(`domain ${spec.instanceId} is not running`, { code: DriverErrorCode.DOMAIN_NOT_RUNNING })
   const started = Date.now()
+  const rescue = host.store.load(spec.instanceId)?.rescue ?? null
   const stats = await withQmp(paths.qmpSocket, async (qmp) => {
     const devices: string[] = []
     try {
-      for (const disk of localDisks(spec)) {
-        const exportName = target.exports[disk.name]
+      // A rescued root's pre-rescue layer goes first: the mirror of its top layer writes over it.
+      if (rescue?.rootOverlay) await copyRootBacking(qmp, rescue.rootOverlay, target)
+      for (const disk of mirroredDisks(spec, rescue)) {
+        const exportName = target.exports[disk.exportKey]
         if (!exportName) throw failed(`the destination serves no disk ${disk.name}`)
         const device = deviceIds(disk.name).drive
         await qmp.execute('drive-mirror', {
@@ -152,6 +158,7 @@ export async function finishIncoming(host: QemuHost, instanceId: string, options
       await sleep(POLL_MS)
     }
     await qmp.execute('nbd-server-stop').catch(() => undefined)
+    await dropRescuedRootNodes(qmp)
     if (!options.paused) await qmp.execute('cont')
   })
 }
