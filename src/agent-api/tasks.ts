@@ -81,6 +81,8 @@ export const TaskSchema = Type.Union([
     imageId: Type.String(), previousVmState: Type.String(),
     /** Nova's `preserve_ephemeral`: the ephemeral disks keep their data (absent: recreated blank). */
     preserveEphemeral: Type.Optional(Type.Boolean()),
+    /** An evacuated rescued server (beyond Nova): rescued again after the rebuild, as it was (the task is rendered with the rescue image and config drive). */
+    rescue: Type.Optional(MigratingRescueSchema),
   }, 'Recreate the root disk from the server\'s (new) image and its config drive, and boot; a server that was stopped is stopped again. Reports its steps (`rebuild_block_device_mapping`, `rebuild_spawning`) as it goes.'),
   task('destroy', {}, 'Remove the domain and its local disks.'),
   task('console_output', { length: Type.Union([Type.Integer(), Type.Null()]) }, 'Read the serial console (a call: the API waits for the result).'),

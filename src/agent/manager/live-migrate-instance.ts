@@ -1,7 +1,8 @@
 import type { AgentTask, TaskReport } from '../../agent-api/index.js'
-import type { InstanceSpec, RescueSpec } from '../../virt/virt-driver.js'
+import type { InstanceSpec } from '../../virt/virt-driver.js'
 import { DriverError, PowerState } from '../../virt/virt-driver.js'
 import type { TaskContext } from './manager-context.js'
+import { movedRescueSpec } from './rescue-again.js'
 
 type LiveMigrationJob = Extract<AgentTask['task'], { kind: 'live_migration_prepare' | 'live_migration' | 'live_migration_finish' | 'live_migration_abort' }>
 
@@ -26,7 +27,7 @@ export async function liveMigrationStep(ctx: TaskContext, spec: InstanceSpec, jo
   switch (job.kind) {
     case 'live_migration_prepare': {
       if (!driver.prepareIncomingMigration) unsupported(ctx)
-      const rescueSpec = job.rescue ? await migratingRescueSpec(ctx, spec, job.rescue, rescue) : undefined
+      const rescueSpec = job.rescue ? await movedRescueSpec(ctx, spec, job.rescue, rescue) : undefined
       const target = await driver.prepareIncomingMigration(spec, job.listenHost, rescueSpec)
       return { powerState: PowerState.PAUSED, output: { target } }
     }
@@ -46,19 +47,3 @@ export async function liveMigrationStep(ctx: TaskContext, spec: InstanceSpec, jo
   }
 }
 
-/**
- * The rescue a rescued server arrives in: the decision it was rescued with,
- * the rescue image as the control plane rendered it (fetched here if this
- * host has no copy) and the rescue's config drive.
- */
-async function migratingRescueSpec(
-  ctx: TaskContext, instance: InstanceSpec, decided: NonNullable<Extract<LiveMigrationJob, { kind: 'live_migration_prepare' }>['rescue']>, rendered: AgentTask['rescue'],
-): Promise<RescueSpec> {
-  const image = rendered?.image
-  if (!image || image.status !== 'active') throw new DriverError(`rescue image ${decided.imageId} is no longer available on the destination`)
-  const path = await ctx.images.localPath(image)
-  return {
-    instance, mode: decided.mode, rescueImage: { imageId: image.id, path, format: image.diskFormat, properties: image.properties },
-    rescueDevice: decided.device, rescueBus: decided.bus, rescueConfigDrive: rendered.configDrive, snapshotRoot: decided.snapshotRoot,
-  }
-}

@@ -147,8 +147,8 @@ export class AgentGateway {
     if (task.kind === 'rescue') {
       rendered.rescue = await this.#rescueContext(details!, task, instance.nics)
       if (item.secretLost) await this.#notePasswordLost(item)
-    } else if (task.kind === 'live_migration_prepare' && task.rescue) {
-      // A rescued server arrives rescued: the destination needs the rescue image and config drive as a rescue does.
+    } else if ((task.kind === 'live_migration_prepare' || task.kind === 'rebuild') && task.rescue) {
+      // A rescued server arrives rescued (live migration, evacuate): its new host needs the rescue image and config drive as a rescue does.
       rendered.rescue = await this.#rescueContext(details!, { ...task.rescue, adminPass: null }, instance.nics)
     } else if (task.kind === 'attach_volume' || task.kind === 'detach_volume') {
       const bdm = details!.bdms.find((b) => b.id === task.bdmId)

@@ -27,6 +27,8 @@ export interface FakeDriverOptions {
   diskGb: number
   /** Operations that fail on purpose (for tests of failure handling), e.g. `rescue`. */
   failOperations?: string[]
+  /** Operations that wait for a test's go-ahead before they run (a fault test holds a step where it breaks something), by operation name. */
+  gates?: Record<string, () => Promise<void>>
 }
 
 interface FakeDomain {
@@ -143,6 +145,7 @@ export class FakeDriver implements VirtDriver {
   }
 
   async #step(operation: string): Promise<void> {
+    await this.#options.gates?.[operation]?.()
     await (this.#options.delayMs > 0 ? sleep(this.#options.delayMs) : new Promise((resolve) => setImmediate(resolve)))
     if (this.#options.failOperations?.includes(operation)) throw new DriverError(`fake ${operation} failed on purpose`, { code: DriverErrorCode.FAKE_FAILURE })
   }
