@@ -60,6 +60,8 @@ const CLAIM_ATTEMPTS = 5
 export class PlacementService {
   readonly #deps: Store
   #seeded: Promise<void> | undefined
+  /** The standard names are in the database (seeded by this process). */
+  #seededOk = false
 
   constructor(deps: Store) {
     this.#deps = deps
@@ -72,6 +74,7 @@ export class PlacementService {
       throw error
     })
     await this.#seeded
+    this.#seededOk = true
     return this.#deps.db
   }
 
@@ -179,7 +182,9 @@ export class PlacementService {
    * for the instance): false, with nothing written, when they do not fit.
    */
   async replaceAllocationsIn(db: Db, requests: allocations.ConsumerAllocations[]): Promise<boolean> {
-    await this.#db()
+    // Seeded through the caller's transaction when this process has not seeded yet (a restarted control plane whose first
+    // placement write is a live migration's step): on SQLite the service's own connection is the one that transaction holds.
+    if (!this.#seededOk) await seedStandardNames(db)
     try {
       await allocations.writeAllocationsIn(db, requests, { unknownClassPrefix: (c) => `Unable to allocate inventory for consumer ${c}: ` })
       return true
