@@ -15,12 +15,12 @@ const C = '/compute/v2.1'
  * the control plane restarted at each step (the destination preparing, the
  * source sending, the switch made and the destination finishing) leaves the
  * server running on exactly one host and the database naming it; the
- * destination's agent dying mid-migration fails the migration and leaves
- * the server on its source.
+ * destination's or the source's agent dying mid-migration fails the
+ * migration after a lease and leaves the server on its source.
  */
 for (const dialect of DIALECTS) {
   const skip = dialect === 'postgres' ? skipUnless(POSTGRES_AVAILABLE, 'PostgreSQL', 'apt-get install postgresql && bash .ci/start-postgres') : false
-  describe(`${dialect}: live migration faults (control plane restarted, destination agent gone)`, { skip }, () => {
+  describe(`${dialect}: live migration faults (control plane restarted, an agent gone)`, { skip }, () => {
     let cloud: RestartableCloud
     let imageId: string
     const request = (method: string, p: string, body?: unknown, microversion?: string) => cloud.admin.request(method, `${C}${p}`, { body, microversion })
@@ -115,6 +115,34 @@ for (const dialect of DIALECTS) {
       await cloud.startAgent('lm-b')
       await waitUntil(async () => (await cloud.drivers.get('lm-b')!.getDomain(id)) === null, { timeoutMs: 10_000, intervalMs: 50, what: 'no guest on lm-b' })
       assert.equal((await hostInDb(id)).host, 'lm-a')
+    })
+
+    test('the source\'s agent dies while sending: after a lease the migration failed, the destination removes what it prepared, the server on its source', async () => {
+      const id = await boot('lm-a')
+      const gate = new Gate()
+      // The operation never ends as a success: a killed agent's work dies with it.
+      cloud.gates.get('lm-a')!.migrateLive = async () => {
+        await gate.wait()
+        throw new Error('killed')
+      }
+      let stopped: Promise<void> | undefined
+      try {
+        assert.equal((await migrateLive(id, 'lm-b')).status, 202)
+        await gate.reached
+        assert.ok(await cloud.drivers.get('lm-b')!.getDomain(id), 'the destination prepared the guest')
+        stopped = cloud.agents.get('lm-a')!.stop()
+        cloud.agents.delete('lm-a')
+        await waitUntil(async () => (await migration(id)).status === 'failed', { timeoutMs: 20_000, intervalMs: 50, what: 'the migration failed' })
+        await waitUntil(async () => (await cloud.drivers.get('lm-b')!.getDomain(id)) === null, { timeoutMs: 10_000, intervalMs: 50, what: 'the destination aborted' })
+        const row = await hostInDb(id)
+        assert.deepEqual([row.host, row.task_state, row.vm_state], ['lm-a', null, 'active'])
+      } finally {
+        delete cloud.gates.get('lm-a')!.migrateLive
+        gate.open()
+        await stopped
+      }
+      await cloud.startAgent('lm-a')
+      await runsOnlyOn(id, 'lm-a', 'failed')
     })
   })
 }
