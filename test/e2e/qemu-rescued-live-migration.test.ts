@@ -15,7 +15,7 @@ const RESCUE_SCRIPT = [
 ].join('\n')
 
 // Beyond Nova: a rescued guest live-migrates between two QEMU hosts (two drivers on separate state folders, streams over loopback).
-describe('live migration of a rescued guest on QEMU: it arrives rescued, and unrescue there boots the original', { skip: qemuSkip(), timeout: 6 * 60_000 }, () => {
+describe('live migration of a rescued guest on QEMU: it arrives rescued, and unrescue there boots the original', { skip: qemuSkip(), timeout: 8 * 60_000 }, () => {
   const id = 'e2e-rescued-live-1'
   let source: QemuDriver
   let destination: QemuDriver
@@ -70,5 +70,27 @@ describe('live migration of a rescued guest on QEMU: it arrives rescued, and unr
     assert.equal(boot.files.vda2?.['lifeboat-marker-userdata'], 'root-written-by-guest')
     assert.equal(boot.files.vda2?.['lifeboat-marker-rescue'], 'written-during-rescue')
     assert.equal((await destination.getDomain(id))?.rescued, false)
+  })
+
+  test('rescued again on the destination and migrated back: unrescue with discard on the first host drops only the second rescue\'s change', async () => {
+    const rescue: RescueSpec = {
+      instance: spec, mode: 'stable', rescueDevice: 'disk', rescueBus: 'virtio', snapshotRoot: true,
+      rescueImage: { imageId: 'lifeboat-rescue', path: images.rescueDisk, format: 'qcow2', properties: { hw_rescue_device: 'disk', hw_rescue_bus: 'virtio' } },
+      rescueConfigDrive: configDrive(id, 'rescue', [writeMarker('/dev/vda2', 'lifeboat-marker-rescue2', 'second-rescue'), 'echo LB-RESCUE2-UP'].join('\n')),
+    }
+    const from = (await destination.getConsoleOutput(id)).split('\n').length
+    await destination.rescue(rescue, { timeoutSeconds: 30 })
+    await waitForConsole(destination, id, /LB-RESCUE2-UP/, from)
+    // Back to the first host, which still has the guest's old disk files from before it left: they are replaced.
+    const incoming = await source.prepareIncomingMigration(spec, '127.0.0.1', rescue)
+    await destination.migrateLive(spec, incoming)
+    await source.finishIncomingMigration(id, { paused: false })
+    assert.equal((await source.getDomain(id))?.rescued, true)
+    const mark = (await source.getConsoleOutput(id)).split('\n').length
+    await source.unrescue(spec, { discardChanges: true, timeoutSeconds: 30 })
+    const boot = lastBoot(await waitForConsole(source, id, /LB-MARKER-DONE role=guest/, mark))
+    assert.equal(boot.files.vda2?.['lifeboat-marker-userdata'], 'root-written-by-guest')
+    assert.equal(boot.files.vda2?.['lifeboat-marker-rescue'], 'written-during-rescue', 'the first rescue\'s change was committed before')
+    assert.equal(boot.files.vda2?.['lifeboat-marker-rescue2'], undefined, 'the second rescue\'s change was discarded')
   })
 })

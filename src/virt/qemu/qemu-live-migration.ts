@@ -1,3 +1,4 @@
+import fs from 'node:fs'
 import net from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DriverError, type IncomingMigration, type InstanceSpec, type LiveMigrationStats, type RescueSpec } from '../virt-driver.js'
@@ -7,7 +8,7 @@ import { deviceIds } from './qemu-command-line.js'
 import { runningPid } from './qemu-process.js'
 import { withQmp, type QmpClient } from './qmp-client.js'
 import { DriverErrorCode } from '../error-codes.js'
-import { copyRootBacking, dropRescuedRootNodes, exportRescuedRoot, mirroredDisks, rescuedIncomingDomain } from './qemu-rescued-migration.js'
+import { copyRootBacking, dropRescuedRootNodes, exportRescuedRoot, localDisks, mirroredDisks, rescuedIncomingDomain } from './qemu-rescued-migration.js'
 
 const READY_TIMEOUT_MS = 10 * 60_000
 const MIGRATE_TIMEOUT_MS = 10 * 60_000
@@ -40,6 +41,9 @@ function failed(message: string, cause?: unknown): DriverError {
 export async function prepareIncoming(host: QemuHost, spec: InstanceSpec, listenHost: string, rescue?: RescueSpec): Promise<IncomingMigration> {
   const paths = host.store.prepare(spec.instanceId)
   if (runningPid(paths) !== null) throw failed(`domain ${spec.instanceId} already runs on the destination`)
+  // Local disks left here by an earlier stay of the guest (it migrated away, now back) are stale: the mirrors copy
+  // only what the source's layers hold, so each target must start empty over the base image.
+  for (const disk of localDisks(spec)) fs.rmSync(paths.disk(disk.name), { force: true })
   await host.prepareDisks(spec, paths)
   const { layout, files, record } = rescue ? await rescuedIncomingDomain(host, rescue, paths) : normalIncomingDomain(host, spec, paths)
   host.store.save(record)
