@@ -28,7 +28,7 @@ export interface RescueRecord {
   timeoutSeconds: number | null
   rootSnapshot: boolean
   keyName: string | null
-  /** The rescue disk's device type and bus as decided (absent in records of older versions); a moved rescue keeps them. */
+  /** The rescue disk's device type and bus, recorded once the rescue booted (absent before, and in records of older versions); a moved rescue keeps them. */
   device?: MigratingRescue['device']
   bus?: MigratingRescue['bus']
 }

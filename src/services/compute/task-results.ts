@@ -67,7 +67,8 @@ export async function applyTaskResult(
     if (task.kind === 'rescue') {
       const previous = instance.rescue ? (JSON.parse(instance.rescue) as RescueRecord) : null
       // The image and mode were recorded when the rescue was accepted; the rescue starts now.
-      if (previous) set.rescue = JSON.stringify({ ...previous, startedAt: now })
+      // The device and bus it booted with are kept too: a rescued server that moves is rescued the same way there.
+      if (previous) set.rescue = JSON.stringify({ ...previous, startedAt: now, device: task.device, bus: task.bus })
     }
     if (task.kind === 'unrescue') set.rescue = null
     // Nova's `_do_rebuild_instance`: a stopped server is stopped again, any other comes back ACTIVE.
