@@ -1,4 +1,6 @@
+import fs from 'node:fs'
 import net from 'node:net'
+import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DriverError, type DiskSpec, type IncomingMigration, type InstanceSpec, type LiveMigrationStats } from '../virt-driver.js'
 import type { QemuHost } from './qemu-host.js'
@@ -7,10 +9,27 @@ import { deviceIds } from './qemu-command-line.js'
 import { runningPid } from './qemu-process.js'
 import { withQmp, type QmpClient } from './qmp-client.js'
 import { DriverErrorCode } from '../error-codes.js'
+import { closeRelays, relaySocketPath, startRelay, type StreamRelay } from './stream-relay.js'
 
 const READY_TIMEOUT_MS = 10 * 60_000
 const MIGRATE_TIMEOUT_MS = 10 * 60_000
 const POLL_MS = 100
+
+// A destination's relays (TCP on its host_ip → QEMU's unix sockets) live from prepare to finish or abort: two tasks apart.
+const incomingRelays = new WeakMap<QemuHost, Map<string, StreamRelay[]>>()
+
+function relaysOf(host: QemuHost): Map<string, StreamRelay[]> {
+  let relays = incomingRelays.get(host)
+  if (!relays) incomingRelays.set(host, relays = new Map())
+  return relays
+}
+
+async function closeIncomingRelays(host: QemuHost, instanceId: string): Promise<void> {
+  const relays = relaysOf(host)
+  const mine = relays.get(instanceId) ?? []
+  relays.delete(instanceId)
+  await closeRelays(mine)
+}
 
 /** The disks a block migration copies: the local ones (a volume stays where it is and is reconnected by the destination). */
 export function localDisks(spec: InstanceSpec): DiskSpec[] {
@@ -39,6 +58,9 @@ function failed(message: string, cause?: unknown): DriverError {
  * starts with the spec's device model, paused with `-incoming defer`, and
  * serves every local disk writable over NBD (`nbd-server-start` +
  * `nbd-server-add`) for the source's mirrors; then it listens for the RAM.
+ * QEMU listens on unix sockets (files: they reach into the network namespace
+ * of a `nat` guest, where no host address exists); the agent listens on
+ * `listenHost` and pipes each connection to them (`stream-relay.ts`).
  */
 export async function prepareIncoming(host: QemuHost, spec: InstanceSpec, listenHost: string): Promise<IncomingMigration> {
   const paths = host.store.prepare(spec.instanceId)
@@ -49,19 +71,30 @@ export async function prepareIncoming(host: QemuHost, spec: InstanceSpec, listen
   host.store.save(record)
   await host.start(record, layout, formatsOf(files), 'defer')
   await host.waitForMonitor(paths)
-  const nbdPort = await freePort(listenHost)
-  const migrationPort = await freePort(listenHost)
+  const nbdSocket = relaySocketPath(paths.dir, 'incoming-nbd')
+  const ramSocket = relaySocketPath(paths.dir, 'incoming-ram')
+  for (const socket of [nbdSocket, ramSocket]) fs.mkdirSync(path.dirname(socket), { recursive: true })
   const exports: Record<string, string> = {}
-  await withQmp(paths.qmpSocket, async (qmp) => {
-    await qmp.execute('nbd-server-start', { addr: { type: 'inet', data: { host: listenHost, port: String(nbdPort) } } })
-    for (const disk of localDisks(spec)) {
-      const drive = deviceIds(disk.name).drive
-      await qmp.execute('nbd-server-add', { device: drive, writable: true })
-      exports[disk.name] = drive
-    }
-    await qmp.execute('migrate-incoming', { uri: `tcp:${listenHost}:${migrationPort}` })
-  })
-  return { host: listenHost, nbdPort, migrationPort, exports }
+  await closeIncomingRelays(host, spec.instanceId)
+  const relays: StreamRelay[] = []
+  try {
+    await withQmp(paths.qmpSocket, async (qmp) => {
+      await qmp.execute('nbd-server-start', { addr: { type: 'unix', data: { path: nbdSocket } } })
+      for (const disk of localDisks(spec)) {
+        const drive = deviceIds(disk.name).drive
+        await qmp.execute('nbd-server-add', { device: drive, writable: true })
+        exports[disk.name] = drive
+      }
+      await qmp.execute('migrate-incoming', { uri: `unix:${ramSocket}` })
+    })
+    relays.push(await startRelay({ host: listenHost, port: 0 }, { path: nbdSocket }))
+    relays.push(await startRelay({ host: listenHost, port: 0 }, { path: ramSocket }, { maxConnections: 1 }))
+  } catch (error) {
+    await closeRelays(relays)
+    throw failed(`the destination could not listen for the migration: ${error instanceof Error ? error.message : String(error)}`, error)
+  }
+  relaysOf(host).set(spec.instanceId, relays)
+  return { host: listenHost, nbdPort: relays[0]!.port, migrationPort: relays[1]!.port, exports }
 }
 
 async function jobs(qmp: QmpClient): Promise<Array<{ device: string; ready: boolean; status?: string }>> {
@@ -83,11 +116,24 @@ async function cancelMirrors(qmp: QmpClient, devices: readonly string[]): Promis
  * which at ready leaves both sides identical, and this QEMU quits. Any
  * failure cancels what runs, continues the guest here and throws.
  * `onPaused` is asked between polls whether to pause the guest to converge (force_complete).
+ * QEMU writes both streams to unix sockets the agent pipes to the
+ * destination's TCP ports: a `nat` guest's QEMU has no route to other hosts
+ * but slirp4netns's user-mode NAT, and needs none.
  */
 export async function migrateOut(host: QemuHost, spec: InstanceSpec, target: IncomingMigration, options: { forceComplete?: () => boolean } = {}): Promise<LiveMigrationStats> {
   const paths = host.store.paths(spec.instanceId)
   if (runningPid(paths) === null) throw new DriverError(`domain ${spec.instanceId} is not running`, { code: DriverErrorCode.DOMAIN_NOT_RUNNING })
   const started = Date.now()
+  const nbdSocket = relaySocketPath(paths.dir, 'outgoing-nbd')
+  const ramSocket = relaySocketPath(paths.dir, 'outgoing-ram')
+  const relays: StreamRelay[] = []
+  try {
+    relays.push(await startRelay({ path: nbdSocket }, { host: target.host, port: target.nbdPort }))
+    relays.push(await startRelay({ path: ramSocket }, { host: target.host, port: target.migrationPort }, { maxConnections: 1 }))
+  } catch (error) {
+    await closeRelays(relays)
+    throw failed(`could not relay the migration to ${target.host}: ${error instanceof Error ? error.message : String(error)}`, error)
+  }
   const stats = await withQmp(paths.qmpSocket, async (qmp) => {
     const devices: string[] = []
     try {
@@ -96,7 +142,7 @@ export async function migrateOut(host: QemuHost, spec: InstanceSpec, target: Inc
         if (!exportName) throw failed(`the destination serves no disk ${disk.name}`)
         const device = deviceIds(disk.name).drive
         await qmp.execute('drive-mirror', {
-          device, target: `nbd:${target.host}:${target.nbdPort}:exportname=${exportName}`, format: 'raw', sync: 'top', mode: 'existing',
+          device, target: `nbd:unix:${nbdSocket}:exportname=${exportName}`, format: 'raw', sync: 'top', mode: 'existing',
         })
         devices.push(device)
       }
@@ -108,7 +154,7 @@ export async function migrateOut(host: QemuHost, spec: InstanceSpec, target: Inc
         if (Date.now() > readyBy) throw failed('the disk mirrors did not become ready in time')
         await sleep(POLL_MS)
       }
-      await qmp.execute('migrate', { uri: `tcp:${target.host}:${target.migrationPort}` })
+      await qmp.execute('migrate', { uri: `unix:${ramSocket}` })
       const doneBy = Date.now() + MIGRATE_TIMEOUT_MS
       let paused = false
       for (;;) {
@@ -131,7 +177,7 @@ export async function migrateOut(host: QemuHost, spec: InstanceSpec, target: Inc
     } finally {
       await cancelMirrors(qmp, devices)
     }
-  })
+  }).finally(() => closeRelays(relays))
   await host.hardStop(paths)
   return stats
 }
@@ -153,12 +199,13 @@ export async function finishIncoming(host: QemuHost, instanceId: string, options
     }
     await qmp.execute('nbd-server-stop').catch(() => undefined)
     if (!options.paused) await qmp.execute('cont')
-  })
+  }).finally(() => closeIncomingRelays(host, instanceId))
 }
 
 /** Abort on the destination: its QEMU stops and the domain and its new local disks go. */
 export async function abortIncoming(host: QemuHost, instanceId: string): Promise<void> {
   const paths = host.store.paths(instanceId)
+  await closeIncomingRelays(host, instanceId)
   await host.hardStop(paths)
   host.store.remove(instanceId, [])
 }
