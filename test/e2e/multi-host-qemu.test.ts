@@ -200,6 +200,9 @@ describe('many hosts with QEMU: live migration with an NBD volume, evacuation af
     const active = await settled(migrated, BOOT_MS)
     assert.equal(active.status, 'ACTIVE')
     assert.equal(active['OS-EXT-SRV-ATTR:host'], 'host-a')
+    // Its QEMU runs in a network namespace of its own (egress nat), inside host A's.
+    const recordA = JSON.parse(fs.readFileSync(path.join(dataDir, 'host-a', 'qemu', 'domains', migrated, 'domain.json'), 'utf8')) as { egress?: string }
+    assert.equal(recordA.egress, 'nat')
     const first = await waitForConsole(migrated, /LB-ALIVE 3\b/)
     assert.match(first, /LB-WROTE-MARKERS/)
     assert.equal(lastBoot(first).files.vdb?.['lifeboat-marker'], 'made-by-the-volume-service', 'host A\'s guest reads the volume over NBD')
@@ -230,6 +233,8 @@ describe('many hosts with QEMU: live migration with an NBD volume, evacuation af
     assert.equal(boot.files.vda2?.['lifeboat-marker-root'] ?? Object.values(boot.files).find((f) => f['lifeboat-marker-root'])?.['lifeboat-marker-root'], 'root-written-on-host-a', boot.text)
     assert.equal(boot.files.vdb?.['lifeboat-marker-vol'], 'volume-written-on-host-a', boot.text)
     assert.equal((await server(migrated))['OS-EXT-SRV-ATTR:host'], 'host-b')
+    const recordB = JSON.parse(fs.readFileSync(path.join(dataDir, 'host-b', 'qemu', 'domains', migrated, 'domain.json'), 'utf8')) as { egress?: string }
+    assert.equal(recordB.egress, 'nat')
   })
 
   test('agent A killed -9 during a second server\'s rescue; host A forced down; the server is evacuated to B and boots there', async (t) => {
