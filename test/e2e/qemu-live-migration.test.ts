@@ -14,7 +14,8 @@ const SCRIPT = [
   '( i=0; while true; do i=$((i+1)); echo "LB-ALIVE $i"; sleep 1; done ) &',
 ].join('\n')
 
-// Two QEMU hosts as two drivers on separate state folders (the agents' data folders), the RAM and the disks over loopback TCP.
+// Two QEMU hosts as two drivers on separate state folders (the agents' data folders), the RAM and the disks over loopback TCP,
+// each guest in its own network namespace (egress nat, the default): QEMU's streams go through unix sockets the drivers relay.
 describe('live migration on QEMU: block-mirrored disks and RAM to another host, the guest keeps running', { skip: qemuSkip(), timeout: 6 * 60_000 }, () => {
   const id = 'e2e-live-1'
   let source: QemuDriver
@@ -23,9 +24,9 @@ describe('live migration on QEMU: block-mirrored disks and RAM to another host, 
   let destDir = ''
   let cleanup = async () => undefined as void
   before(async () => {
-    ({ driver: source, images, cleanup } = await qemuWorld())
+    ({ driver: source, images, cleanup } = await qemuWorld('pc', 'nat'))
     destDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lb-e2e-qemu-dest-'))
-    destination = new QemuDriver({ stateDir: path.join(destDir, 'qemu'), machineType: 'pc', shutdownTimeoutSeconds: 30 })
+    destination = new QemuDriver({ stateDir: path.join(destDir, 'qemu'), machineType: 'pc', shutdownTimeoutSeconds: 30, guestEgress: 'nat' })
     await destination.init()
   })
   after(async () => {

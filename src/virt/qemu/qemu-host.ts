@@ -8,6 +8,7 @@ import { buildConfigDrive } from './config-drive.js'
 import { DomainStore, type DomainPaths, type DomainRecord } from './domain-store.js'
 import { commitOverlay, createBlank, createOverlay, ImageCache } from './image-cache.js'
 import { isNbdUrl } from '../../util/nbd-url.js'
+import { assertNbdReachable } from './nbd-reach.js'
 import { buildQemuArgs, layoutControllers } from './qemu-command-line.js'
 import { dhcpHostname, type GuestEgress } from './qemu-network.js'
 import { assertHostPortsFree, pluggedNics, syncForwards } from './qemu-forwards.js'
@@ -79,6 +80,8 @@ export class QemuHost {
         await createBlank(file.path, disk.source.sizeGb)
       } else if (disk.source.kind === 'volume' && !isNbdUrl(file.path) && !fs.existsSync(file.path)) {
         throw new DriverError(`volume file ${file.path} of ${disk.name} does not exist`, { code: DriverErrorCode.VOLUME_MISSING })
+      } else if (disk.source.kind === 'volume') {
+        assertNbdReachable(file.path, this.egress, disk.name)
       }
     }
     if (spec.configDrive && spec.disks.some((d) => d.source.kind === 'config-drive')) await buildConfigDrive(spec.configDrive, paths.configDrive)

@@ -16,6 +16,9 @@ import { runCommand } from './run-command.js'
  * link-local (169.254.169.254, a provider's metadata service) has a
  * `prohibit` route. Everything else goes out through slirp4netns's NAT.
  * Unix sockets (QMP, serial, VNC) are files and work across namespaces.
+ * slirp4netns joins the namespace before QEMU starts in it (the namespace's
+ * first process waits for its default route, then becomes QEMU), so what QEMU
+ * opens at start over TCP (NBD volumes) finds a network.
  */
 
 /** The network slirp4netns gives the namespace (its default `--cidr`): tap0 is .100, the gateway .2, its DNS .3. */
@@ -31,6 +34,8 @@ export const NETNS_TAP = 'tap0'
 // A large tap MTU makes the namespace hop cheap (as rootless Podman does); the guest's link keeps 1500.
 const NETNS_MTU = 65520
 const READY_TIMEOUT_MS = 15_000
+// How long (in 50 ms polls) the namespace waits for slirp4netns's route before giving up: a little past READY_TIMEOUT_MS.
+const ROUTE_WAIT_POLLS = 400
 const START_TIMEOUT_MS = 60_000
 
 /**
@@ -47,6 +52,16 @@ export function namespaceScript(): string {
     'shift',
     'exec "$@"',
   ].join(' && ')
+}
+
+/**
+ * `command` behind a wait for the namespace's default route (slirp4netns,
+ * started on this very process, configures tap0 and the route): QEMU's NBD
+ * disks connect at start and need it. Exits 97 if it never comes. Pure.
+ */
+export function afterRoute(command: string[]): string[] {
+  const wait = `n=0; until ip -4 route show default | grep -q ${NETNS_TAP}; do n=$((n+1)); [ $n -le ${ROUTE_WAIT_POLLS} ] || exit 97; sleep 0.05; done; exec "$@"`
+  return ['sh', '-c', wait, 'lifeboat-netns-route', ...command]
 }
 
 /** The `unshare` command line that runs `command` in fresh user, network and mount namespaces (mapped to root inside). Pure. */
@@ -106,39 +121,40 @@ function exited(child: ChildProcess): Promise<number | null> {
 }
 
 /**
- * Starts daemonizing QEMU (`qemu` and `args`) in its own namespaces, then
- * slirp4netns for them, and resolves with QEMU's pid once the namespace's
- * network is up. QEMU inherits one end of a socket pair as fd 3 and keeps it
- * for life; slirp4netns gets the other as its exit fd.
+ * Starts daemonizing QEMU (`qemu` and `args`) in its own namespaces with
+ * their network already up, and resolves with QEMU's pid. The namespaces'
+ * first process (`unshare` exec's `sh`, one pid) waits for the default route;
+ * slirp4netns joins it by that pid, and once it is ready the script becomes
+ * QEMU, which daemonizes. That process inherits one end of a socket pair as
+ * fd 3 and QEMU keeps it for life; slirp4netns gets the other as its exit fd.
  */
 export async function startQemuInNamespace(qemu: string, args: string[], paths: { pidFile: string; netSocket: string; netLog: string; resolvConf: string }, readPid: () => number | null): Promise<number> {
   fs.writeFileSync(paths.resolvConf, namespaceResolvConf())
   fs.rmSync(paths.netSocket, { force: true })
-  const { file, args: unshareArgs } = namespacedCommand([qemu, ...args], paths.resolvConf)
+  const { file, args: unshareArgs } = namespacedCommand(afterRoute([qemu, ...args]), paths.resolvConf)
   const launcher = spawn(file, unshareArgs, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] })
   const stderr = collect(launcher.stderr)
   collect(launcher.stdout)
   const link = launcher.stdio[3] as NodeJS.ReadableStream & { destroy(): void }
   const timer = setTimeout(() => launcher.kill('SIGKILL'), START_TIMEOUT_MS)
+  // QEMU's parent exits once the guest is set up; the daemon keeps the socket pair (so 'close' would wait for the guest).
+  const launched = exited(launcher)
+  launched.catch(() => undefined)
   try {
-    // QEMU's parent exits once the guest is set up; the daemon keeps the socket pair (so 'close' would wait for the guest).
-    const code = await exited(launcher)
+    if (launcher.pid === undefined) await launched
+    try {
+      await startSlirp4netns(launcher.pid!, link, paths)
+    } catch (error) {
+      launcher.kill('SIGKILL')
+      throw error
+    }
+    const code = await launched
     if (code !== 0) {
       await new Promise((resolve) => setTimeout(resolve, 50))
       throw new DriverError(`QEMU did not start in its network namespace: ${stderr().trim().split('\n').slice(-5).join(' | ') || `exit ${code}`}`, { code: DriverErrorCode.QEMU_START_FAILED })
     }
     const pid = readPid()
     if (pid === null) throw new DriverError('QEMU started but wrote no pidfile', { code: DriverErrorCode.QEMU_START_FAILED })
-    try {
-      await startSlirp4netns(pid, link, paths)
-    } catch (error) {
-      try {
-        process.kill(pid, 'SIGKILL')
-      } catch {
-        // already gone
-      }
-      throw error
-    }
     return pid
   } finally {
     clearTimeout(timer)

@@ -7,6 +7,7 @@ import type { QemuHost } from './qemu-host.js'
 import { runningPid } from './qemu-process.js'
 import { withQmp, type QmpClient } from './qmp-client.js'
 import { nbdBlockdev, parseNbdUrl } from '../../util/nbd-url.js'
+import { assertNbdReachable } from './nbd-reach.js'
 import { DriverErrorCode } from '../error-codes.js'
 
 // Like Nova's libvirt driver (device_detach_attempts, device_detach_timeout): a guest that is
@@ -91,6 +92,7 @@ export async function attachDisk(host: QemuHost, spec: InstanceSpec, disk: DiskS
   }
   assertHotPluggable(host, disk.bus)
   const file = host.diskFile(paths, disk)
+  assertNbdReachable(file.path, record.egress ?? host.egress, disk.name)
   const planned = planDomainLayout(spec.disks, host.machineType, (d) => (d.name === disk.name ? file.path : '')).devices.find((d) => d.name === disk.name)
   if (!planned) throw new DriverError(`disk ${disk.name} is not in the spec`, { code: DriverErrorCode.BAD_SPEC })
   const device: PlannedDevice = { ...planned, address: liveAddress(record, planned), bootIndex: null }

@@ -7,6 +7,7 @@ import { buildImages, missingBuildTool, type BuiltImages } from '../../../src/vi
 import { findHostKernels } from '../../../src/virt/qemu/guest-image/kernels.js'
 import { QemuDriver } from '../../../src/virt/qemu/qemu-driver.js'
 import type { ConfigDriveSpec, DiskSpec, InstanceSpec, MachineType } from '../../../src/virt/virt-driver.js'
+import type { GuestEgress } from '../../../src/virt/qemu/qemu-network.js'
 import { skipUnless } from '../../helpers/tiers.js'
 import { waitUntil } from '../../helpers/wait-until.js'
 
@@ -25,10 +26,10 @@ export function genericKernelSkip(): string | false {
 }
 
 /** A temporary state folder, a driver on it, the built images, and a cleanup that stops every guest. */
-export async function qemuWorld(machineType: MachineType = 'pc'): Promise<{ dir: string; driver: QemuDriver; images: BuiltImages; cleanup: () => Promise<void> }> {
+export async function qemuWorld(machineType: MachineType = 'pc', guestEgress?: GuestEgress): Promise<{ dir: string; driver: QemuDriver; images: BuiltImages; cleanup: () => Promise<void> }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lb-e2e-qemu-'))
   const images = await buildImages()
-  const driver = new QemuDriver({ stateDir: path.join(dir, 'qemu'), machineType, shutdownTimeoutSeconds: 30 })
+  const driver = new QemuDriver({ stateDir: path.join(dir, 'qemu'), machineType, shutdownTimeoutSeconds: 30, ...(guestEgress ? { guestEgress } : {}) })
   await driver.init()
   const cleanup = async () => {
     const survivor = new QemuDriver({ stateDir: path.join(dir, 'qemu'), machineType })
