@@ -49,6 +49,17 @@ export const IncomingMigrationSchema = Type.Object({
 })
 export type IncomingMigrationTarget = Static<typeof IncomingMigrationSchema>
 
+/** A rescued server's rescue as a live migration's destination rebuilds it (beyond Nova): the decision it was rescued with. */
+export const MigratingRescueSchema = Type.Object({
+  imageId: Type.String(),
+  mode: RescueModeSchema,
+  device: DeviceTypeSchema,
+  bus: DiskBusSchema,
+  keyName: Type.Union([Type.String(), Type.Null()]),
+  snapshotRoot: Type.Boolean(),
+})
+export type MigratingRescue = Static<typeof MigratingRescueSchema>
+
 /** Every task kind, each described in its schema. */
 export const TaskSchema = Type.Union([
   task('spawn', {}, 'Create the disks and boot a scheduled instance (vm_state building).'),
@@ -70,6 +81,8 @@ export const TaskSchema = Type.Union([
     imageId: Type.String(), previousVmState: Type.String(),
     /** Nova's `preserve_ephemeral`: the ephemeral disks keep their data (absent: recreated blank). */
     preserveEphemeral: Type.Optional(Type.Boolean()),
+    /** An evacuated rescued server (beyond Nova): rescued again after the rebuild, as it was (the task is rendered with the rescue image and config drive). */
+    rescue: Type.Optional(MigratingRescueSchema),
   }, 'Recreate the root disk from the server\'s (new) image and its config drive, and boot; a server that was stopped is stopped again. Reports its steps (`rebuild_block_device_mapping`, `rebuild_spawning`) as it goes.'),
   task('destroy', {}, 'Remove the domain and its local disks.'),
   task('console_output', { length: Type.Union([Type.Integer(), Type.Null()]) }, 'Read the serial console (a call: the API waits for the result).'),
@@ -83,7 +96,7 @@ export const TaskSchema = Type.Union([
   task('shelve', { imageId: Type.Union([Type.String(), Type.Null()]), offload: Type.Boolean() }, 'Power the guest off and snapshot its root disk into the queued image `imageId` (none for a volume-backed server); with `offload`, then remove the domain and its local disks (Nova `shelve_instance` / `shelve_offload_instance`).'),
   task('shelve_offload', {}, 'Remove a shelved server\'s domain and local disks from the host (Nova `shelve_offload_instance`).'),
   task('unshelve', { imageId: Type.Union([Type.String(), Type.Null()]), offloaded: Type.Boolean() }, 'Offloaded: create the disks (the root from the shelve image `imageId`, or the root volume) and boot on this host; else power the shelved guest on (Nova `unshelve_instance` / `start_instance`).'),
-  task('live_migration_prepare', { migrationId: Type.String(), listenHost: Type.String() }, 'Live migration, destination (Nova `pre_live_migration`): start the domain paused for the incoming RAM and serve its new local disks over NBD; reports `{ target }`.'),
+  task('live_migration_prepare', { migrationId: Type.String(), listenHost: Type.String(), rescue: Type.Optional(MigratingRescueSchema) }, 'Live migration, destination (Nova `pre_live_migration`): start the domain paused for the incoming RAM and serve its new local disks over NBD; reports `{ target }`. With `rescue`, the domain is the rescue layout (the task is rendered with the rescue image and config drive).'),
   task('live_migration', { migrationId: Type.String(), target: IncomingMigrationSchema, forceComplete: Type.Optional(Type.Boolean()) }, 'Live migration, source (Nova `live_migration`): mirror the local disks and send the RAM to `target`, then quit here; reports `{ totalMs, downtimeMs }`.'),
   task('live_migration_finish', { migrationId: Type.String(), paused: Type.Boolean() }, 'Live migration, destination (Nova `post_live_migration_at_destination`): continue the guest that arrived.'),
   task('live_migration_abort', { migrationId: Type.String() }, 'Live migration, destination (Nova `rollback_live_migration_at_destination`): remove the domain prepared for it.'),

@@ -298,7 +298,7 @@ export interface VirtDriver {
    */
   awaitRescueRun(instanceId: string, run: RescueRunSpec, deadline: number): Promise<RescueRunOutcome | null>
   /** Live migration, destination: start `spec` paused, waiting for the RAM, its new local disks served for the source's mirrors. */
-  prepareIncomingMigration?(spec: InstanceSpec, listenHost: string): Promise<IncomingMigration>
+  prepareIncomingMigration?(spec: InstanceSpec, listenHost: string, rescue?: RescueSpec): Promise<IncomingMigration>
   /** Live migration, source: copy the local disks and the RAM to `target`, then stop here. */
   migrateLive?(spec: InstanceSpec, target: IncomingMigration, options: { forceComplete?: () => boolean }): Promise<LiveMigrationStats>
   /** Live migration, destination: the guest arrived; continue it (or keep it paused). */

@@ -12,6 +12,7 @@ import { describeFailure, taskFailureMessage } from './task-failures.js'
 import { AgentErrorCode } from '../error-codes.js'
 import { deliverReport } from './deliver-report.js'
 import { rebuildInstance, reportRebuildStep } from './rebuild-instance.js'
+import { rescueAgain } from './rescue-again.js'
 import { resizeInstance, revertResizeInstance } from './resize-instance.js'
 import { isLiveMigrationJob, liveMigrationStep } from './live-migrate-instance.js'
 import { offloadInstance, shelveInstance, unshelveInstance, uploadRootSnapshot } from './shelve-instance.js'
@@ -36,7 +37,7 @@ async function perform(ctx: TaskContext, task: AgentTask): Promise<Omit<TaskRepo
   const id = task.instanceUuid
   const timeoutSeconds = task.shutdownTimeoutSeconds
   const job = task.task
-  if (isLiveMigrationJob(job)) return liveMigrationStep(ctx, job.kind === 'live_migration_prepare' ? await localizeSpec(ctx, task.instance) : task.instance, job)
+  if (isLiveMigrationJob(job)) return liveMigrationStep(ctx, job.kind === 'live_migration_prepare' ? await localizeSpec(ctx, task.instance) : task.instance, job, task.rescue)
   switch (job.kind) {
     case 'spawn':
       await driver.spawn(await localizeSpec(ctx, task.instance))
@@ -98,11 +99,14 @@ async function perform(ctx: TaskContext, task: AgentTask): Promise<Omit<TaskRepo
     case 'unrescue':
       await unrescueInstance(ctx, { ...task, instance: await localizeSpec(ctx, task.instance) })
       break
-    case 'rebuild':
-      await rebuildInstance(ctx, await localizeSpec(ctx, task.instance), job.previousVmState === 'stopped', timeoutSeconds, {
+    case 'rebuild': {
+      const spec = await localizeSpec(ctx, task.instance)
+      await rebuildInstance(ctx, spec, job.previousVmState === 'stopped', timeoutSeconds, {
         preserveEphemeral: job.preserveEphemeral === true, onStep: reportRebuildStep(ctx, task),
       })
+      if (job.rescue) await rescueAgain(ctx, task, spec, job.rescue)
       break
+    }
     case 'destroy':
       if (await driver.getDomain(id)) await driver.destroy(id)
       return { powerState: PowerState.NOSTATE }

@@ -2,6 +2,7 @@ import type { AgentTask, TaskReport } from '../../agent-api/index.js'
 import type { InstanceSpec } from '../../virt/virt-driver.js'
 import { DriverError, PowerState } from '../../virt/virt-driver.js'
 import type { TaskContext } from './manager-context.js'
+import { movedRescueSpec } from './rescue-again.js'
 
 type LiveMigrationJob = Extract<AgentTask['task'], { kind: 'live_migration_prepare' | 'live_migration' | 'live_migration_finish' | 'live_migration_abort' }>
 
@@ -21,12 +22,13 @@ function unsupported(ctx: TaskContext): never {
  * the disks and the RAM there, the destination continues the guest (or
  * removes what it prepared on an abort).
  */
-export async function liveMigrationStep(ctx: TaskContext, spec: InstanceSpec, job: LiveMigrationJob): Promise<Omit<TaskReport, 'ok'>> {
+export async function liveMigrationStep(ctx: TaskContext, spec: InstanceSpec, job: LiveMigrationJob, rescue?: AgentTask['rescue']): Promise<Omit<TaskReport, 'ok'>> {
   const { driver } = ctx
   switch (job.kind) {
     case 'live_migration_prepare': {
       if (!driver.prepareIncomingMigration) unsupported(ctx)
-      const target = await driver.prepareIncomingMigration(spec, job.listenHost)
+      const rescueSpec = job.rescue ? await movedRescueSpec(ctx, spec, job.rescue, rescue) : undefined
+      const target = await driver.prepareIncomingMigration(spec, job.listenHost, rescueSpec)
       return { powerState: PowerState.PAUSED, output: { target } }
     }
     case 'live_migration': {
@@ -44,3 +46,4 @@ export async function liveMigrationStep(ctx: TaskContext, spec: InstanceSpec, jo
       return { powerState: PowerState.NOSTATE }
   }
 }
+

@@ -147,6 +147,9 @@ export class AgentGateway {
     if (task.kind === 'rescue') {
       rendered.rescue = await this.#rescueContext(details!, task, instance.nics)
       if (item.secretLost) await this.#notePasswordLost(item)
+    } else if ((task.kind === 'live_migration_prepare' || task.kind === 'rebuild') && task.rescue) {
+      // A rescued server arrives rescued (live migration, evacuate): its new host needs the rescue image and config drive as a rescue does.
+      rendered.rescue = await this.#rescueContext(details!, { ...task.rescue, adminPass: null }, instance.nics)
     } else if (task.kind === 'attach_volume' || task.kind === 'detach_volume') {
       const bdm = details!.bdms.find((b) => b.id === task.bdmId)
       const disk = instance.disks.find((d) => bdm?.volume_id && d.name === `volume-${bdm.volume_id}`)
@@ -173,7 +176,7 @@ export class AgentGateway {
    * drive, with the `lifeboat:key_name` key when one was asked for, else the
    * server's own.
    */
-  async #rescueContext(details: Awaited<ReturnType<typeof loadInstanceDetails>>[number], task: RescueTask, nics: AgentTask['instance']['nics']): Promise<NonNullable<AgentTask['rescue']>> {
+  async #rescueContext(details: Awaited<ReturnType<typeof loadInstanceDetails>>[number], task: Pick<RescueTask, 'imageId' | 'keyName' | 'adminPass'>, nics: AgentTask['instance']['nics']): Promise<NonNullable<AgentTask['rescue']>> {
     const image = await this.imageInfo(task.imageId).catch((error: unknown) => {
       if (error instanceof NotFound) return null
       throw error

@@ -3,7 +3,8 @@ import type { Db } from '../../db/schema.js'
 import type { ConductorDeps } from './ports.js'
 import type { TaskQueue } from '../tasks/task-queue.js'
 import { loadInstanceDetails, isVolumeBacked } from './instance-store.js'
-import { TaskState } from './instance-states.js'
+import { TaskState, VmState } from './instance-states.js'
+import { migratingRescueOf } from './rescued-moves.js'
 import { selectHost } from '../scheduler/scheduler.js'
 import { loadGroupPlacement } from '../scheduler/group-placement.js'
 import { finishAction, finishActionEvent, startActionEvent } from './instance-actions.js'
@@ -59,6 +60,8 @@ export async function placeEvacuated(deps: ConductorDeps, tasks: TaskQueue, uuid
   }
   const system = JSON.parse(row.system_metadata) as Record<string, string>
   const imageId = row.image_ref || system.image_base_image_ref || ''
+  // A rescued server is rescued again on its new host after the rebuild, with the rescue it had (beyond Nova).
+  const rescue = row.vm_state === VmState.RESCUED ? await migratingRescueOf(db, row) : null
   const placed = await db.transaction().execute(async (trx) => {
     const moved = await trx.updateTable('instances').set({ host: selection.host, node: selection.host, updated_at: nowIso() })
       .where('uuid', '=', uuid).where('task_state', '=', TaskState.REBUILDING).where('deleted', '=', 0).executeTakeFirst()
@@ -66,7 +69,7 @@ export async function placeEvacuated(deps: ConductorDeps, tasks: TaskQueue, uuid
     await trx.updateTable('migrations').set({ status: 'pre-migrating', dest_compute: selection.host, dest_node: selection.host, updated_at: nowIso() }).where('id', '=', migration.id).execute()
     await deps.network.bindHost(trx, uuid, selection.host)
     if (eventId) await finishActionEvent(trx, eventId, 'Success')
-    await tasks.enqueue(trx, { instanceUuid: uuid, host: selection.host, actionId, task: { kind: 'rebuild', imageId, previousVmState: row.vm_state } })
+    await tasks.enqueue(trx, { instanceUuid: uuid, host: selection.host, actionId, task: { kind: 'rebuild', imageId, previousVmState: row.vm_state, ...(rescue ? { rescue } : {}) } })
     return true
   })
   if (placed) tasks.notify(selection.host)

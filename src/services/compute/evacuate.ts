@@ -21,6 +21,8 @@ export interface EvacuateRequest {
 
 /** The vm_states Nova's `evacuate` accepts (nova/compute/api.py `check_instance_state`). */
 const EVACUABLE_STATES: readonly string[] = [VmState.ACTIVE, VmState.STOPPED, VmState.ERROR]
+/** Beyond Nova (which refuses a rescued server with 409): a RESCUED server is rebuilt elsewhere and rescued again there. */
+const LIFEBOAT_EVACUABLE_STATES: readonly string[] = [...EVACUABLE_STATES, VmState.RESCUED]
 
 /**
  * `evacuate` (Nova's `compute.API.evacuate`, admin): the host named must be a
@@ -39,7 +41,7 @@ export async function evacuateServer(deps: Pick<ComputeDeps, 'db' | 'log' | 'con
   }
   const { row: instance } = await getInstanceDetails(deps.db, auth, instanceId, { metadata: false, tags: false, securityGroups: false })
   if (request.host !== undefined && instance.host === request.host) throw new InvalidRequest("The target host can't be the same one.")
-  assertVmState(instance, 'evacuate', EVACUABLE_STATES)
+  assertVmState(instance, 'evacuate', LIFEBOAT_EVACUABLE_STATES)
   const source = instance.host
   const service = source ? await deps.db.selectFrom('compute_services').select(['forced_down', 'last_seen_at']).where('host', '=', source).executeTakeFirst() : undefined
   if (!source || !service) throw new InvalidRequest(`Compute host ${source ?? ''} could not be found.`)

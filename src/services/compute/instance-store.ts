@@ -1,3 +1,4 @@
+import type { MigratingRescue } from '../../agent-api/index.js'
 import type { Db } from '../../db/schema.js'
 import type { BlockDeviceMappingsTable, InstanceFaultsTable, InstancesTable } from '../../db/tables/compute-tables.js'
 import type { AuthContext } from '../identity/auth-context.js'
@@ -27,6 +28,9 @@ export interface RescueRecord {
   timeoutSeconds: number | null
   rootSnapshot: boolean
   keyName: string | null
+  /** The rescue disk's device type and bus as decided (absent in records of older versions); a moved rescue keeps them. */
+  device?: MigratingRescue['device']
+  bus?: MigratingRescue['bus']
 }
 
 export type InstanceRow = InstancesTable

@@ -6,11 +6,13 @@ import type { Db } from '../../db/schema.js'
 import { actionContext, type CallContext } from './call-context.js'
 import { authorize } from '../policy.js'
 import { InvalidRequest } from '../errors.js'
+import { InstanceInvalidState } from './compute-errors.js'
 import { getInstanceDetails, type InstanceRow } from './instance-store.js'
 import { assertNotLocked, assertVmState, claimTaskState } from './instance-guards.js'
 import { finishAction, finishActionEvent, recordAction, startActionEvent } from './instance-actions.js'
 import { TaskState, VmState } from './instance-states.js'
 import { nowIso } from '../time.js'
+import { migratingRescueOf } from './rescued-moves.js'
 import type { ActionContext } from './instance-actions.js'
 import type { MigrationsTable } from '../../db/tables/migration-tables.js'
 
@@ -31,6 +33,9 @@ export interface LiveMigrateRequest {
 
 /** The vm_states Nova's `live_migrate` accepts (nova/compute/api.py `check_instance_state`). */
 export const LIVE_MIGRATABLE_STATES: readonly string[] = [VmState.ACTIVE, VmState.PAUSED]
+
+/** Beyond Nova (which refuses a rescued server with 409): a rescued server live-migrates and arrives rescued. */
+const LIFEBOAT_LIVE_MIGRATABLE_STATES: readonly string[] = [...LIVE_MIGRATABLE_STATES, VmState.RESCUED]
 
 /** Nova's conductor text when no host can take the server. */
 const NO_VALID_HOST = 'No valid host was found. '
@@ -73,7 +78,7 @@ export async function liveMigrateServer(deps: LiveMigrationDeps, tasks: TaskQueu
   const auth = authorize(call.auth, 'os_compute_api:os-migrate-server:migrate_live', 'admin')
   const { row: instance } = await getInstanceDetails(deps.db, auth, instanceId, { metadata: false, tags: false, securityGroups: false })
   assertNotLocked(auth, instance)
-  assertVmState(instance, 'os-migrateLive', LIVE_MIGRATABLE_STATES)
+  assertVmState(instance, 'os-migrateLive', LIFEBOAT_LIVE_MIGRATABLE_STATES)
   const source = instance.host
   if (!source) throw new InvalidRequest(`Instance ${instance.uuid} is not on a host.`)
   let asked: Destination | null = null
@@ -83,6 +88,9 @@ export async function liveMigrateServer(deps: LiveMigrationDeps, tasks: TaskQueu
     if (found.host === source) throw new InvalidRequest(`Unable to migrate instance (${instance.uuid}) to current host (${source}).`)
     asked = found
   }
+  // A rescued server's destination rebuilds its rescue: the decision it was rescued with travels on the prepare task.
+  const rescue = instance.vm_state === VmState.RESCUED ? await migratingRescueOf(deps.db, instance) : null
+  if (instance.vm_state === VmState.RESCUED && !rescue) throw new InstanceInvalidState('os-migrateLive', instance.uuid, 'vm_state', instance.vm_state)
   const context = actionContext(call)
   const held = await deps.placement.allocationsIn(deps.db, instance.uuid)
   const resources = Object.values(held)[0] ?? {}
@@ -106,7 +114,7 @@ export async function liveMigrateServer(deps: LiveMigrationDeps, tasks: TaskQueu
         { consumerUuid: instance.uuid, allocations: { [destination.providerUuid]: resources }, ...owner },
       ])
       if (!fits) throw new NoRoom()
-      await tasks.enqueue(trx, { instanceUuid: instance.uuid, host: destination.host, actionId, task: { kind: 'live_migration_prepare', migrationId: migration.uuid, listenHost: destination.hostIp } })
+      await tasks.enqueue(trx, { instanceUuid: instance.uuid, host: destination.host, actionId, task: { kind: 'live_migration_prepare', migrationId: migration.uuid, listenHost: destination.hostIp, ...(rescue ? { rescue } : {}) } })
     })
   } catch (error) {
     if (!(error instanceof NoRoom)) throw error

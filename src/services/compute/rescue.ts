@@ -128,6 +128,7 @@ export async function prepareRescue(deps: RescueDeps, call: CallContext, instanc
   const record: RescueRecord = {
     previousVmState: instance.vm_state, imageId: decision.imageId, mode: decision.mode, startedAt: nowIso(),
     timeoutSeconds: request.timeoutSeconds ?? (globalTimeout > 0 ? globalTimeout : null), rootSnapshot: true, keyName,
+    device: decision.device, bus: decision.bus,
   }
   return { instance, decision, record, keyName, adminPass }
 }

@@ -72,6 +72,8 @@ export async function applyTaskResult(
     if (task.kind === 'unrescue') set.rescue = null
     // Nova's `_do_rebuild_instance`: a stopped server is stopped again, any other comes back ACTIVE.
     if (task.kind === 'rebuild') Object.assign(set, { vm_state: task.previousVmState === VmState.STOPPED ? VmState.STOPPED : VmState.ACTIVE, launched_at: now })
+    // An evacuated rescued server was rescued again on its new host (beyond Nova).
+    if (task.kind === 'rebuild' && task.rescue) set.vm_state = VmState.RESCUED
     if (task.kind === 'destroy') {
       Object.assign(set, { vm_state: VmState.DELETED, task_state: null, deleted: 1, deleted_at: now, terminated_at: now })
       await releasePorts(trx, deps, instance)

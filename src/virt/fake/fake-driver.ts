@@ -27,6 +27,8 @@ export interface FakeDriverOptions {
   diskGb: number
   /** Operations that fail on purpose (for tests of failure handling), e.g. `rescue`. */
   failOperations?: string[]
+  /** Operations that wait for a test's go-ahead before they run (a fault test holds a step where it breaks something), by operation name. */
+  gates?: Record<string, () => Promise<void>>
 }
 
 interface FakeDomain {
@@ -143,6 +145,7 @@ export class FakeDriver implements VirtDriver {
   }
 
   async #step(operation: string): Promise<void> {
+    await this.#options.gates?.[operation]?.()
     await (this.#options.delayMs > 0 ? sleep(this.#options.delayMs) : new Promise((resolve) => setImmediate(resolve)))
     if (this.#options.failOperations?.includes(operation)) throw new DriverError(`fake ${operation} failed on purpose`, { code: DriverErrorCode.FAKE_FAILURE })
   }
@@ -294,12 +297,18 @@ export class FakeDriver implements VirtDriver {
   }
 
   /** Live migration, destination: the domain exists here paused, as QEMU's `-incoming defer`. */
-  async prepareIncomingMigration(spec: InstanceSpec, listenHost: string): Promise<IncomingMigration> {
+  async prepareIncomingMigration(spec: InstanceSpec, listenHost: string, rescue?: RescueSpec): Promise<IncomingMigration> {
     await this.#step('prepareIncomingMigration')
     const domain: FakeDomain = { instanceId: spec.instanceId, powerState: PowerState.PAUSED, rescued: false, spec, layout: this.#normalLayout(spec), console: ['[fake] waiting for an incoming migration'], rootSnapshot: false, configDriveKeys: keyNames(spec.configDrive) }
+    // A rescued server arrives in its rescue layout, with its pre-rescue root snapshot (for unrescue's discard).
+    if (rescue) {
+      Object.assign(domain, { layout: planRescueLayout(rescue, this.#options.machineType, describeSource), rescued: true, rootSnapshot: rescue.snapshotRoot, configDriveKeys: keyNames(rescue.rescueConfigDrive) })
+      domain.console.push(`[fake] the incoming guest runs rescue image ${rescue.rescueImage.imageId} (${rescue.mode})`)
+    }
     this.#domains.set(spec.instanceId, domain)
     await this.#save(spec.instanceId)
-    return { host: listenHost, nbdPort: 0, migrationPort: 0, exports: Object.fromEntries(spec.disks.filter((d) => d.source.kind === 'image' || d.source.kind === 'blank').map((d) => [d.name, d.name])) }
+    const local = spec.disks.filter((d) => d.source.kind === 'image' || d.source.kind === 'blank').map((d) => d.name)
+    return { host: listenHost, nbdPort: 0, migrationPort: 0, exports: Object.fromEntries([...local, ...(rescue ? ['rescue'] : [])].map((name) => [name, name])) }
   }
 
   /** Live migration, source: the guest leaves this host. */
@@ -318,7 +327,7 @@ export class FakeDriver implements VirtDriver {
     await this.#step('finishIncomingMigration')
     const domain = this.#domain(instanceId)
     domain.powerState = options.paused ? PowerState.PAUSED : PowerState.RUNNING
-    domain.console.push('[fake] live migration arrived')
+    domain.console.push(domain.rescued ? '[fake] live migration arrived, rescued' : '[fake] live migration arrived')
     await this.#save(instanceId)
   }
 

@@ -276,8 +276,8 @@ export class QemuDriver implements VirtDriver {
   }
 
   /** Live migration, destination: start the domain paused for the incoming RAM and serve its new local disks over NBD (see `qemu-live-migration.ts`). */
-  prepareIncomingMigration(spec: InstanceSpec, listenHost: string): Promise<IncomingMigration> {
-    return prepareIncoming(this.#host, spec, listenHost)
+  prepareIncomingMigration(spec: InstanceSpec, listenHost: string, rescue?: RescueSpec): Promise<IncomingMigration> {
+    return prepareIncoming(this.#host, spec, listenHost, rescue)
   }
 
   /** Live migration, source: mirror the local disks and send the RAM to `target`, then quit here. */

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { DriverError, type DiskSpec, type IncomingMigration, type InstanceSpec, type LiveMigrationStats } from '../virt-driver.js'
+import { DriverError, type IncomingMigration, type InstanceSpec, type LiveMigrationStats, type RescueSpec } from '../virt-driver.js'
 import type { QemuHost } from './qemu-host.js'
 import { formatsOf } from './qemu-host.js'
 import { deviceIds } from './qemu-command-line.js'
@@ -10,6 +10,7 @@ import { runningPid } from './qemu-process.js'
 import { withQmp, type QmpClient } from './qmp-client.js'
 import { DriverErrorCode } from '../error-codes.js'
 import { closeRelays, relaySocketPath, startRelay, type StreamRelay } from './stream-relay.js'
+import { copyRootBacking, dropRescuedRootNodes, exportRescuedRoot, mirroredDisks, rescuedIncomingDomain } from './qemu-rescued-migration.js'
 
 const READY_TIMEOUT_MS = 10 * 60_000
 const MIGRATE_TIMEOUT_MS = 10 * 60_000
@@ -29,11 +30,6 @@ async function closeIncomingRelays(host: QemuHost, instanceId: string): Promise<
   const mine = relays.get(instanceId) ?? []
   relays.delete(instanceId)
   await closeRelays(mine)
-}
-
-/** The disks a block migration copies: the local ones (a volume stays where it is and is reconnected by the destination). */
-export function localDisks(spec: InstanceSpec): DiskSpec[] {
-  return spec.disks.filter((d) => d.source.kind === 'image' || d.source.kind === 'blank')
 }
 
 /** A TCP port free on `host` now (the kernel's choice), for QEMU to listen on a moment later. */
@@ -61,13 +57,13 @@ function failed(message: string, cause?: unknown): DriverError {
  * QEMU listens on unix sockets (files: they reach into the network namespace
  * of a `nat` guest, where no host address exists); the agent listens on
  * `listenHost` and pipes each connection to them (`stream-relay.ts`).
+ * With `rescue`, the domain is the rescue layout (`qemu-rescued-migration.ts`).
  */
-export async function prepareIncoming(host: QemuHost, spec: InstanceSpec, listenHost: string): Promise<IncomingMigration> {
+export async function prepareIncoming(host: QemuHost, spec: InstanceSpec, listenHost: string, rescue?: RescueSpec): Promise<IncomingMigration> {
   const paths = host.store.prepare(spec.instanceId)
   if (runningPid(paths) !== null) throw failed(`domain ${spec.instanceId} already runs on the destination`)
   await host.prepareDisks(spec, paths)
-  const { layout, files } = host.normalLayout(spec, paths)
-  const record = host.newRecord(spec, layout, files)
+  const { layout, files, record } = rescue ? await rescuedIncomingDomain(host, rescue, paths) : normalIncomingDomain(host, spec, paths)
   host.store.save(record)
   await host.start(record, layout, formatsOf(files), 'defer')
   await host.waitForMonitor(paths)
@@ -80,11 +76,13 @@ export async function prepareIncoming(host: QemuHost, spec: InstanceSpec, listen
   try {
     await withQmp(paths.qmpSocket, async (qmp) => {
       await qmp.execute('nbd-server-start', { addr: { type: 'unix', data: { path: nbdSocket } } })
-      for (const disk of localDisks(spec)) {
+      for (const disk of mirroredDisks(spec, record.rescue)) {
+        if (disk.exportKey !== disk.name) continue
         const drive = deviceIds(disk.name).drive
         await qmp.execute('nbd-server-add', { device: drive, writable: true })
         exports[disk.name] = drive
       }
+      if (record.rescue?.rootOverlay) Object.assign(exports, await exportRescuedRoot(qmp, spec, record.rescue.rootOverlay))
       await qmp.execute('migrate-incoming', { uri: `unix:${ramSocket}` })
     })
     relays.push(await startRelay({ host: listenHost, port: 0 }, { path: nbdSocket }))
@@ -95,6 +93,11 @@ export async function prepareIncoming(host: QemuHost, spec: InstanceSpec, listen
   }
   relaysOf(host).set(spec.instanceId, relays)
   return { host: listenHost, nbdPort: relays[0]!.port, migrationPort: relays[1]!.port, exports }
+}
+
+function normalIncomingDomain(host: QemuHost, spec: InstanceSpec, paths: ReturnType<QemuHost['store']['paths']>) {
+  const { layout, files } = host.normalLayout(spec, paths)
+  return { layout, files, record: host.newRecord(spec, layout, files) }
 }
 
 async function jobs(qmp: QmpClient): Promise<Array<{ device: string; ready: boolean; status?: string }>> {
@@ -124,6 +127,7 @@ export async function migrateOut(host: QemuHost, spec: InstanceSpec, target: Inc
   const paths = host.store.paths(spec.instanceId)
   if (runningPid(paths) === null) throw new DriverError(`domain ${spec.instanceId} is not running`, { code: DriverErrorCode.DOMAIN_NOT_RUNNING })
   const started = Date.now()
+  const rescue = host.store.load(spec.instanceId)?.rescue ?? null
   const nbdSocket = relaySocketPath(paths.dir, 'outgoing-nbd')
   const ramSocket = relaySocketPath(paths.dir, 'outgoing-ram')
   const relays: StreamRelay[] = []
@@ -137,8 +141,10 @@ export async function migrateOut(host: QemuHost, spec: InstanceSpec, target: Inc
   const stats = await withQmp(paths.qmpSocket, async (qmp) => {
     const devices: string[] = []
     try {
-      for (const disk of localDisks(spec)) {
-        const exportName = target.exports[disk.name]
+      // A rescued root's pre-rescue layer goes first: the mirror of its top layer writes over it.
+      if (rescue?.rootOverlay) await copyRootBacking(qmp, rescue.rootOverlay, target, nbdSocket)
+      for (const disk of mirroredDisks(spec, rescue)) {
+        const exportName = target.exports[disk.exportKey]
         if (!exportName) throw failed(`the destination serves no disk ${disk.name}`)
         const device = deviceIds(disk.name).drive
         await qmp.execute('drive-mirror', {
@@ -198,6 +204,7 @@ export async function finishIncoming(host: QemuHost, instanceId: string, options
       await sleep(POLL_MS)
     }
     await qmp.execute('nbd-server-stop').catch(() => undefined)
+    await dropRescuedRootNodes(qmp)
     if (!options.paused) await qmp.execute('cont')
   }).finally(() => closeIncomingRelays(host, instanceId))
 }
