@@ -62,6 +62,10 @@ function failed(message: string, cause?: unknown): DriverError {
 export async function prepareIncoming(host: QemuHost, spec: InstanceSpec, listenHost: string, rescue?: RescueSpec): Promise<IncomingMigration> {
   const paths = host.store.prepare(spec.instanceId)
   if (runningPid(paths) !== null) throw failed(`domain ${spec.instanceId} already runs on the destination`)
+  // A stopped domain of this server left here (a source keeps its stopped domain after migrating out): its disks and
+  // console log are of an earlier life; the mirrors must write into fresh overlays, as `sync: top` copies only the top.
+  host.store.remove(spec.instanceId)
+  host.store.prepare(spec.instanceId)
   await host.prepareDisks(spec, paths)
   const { layout, files, record } = rescue ? await rescuedIncomingDomain(host, rescue, paths) : normalIncomingDomain(host, spec, paths)
   host.store.save(record)
