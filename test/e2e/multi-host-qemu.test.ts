@@ -31,6 +31,8 @@ const skip = qemuSkip()
 // what an earlier one wrote), then a heartbeat on the serial console every second.
 const GUEST_SCRIPT = [
   '#!/bin/sh',
+  // The rescue system (same user_data): its own marker on the guest's root, then its own heartbeat.
+  'if [ "$LB_ROLE" = rescue ]; then mkdir -p /m && mount -t ext4 /dev/vda2 /m && echo written-during-rescue > /m/lifeboat-marker-rescue && sync && umount /m; ( i=0; while true; do i=$((i+1)); echo "LB-RESCUE-ALIVE $i"; sleep 1; done ) & exit 0; fi',
   'mkdir -p /m && mount -t ext4 /dev/vda2 /m && { [ -e /m/lifeboat-marker-root ] || echo root-written-on-host-a > /m/lifeboat-marker-root; sync; umount /m; }',
   'if [ -b /dev/vdb ]; then mkdir -p /v && mount -t ext4 /dev/vdb /v && { [ -e /v/lifeboat-marker-vol ] || echo volume-written-on-host-a > /v/lifeboat-marker-vol; sync; umount /v; }; fi',
   'echo LB-WROTE-MARKERS',
@@ -42,11 +44,10 @@ const GUEST_SCRIPT = [
  * volumes over NBD on a bridge address, two `lifeboat agent` processes with
  * the QEMU driver, each in its own network namespace with its own data folder,
  * guests with egress nat (QEMU in a namespace of its own inside the host's).
- * A server with a volume is live-migrated from A to B; then agent A is killed
- * -9 during a second server's rescue, its service forced down, and that server
- * evacuated to B. (The rescued variant — rescue, live-migrate rescued, console
- * on B, unrescue on B — slots in before `os-migrateLive` once the control
- * plane allows moving rescued servers.)
+ * A server with a volume is rescued on A and live-migrated rescued to B (beyond
+ * Nova), its rescue's console read on B, unrescued there, then live-migrated
+ * back to A; then agent A is killed -9 during a second server's rescue, its
+ * service forced down, and that server evacuated to B.
  */
 describe('many hosts with QEMU: live migration with an NBD volume, evacuation after kill -9', { skip, timeout: 15 * 60_000 }, () => {
   let net: NetnsHosts
@@ -61,6 +62,7 @@ describe('many hosts with QEMU: live migration with an NBD volume, evacuation af
   let token = ''
   let projectId = ''
   let guestImage = ''
+  let rescueImage = ''
   let dataImage = ''
   let flavorId = ''
   const hostA = () => net.hosts[0]!
@@ -95,8 +97,19 @@ describe('many hosts with QEMU: live migration with an NBD volume, evacuation af
     if (s.status === 'ERROR' && !allowError) assert.fail(`server ${id} went to ERROR: ${JSON.stringify(s.fault)}`)
     return s['OS-EXT-STS:task_state'] === null && s.status !== 'BUILD' ? s : undefined
   }, { timeoutMs, intervalMs: 500, what: `server ${id} did not settle` })
-  const upload = async (file: string, name: string, diskFormat: string) => {
-    const image = await api('POST', '/image/v2/images', { name, disk_format: diskFormat, container_format: 'bare' })
+  /** os-migrateLive to `host` (admin, 2.30), waited for until the server is there with no task, in `status`. */
+  const liveMigrate = async (id: string, host: string, status: string) => {
+    await action(id, { 'os-migrateLive': { host, block_migration: 'auto' } }, '2.30')
+    let seen: unknown = null
+    const moved = await waitUntil(async () => {
+      const s = seen = await server(id)
+      if (s.status === 'ERROR') assert.fail(`live migration failed: ${JSON.stringify(s.fault)}`)
+      return s['OS-EXT-STS:task_state'] === null && s['OS-EXT-SRV-ATTR:host'] === host ? s : undefined
+    }, { timeoutMs: BOOT_MS, intervalMs: 500, what: () => `the server never arrived on ${host}: ${JSON.stringify(seen)}` })
+    assert.equal(moved.status, status)
+  }
+  const upload = async (file: string, name: string, diskFormat: string, properties: Record<string, string> = {}) => {
+    const image = await api('POST', '/image/v2/images', { name, disk_format: diskFormat, container_format: 'bare', ...properties })
     assert.equal(image.status, 201, JSON.stringify(image.body))
     const put = await requestJson(`${base}/image/v2/images/${image.body.id}/file`, { ca, token, method: 'PUT', rawBody: fs.readFileSync(file) })
     assert.equal(put.status, 204, JSON.stringify(put.body))
@@ -148,6 +161,7 @@ describe('many hosts with QEMU: live migration with an NBD volume, evacuation af
     }
     await Promise.all([startAgent(hostA()), startAgent(hostB())])
     guestImage = await upload(images.guest, 'lifeboat-guest', 'qcow2')
+    rescueImage = await upload(images.rescueDisk, 'lifeboat-rescue', 'qcow2', { hw_rescue_device: 'disk', hw_rescue_bus: 'virtio' })
     dataImage = await upload(makeVolume(dataDir, 'data', 'made-by-the-volume-service'), 'data-disk', 'raw')
     const flavor = await api('POST', `${C}/flavors`, { flavor: { name: 'mh.128', ram: 128, vcpus: 1, disk: 1 } })
     assert.equal(flavor.status, 200, JSON.stringify(flavor.body))
@@ -181,7 +195,7 @@ describe('many hosts with QEMU: live migration with an NBD volume, evacuation af
 
   let migrated = ''
 
-  test('a server with an NBD volume, live-migrated from A to B: it keeps running there, with its root disk and the volume', async (t) => {
+  test('a server with an NBD volume, rescued on A, live-migrated rescued to B: its rescue goes on there; unrescue on B boots it with its root disk and the volume; then live to A', async (t) => {
     const volume = await api('POST', `/volume/v3/${projectId}/volumes`, { volume: { size: 1, imageRef: dataImage, name: 'mh-data' } })
     assert.equal(volume.status, 202, JSON.stringify(volume.body))
     const volumeId = volume.body.volume.id as string
@@ -207,34 +221,41 @@ describe('many hosts with QEMU: live migration with an NBD volume, evacuation af
     assert.match(first, /LB-WROTE-MARKERS/)
     assert.equal(lastBoot(first).files.vdb?.['lifeboat-marker'], 'made-by-the-volume-service', 'host A\'s guest reads the volume over NBD')
 
-    await action(migrated, { 'os-migrateLive': { host: 'host-b', block_migration: 'auto' } }, '2.30')
-    let seen: unknown = null
-    const moved = await waitUntil(async () => {
-      const s = seen = await server(migrated)
-      if (s.status === 'ERROR') assert.fail(`live migration failed: ${JSON.stringify(s.fault)}`)
-      return s['OS-EXT-STS:task_state'] === null && s['OS-EXT-SRV-ATTR:host'] === 'host-b' ? s : undefined
-    }, { timeoutMs: BOOT_MS, intervalMs: 500, what: () => `the server never arrived on host B: ${JSON.stringify(seen)}` })
-    assert.equal(moved.status, 'ACTIVE')
-    const migrations = await api('GET', `${C}/os-migrations?instance_uuid=${migrated}`, undefined, '2.59')
-    assert.equal(migrations.status, 200, JSON.stringify(migrations.body))
-    const live = migrations.body.migrations.find((m: any) => m.migration_type === 'live-migration')
-    assert.equal(live?.status, 'completed', JSON.stringify(migrations.body))
-    assert.deepEqual([live.source_compute, live.dest_compute], ['host-a', 'host-b'])
+    // Rescued on A (stable rescue: root at vda, the volume at vdb, the rescue disk last), then moved live to B — beyond Nova.
+    let mark = (await consoleText(migrated)).length
+    const rescued = await api('POST', `${C}/servers/${migrated}/action`, { rescue: { rescue_image_ref: rescueImage } }, '2.87')
+    assert.equal(rescued.status, 200, JSON.stringify(rescued.body))
+    assert.equal((await settled(migrated, BOOT_MS)).status, 'RESCUE')
+    await waitForConsole(migrated, /LB-RESCUE-ALIVE 3\b/, mark)
+    await liveMigrate(migrated, 'host-b', 'RESCUE')
 
-    // The console is now host B's: the same guest's heartbeat goes on there, no new boot.
-    const onB = await waitForConsole(migrated, /LB-ALIVE \d+[\s\S]*LB-ALIVE \d+/)
-    assert.doesNotMatch(onB, /LB-MARKER-BOOTED/, 'the guest continued on B, it did not boot again')
-    t.diagnostic(`console on host B after the migration: ${onB.trim().split('\n').slice(-2).join(' | ')}`)
+    // The rescue system's console is now host B's: the same rescue goes on counting there, no new boot.
+    const rescueOnB = await waitForConsole(migrated, /LB-RESCUE-ALIVE \d+[\s\S]*LB-RESCUE-ALIVE \d+/)
+    assert.doesNotMatch(rescueOnB, /LB-MARKER-BOOTED/, 'the rescue continued on B, it did not boot again')
+    t.diagnostic(`the rescue's console on host B after the migration: ${rescueOnB.trim().split('\n').slice(-2).join(' | ')}`)
 
-    // A hard reboot on B: the root disk's marker (mirrored from A) and the volume's (reconnected over NBD from B) are there.
-    const mark = (await consoleText(migrated)).length
-    await action(migrated, { reboot: { type: 'HARD' } })
+    // Unrescue on B: the original boots there with its root disk (mirrored from A, the rescue's change kept) and the volume (over NBD from B).
+    mark = (await consoleText(migrated)).length
+    await action(migrated, { unrescue: null }, '2.87')
+    assert.equal((await settled(migrated, BOOT_MS)).status, 'ACTIVE')
     const boot = lastBoot(await waitForConsole(migrated, /LB-MARKER-DONE role=guest/, mark))
-    assert.equal(boot.files.vda2?.['lifeboat-marker-root'] ?? Object.values(boot.files).find((f) => f['lifeboat-marker-root'])?.['lifeboat-marker-root'], 'root-written-on-host-a', boot.text)
+    assert.equal(boot.role, 'guest')
+    assert.equal(boot.files.vda2?.['lifeboat-marker-root'], 'root-written-on-host-a', boot.text)
+    assert.equal(boot.files.vda2?.['lifeboat-marker-rescue'], 'written-during-rescue', boot.text)
     assert.equal(boot.files.vdb?.['lifeboat-marker-vol'], 'volume-written-on-host-a', boot.text)
-    assert.equal((await server(migrated))['OS-EXT-SRV-ATTR:host'], 'host-b')
+    assert.equal(boot.files.vdb?.['lifeboat-marker'], 'made-by-the-volume-service', boot.text)
     const recordB = JSON.parse(fs.readFileSync(path.join(dataDir, 'host-b', 'qemu', 'domains', migrated, 'domain.json'), 'utf8')) as { egress?: string }
     assert.equal(recordB.egress, 'nat')
+
+    // And a plain live migration back to A: the heartbeat goes on there.
+    await waitForConsole(migrated, /LB-ALIVE 2\b/, mark)
+    await liveMigrate(migrated, 'host-a', 'ACTIVE')
+    const onA = await waitForConsole(migrated, /LB-ALIVE \d+[\s\S]*LB-ALIVE \d+/)
+    assert.doesNotMatch(onA, /LB-MARKER-BOOTED/, 'the guest continued on A, it did not boot again')
+    const migrations = await api('GET', `${C}/os-migrations?instance_uuid=${migrated}`, undefined, '2.59')
+    assert.equal(migrations.status, 200, JSON.stringify(migrations.body))
+    const moves = migrations.body.migrations.filter((m: any) => m.migration_type === 'live-migration').map((m: any) => [m.source_compute, m.dest_compute, m.status])
+    assert.deepEqual(moves.sort(), [['host-a', 'host-b', 'completed'], ['host-b', 'host-a', 'completed']])
   })
 
   test('agent A killed -9 during a second server\'s rescue; host A forced down; the server is evacuated to B and boots there', async (t) => {

@@ -125,9 +125,10 @@ interface JobInfo { id: string; status: string; error?: string }
  * The source copies the pre-rescue root (read-only while rescued) into the
  * destination's export before any mirror starts: `blockdev-backup` sync `top`
  * from a read-only node of the file to an NBD node, waited for to the end;
- * deleting the NBD node flushes the destination's copy.
+ * deleting the NBD node flushes the destination's copy. `nbdSocket` is the
+ * unix socket the source's agent pipes to the destination's NBD port.
  */
-export async function copyRootBacking(qmp: QmpClient, overlay: RootOverlay, target: IncomingMigration): Promise<void> {
+export async function copyRootBacking(qmp: QmpClient, overlay: RootOverlay, target: IncomingMigration, nbdSocket: string): Promise<void> {
   const exportName = target.exports[ROOT_BACKING_EXPORT]
   if (!exportName) return
   const failed = (message: string) => new DriverError(message, { code: DriverErrorCode.LIVE_MIGRATION_FAILED })
@@ -135,7 +136,8 @@ export async function copyRootBacking(qmp: QmpClient, overlay: RootOverlay, targ
   try {
     await qmp.execute('blockdev-add', {
       driver: 'raw', 'node-name': SRC_TARGET_NODE,
-      file: { driver: 'nbd', server: { type: 'inet', host: target.host, port: String(target.nbdPort) }, export: exportName },
+      // The source agent's relay to the destination's NBD port (`stream-relay.ts`): a nat QEMU reaches no host directly.
+      file: { driver: 'nbd', server: { type: 'unix', path: nbdSocket }, export: exportName },
     })
     await qmp.execute('blockdev-backup', { 'job-id': BACKUP_JOB, device: SRC_BACKING_NODE, target: SRC_TARGET_NODE, sync: 'top', 'auto-dismiss': false })
     const deadline = Date.now() + BACKUP_TIMEOUT_MS
