@@ -5,8 +5,8 @@ import path from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { QemuDriver } from '../../src/virt/qemu/qemu-driver.js'
 import type { BuiltImages } from '../../src/virt/qemu/guest-image/build-images.js'
-import { PowerState } from '../../src/virt/virt-driver.js'
-import { configDrive, disks, instance, qemuSkip, qemuWorld, waitForConsole } from './lib/qemu-guests.js'
+import { PowerState, type InstanceSpec, type RescueSpec } from '../../src/virt/virt-driver.js'
+import { configDrive, consoleMark, disks, instance, lastBoot, qemuSkip, qemuWorld, waitForConsole, writeMarker } from './lib/qemu-guests.js'
 
 // Each boot: keep a marker on the root's filesystem (say when it was there already), then say it is up.
 const SCRIPT = [
@@ -21,6 +21,7 @@ describe('cold migration on QEMU: the stopped guest\'s disks served over NBD and
   let destination: QemuDriver
   let images: BuiltImages
   let destDir = ''
+  let spec: InstanceSpec
   let cleanup = async () => undefined as void
   before(async () => {
     ({ driver: source, images, cleanup } = await qemuWorld())
@@ -35,7 +36,7 @@ describe('cold migration on QEMU: the stopped guest\'s disks served over NBD and
   })
 
   test('the guest boots on the destination with its root disk\'s marker; confirm drops the source copy', async () => {
-    const spec = instance(id, [disks.imageRoot(images.guest), disks.config()], configDrive(id, 'guest', SCRIPT))
+    spec = instance(id, [disks.imageRoot(images.guest), disks.config()], configDrive(id, 'guest', SCRIPT))
     await source.spawn(spec)
     await waitForConsole(source, id, /LB-COLD-UP/, 0)
     const served = await source.exportForMigration(spec, '127.0.0.1', { timeoutSeconds: 30 })
@@ -49,5 +50,30 @@ describe('cold migration on QEMU: the stopped guest\'s disks served over NBD and
     assert.notEqual(await source.getDomain(id), null, 'the source keeps its copy until confirm')
     await source.releaseMigration(spec, { drop: true, powerOn: false })
     assert.equal(await source.getDomain(id), null)
+  })
+
+  test('beyond Nova: a rescued guest travels back rescued (root snapshot apart), and unrescue there discards the rescue\'s change', async () => {
+    const rescue: RescueSpec = {
+      instance: spec, mode: 'stable', rescueDevice: 'disk', rescueBus: 'virtio', snapshotRoot: true,
+      rescueImage: { imageId: 'lifeboat-rescue', path: images.rescueDisk, format: 'qcow2', properties: { hw_rescue_device: 'disk', hw_rescue_bus: 'virtio' } },
+      rescueConfigDrive: configDrive(id, 'rescue', writeMarker('/dev/vda2', 'lifeboat-marker-rescue', 'written-during-rescue')),
+    }
+    const from = await consoleMark(destination, id)
+    await destination.rescue(rescue, { timeoutSeconds: 30 })
+    await waitForConsole(destination, id, /LB-MARKER-DONE role=rescue/, from)
+    const served = await destination.exportForMigration(spec, '127.0.0.1', { timeoutSeconds: 30 })
+    await source.importMigration(spec, served, { powerOn: true })
+    await destination.releaseMigration(spec, { drop: true, powerOn: false })
+    // The rescue system boots on the new host: the original root at vda (with the rescue's write), the rescue disk after it.
+    const arrived = lastBoot(await waitForConsole(source, id, /LB-MARKER-DONE role=rescue/, 0))
+    assert.equal(arrived.files.vda2?.['lifeboat-marker-rescue'], 'written-during-rescue')
+    assert.equal(arrived.labels.vdb1 ?? arrived.labels.vdc1, 'LBRESCUE')
+    assert.equal((await source.getDomain(id))?.rescued, true)
+    const mark = await consoleMark(source, id)
+    await source.unrescue(spec, { discardChanges: true, timeoutSeconds: 30 })
+    const text = await waitForConsole(source, id, /LB-COLD-(KEPT|WROTE)[\s\S]*LB-MARKER-DONE role=guest|LB-MARKER-DONE role=guest[\s\S]*LB-COLD-(KEPT|WROTE)/, mark)
+    assert.match(text, /LB-COLD-KEPT marker-1/)
+    assert.equal(lastBoot(text).files.vda2?.['lifeboat-marker-rescue'], undefined, 'the snapshot taken at rescue travelled: discard restores it')
+    assert.equal((await source.getDomain(id))?.rescued, false)
   })
 })
