@@ -136,7 +136,9 @@ export class AgentGateway {
 
   async #render(item: LeasedTask): Promise<AgentTask | null> {
     const row = await this.#deps.db.selectFrom('instances').selectAll().where('uuid', '=', item.instanceUuid).executeTakeFirst()
-    if (!row || (row.deleted && item.task.kind !== 'destroy')) return null
+    // A deleted server's copies still go: its destroy, and a cold migration's source copy (dropSourceCopyOnDelete).
+    const removes = item.task.kind === 'destroy' || (item.task.kind === 'migrate_release' && item.task.drop)
+    if (!row || (row.deleted && !removes)) return null
     const [details] = await loadInstanceDetails(this.#deps.db, [row])
     const instance = await buildInstanceSpec(this.#deps, details!)
     const shutdown = Number(instance.imageProperties.os_shutdown_timeout ?? this.#deps.config.compute.shutdownTimeoutSeconds)

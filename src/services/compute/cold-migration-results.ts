@@ -165,3 +165,16 @@ async function applyRelease(
     }
   }
 }
+
+/**
+ * A server deleted while a cold migration's source still keeps its copy
+ * (VERIFY_RESIZE, or a confirm not yet done): as Nova confirms the resize on
+ * delete, the source drops it. Returns the host to notify, or null.
+ */
+export async function dropSourceCopyOnDelete(trx: Trx, tasks: TaskQueue, instanceUuid: string): Promise<string | null> {
+  const migration = await trx.selectFrom('migrations').select(['uuid', 'source_compute']).where('instance_uuid', '=', instanceUuid)
+    .where('migration_type', '=', 'migration').where('status', 'in', ['finished', 'confirming']).where('deleted', '=', 0).orderBy('id', 'desc').executeTakeFirst()
+  if (!migration?.source_compute) return null
+  await tasks.enqueue(trx, { instanceUuid, host: migration.source_compute, actionId: null, task: { kind: 'migrate_release', migrationId: migration.uuid, drop: true, powerOn: false, step: 'cleanup' } })
+  return migration.source_compute
+}

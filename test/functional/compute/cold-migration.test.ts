@@ -89,6 +89,19 @@ for (const dialect of DIALECTS) {
       assert.equal((await domain('host-b', id))?.powerState, 1)
     })
 
+    test('deleting a server in VERIFY_RESIZE drops both copies and every allocation', async () => {
+      const id = await boot('host-a')
+      assert.equal((await act(id, { migrate: { host: 'host-b' } }, '2.56')).status, 202)
+      await waitForStatus(cloud.admin, id, 'VERIFY_RESIZE')
+      const [migration] = await migrations(id)
+      assert.equal((await request('DELETE', `/servers/${id}`)).status, 204)
+      // The source's task waits for the destroy (one task per server at a time) and its agent's next poll.
+      await waitUntil(async () => ((await domain('host-a', id)) === null && (await domain('host-b', id)) === null) || undefined,
+        { timeoutMs: 30_000, intervalMs: 50, what: 'a copy of the deleted server stayed' })
+      await waitUntil(async () => (Object.keys(await allocations(id)).length === 0 && Object.keys(await allocations(migration!.uuid)).length === 0) || undefined,
+        { timeoutMs: 10_000, intervalMs: 20, what: 'an allocation of the deleted server stayed' })
+    })
+
     test('a stopped server, the scheduler picking (2.1 null body): SHUTOFF after confirm, never booted', async () => {
       await setDisabled('host-c', true)
       try {
