@@ -53,7 +53,8 @@ export class KeypairNotFound extends NotFound {
 /** 409: the action is not allowed in the server's vm_state or task_state. */
 export class InstanceInvalidState extends Conflict {
   constructor(action: string, instanceId: string, attr: 'vm_state' | 'task_state', state: string | null) {
-    super(`Cannot '${action}' instance ${instanceId} while it is in ${attr} ${state}`, ServiceErrorCode.INSTANCE_INVALID_STATE)
+    // Nova formats the state with Python's str(): no task is `None`.
+    super(`Cannot '${action}' instance ${instanceId} while it is in ${attr} ${state ?? 'None'}`, ServiceErrorCode.INSTANCE_INVALID_STATE)
   }
 }
 

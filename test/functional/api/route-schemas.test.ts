@@ -110,8 +110,6 @@ const NO_JSON_BODY: Record<string, string> = {
   'DELETE /compute/v2.1/images/:id/metadata/:key': '204',
   'DELETE /compute/v2.1/servers/:id': '204',
   'DELETE /compute/v2.1/servers/:id/os-volume_attachments/:volumeId': '202 without a body',
-  'DELETE /compute/v2.1/servers/:id/migrations/:migrationId': '202 without a body (abort a live migration)',
-  'POST /compute/v2.1/servers/:id/migrations/:migrationId/action': '202 without a body (force_complete)',
   'DELETE /compute/v2.1/servers/:id/metadata/:key': '204',
   'DELETE /compute/v2.1/servers/:id/tags': '204',
   'GET /compute/v2.1/servers/:id/tags/:tag': '204 (a check)',
