@@ -7,9 +7,9 @@ import type { MigrationsTable } from '../../db/tables/migration-tables.js'
 import { actionContext, type CallContext } from './call-context.js'
 import { authorize } from '../policy.js'
 import { InvalidRequest } from '../errors.js'
-import { getInstanceDetails } from './instance-store.js'
+import { getInstanceDetails, type InstanceRow } from './instance-store.js'
 import { assertNotLocked, assertVmState, claimTaskState } from './instance-guards.js'
-import { recordAction } from './instance-actions.js'
+import { recordAction, type ActionContext } from './instance-actions.js'
 import { TaskState, VmState } from './instance-states.js'
 import { recordRefusedResize } from './resize-results.js'
 import { nowIso } from '../time.js'
@@ -119,6 +119,7 @@ export async function coldMigrateServer(deps: ColdMigrationDeps, tasks: TaskQueu
   tasks.notify(source)
 }
 
-async function recordRefusedMigrate(db: Db, instance: Parameters<typeof recordRefusedResize>[1], context: ReturnType<typeof actionContext>, migration: NewMigration): Promise<void> {
+/** Nova's conductor failing the move (NoValidHost): the `migrate` action with its failed event, the migration in `error`, a fault. */
+async function recordRefusedMigrate(db: Db, instance: InstanceRow, context: ActionContext, migration: NewMigration): Promise<void> {
   await recordRefusedResize(db, instance, context, migration, 'conductor_migrate_server', NO_VALID_HOST, 'migrate')
 }
