@@ -40,4 +40,8 @@ export const TASK_EVENTS: Record<TaskKind, string> = {
   live_migration: 'compute_live_migration',
   live_migration_finish: 'compute_post_live_migration_at_destination',
   live_migration_abort: 'compute_rollback_live_migration_at_destination',
+  // Nova's cold migration is a resize to the same flavor: its compute events.
+  migrate_out: 'compute_resize_instance',
+  migrate_in: 'compute_finish_resize',
+  migrate_release: 'compute_confirm_resize',
 }

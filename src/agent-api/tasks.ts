@@ -60,6 +60,17 @@ export const MigratingRescueSchema = Type.Object({
 })
 export type MigratingRescue = Static<typeof MigratingRescueSchema>
 
+/** Where a cold migration's source serves the stopped guest's disks (read-only NBD) and what the driver needs to rebuild the domain. */
+export const OutgoingMigrationSchema = Type.Object({
+  host: Type.String({ minLength: 1 }),
+  nbdPort: Type.Integer({ minimum: 0, maximum: 65535 }),
+  /** Disk file key → NBD export name (local disks, and a rescue's disks). */
+  exports: Type.Record(Type.String(), Type.String()),
+  /** The driver's own description of the domain (its layout, a rescue's state); opaque to the control plane. */
+  state: Type.Record(Type.String(), Type.Unknown()),
+})
+export type OutgoingMigrationSource = Static<typeof OutgoingMigrationSchema>
+
 /** Every task kind, each described in its schema. */
 export const TaskSchema = Type.Union([
   task('spawn', {}, 'Create the disks and boot a scheduled instance (vm_state building).'),
@@ -100,6 +111,17 @@ export const TaskSchema = Type.Union([
   task('live_migration', { migrationId: Type.String(), target: IncomingMigrationSchema, forceComplete: Type.Optional(Type.Boolean()) }, 'Live migration, source (Nova `live_migration`): mirror the local disks and send the RAM to `target`, then quit here; reports `{ totalMs, downtimeMs }`.'),
   task('live_migration_finish', { migrationId: Type.String(), paused: Type.Boolean() }, 'Live migration, destination (Nova `post_live_migration_at_destination`): continue the guest that arrived.'),
   task('live_migration_abort', { migrationId: Type.String() }, 'Live migration, destination (Nova `rollback_live_migration_at_destination`): remove the domain prepared for it.'),
+  task('migrate_out', { migrationId: Type.String(), listenHost: Type.String() }, 'Cold migration, source (Nova `migrate_disk_and_power_off`): power the guest off and serve its disks read-only over NBD on `listenHost`; reports `{ source }`. A failure leaves the guest as it was.'),
+  task('migrate_in', { migrationId: Type.String(), source: OutgoingMigrationSchema, powerOn: Type.Boolean() }, 'Cold migration, destination (Nova `finish_migration`): copy the disks from `source`, define the domain (rescued when it was) and boot it when `powerOn`.'),
+  task('migrate_release', {
+    migrationId: Type.String(),
+    /** true: remove the domain and its local disks here (confirm, or a copy no longer wanted). */
+    drop: Type.Boolean(),
+    /** Not dropped: boot the kept domain again as it was (a revert, or the source after a failed destination). */
+    powerOn: Type.Boolean(),
+    /** Which step of the migration this is, for the control plane's result. */
+    step: Type.Union([Type.Literal('end-serving'), Type.Literal('confirm'), Type.Literal('revert-dest'), Type.Literal('revert-source'), Type.Literal('cleanup'), Type.Literal('rollback')]),
+  }, 'Cold migration, either host: stop serving the disks; then drop this copy, or boot it again.'),
   task('backup', { imageId: Type.String(), backupType: Type.String(), rotation: Type.Integer({ minimum: 0 }) }, 'Snapshot the root disk into the queued backup image `imageId`; the control plane then rotates the server\'s backups of `backupType` (Nova `backup_instance`).'),
 ])
 /** One task; `kind` tells which. */

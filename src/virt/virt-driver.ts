@@ -201,6 +201,17 @@ export interface LiveMigrationStats {
   downtimeMs: number | null
 }
 
+/** Where a cold migration's source serves the stopped guest's disks, and the driver's own description of the domain. */
+export interface OutgoingMigration {
+  /** The address the source serves on (its agent's registered host_ip). */
+  host: string
+  nbdPort: number
+  /** Disk file key → NBD export name. */
+  exports: Record<string, string>
+  /** Opaque to everyone but the driver: what the destination needs to define the same domain (layout, a rescue's state). */
+  state: Record<string, unknown>
+}
+
 export class DriverError extends Error {
   /** A code of `DriverErrorCode` (`LB_DRIVER_ERROR` when nothing more specific). */
   readonly code: DriverErrorCode
@@ -305,6 +316,12 @@ export interface VirtDriver {
   finishIncomingMigration?(instanceId: string, options: { paused: boolean }): Promise<void>
   /** Live migration, destination: remove what `prepareIncomingMigration` made. */
   abortIncomingMigration?(instanceId: string): Promise<void>
+  /** Cold migration, source: shut the guest down (clean, then hard) and serve its disks read-only on `listenHost`. */
+  exportForMigration?(spec: InstanceSpec, listenHost: string, options: { timeoutSeconds: number }): Promise<OutgoingMigration>
+  /** Cold migration, destination: copy the disks `source` serves, define the domain as it was there (rescued too), boot it when `powerOn`. */
+  importMigration?(spec: InstanceSpec, source: OutgoingMigration, options: { powerOn: boolean }): Promise<void>
+  /** Cold migration, either host: stop serving; then `drop` this copy (domain and local disks), or boot it again as it was when `powerOn`. */
+  releaseMigration?(spec: InstanceSpec, options: { drop: boolean; powerOn: boolean }): Promise<void>
   /** Removes the rescue disk and boots the original layout; `discardChanges` restores the root snapshot. */
   unrescue(spec: InstanceSpec, options: { discardChanges: boolean; timeoutSeconds: number }): Promise<void>
   /**

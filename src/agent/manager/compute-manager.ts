@@ -15,6 +15,7 @@ import { rebuildInstance, reportRebuildStep } from './rebuild-instance.js'
 import { rescueAgain } from './rescue-again.js'
 import { resizeInstance, revertResizeInstance } from './resize-instance.js'
 import { isLiveMigrationJob, liveMigrationStep } from './live-migrate-instance.js'
+import { coldMigrationEvent, coldMigrationStep, isColdMigrationJob } from './cold-migrate-instance.js'
 import { offloadInstance, shelveInstance, unshelveInstance, uploadRootSnapshot } from './shelve-instance.js'
 
 /** Image disks of a spec pointed at local files (downloaded when the filesystem is not shared). */
@@ -38,6 +39,7 @@ async function perform(ctx: TaskContext, task: AgentTask): Promise<Omit<TaskRepo
   const timeoutSeconds = task.shutdownTimeoutSeconds
   const job = task.task
   if (isLiveMigrationJob(job)) return liveMigrationStep(ctx, job.kind === 'live_migration_prepare' ? await localizeSpec(ctx, task.instance) : task.instance, job, task.rescue)
+  if (isColdMigrationJob(job)) return coldMigrationStep(ctx, job.kind === 'migrate_out' ? task.instance : await localizeSpec(ctx, task.instance), job, timeoutSeconds)
   switch (job.kind) {
     case 'spawn':
       await driver.spawn(await localizeSpec(ctx, task.instance))
@@ -162,7 +164,7 @@ export async function runTask(base: ManagerContext, task: AgentTask): Promise<vo
   const started = performance.now()
   let report: TaskReport
   try {
-    const event = TASK_EVENTS[task.task.kind]
+    const event = coldMigrationEvent(task.task) ?? TASK_EVENTS[task.task.kind]
     const result = task.task.kind === 'console_output' ? await perform(ctx, task) : await withEvent(ctx, event, () => perform(ctx, task))
     report = { ok: true, powerState: result.powerState, output: result.output }
     logTaskEnd(ctx, task, started, null)

@@ -23,6 +23,7 @@ const ACTIONS: Record<TaskKind, string> = {
   resize: 'Resize', confirm_resize: 'Resize confirm', revert_resize: 'Resize revert',
   shelve: 'Shelve', shelve_offload: 'Shelve offload', unshelve: 'Unshelve', backup: 'Backup',
   live_migration_prepare: 'Live migration', live_migration: 'Live migration', live_migration_finish: 'Live migration', live_migration_abort: 'Live migration rollback',
+  migrate_out: 'Migration', migrate_in: 'Migration', migrate_release: 'Migration',
 }
 
 /** The user's reason for each driver code; a code absent here gets the generic one. */

@@ -19,6 +19,7 @@ import { EVACUATE_ACTION_SCHEMAS, evacuateActionHandlers } from './server-evacua
 import { SHELVE_ACTION_SCHEMAS, shelveActionHandlers } from './server-shelve-actions.js'
 import { RescueRunBody, runOptionsOf } from './schemas/rescue-run.js'
 import { LIVE_MIGRATION_ACTION_SCHEMAS, liveMigrationActionHandlers } from './server-live-migration.js'
+import { MIGRATE_ACTION_SCHEMAS, migrateActionHandlers } from './server-migrate-action.js'
 
 const Null = Type.Null()
 const NoBody = Type.Union([Type.Null(), Type.Object({}, { additionalProperties: false })])
@@ -61,6 +62,7 @@ const ACTION_SCHEMAS: Record<string, TSchema> = {
   ...SHELVE_ACTION_SCHEMAS,
   ...EVACUATE_ACTION_SCHEMAS,
   ...LIVE_MIGRATION_ACTION_SCHEMAS,
+  ...MIGRATE_ACTION_SCHEMAS,
 }
 
 // Maps, not objects: an action named `__proto__` or `constructor` must find nothing.
@@ -136,6 +138,7 @@ export function serverActionRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
     ...shelveActionHandlers(ctx),
     ...evacuateActionHandlers(ctx),
     ...liveMigrationActionHandlers(ctx),
+    ...migrateActionHandlers(ctx),
   }
   const handlers = new Map(Object.entries(handlerTable))
 

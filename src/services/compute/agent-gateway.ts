@@ -12,6 +12,7 @@ import { applyTaskResult, type AfterCommit } from './task-results.js'
 import { applyResizeProgress } from './resize-results.js'
 import { applyRunResult, markRunRunning, type RunFinishedListener } from './rescue-run-results.js'
 import { applyLiveMigrationResult, isLiveMigrationTask } from './live-migration-results.js'
+import { applyColdMigrationResult, isColdMigrationTask } from './cold-migration-results.js'
 import { finishActionEvent, recordActionEvents, startActionEvent } from './instance-actions.js'
 import { TaskState, VmState } from './instance-states.js'
 import { nowIso } from '../time.js'
@@ -135,7 +136,9 @@ export class AgentGateway {
 
   async #render(item: LeasedTask): Promise<AgentTask | null> {
     const row = await this.#deps.db.selectFrom('instances').selectAll().where('uuid', '=', item.instanceUuid).executeTakeFirst()
-    if (!row || (row.deleted && item.task.kind !== 'destroy')) return null
+    // A deleted server's copies still go: its destroy, and a cold migration's source copy (dropSourceCopyOnDelete).
+    const removes = item.task.kind === 'destroy' || (item.task.kind === 'migrate_release' && item.task.drop)
+    if (!row || (row.deleted && !removes)) return null
     const [details] = await loadInstanceDetails(this.#deps.db, [row])
     const instance = await buildInstanceSpec(this.#deps, details!)
     const shutdown = Number(instance.imageProperties.os_shutdown_timeout ?? this.#deps.config.compute.shutdownTimeoutSeconds)
@@ -241,6 +244,7 @@ export class AgentGateway {
       if (!instance) return
       const payload = JSON.parse(task.payload) as Task
       if (isLiveMigrationTask(payload)) return applyLiveMigrationResult(trx, this.#deps, this.#tasks, instance, payload, task.action_id, request.report, after)
+      if (isColdMigrationTask(payload)) return applyColdMigrationResult(trx, this.#deps, this.#tasks, instance, payload, task.action_id, request.report, after)
       await applyTaskResult(trx, this.#deps, instance, payload, task.action_id, request.report, after)
       await applyRunResult(trx, this.#tasks, instance.uuid, payload, request.report, after, this.#runFinished)
     })
@@ -327,6 +331,7 @@ export class AgentGateway {
       const instance = await trx.selectFrom('instances').selectAll().where('uuid', '=', task.instanceUuid).executeTakeFirst()
       const report = localDelete ? { ok: true, powerState: PowerState.NOSTATE } : { ok: false, error }
       if (instance && isLiveMigrationTask(task.task)) await applyLiveMigrationResult(trx, this.#deps, this.#tasks, instance, task.task, task.actionId, report, after)
+      else if (instance && isColdMigrationTask(task.task)) await applyColdMigrationResult(trx, this.#deps, this.#tasks, instance, task.task, task.actionId, report, after)
       else if (instance) await applyTaskResult(trx, this.#deps, instance, task.task, task.actionId, report, after)
       if (instance) await applyRunResult(trx, this.#tasks, instance.uuid, task.task, report, after, this.#runFinished)
     })

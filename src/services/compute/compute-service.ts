@@ -12,6 +12,7 @@ import { lockServer, POWER_ACTIONS, rebootSpec, startInstanceTask, unlockServer 
 import { rebuildServer, type RebuildRequest } from './rebuild.js'
 import { confirmResize, queueConfirm, resizeServer, revertResize } from './resize.js'
 import { liveMigrateServer, type LiveMigrateRequest } from './live-migration.js'
+import { coldMigrateServer } from './cold-migrate.js'
 import { abortLiveMigration, forceCompleteLiveMigration } from './live-migration-abort.js'
 import { confirmExpiredResizes } from './resize-results.js'
 import { rescueServer, unrescueServer, queueUnrescue, type RescueRequest } from './rescue.js'
@@ -158,6 +159,10 @@ export class ComputeService {
   /** `os-migrateLive` to another host (live-migration.ts). */
   liveMigrateServer(call: CallContext, id: string, request: LiveMigrateRequest) {
     return liveMigrateServer(this.#deps, this.tasks, call, id, request)
+  }
+  /** `migrate` (cold) to another host, `host` from 2.56 (cold-migrate.ts). */
+  coldMigrateServer(call: CallContext, id: string, host: string | null) {
+    return coldMigrateServer(this.#deps, this.tasks, call, id, host)
   }
   /** DELETE `/servers/{id}/migrations/{migrationId}`: abort a live migration (live-migration-abort.ts). */
   abortLiveMigration(call: CallContext, id: string, migrationId: string, options: { abortQueued: boolean }) {

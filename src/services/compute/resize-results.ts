@@ -36,9 +36,9 @@ async function addFault(db: Db, instanceUuid: string, message: string, details =
  * `resize` action with its failed `event`, a migration in `error`, and a
  * fault; the server keeps its state, flavor and allocation.
  */
-export async function recordRefusedResize(db: Db, instance: InstanceRow, context: ActionContext, migration: NewMigration, event: string, message: string): Promise<void> {
+export async function recordRefusedResize(db: Db, instance: InstanceRow, context: ActionContext, migration: NewMigration, event: string, message: string, action = 'resize'): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    const actionId = await recordAction(trx, instance.uuid, 'resize', context)
+    const actionId = await recordAction(trx, instance.uuid, action, context)
     await trx.insertInto('migrations').values({ ...migration, status: 'error' }).execute()
     const eventId = await startActionEvent(trx, actionId, event, instance.host)
     await finishActionEvent(trx, eventId, 'Error', message)
@@ -54,7 +54,8 @@ export async function recordRefusedResize(db: Db, instance: InstanceRow, context
  * `resize_finish`. Only forward, only while that resize runs.
  */
 export async function applyResizeProgress(db: Db, instanceUuid: string, task: Task, events: TaskEvent[]): Promise<void> {
-  if (task.kind !== 'resize') return
+  // A cold migration's two halves send the same events (cold-migration-results.ts).
+  if (task.kind !== 'resize' && task.kind !== 'migrate_out' && task.kind !== 'migrate_in') return
   for (const e of events) {
     let step: [string, string] | null = null
     if (e.event === 'compute_resize_instance' && e.phase === 'start') step = [TaskState.RESIZE_MIGRATING, 'migrating']

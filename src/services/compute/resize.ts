@@ -3,7 +3,7 @@ import type { Selectable } from 'kysely'
 import type { AllocationMoves, FlavorLookup, ImageLookup, Store } from './ports.js'
 import type { TaskQueue } from '../tasks/task-queue.js'
 import type { Db } from '../../db/schema.js'
-import type { ResizeFlavor } from '../../agent-api/index.js'
+import type { ResizeFlavor, Task } from '../../agent-api/index.js'
 import type { FlavorRecord } from './flavor-service.js'
 import type { ActionContext } from './instance-actions.js'
 import { actionContext, type CallContext } from './call-context.js'
@@ -174,7 +174,12 @@ export async function queueConfirm(deps: Store, tasks: TaskQueue, instance: Inst
   await deps.db.transaction().execute(async (trx) => {
     await claimMigration(trx, migration, 'finished', 'confirming')
     const actionId = await recordAction(trx, instance.uuid, 'confirmResize', context)
-    await tasks.enqueue(trx, { instanceUuid: instance.uuid, host, actionId, task: { kind: 'confirm_resize', migrationId: migration.uuid } })
+    // A cold migration's confirm drops the source's copy (cold-migration-results.ts).
+    const { migration_type: type } = await trx.selectFrom('migrations').select('migration_type').where('id', '=', migration.id).executeTakeFirstOrThrow()
+    const task: Task = type === 'migration'
+      ? { kind: 'migrate_release', migrationId: migration.uuid, drop: true, powerOn: false, step: 'confirm' }
+      : { kind: 'confirm_resize', migrationId: migration.uuid }
+    await tasks.enqueue(trx, { instanceUuid: instance.uuid, host, actionId, task })
   })
   tasks.notify(host)
 }
@@ -189,6 +194,8 @@ export async function revertResize(deps: ResizeDeps, tasks: TaskQueue, call: Cal
   const { instance, migration } = await resizedServer(deps, call, 'os_compute_api:servers:revert_resize', 'revertResize', instanceId)
   const oldFlavor = JSON.parse(migration.old_flavor ?? instance.flavor) as FlavorSnapshot
   await checkResizeQuota(deps.db, instance, JSON.parse(instance.flavor) as FlavorSnapshot, oldFlavor)
+  const migrated = migration.migration_type === 'migration'
+  // A cold migration's revert starts on the destination (the server's host now): its copy goes, then the source boots.
   const host = instance.host
   await deps.db.transaction().execute(async (trx) => {
     await claimTaskState(trx, instance, 'revertResize', TaskState.RESIZE_REVERTING)
@@ -202,7 +209,9 @@ export async function revertResize(deps: ResizeDeps, tasks: TaskQueue, call: Cal
     const actionId = await recordAction(trx, instance.uuid, 'revertResize', actionContext(call))
     await tasks.enqueue(trx, {
       instanceUuid: instance.uuid, host, actionId,
-      task: { kind: 'revert_resize', migrationId: migration.uuid, flavor: resizeFlavor(oldFlavor), powerOn: instance.power_state === 1 },
+      task: migrated
+        ? { kind: 'migrate_release', migrationId: migration.uuid, drop: true, powerOn: instance.power_state === 1, step: 'revert-dest' }
+        : { kind: 'revert_resize', migrationId: migration.uuid, flavor: resizeFlavor(oldFlavor), powerOn: instance.power_state === 1 },
     })
   })
   tasks.notify(host)

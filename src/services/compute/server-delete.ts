@@ -9,6 +9,7 @@ import { TaskState, VmState } from './instance-states.js'
 import { finalizeDeletion, releasePorts } from './task-results.js'
 import { nowIso } from '../time.js'
 import { deleteShelveImageOf } from './shelve-results.js'
+import { dropSourceCopyOnDelete } from './cold-migration-results.js'
 
 /**
  * `DELETE /servers/{id}`: allowed in any state (a rescued server too), unless
@@ -23,6 +24,7 @@ export async function deleteServer(deps: TaskResultDeps & { consoles: Pick<Serve
   if (instance.task_state === TaskState.DELETING) return
   const now = nowIso()
   const local = !instance.host || instance.task_state === TaskState.SCHEDULING
+  let migrationSource: string | null = null
   await deleteShelveImageOf(deps, instance)
   await deps.db.transaction().execute(async (trx) => {
     const queued = await trx.selectFrom('tasks').select('id').where('instance_uuid', '=', instance.uuid).where('status', '=', 'queued').execute()
@@ -37,8 +39,10 @@ export async function deleteServer(deps: TaskResultDeps & { consoles: Pick<Serve
     } else {
       await trx.updateTable('instances').set({ task_state: TaskState.DELETING, updated_at: now }).where('uuid', '=', instance.uuid).execute()
       await tasks.enqueue(trx, { instanceUuid: instance.uuid, host: instance.host, actionId, task: { kind: 'destroy' } })
+      migrationSource = await dropSourceCopyOnDelete(trx, tasks, instance.uuid)
     }
   })
   if (local) await finalizeDeletion(deps, instance.uuid)
   else tasks.notify(instance.host)
+  if (migrationSource) tasks.notify(migrationSource)
 }

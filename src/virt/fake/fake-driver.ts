@@ -4,7 +4,7 @@ import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
   DriverError, PowerState, type DiskSpec, type DomainInfo, type DomainLayout, type DriverCapabilities, type HostInfo,
-  type InstanceSpec, type MachineType, type NicSpec, type PortForward, type RescueRunOutcome, type RescueRunSpec, type RescueSpec, type VirtDriver, type IncomingMigration, type LiveMigrationStats,
+  type InstanceSpec, type MachineType, type NicSpec, type PortForward, type RescueRunOutcome, type RescueRunSpec, type RescueSpec, type VirtDriver, type IncomingMigration, type LiveMigrationStats, type OutgoingMigration,
 } from '../virt-driver.js'
 import { planDomainLayout } from '../disk-layout.js'
 import { planRescueLayout } from '../rescue-layout.js'
@@ -336,6 +336,47 @@ export class FakeDriver implements VirtDriver {
     await this.#step('abortIncomingMigration')
     this.#domains.delete(instanceId)
     await this.#save(instanceId)
+  }
+
+  /** Cold migration, source: the guest stops; its record is the "disks" the destination copies (the fake's NBD). */
+  async exportForMigration(spec: InstanceSpec, listenHost: string): Promise<OutgoingMigration> {
+    await this.#step('exportForMigration')
+    const domain = this.#domain(spec.instanceId)
+    this.#hangUp(spec.instanceId)
+    domain.powerState = PowerState.SHUTDOWN
+    domain.console.push('[fake] powered off for a cold migration')
+    await this.#save(spec.instanceId)
+    const exports = Object.fromEntries(domain.layout.devices.map((d) => [d.name, d.name]))
+    return { host: listenHost, nbdPort: 0, exports, state: { domain: structuredClone(domain) } }
+  }
+
+  /** Cold migration, destination: the copied domain, as it was (rescued too), booted when `powerOn`. */
+  async importMigration(spec: InstanceSpec, source: OutgoingMigration, options: { powerOn: boolean }): Promise<void> {
+    await this.#step('importMigration')
+    const copied = source.state.domain as FakeDomain | undefined
+    if (!copied) throw new DriverError('the source described no domain')
+    const domain: FakeDomain = {
+      ...copied, spec, powerState: PowerState.SHUTDOWN, resizedFrom: null,
+      layout: copied.rescued ? copied.layout : this.#normalLayout(spec), console: [...copied.console, '[fake] arrived by cold migration'],
+    }
+    this.#domains.set(spec.instanceId, domain)
+    if (options.powerOn) this.#boot(domain, copied.rescued ? 'rescue' : spec.name)
+    await this.#save(spec.instanceId)
+  }
+
+  /** Cold migration, either host: the copy goes (`drop`) or boots again as it was. */
+  async releaseMigration(spec: InstanceSpec, options: { drop: boolean; powerOn: boolean }): Promise<void> {
+    await this.#step('releaseMigration')
+    const domain = this.#domains.get(spec.instanceId)
+    if (!domain) return
+    if (options.drop) {
+      this.#hangUp(spec.instanceId)
+      this.#serial.delete(spec.instanceId)
+      this.#domains.delete(spec.instanceId)
+    } else if (options.powerOn && domain.powerState !== PowerState.RUNNING) {
+      this.#boot(domain, domain.rescued ? 'rescue' : spec.name)
+    }
+    await this.#save(spec.instanceId)
   }
 
   async reboot(spec: InstanceSpec, kind: 'SOFT' | 'HARD'): Promise<void> {

@@ -4,7 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {
   DriverError, SILENT_DRIVER_LOG, type DiskFormat, type DiskSpec, type DomainInfo, type DriverCapabilities, type HostInfo,
-  type InstanceSpec, type MachineType, type RescueRunOutcome, type RescueRunSpec, type RescueSpec, type VirtDriver, type DriverLog, type IncomingMigration, type LiveMigrationStats,
+  type InstanceSpec, type MachineType, type RescueRunOutcome, type RescueRunSpec, type RescueSpec, type VirtDriver, type DriverLog, type IncomingMigration, type LiveMigrationStats, type OutgoingMigration,
 } from '../virt-driver.js'
 import { chooseAcceleration, type AccelerationChoice } from './accel-probe.js'
 import { convertImage } from './image-cache.js'
@@ -23,6 +23,7 @@ import type { GuestEgress } from './qemu-network.js'
 import { probeNamespaces } from './qemu-netns.js'
 import { DriverErrorCode } from '../error-codes.js'
 import { abortIncoming, finishIncoming, migrateOut, prepareIncoming } from './qemu-live-migration.js'
+import { exportCold, importCold, releaseCold } from './qemu-cold-migration.js'
 
 /** How a QEMU host is set up. */
 export interface QemuDriverOptions {
@@ -293,6 +294,21 @@ export class QemuDriver implements VirtDriver {
   /** Live migration, destination: abort, removing the domain started for it and its new disks. */
   abortIncomingMigration(instanceId: string): Promise<void> {
     return abortIncoming(this.#host, instanceId)
+  }
+
+  /** Cold migration, source: shut down and serve the disks read-only over NBD (see `qemu-cold-migration.ts`). */
+  exportForMigration(spec: InstanceSpec, listenHost: string, options: { timeoutSeconds: number }): Promise<OutgoingMigration> {
+    return exportCold(this.#host, spec, listenHost, options.timeoutSeconds || this.#options.shutdownTimeoutSeconds)
+  }
+
+  /** Cold migration, destination: copy the served disks and define (and boot) the domain here. */
+  importMigration(spec: InstanceSpec, source: OutgoingMigration, options: { powerOn: boolean }): Promise<void> {
+    return importCold(this.#host, spec, source, options)
+  }
+
+  /** Cold migration, either host: stop serving; drop this copy or boot it again. */
+  releaseMigration(spec: InstanceSpec, options: { drop: boolean; powerOn: boolean }): Promise<void> {
+    return releaseCold(this.#host, spec, options)
   }
 
   async rescue(spec: RescueSpec, options: { timeoutSeconds: number; onShutDown?: () => void }): Promise<void> {

@@ -17,6 +17,8 @@ export interface MultiAgentCloud {
   admin: Session
   /** Host name → its compute service id (= its resource provider uuid). */
   providers: Map<string, string>
+  /** Host name → its fake driver (to look at the domains a host holds). */
+  drivers: Map<string, FakeDriver>
   close(): Promise<void>
 }
 
@@ -29,16 +31,18 @@ export async function startMultiAgentCloud(dialect: DialectName, hosts: string[]
   })
   const agents: ComputeAgent[] = []
   const providers = new Map<string, string>()
+  const drivers = new Map<string, FakeDriver>()
   for (const host of hosts) {
     const credential = await running.services.agents.issueCredential(host)
     const driver = new FakeDriver({ stateFile: null, delayMs: 0, supportsBfvRescue: true, machineType: 'pc', ...size, failOperations: failOperations[host] ?? [] })
+    drivers.set(host, driver)
     agents.push(await startComputeAgent({ controlUrl: running.url, host, credential, driver, stateDir: path.join(dataDir, host), log: quiet }))
     const row = await running.database.db.selectFrom('compute_services').select('id').where('host', '=', host).executeTakeFirstOrThrow()
     providers.set(host, row.id)
   }
   const admin = await login(running.url, 'admin', ADMIN_PASSWORD, 'admin')
   return {
-    running, admin, providers,
+    running, admin, providers, drivers,
     async close() {
       for (const agent of agents) await agent.stop()
       await running.close()
