@@ -15,6 +15,7 @@ import { runDashboardBench } from './dashboard.js'
 import { runConsoleBench } from './console.js'
 import { runSchedulingBench } from './scheduling.js'
 import { runRescueRunBench } from './rescue-runs.js'
+import { runLiveMigrationBench } from './live-migration.js'
 
 const SECTIONS: Record<string, () => Promise<void>> = {
   compute: () => runComputeBench(),
@@ -27,6 +28,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   console: () => runConsoleBench(),
   scheduling: () => runSchedulingBench(),
   'rescue-runs': () => runRescueRunBench(),
+  'live-migration': () => runLiveMigrationBench(),
 }
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))

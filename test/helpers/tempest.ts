@@ -95,6 +95,12 @@ export interface TempestWorkspaceOptions {
    * fixed sleeps (its subnets client sleeps 10 s before every delete), so workers overlap them.
    */
   workers?: number
+  /**
+   * An admin account too (`tempest-admin`, member and admin of its own project, `roles: [admin]`
+   * in accounts.yaml): the admin API tests' `os_admin` (without it they skip, "Missing Identity
+   * Admin API credentials in configuration").
+   */
+  admin?: boolean
 }
 
 /** The account's network resources (neutron = true), in Tempest's project-network range. */
@@ -108,15 +114,17 @@ async function ok<T = any>(session: Session, method: string, urlPath: string, bo
   return response.body as T
 }
 
-/** Creates a project and a member user through the identity API, as Tempest's pre-provisioned account. */
-async function provisionAccount(admin: Session, name: string, password: string): Promise<string> {
+/** Creates a project and a member user (with `extraRoles` too) through the identity API, as Tempest's pre-provisioned account. */
+async function provisionAccount(admin: Session, name: string, password: string, extraRoles: string[] = []): Promise<string> {
   const project = (await ok(admin, 'POST', '/identity/v3/projects', { project: { name, domain_id: 'default' } })).project
   const user = (await ok(admin, 'POST', '/identity/v3/users', {
     user: { name, password, domain_id: 'default', default_project_id: project.id },
   })).user
-  const roles = (await ok(admin, 'GET', '/identity/v3/roles?name=member')).roles
-  if (roles.length !== 1) throw new Error('no member role')
-  await ok(admin, 'PUT', `/identity/v3/projects/${project.id}/users/${user.id}/roles/${roles[0].id}`)
+  for (const roleName of ['member', ...extraRoles]) {
+    const roles = (await ok(admin, 'GET', `/identity/v3/roles?name=${roleName}`)).roles
+    if (roles.length !== 1) throw new Error(`no ${roleName} role`)
+    await ok(admin, 'PUT', `/identity/v3/projects/${project.id}/users/${user.id}/roles/${roles[0].id}`)
+  }
   return project.id
 }
 
@@ -277,6 +285,11 @@ export async function createTempestWorkspace(cloud: TestCloud, options: TempestW
       '  project_domain_name: Default',
       ...(options.neutron ? ['  resources:', `    network: ${TEMPEST_NETWORK.name}`] : []),
     )
+  }
+  if (options.admin) {
+    await provisionAccount(cloud.admin, 'tempest-admin', password, ['admin'])
+    accounts.push('- username: tempest-admin', '  project_name: tempest-admin', `  password: ${password}`,
+      '  user_domain_name: Default', '  project_domain_name: Default', '  roles:', '    - admin')
   }
   const image = await uploadImage(cloud.admin, root, 'tempest-image', options.imageFile)
   const imageAlt = await uploadImage(cloud.admin, root, 'tempest-image-alt', options.imageFile)
