@@ -59,11 +59,19 @@ start=$(date +%s)
 if head -c 2 "$dir/script" | grep -q '^#!'; then runner=""; else runner="sh"; fi
 ( cd / && LIFEBOAT_RUN=1 exec $runner "$dir/script" ) > "$dir/output" 2>&1 < /dev/null &
 pid=$!
-( sleep ${options.timeoutSeconds}; touch "$dir/timed-out"; kill -TERM $pid 2>/dev/null; sleep 2; kill -KILL $pid 2>/dev/null ) &
+# The watcher sleeps in a child it kills when it is itself stopped, and holds none of the wrapper's
+# descriptors: an orphaned sleep would otherwise keep running for the whole timeout, holding the
+# output pipe of whatever ran the user data (cloud-init, a test) open that long.
+( trap 'kill $s 2>/dev/null; exit 0' TERM
+  sleep ${options.timeoutSeconds} & s=$!; wait $s
+  touch "$dir/timed-out"; kill -TERM $pid 2>/dev/null
+  sleep 2 & s=$!; wait $s
+  kill -KILL $pid 2>/dev/null ) < /dev/null > /dev/null 2>&1 &
 watcher=$!
 wait $pid
 rc=$?
-kill $watcher 2>/dev/null
+kill -TERM $watcher 2>/dev/null
+wait $watcher 2>/dev/null
 end=$(date +%s)
 timed_out=0; [ -f "$dir/timed-out" ] && timed_out=1
 size=$(wc -c < "$dir/output")

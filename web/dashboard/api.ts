@@ -3,8 +3,8 @@
 // the token's catalog; only their paths are used, so every request stays on
 // the origin the page came from (the CSP allows nothing else).
 
-/** The services the dashboard talks to, by catalog type. */
-export type ServiceType = 'identity' | 'compute' | 'image' | 'network'
+/** The services the dashboard talks to, by catalog type (`lifeboat`: Lifeboat's own `/lifeboat/v1`, not in the catalog). */
+export type ServiceType = 'identity' | 'compute' | 'image' | 'network' | 'lifeboat'
 
 /** A logged-in user: the token and what the catalog said. */
 export interface Session {
@@ -47,7 +47,7 @@ export function errorMessage(status: number, text: string): string {
   return text.trim() || `HTTP ${status}`
 }
 
-const DEFAULT_PATHS: Record<ServiceType, string> = { identity: '/identity', compute: '/compute/v2.1', image: '/image', network: '/network' }
+const DEFAULT_PATHS: Record<ServiceType, string> = { identity: '/identity', compute: '/compute/v2.1', image: '/image', network: '/network', lifeboat: '/lifeboat/v1' }
 
 interface CatalogEntry { type: string; endpoints: Array<{ interface: string; url: string }> }
 
@@ -110,7 +110,8 @@ export class Api {
       headers['x-openstack-nova-api-version'] = version
     }
     if (options.body !== undefined) headers['content-type'] = 'application/json'
-    const response = await fetch(this.session.endpoints[service] + path, {
+    // A session stored before a service was added has no path for it: the default one.
+    const response = await fetch((this.session.endpoints[service] ?? DEFAULT_PATHS[service]) + path, {
       method: options.method ?? (options.body === undefined ? 'GET' : 'POST'),
       headers,
       body: options.body === undefined ? undefined : JSON.stringify(options.body),

@@ -4,8 +4,11 @@ import { useAction } from './hooks.js'
 import { ServersView } from './servers.js'
 import { FloatingIpsView } from './floating-ips.js'
 import { KeypairsView } from './keypairs.js'
+import { RescueRunsView } from './rescue-runs.js'
 
-type Tab = 'servers' | 'floating-ips' | 'keypairs'
+type Tab = 'servers' | 'floating-ips' | 'keypairs' | 'rescue-runs'
+
+const TAB_LABELS: Record<Tab, string> = { servers: 'Servers', 'floating-ips': 'Floating IPs', keypairs: 'Key pairs', 'rescue-runs': 'Rescue runs' }
 
 /** The dashboard: the login form, or the project's views once logged in. */
 export function App() {
@@ -24,9 +27,9 @@ export function App() {
       <header class="top">
         <h1>Lifeboat</h1>
         <nav>
-          {(['servers', 'floating-ips', 'keypairs'] as Tab[]).map((t) => (
+          {(['servers', 'floating-ips', 'keypairs', 'rescue-runs'] as Tab[]).map((t) => (
             <button key={t} class={t === tab ? 'tab active' : 'tab'} data-tab={t} onClick={() => setTab(t)}>
-              {t === 'servers' ? 'Servers' : t === 'floating-ips' ? 'Floating IPs' : 'Key pairs'}
+              {TAB_LABELS[t]}
             </button>
           ))}
         </nav>
@@ -37,6 +40,7 @@ export function App() {
         {tab === 'servers' && <ServersView api={api} />}
         {tab === 'floating-ips' && <FloatingIpsView api={api} />}
         {tab === 'keypairs' && <KeypairsView api={api} />}
+        {tab === 'rescue-runs' && <RescueRunsView api={api} />}
       </main>
     </div>
   )

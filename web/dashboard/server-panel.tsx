@@ -8,10 +8,11 @@ import { ConsoleLog } from './console-log.js'
 import { SerialConsole } from './serial-console.js'
 import { VncConsole } from './vnc-console.js'
 import { ServerActionsMenu } from './server-actions-menu.js'
+import { DiagnosisView } from './diagnosis-view.js'
 
-type View = 'actions' | 'log' | 'serial' | 'vnc'
+type View = 'actions' | 'log' | 'serial' | 'vnc' | 'diagnose'
 
-const VIEWS: Array<[View, string]> = [['actions', 'Actions'], ['log', 'Console log'], ['serial', 'Serial console'], ['vnc', 'VNC console']]
+const VIEWS: Array<[View, string]> = [['actions', 'Actions'], ['log', 'Console log'], ['serial', 'Serial console'], ['vnc', 'VNC console'], ['diagnose', 'Diagnose']]
 
 /** One server: power actions, rescue and unrescue, the other server actions, and its actions, console log and consoles. */
 export function ServerPanel({ api, server, onChanged }: { api: Api; server: Server; onChanged: () => void }) {
@@ -53,6 +54,7 @@ export function ServerPanel({ api, server, onChanged }: { api: Api; server: Serv
       {view === 'log' && <ConsoleLog api={api} server={server} />}
       {view === 'serial' && <SerialConsole api={api} server={server} />}
       {view === 'vnc' && <VncConsole api={api} server={server} />}
+      {view === 'diagnose' && <DiagnosisView api={api} server={server} />}
     </section>
   )
 }

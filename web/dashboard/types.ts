@@ -82,3 +82,54 @@ export interface InstanceAction {
   message: string | null
   events?: ActionEvent[]
 }
+
+/** One server's rescue run (`/lifeboat/v1`: a fleet run's member, or a single run). */
+export interface ServerRun {
+  id: string
+  server_id: string
+  rescue_run_id: string | null
+  state: string
+  reason: string | null
+  unrescue: string
+  discard_on_failure: boolean
+  timeout: number
+  exit_status: number | null
+  timed_out: boolean | null
+  duration_ms: number | null
+  output: string | null
+  output_truncated: boolean | null
+  request_id: string | null
+  created_at: string
+  started_at: string | null
+  finished_at: string | null
+}
+
+/** A fleet rescue run (`/lifeboat/v1/rescue-runs`); the script is never shown. */
+export interface RescueRun {
+  id: string
+  project_id: string
+  state: string
+  reason: string | null
+  unrescue: string
+  discard_on_failure: boolean
+  timeout: number
+  servers_selector: { ids?: string[]; name?: string; tag?: string; status?: string }
+  max_in_flight: number
+  error_budget: { count: number | null; percent: number | null }
+  canary: number
+  counts: Record<string, number>
+  created_at: string
+  finished_at: string | null
+  servers?: ServerRun[]
+}
+
+/** One finding of a server's diagnosis (`/lifeboat/v1/servers/{id}/diagnosis`). */
+export interface Finding {
+  rule: string
+  title: string
+  severity: string
+  explanation: string
+  lines: Array<{ number: number; text: string }>
+  line_count: number
+  repair_script: string
+}

@@ -17,6 +17,7 @@ import * as migrationsTable from './2026-12-07-001-migrations.js'
 import * as aggregates from './2026-12-07-020-aggregates.js'
 import * as computeHostIp from './2026-12-07-040-compute-host-ip.js'
 import * as rescueRuns from './2026-12-07-040-rescue-runs.js'
+import * as rescueRunIndexes from './2026-12-07-130-rescue-run-indexes.js'
 
 /**
  * Every migration, by name; names sort in the order they run. A landed
@@ -41,6 +42,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07-020-aggregates': aggregates,
   '2026-12-07-040-compute-host-ip': computeHostIp,
   '2026-12-07-040-rescue-runs': rescueRuns,
+  '2026-12-07-130-rescue-run-indexes': rescueRunIndexes,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -41,6 +41,8 @@ export class RescueFleetLoop {
   /** fleet id → the advance under way in this process (one at a time per fleet; others' are serialized by the row lock). */
   readonly #running = new Map<string, Promise<void>>()
   #again = new Set<string>()
+  /** Fleets whose next advance also looks for members whose server was deleted (the periodic tick asks; a member's end need not). */
+  readonly #reconcile = new Set<string>()
 
   constructor(deps: RescueDeps, tasks: TaskQueue) {
     this.#deps = deps
@@ -50,7 +52,10 @@ export class RescueFleetLoop {
   /** Advances every fleet not yet final (the periodic job; also what resumes fleets after a restart). */
   async tick(): Promise<void> {
     const fleets = await this.#deps.db.selectFrom('rescue_runs').select('id').where('state', 'in', ACTIVE_FLEET_STATES).execute()
-    for (const fleet of fleets) await this.advance(fleet.id)
+    for (const fleet of fleets) {
+      this.#reconcile.add(fleet.id)
+      await this.advance(fleet.id)
+    }
   }
 
   /** Advances one fleet; a call while one runs makes it go round once more. */
@@ -70,45 +75,87 @@ export class RescueFleetLoop {
     return work
   }
 
+  /**
+   * One pass over a fleet. Reads no member row it does not act on: the
+   * members are counted by state (from the index), the canaries' states read
+   * only while there are canaries, and only the next pending members fetched,
+   * so a pass costs the same for 10 servers or 10 000.
+   */
   async #advanceOnce(fleetId: string): Promise<void> {
     const db = this.#deps.db
     const fleet = await db.selectFrom('rescue_runs').selectAll().where('id', '=', fleetId).executeTakeFirst()
     if (!fleet || !ACTIVE_FLEET_STATES.includes(fleet.state)) return
-    await this.#reconcileDeleted(fleetId)
-    const members = await this.#members(fleetId)
-    const failed = members.filter((m) => m.state === ServerRunState.FAILED).length
+    if (this.#reconcile.delete(fleetId)) await this.#reconcileDeleted(fleetId)
+    let counts = await this.#counts(fleetId)
     if (fleet.state === FleetState.RUNNING) {
-      const canaries = members.slice(0, fleet.canary)
-      const stop = canaries.some((m) => m.state === ServerRunState.FAILED) ? `a canary failed (${fleet.canary} first)`
-        : budgetExceeded(fleet, failed, members.length) ? `error budget exceeded (${failed} of ${members.length} failed)` : null
-      if (stop) await this.#stop(fleet, FleetState.STOPPING, stop)
-      else if (await this.#launch(fleet, members) > 0) return
-    }
-    const open = await db.selectFrom('server_runs').select('id').where('fleet_id', '=', fleetId).where('state', 'not in', FINAL_RUN_STATES).limit(1).execute()
-    if (open.length === 0) await this.#finishFleet(fleetId, await this.#members(fleetId))
-  }
-
-  /** A fleet's members in order, without their output (read on every advance). */
-  #members(fleetId: string): Promise<Member[]> {
-    return this.#deps.db.selectFrom('server_runs').select(['id', 'state', 'position', 'instance_uuid', 'project_id']).where('fleet_id', '=', fleetId).orderBy('position').execute()
-  }
-
-  /** Launches pending members while fewer than max_in_flight are in flight (only the canaries until they all ended); answers how many. */
-  async #launch(fleet: RescueRunsTable, members: Member[]): Promise<number> {
-    const canariesOpen = members.slice(0, fleet.canary).some((m) => !FINAL_RUN_STATES.includes(m.state))
-    const candidates = (canariesOpen ? members.slice(0, fleet.canary) : members).filter((m) => m.state === ServerRunState.PENDING)
-    let inFlight = members.filter((m) => IN_FLIGHT_STATES.includes(m.state as never)).length
-    let launched = 0
-    for (const member of candidates) {
-      if (inFlight >= fleet.max_in_flight) break
-      const outcome = await this.#launchOne(fleet, member)
-      if (outcome === 'full') break
-      if (outcome === 'launched') {
-        inFlight++
-        launched++
+      const canaries = fleet.canary > 0 ? await this.#canaryStates(fleet) : []
+      const stop = canaries.some((state) => state === ServerRunState.FAILED) ? `a canary failed (${fleet.canary} first)`
+        : budgetExceeded(fleet, counts.failed, counts.total) ? `error budget exceeded (${counts.failed} of ${counts.total} failed)` : null
+      if (stop) {
+        await this.#stop(fleet, FleetState.STOPPING, stop)
+        counts = await this.#counts(fleetId)
+      } else {
+        const { launched, skipped } = await this.#launch(fleet, counts, canaries)
+        if (launched > 0) return
+        if (skipped > 0) counts = await this.#counts(fleetId)
       }
     }
-    return launched
+    if (counts.open === 0) await this.#finishFleet(fleetId, counts.failed, counts.total)
+  }
+
+  /** A fleet's members counted by state: failed, in flight, not final, all. */
+  async #counts(fleetId: string): Promise<{ failed: number; inFlight: number; open: number; total: number }> {
+    const rows = await this.#deps.db.selectFrom('server_runs').select(['state', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('fleet_id', '=', fleetId).groupBy('state').execute()
+    const counts = { failed: 0, inFlight: 0, open: 0, total: 0 }
+    for (const row of rows) {
+      const n = Number(row.n)
+      counts.total += n
+      if (row.state === ServerRunState.FAILED) counts.failed += n
+      if (IN_FLIGHT_STATES.includes(row.state as never)) counts.inFlight += n
+      if (!FINAL_RUN_STATES.includes(row.state)) counts.open += n
+    }
+    return counts
+  }
+
+  /** The states of the canaries: the first `canary` members (positions 0 … canary-1). */
+  async #canaryStates(fleet: RescueRunsTable): Promise<string[]> {
+    const rows = await this.#deps.db.selectFrom('server_runs').select('state').where('fleet_id', '=', fleet.id).where('position', '<', fleet.canary).execute()
+    return rows.map((row) => row.state)
+  }
+
+  /**
+   * Launches pending members, in order, while fewer than max_in_flight are in
+   * flight (only the canaries until they all ended), fetching only as many as
+   * there are free places (again when some were skipped); answers how many
+   * were launched and skipped.
+   */
+  async #launch(fleet: RescueRunsTable, counts: { inFlight: number }, canaryStates: string[]): Promise<{ launched: number; skipped: number }> {
+    const canariesOpen = canaryStates.some((state) => !FINAL_RUN_STATES.includes(state))
+    let inFlight = counts.inFlight
+    let launched = 0
+    let skipped = 0
+    let after = -1
+    while (inFlight < fleet.max_in_flight) {
+      const free = fleet.max_in_flight - inFlight
+      let next = this.#deps.db.selectFrom('server_runs').select(['id', 'state', 'position', 'instance_uuid', 'project_id'])
+        .where('fleet_id', '=', fleet.id).where('state', '=', ServerRunState.PENDING).where('position', '>', after)
+      if (canariesOpen) next = next.where('position', '<', fleet.canary)
+      const batch = await next.orderBy('position').limit(free).execute()
+      for (const member of batch) {
+        after = member.position
+        const outcome = await this.#launchOne(fleet, member)
+        if (outcome === 'full') return { launched, skipped }
+        if (outcome === 'launched') {
+          inFlight++
+          launched++
+        } else {
+          skipped++
+        }
+      }
+      if (batch.length < free) break
+    }
+    return { launched, skipped }
   }
 
   /**
@@ -134,9 +181,9 @@ export class RescueFleetLoop {
     }
     try {
       const outcome = await db.transaction().execute(async (trx) => {
-        await trx.updateTable('rescue_runs').set({ updated_at: nowIso() }).where('id', '=', fleet.id).execute()
-        const fresh = await trx.selectFrom('rescue_runs').select('state').where('id', '=', fleet.id).executeTakeFirstOrThrow()
-        if (fresh.state !== FleetState.RUNNING) return 'full' as const
+        // Locks the fleet's row, and only while it is still running (a stop or a cancel ends the launches).
+        const locked = await trx.updateTable('rescue_runs').set({ updated_at: nowIso() }).where('id', '=', fleet.id).where('state', '=', FleetState.RUNNING).executeTakeFirst()
+        if (Number(locked.numUpdatedRows) !== 1) return 'full' as const
         const flying = await trx.selectFrom('server_runs').select((eb) => eb.fn.countAll<number>().as('n')).where('fleet_id', '=', fleet.id).where('state', 'in', IN_FLIGHT_STATES).executeTakeFirstOrThrow()
         if (Number(flying.n) >= fleet.max_in_flight) return 'full' as const
         const now = nowIso()
@@ -185,15 +232,14 @@ export class RescueFleetLoop {
   }
 
   /** Every member ended: the fleet's final state. */
-  async #finishFleet(fleetId: string, members: Member[]): Promise<void> {
+  async #finishFleet(fleetId: string, failed: number, total: number): Promise<void> {
     const fleet = await this.#deps.db.selectFrom('rescue_runs').select(['state', 'reason']).where('id', '=', fleetId).executeTakeFirstOrThrow()
-    const failed = members.filter((m) => m.state === ServerRunState.FAILED).length
     const state = fleet.state === FleetState.CANCELLING ? FleetState.CANCELLED : fleet.state === FleetState.STOPPING ? FleetState.FAILED
       : failed > 0 ? FleetState.COMPLETED : FleetState.SUCCEEDED
     const now = nowIso()
-    await this.#deps.db.updateTable('rescue_runs').set({ state, finished_at: now, updated_at: now, reason: fleet.reason ?? (failed > 0 ? `${failed} of ${members.length} failed` : null) })
+    await this.#deps.db.updateTable('rescue_runs').set({ state, finished_at: now, updated_at: now, reason: fleet.reason ?? (failed > 0 ? `${failed} of ${total} failed` : null) })
       .where('id', '=', fleetId).where('state', '=', fleet.state).execute()
-    this.#deps.log.info({ rescueRun: fleetId, state, servers: members.length, failed }, `rescue run ${fleetId} ${state}`)
+    this.#deps.log.info({ rescueRun: fleetId, state, servers: total, failed }, `rescue run ${fleetId} ${state}`)
   }
 }
 

@@ -12,7 +12,7 @@ import type { RescueRunsTable } from '../../db/tables/rescue-run-tables.js'
 import { authorize, PolicyNotAuthorized } from '../policy.js'
 import { Conflict, InvalidRequest, NotFound } from '../errors.js'
 import { getInstanceRow } from './instance-store.js'
-import { insertServerRun, serverRunView, ServerRunState, type RunOptions, type ServerRunView } from './rescue-run-store.js'
+import { insertServerRuns, serverRunView, ServerRunState, type RunOptions, type ServerRunView } from './rescue-run-store.js'
 import { selectServers, type ServerSelector } from './rescue-fleet-select.js'
 import { FleetState, RescueFleetLoop } from './rescue-fleet.js'
 import { nowIso } from '../time.js'
@@ -80,10 +80,7 @@ export class RescueRunService {
         error_budget_count: input.errorBudget?.count ?? null, error_budget_percent: input.errorBudget?.percent ?? null, canary: input.canary,
         state: FleetState.RUNNING, reason: null, created_at: now, updated_at: now, finished_at: null,
       }).execute()
-      let position = 0
-      for (const server of servers) {
-        await insertServerRun(trx, { instance: server, options: input, userId: auth.userId, fleetId: id, position: position++, state: ServerRunState.PENDING })
-      }
+      await insertServerRuns(trx, servers.map((server, position) => ({ instance: server, options: input, userId: auth.userId, fleetId: id, position, state: ServerRunState.PENDING })))
     })
     this.#deps.log.info({ rescueRun: id, servers: servers.length, maxInFlight: input.maxInFlight }, `rescue run ${id} created over ${servers.length} servers`)
     await this.loop.advance(id)
@@ -139,9 +136,15 @@ export class RescueRunService {
   }
 
   async #view(fleet: RescueRunsTable, withServers: boolean): Promise<FleetView> {
-    const members = await this.#deps.db.selectFrom('server_runs').selectAll().where('fleet_id', '=', fleet.id).orderBy('position').execute()
+    // The list shows only counts: counted in the database, no member (nor its output) read.
+    const members = withServers ? await this.#deps.db.selectFrom('server_runs').selectAll().where('fleet_id', '=', fleet.id).orderBy('position').execute() : []
     const counts = Object.fromEntries(COUNTED.map((s) => [s, 0])) as Record<string, number>
-    for (const m of members) counts[m.state] = (counts[m.state] ?? 0) + 1
+    if (withServers) {
+      for (const m of members) counts[m.state] = (counts[m.state] ?? 0) + 1
+    } else {
+      const rows = await this.#deps.db.selectFrom('server_runs').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).where('fleet_id', '=', fleet.id).groupBy('state').execute()
+      for (const row of rows) counts[row.state] = (counts[row.state] ?? 0) + Number(row.n)
+    }
     return {
       id: fleet.id, project_id: fleet.project_id, user_id: fleet.user_id, state: fleet.state, reason: fleet.reason, unrescue: fleet.unrescue,
       discard_on_failure: fleet.discard_on_failure === 1, timeout: fleet.timeout_seconds, servers_selector: JSON.parse(fleet.selector) as ServerSelector, rescue_image_ref: fleet.rescue_image_ref,

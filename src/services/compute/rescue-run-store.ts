@@ -29,18 +29,35 @@ export const ServerRunState = {
 /** States of a server run still on its way (counted as in flight when not pending). */
 export const IN_FLIGHT_STATES = [ServerRunState.RESCUING, ServerRunState.RUNNING, ServerRunState.UNRESCUING]
 
-/** Inserts a run of one server; answers its id. */
-export async function insertServerRun(trx: Db, input: { instance: Pick<InstanceRow, 'uuid' | 'project_id'>; options: RunOptions; userId: string; fleetId?: string; position?: number; state?: string }): Promise<string> {
-  const id = randomUUID()
-  const now = nowIso()
-  await trx.insertInto('server_runs').values({
-    id, fleet_id: input.fleetId ?? null, position: input.position ?? 0, instance_uuid: input.instance.uuid, project_id: input.instance.project_id,
+/** What a server run is inserted with. */
+interface ServerRunInput { instance: Pick<InstanceRow, 'uuid' | 'project_id'>; options: RunOptions; userId: string; fleetId?: string; position?: number; state?: string }
+
+/** The row of a new server run. */
+function serverRunRow(input: ServerRunInput, now: string) {
+  return {
+    id: randomUUID(), fleet_id: input.fleetId ?? null, position: input.position ?? 0, instance_uuid: input.instance.uuid, project_id: input.instance.project_id,
     user_id: input.userId, state: input.state ?? ServerRunState.RESCUING, reason: null, timeout_seconds: input.options.timeoutSeconds,
     unrescue: input.options.unrescue, discard_on_failure: input.options.discardOnFailure ? 1 : 0, exit_status: null, output: null,
     output_truncated: 0, duration_ms: null, timed_out: 0, succeeded: null, action_id: null, created_at: now, updated_at: now,
     started_at: input.state === ServerRunState.PENDING ? null : now, finished_at: null,
-  }).execute()
-  return id
+  }
+}
+
+/** Inserts a run of one server; answers its id. */
+export async function insertServerRun(trx: Db, input: ServerRunInput): Promise<string> {
+  const row = serverRunRow(input, nowIso())
+  await trx.insertInto('server_runs').values(row).execute()
+  return row.id
+}
+
+/** Rows per INSERT: 22 columns each stays far below SQLite's and PostgreSQL's bound-parameter limits. */
+const INSERT_CHUNK = 200
+
+/** Inserts many server runs (a fleet's members) with a few multi-row INSERTs. */
+export async function insertServerRuns(trx: Db, inputs: ServerRunInput[]): Promise<void> {
+  const now = nowIso()
+  const rows = inputs.map((input) => serverRunRow(input, now))
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) await trx.insertInto('server_runs').values(rows.slice(i, i + INSERT_CHUNK)).execute()
 }
 
 /** A server run as clients see it. */

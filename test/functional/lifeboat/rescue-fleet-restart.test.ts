@@ -50,5 +50,38 @@ for (const dialect of DIALECTS) {
         fs.rmSync(dataDir, { recursive: true, force: true })
       }
     })
+
+    test('a cancel just before the restart holds: the one in flight is put back once, the pending ones are never touched', async () => {
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-run-restart-cancel-'))
+      const database = dialect === 'postgres' ? await createTestDatabase() : null
+      const config = loadConfig({ host: '127.0.0.1', port: 0, consolePort: 0, dataDir, databaseUrl: database?.url, logLevel: 'silent', agent: { driver: 'fake' } }, {})
+      const options = { logger: false as const, bootstrapPasswords: { admin: ADMIN_PASSWORD, demo: DEMO_PASSWORD } }
+      let running = await startLifeboat(config, options)
+      try {
+        let demo = await login(running.url, 'demo', DEMO_PASSWORD, 'demo')
+        const admin = await login(running.url, 'admin', ADMIN_PASSWORD, 'admin')
+        const ids = await bootFleet(demo, await createImage(admin), 'cancel-restart', 3)
+        const run = await createFleet(demo, { script: '# fake-sleep: 1.5\n', servers: { name: '^cancel-restart-' }, max_in_flight: 1, canary: 0, unrescue: 'never' })
+        const db = running.database.db
+        await waitUntil(async () => (await db.selectFrom('server_runs').select('id').where('fleet_id', '=', run.id).where('state', '=', 'running').execute()).length > 0 || undefined,
+          { timeoutMs: 5000, intervalMs: 20, what: 'a server whose script runs' })
+        assert.equal((await demo.request('POST', `/lifeboat/v1/rescue-runs/${run.id}/cancel`)).status, 202)
+        await running.close()
+        running = await startLifeboat(config, options)
+        demo = await login(running.url, 'demo', DEMO_PASSWORD, 'demo')
+        const done = await waitForFleet(demo, run.id, 40_000)
+        assert.equal(done.state, 'cancelled')
+        assert.deepEqual(done.servers.map((s: any) => s.state), ['succeeded', 'cancelled', 'cancelled'])
+        // Unrescue "never", but a cancelled run puts the server in flight back — once.
+        await waitUntil(async () => (await demo.request('GET', `/compute/v2.1/servers/${ids[0]}`)).body.server.status === 'ACTIVE' || undefined,
+          { timeoutMs: 20_000, intervalMs: 50, what: 'the server in flight back to ACTIVE' })
+        assert.deepEqual(await actionsOf(demo, ids[0]!), ['unrescue', 'rescue', 'create'])
+        for (const id of ids.slice(1)) assert.deepEqual(await actionsOf(demo, id), ['create'])
+      } finally {
+        await running.close().catch(() => undefined)
+        await database?.drop().catch(() => undefined)
+        fs.rmSync(dataDir, { recursive: true, force: true })
+      }
+    })
   })
 }

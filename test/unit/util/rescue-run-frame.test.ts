@@ -46,6 +46,15 @@ describe('rescue run wrapper (real sh)', () => {
     assert.equal(frame?.exitStatus, 143)
   })
 
+  test('leaves no watcher behind: its sleep ends with the wrapper, so the output pipe of what ran it closes at once', async () => {
+    // A timeout no other process uses, to find a leftover watcher by its command line.
+    const timeoutSeconds = 86_000 + Math.floor(Math.random() * 399)
+    const frame = parseRunFrame(await runWrapper('echo quick\n', { timeoutSeconds }), NONCE)
+    assert.equal(frame?.exitStatus, 0)
+    const { stdout } = await run('ps', ['-eo', 'args'])
+    assert.ok(!stdout.split('\n').some((line) => line.trim() === `sleep ${timeoutSeconds}`), 'no sleep of the watcher is left running')
+  })
+
   test('keeps the tail of a long output and says it was cut', async () => {
     const frame = parseRunFrame(await runWrapper('i=0; while [ $i -lt 2000 ]; do echo "line $i"; i=$((i+1)); done\n', { maxOutputBytes: 100 }), NONCE)
     assert.equal(frame?.truncated, true)
