@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict'
-import path from 'node:path'
 import { after, before, describe, test, type TestContext } from 'node:test'
-import { startTestCloud, type Session, type TestCloud } from '../helpers/cloud.js'
-import { action, uploadImageFile, waitForStatus } from '../helpers/compute.js'
+import type { Session, TestCloud } from '../helpers/cloud.js'
+import { action, consoleOutput, waitForStatus } from '../helpers/compute.js'
 import { waitUntil } from '../helpers/wait-until.js'
-import { buildImages } from '../../src/virt/qemu/guest-image/build-images.js'
 import { qemuSkip } from './lib/qemu-guests.js'
+import { closeQemuCloud, startQemuCloud } from './lib/qemu-cloud.js'
 
 // Issue 17's headline on real QEMU guests (TCG), through the HTTP API: a server whose /etc/fstab names a missing
 // device stops its boot in emergency mode; the diagnosis names the line; a rescue run with the proposed script
@@ -25,12 +24,6 @@ printf '%s\\n' '# /etc/fstab' 'LABEL=lbroot / ext4 defaults 0 1' 'LABEL=data /sr
 umount /mnt/r
 echo "fstab written on $dev"
 `
-
-async function consoleText(session: Session, id: string): Promise<string> {
-  const res = await action(session, id, { 'os-getConsoleOutput': null })
-  assert.equal(res.status, 200, res.text)
-  return res.body.output as string
-}
 
 /** The console since the guest's last boot (its init prints LB-MARKER-BOOTED first). */
 const lastGuestBoot = (text: string) => text.slice(text.lastIndexOf('LB-MARKER-BOOTED role=guest'))
@@ -52,20 +45,9 @@ describe('rescue run on QEMU: a broken fstab diagnosed and repaired on the origi
   let rescueImage: string
 
   before(async () => {
-    const images = await buildImages()
-    cloud = await startTestCloud('sqlite', { agent: { driver: 'qemu' }, compute: { shutdownTimeoutSeconds: 30 } })
-    guestImage = await uploadImageFile(cloud.admin, images.guest, 'lifeboat-guest')
-    rescueImage = await uploadImageFile(cloud.admin, images.rescueDisk, 'lifeboat-rescue', { hw_rescue_device: 'disk', hw_rescue_bus: 'virtio' })
+    ({ cloud, guestImage, rescueImage } = await startQemuCloud())
   })
-  after(async () => {
-    // The guests are daemonized: stop what is left before the cloud (and its data folder) goes.
-    if (cloud) {
-      const { QemuDriver } = await import('../../src/virt/qemu/qemu-driver.js')
-      const driver = new QemuDriver({ stateDir: path.join(cloud.running.config.dataDir, 'agent', 'qemu'), machineType: 'pc' })
-      for (const domain of await driver.listDomains()) await driver.destroy(domain.instanceId)
-    }
-    await cloud?.close()
-  })
+  after(() => closeQemuCloud(cloud))
 
   test('emergency mode → diagnosis names the fstab line → the proposed script run in the rescue → boots to its marker', async (t: TestContext) => {
     const demo = cloud.demo
@@ -73,7 +55,7 @@ describe('rescue run on QEMU: a broken fstab diagnosed and repaired on the origi
     assert.equal(created.status, 202, created.text)
     const id = created.body.server.id as string
     await waitForStatus(demo, id, 'ACTIVE', { timeoutMs: BOOT_MS })
-    await waitUntil(async () => /LB-MARKER-DONE role=guest/.test(await consoleText(demo, id)) || undefined, { timeoutMs: BOOT_MS, intervalMs: 2000, what: 'the first boot' })
+    await waitUntil(async () => /LB-MARKER-DONE role=guest/.test(await consoleOutput(demo, id)) || undefined, { timeoutMs: BOOT_MS, intervalMs: 2000, what: 'the first boot' })
 
     // Break it: a run (unrescue always) writes an fstab line for a disk the server does not have.
     const broke = await runOn(demo, id, rescueImage, { script: BREAK_SCRIPT, timeout: 120, unrescue: 'always' })
@@ -81,7 +63,7 @@ describe('rescue run on QEMU: a broken fstab diagnosed and repaired on the origi
     assert.match(broke.output, /fstab written on \/dev\/vda2/)
     await waitForStatus(demo, id, 'ACTIVE', { timeoutMs: BOOT_MS })
     const before = await waitUntil(async () => {
-      const boot = lastGuestBoot(await consoleText(demo, id))
+      const boot = lastGuestBoot(await consoleOutput(demo, id))
       return /You are in emergency mode/.test(boot) ? boot : undefined
     }, { timeoutMs: BOOT_MS, intervalMs: 2000, what: 'the broken boot in emergency mode' })
     assert.doesNotMatch(before, /LB-MARKER-DONE/)
@@ -101,7 +83,7 @@ describe('rescue run on QEMU: a broken fstab diagnosed and repaired on the origi
     assert.match(repaired.output, /nofail/)
     await waitForStatus(demo, id, 'ACTIVE', { timeoutMs: BOOT_MS })
     const after = await waitUntil(async () => {
-      const boot = lastGuestBoot(await consoleText(demo, id))
+      const boot = lastGuestBoot(await consoleOutput(demo, id))
       return /LB-MARKER-DONE role=guest/.test(boot) ? boot : undefined
     }, { timeoutMs: BOOT_MS, intervalMs: 2000, what: 'the repaired boot to its marker' })
     assert.doesNotMatch(after, /emergency mode/)
