@@ -1,7 +1,7 @@
 import type { RescueDeps } from './ports.js'
 import type { TaskQueue } from '../tasks/task-queue.js'
 import { actionContext, type CallContext } from './call-context.js'
-import { InvalidRequest, NotFound } from '../errors.js'
+import { InvalidRequest, onNotFound } from '../errors.js'
 import { isVolumeBacked } from './instance-store.js'
 import { assertOnHost, claimTaskState, guardInstanceDetails, RULE_PARTS } from './instance-guards.js'
 import { recordAction } from './instance-actions.js'
@@ -46,10 +46,7 @@ export async function rebuildServer(deps: RescueDeps, tasks: TaskQueue, call: Ca
   // A server that never reached a host has no disk to rebuild (Nova would need a new schedule).
   assertOnHost(instance, 'rebuild')
   // nova/api/openstack/compute/servers.py: ImageNotFound during rebuild is a 400 with this text.
-  const image = await deps.images.getImage(auth, request.imageRef).catch((error: unknown) => {
-    if (error instanceof NotFound) throw new InvalidRequest('Cannot find image for rebuild')
-    throw error
-  })
+  const image = await deps.images.getImage(auth, request.imageRef).catch(onNotFound(() => new InvalidRequest('Cannot find image for rebuild')))
   const system = JSON.parse(instance.system_metadata) as Record<string, string>
   const volumeBacked = isVolumeBacked(details.bdms)
   const originalImage = instance.image_ref || system.image_base_image_ref || ''

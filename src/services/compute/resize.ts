@@ -7,7 +7,7 @@ import type { ResizeFlavor } from '../../agent-api/index.js'
 import type { FlavorRecord } from './flavor-service.js'
 import type { ActionContext } from './instance-actions.js'
 import { actionContext, type CallContext } from './call-context.js'
-import { InvalidRequest, NotFound } from '../errors.js'
+import { InvalidRequest, onNotFound } from '../errors.js'
 import { isVolumeBacked, type FlavorSnapshot, type InstanceRow } from './instance-store.js'
 import { assertOnHost, claimTaskState, guardInstance, guardInstanceDetails, RULE_PARTS } from './instance-guards.js'
 import { recordAction } from './instance-actions.js'
@@ -75,10 +75,7 @@ export async function resizeServer(deps: ResizeDeps, tasks: TaskQueue, call: Cal
   assertOnHost(instance, 'resize')
   const current = details.flavor
   const notFound = () => new InvalidRequest(`Flavor ${flavorRef} could not be found.`)
-  const flavor = await deps.flavors.getFlavor(auth, flavorRef).catch((error: unknown) => {
-    if (error instanceof NotFound) throw notFound()
-    throw error
-  })
+  const flavor = await deps.flavors.getFlavor(auth, flavorRef).catch(onNotFound(notFound))
   const volumeBacked = isVolumeBacked(details.bdms)
   if (flavor.disk === 0 && current.disk !== 0 && !volumeBacked) throw new InvalidRequest('Server disk was unable to be resized because: Resize to zero disk flavor is not allowed.')
   const same = flavor.id === current.id
