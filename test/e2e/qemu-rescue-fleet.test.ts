@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test, type TestContext } from 'node:test'
-import type { Session, TestCloud } from '../helpers/cloud.js'
+import { describe, test, type TestContext } from 'node:test'
+import type { Session } from '../helpers/cloud.js'
 import { action, consoleOutput, waitForStatus } from '../helpers/compute.js'
 import { waitUntil } from '../helpers/wait-until.js'
 import { qemuSkip } from './lib/qemu-guests.js'
-import { closeQemuCloud, startQemuCloud } from './lib/qemu-cloud.js'
+import { useQemuCloud } from './lib/qemu-cloud.js'
 
 // Issue 17's fleet on real QEMU guests (TCG): three servers whose fstab stops their boot, one of them broken in a way
 // the proposed repair does not cover; a fleet run at max-in-flight 2 with that repair brings two back, reports the
@@ -35,16 +35,10 @@ async function waitForBoot(session: Session, id: string, pattern: RegExp): Promi
 }
 
 describe('fleet rescue run on QEMU: three broken servers, max-in-flight 2, one unfixable', { skip: qemuSkip(), timeout: 45 * 60_000 }, () => {
-  let cloud: TestCloud
-  let guestImage: string
-  let rescueImage: string
-
-  before(async () => {
-    ({ cloud, guestImage, rescueImage } = await startQemuCloud())
-  })
-  after(() => closeQemuCloud(cloud))
+  const qemu = useQemuCloud()
 
   test('two come back to their marker; the third is failed with its output and back as it was', async (t: TestContext) => {
+    const { cloud, guestImage, rescueImage } = qemu
     const demo = cloud.demo
     const created = await demo.request('POST', '/compute/v2.1/servers', {
       body: { server: { name: 'fleet', imageRef: guestImage, flavorRef: '42', networks: 'none', min_count: 3, max_count: 3 } }, microversion: '2.37',

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test, type TestContext } from 'node:test'
-import type { Session, TestCloud } from '../helpers/cloud.js'
+import { describe, test, type TestContext } from 'node:test'
+import type { Session } from '../helpers/cloud.js'
 import { action, consoleOutput, waitForStatus } from '../helpers/compute.js'
 import { waitUntil } from '../helpers/wait-until.js'
 import { qemuSkip } from './lib/qemu-guests.js'
-import { closeQemuCloud, startQemuCloud } from './lib/qemu-cloud.js'
+import { useQemuCloud } from './lib/qemu-cloud.js'
 
 // Issue 17's headline on real QEMU guests (TCG), through the HTTP API: a server whose /etc/fstab names a missing
 // device stops its boot in emergency mode; the diagnosis names the line; a rescue run with the proposed script
@@ -40,16 +40,10 @@ async function runOn(session: Session, id: string, rescueImage: string, run: Rec
 }
 
 describe('rescue run on QEMU: a broken fstab diagnosed and repaired on the original root', { skip: qemuSkip(), timeout: 30 * 60_000 }, () => {
-  let cloud: TestCloud
-  let guestImage: string
-  let rescueImage: string
-
-  before(async () => {
-    ({ cloud, guestImage, rescueImage } = await startQemuCloud())
-  })
-  after(() => closeQemuCloud(cloud))
+  const qemu = useQemuCloud()
 
   test('emergency mode → diagnosis names the fstab line → the proposed script run in the rescue → boots to its marker', async (t: TestContext) => {
+    const { cloud, guestImage, rescueImage } = qemu
     const demo = cloud.demo
     const created = await demo.request('POST', '/compute/v2.1/servers', { body: { server: { name: 'broken-fstab', imageRef: guestImage, flavorRef: '42', networks: 'none' } }, microversion: '2.37' })
     assert.equal(created.status, 202, created.text)

@@ -4,6 +4,7 @@
  * e2e files of rescue share.
  */
 import path from 'node:path'
+import { after, before } from 'node:test'
 import { startTestCloud, type TestCloud } from '../../helpers/cloud.js'
 import { uploadImageFile } from '../../helpers/compute.js'
 import { buildImages, type BuiltImages } from '../../../src/virt/qemu/guest-image/build-images.js'
@@ -34,4 +35,14 @@ export async function closeQemuCloud(cloud: TestCloud | undefined): Promise<void
   if (!cloud) return
   await stopQemuGuests(path.join(cloud.running.config.dataDir, 'agent', 'qemu'))
   await cloud.close()
+}
+
+/** `startQemuCloud()` for the enclosing `describe`: started in its `before`, closed in its `after`. Read it inside tests. */
+export function useQemuCloud(compute: NonNullable<ConfigInput['compute']> = {}): Readonly<QemuCloud> {
+  const world = {} as QemuCloud
+  before(async () => {
+    Object.assign(world, await startQemuCloud(compute))
+  })
+  after(() => closeQemuCloud(world.cloud))
+  return world
 }
