@@ -3,25 +3,20 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { startTestCloud, type Session, type TestCloud } from '../helpers/cloud.js'
-import { action, uploadImageFile, waitForStatus, waitForVolumeStatus } from '../helpers/compute.js'
-import { buildImages, type BuiltImages } from '../../src/virt/qemu/guest-image/build-images.js'
+import type { Session, TestCloud } from '../helpers/cloud.js'
+import { action, consoleOutput, uploadImageFile, waitForStatus, waitForVolumeStatus } from '../helpers/compute.js'
+import type { BuiltImages } from '../../src/virt/qemu/guest-image/build-images.js'
 import { lastBoot, makeVolume, qemuSkip, writeMarker } from './lib/qemu-guests.js'
+import { closeQemuCloud, startQemuCloud } from './lib/qemu-cloud.js'
 import { waitUntil } from '../helpers/wait-until.js'
 
 const BOOT_MS = 120_000
-
-async function consoleText(session: Session, id: string): Promise<string> {
-  const res = await action(session, id, { 'os-getConsoleOutput': null })
-  assert.equal(res.status, 200, res.text)
-  return res.body.output as string
-}
 
 /** Waits until the console shows `pattern` after the first `fromLength` characters; returns that part. */
 async function waitForConsole(session: Session, id: string, pattern: RegExp, fromLength: number): Promise<string> {
   let text = ''
   return waitUntil(async () => {
-    text = (await consoleText(session, id)).slice(fromLength)
+    text = (await consoleOutput(session, id)).slice(fromLength)
     return pattern.test(text) ? text : undefined
   }, { timeoutMs: BOOT_MS, intervalMs: 500, what: () => `console of ${id} did not show ${pattern}:\n${text}` })
 }
@@ -38,22 +33,13 @@ describe('rescue of real QEMU guests through the API', { skip: qemuSkip(), timeo
   let dataImage: string
 
   before(async () => {
-    images = await buildImages()
+    ({ cloud, images, guestImage, rescueImage: stableRescue } = await startQemuCloud())
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lb-e2e-api-'))
-    cloud = await startTestCloud('sqlite', { agent: { driver: 'qemu' }, compute: { shutdownTimeoutSeconds: 30 } })
-    guestImage = await uploadImageFile(cloud.admin, images.guest, 'lifeboat-guest')
-    stableRescue = await uploadImageFile(cloud.admin, images.rescueDisk, 'lifeboat-rescue', { hw_rescue_device: 'disk', hw_rescue_bus: 'virtio' })
     legacyRescue = await uploadImageFile(cloud.admin, images.rescueDisk, 'lifeboat-rescue-legacy')
     dataImage = await uploadImageFile(cloud.admin, makeVolume(dir, 'data', 'data-volume-marker'), 'data-disk', {}, 'raw')
   })
   after(async () => {
-    // The guests are daemonized: stop what is left before the cloud (and its data folder) goes.
-    if (cloud) {
-      const { QemuDriver } = await import('../../src/virt/qemu/qemu-driver.js')
-      const driver = new QemuDriver({ stateDir: path.join(cloud.running.config.dataDir, 'agent', 'qemu'), machineType: 'pc' })
-      for (const domain of await driver.listDomains()) await driver.destroy(domain.instanceId)
-    }
-    await cloud?.close()
+    await closeQemuCloud(cloud)
     if (dir) fs.rmSync(dir, { recursive: true, force: true })
   })
 
@@ -69,7 +55,7 @@ describe('rescue of real QEMU guests through the API', { skip: qemuSkip(), timeo
     assert.equal(first.role, 'guest')
     assert.match(first.text, /wrote lifeboat-marker-userdata on \/dev\/vda2/)
 
-    let mark = (await consoleText(demo, id)).length
+    let mark = (await consoleOutput(demo, id)).length
     assert.equal((await action(demo, id, { rescue: { rescue_image_ref: stableRescue } })).status, 200)
     await waitForStatus(demo, id, 'RESCUE', { timeoutMs: BOOT_MS })
     const rescue = lastBoot(await waitForConsole(demo, id, /LB-MARKER-DONE role=rescue/, mark))
@@ -78,13 +64,13 @@ describe('rescue of real QEMU guests through the API', { skip: qemuSkip(), timeo
     assert.equal(rescue.files.vda2?.['lifeboat-marker-userdata'], 'root-written-by-guest', 'the original root is still vda')
     assert.equal(rescue.disks.filter((d) => d.startsWith('vd')).at(-1), 'vdb', 'the rescue disk comes last')
 
-    mark = (await consoleText(demo, id)).length
+    mark = (await consoleOutput(demo, id)).length
     assert.equal((await action(demo, id, { unrescue: null })).status, 202)
     await waitForStatus(demo, id, 'ACTIVE', { timeoutMs: BOOT_MS })
     const back = lastBoot(await waitForConsole(demo, id, /LB-MARKER-DONE role=guest/, mark))
     assert.equal(back.files.vda2?.['lifeboat-marker-userdata'], 'root-written-by-guest')
 
-    mark = (await consoleText(demo, id)).length
+    mark = (await consoleOutput(demo, id)).length
     assert.equal((await action(demo, id, { rescue: { rescue_image_ref: legacyRescue } })).status, 200)
     await waitForStatus(demo, id, 'RESCUE', { timeoutMs: BOOT_MS })
     const legacy = lastBoot(await waitForConsole(demo, id, /LB-MARKER-DONE role=rescue/, mark))
@@ -129,7 +115,7 @@ describe('rescue of real QEMU guests through the API', { skip: qemuSkip(), timeo
     assert.equal(refused.status, 400)
     assert.match(refused.body.badRequest.message, /--os-compute-api-version 2\.87/)
 
-    const mark = (await consoleText(demo, id)).length
+    const mark = (await consoleOutput(demo, id)).length
     assert.equal((await action(demo, id, { rescue: { rescue_image_ref: stableRescue } }, '2.87')).status, 200)
     await waitForStatus(demo, id, 'RESCUE', { microversion: '2.87', timeoutMs: BOOT_MS })
     const rescue = lastBoot(await waitForConsole(demo, id, /LB-MARKER-DONE role=rescue/, mark))

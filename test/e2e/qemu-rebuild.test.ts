@@ -2,27 +2,19 @@ import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
-import { after, before, describe, test } from 'node:test'
-import type { QemuDriver } from '../../src/virt/qemu/qemu-driver.js'
-import type { BuiltImages } from '../../src/virt/qemu/guest-image/build-images.js'
+import { describe, test } from 'node:test'
 import type { TaskContext } from '../../src/agent/manager/manager-context.js'
 import { PowerState } from '../../src/virt/virt-driver.js'
 import { rebuildInstance } from '../../src/agent/manager/rebuild-instance.js'
-import { configDrive, disks, instance, lastBoot, qemuSkip, qemuWorld, waitForConsole, writeMarker } from './lib/qemu-guests.js'
+import { configDrive, disks, instance, lastBoot, qemuSkip, useQemuWorld, waitForConsole, writeMarker } from './lib/qemu-guests.js'
 
 // Rebuild as the agent does it (rebuild-instance.ts): the root comes back from the new image, with a new config drive.
 describe('rebuild on QEMU: a new root from the new image, the old root\'s writes gone', { skip: qemuSkip(), timeout: 5 * 60_000 }, () => {
   const id = 'e2e-rebuild-1'
-  let driver: QemuDriver
-  let images: BuiltImages
-  let dir: string
-  let cleanup = async () => undefined as void
-  before(async () => {
-    ({ driver, images, dir, cleanup } = await qemuWorld())
-  })
-  after(() => cleanup())
+  const world = useQemuWorld()
 
   test('a marker written on the root is gone after the rebuild; the guest boots the new image and runs the new user data', async () => {
+    const { driver, images, dir } = world
     const first = configDrive(id, 'guest', writeMarker('/dev/vda2', 'lifeboat-marker-before', 'written-before-rebuild'))
     await driver.spawn(instance(id, [disks.imageRoot(images.guest), disks.config()], first))
     const boot1 = lastBoot(await waitForConsole(driver, id, /LB-MARKER-DONE role=guest/, 0))

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict'
-import path from 'node:path'
-import { after, before, describe, test, type TestContext } from 'node:test'
-import { startTestCloud, type Session, type TestCloud } from '../helpers/cloud.js'
-import { action, uploadImageFile, waitForStatus } from '../helpers/compute.js'
+import { describe, test, type TestContext } from 'node:test'
+import type { Session } from '../helpers/cloud.js'
+import { action, consoleOutput, waitForStatus } from '../helpers/compute.js'
 import { waitUntil } from '../helpers/wait-until.js'
-import { buildImages } from '../../src/virt/qemu/guest-image/build-images.js'
 import { qemuSkip } from './lib/qemu-guests.js'
+import { useQemuCloud } from './lib/qemu-cloud.js'
 
 // Issue 17's fleet on real QEMU guests (TCG): three servers whose fstab stops their boot, one of them broken in a way
 // the proposed repair does not cover; a fleet run at max-in-flight 2 with that repair brings two back, reports the
@@ -25,43 +24,21 @@ printf '%s\\n' 'LABEL=lbroot / ext4 defaults 0 1' '${line}' > /mnt/r/etc/fstab
 umount /mnt/r
 `
 
-async function consoleText(session: Session, id: string): Promise<string> {
-  const res = await action(session, id, { 'os-getConsoleOutput': null })
-  assert.equal(res.status, 200, res.text)
-  return res.body.output as string
-}
-
 const lastGuestBoot = (text: string) => text.slice(text.lastIndexOf('LB-MARKER-BOOTED role=guest'))
 
 async function waitForBoot(session: Session, id: string, pattern: RegExp): Promise<string> {
   await waitForStatus(session, id, 'ACTIVE', { timeoutMs: BOOT_MS })
   return waitUntil(async () => {
-    const boot = lastGuestBoot(await consoleText(session, id))
+    const boot = lastGuestBoot(await consoleOutput(session, id))
     return pattern.test(boot) ? boot : undefined
   }, { timeoutMs: BOOT_MS, intervalMs: 2000, what: `${id}: ${pattern}` })
 }
 
 describe('fleet rescue run on QEMU: three broken servers, max-in-flight 2, one unfixable', { skip: qemuSkip(), timeout: 45 * 60_000 }, () => {
-  let cloud: TestCloud
-  let guestImage: string
-  let rescueImage: string
-
-  before(async () => {
-    const images = await buildImages()
-    cloud = await startTestCloud('sqlite', { agent: { driver: 'qemu' }, compute: { shutdownTimeoutSeconds: 30 } })
-    guestImage = await uploadImageFile(cloud.admin, images.guest, 'lifeboat-guest')
-    rescueImage = await uploadImageFile(cloud.admin, images.rescueDisk, 'lifeboat-rescue', { hw_rescue_device: 'disk', hw_rescue_bus: 'virtio' })
-  })
-  after(async () => {
-    if (cloud) {
-      const { QemuDriver } = await import('../../src/virt/qemu/qemu-driver.js')
-      const driver = new QemuDriver({ stateDir: path.join(cloud.running.config.dataDir, 'agent', 'qemu'), machineType: 'pc' })
-      for (const domain of await driver.listDomains()) await driver.destroy(domain.instanceId)
-    }
-    await cloud?.close()
-  })
+  const qemu = useQemuCloud()
 
   test('two come back to their marker; the third is failed with its output and back as it was', async (t: TestContext) => {
+    const { cloud, guestImage, rescueImage } = qemu
     const demo = cloud.demo
     const created = await demo.request('POST', '/compute/v2.1/servers', {
       body: { server: { name: 'fleet', imageRef: guestImage, flavorRef: '42', networks: 'none', min_count: 3, max_count: 3 } }, microversion: '2.37',

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict'
-import path from 'node:path'
-import { after, before, describe, test, type TestContext } from 'node:test'
-import { startTestCloud, type Session, type TestCloud } from '../helpers/cloud.js'
-import { action, uploadImageFile, waitForStatus } from '../helpers/compute.js'
+import { describe, test, type TestContext } from 'node:test'
+import type { Session } from '../helpers/cloud.js'
+import { action, consoleOutput, waitForStatus } from '../helpers/compute.js'
 import { waitUntil } from '../helpers/wait-until.js'
-import { buildImages } from '../../src/virt/qemu/guest-image/build-images.js'
 import { qemuSkip } from './lib/qemu-guests.js'
+import { useQemuCloud } from './lib/qemu-cloud.js'
 
 // Issue 17's headline on real QEMU guests (TCG), through the HTTP API: a server whose /etc/fstab names a missing
 // device stops its boot in emergency mode; the diagnosis names the line; a rescue run with the proposed script
@@ -26,12 +25,6 @@ umount /mnt/r
 echo "fstab written on $dev"
 `
 
-async function consoleText(session: Session, id: string): Promise<string> {
-  const res = await action(session, id, { 'os-getConsoleOutput': null })
-  assert.equal(res.status, 200, res.text)
-  return res.body.output as string
-}
-
 /** The console since the guest's last boot (its init prints LB-MARKER-BOOTED first). */
 const lastGuestBoot = (text: string) => text.slice(text.lastIndexOf('LB-MARKER-BOOTED role=guest'))
 
@@ -47,33 +40,16 @@ async function runOn(session: Session, id: string, rescueImage: string, run: Rec
 }
 
 describe('rescue run on QEMU: a broken fstab diagnosed and repaired on the original root', { skip: qemuSkip(), timeout: 30 * 60_000 }, () => {
-  let cloud: TestCloud
-  let guestImage: string
-  let rescueImage: string
-
-  before(async () => {
-    const images = await buildImages()
-    cloud = await startTestCloud('sqlite', { agent: { driver: 'qemu' }, compute: { shutdownTimeoutSeconds: 30 } })
-    guestImage = await uploadImageFile(cloud.admin, images.guest, 'lifeboat-guest')
-    rescueImage = await uploadImageFile(cloud.admin, images.rescueDisk, 'lifeboat-rescue', { hw_rescue_device: 'disk', hw_rescue_bus: 'virtio' })
-  })
-  after(async () => {
-    // The guests are daemonized: stop what is left before the cloud (and its data folder) goes.
-    if (cloud) {
-      const { QemuDriver } = await import('../../src/virt/qemu/qemu-driver.js')
-      const driver = new QemuDriver({ stateDir: path.join(cloud.running.config.dataDir, 'agent', 'qemu'), machineType: 'pc' })
-      for (const domain of await driver.listDomains()) await driver.destroy(domain.instanceId)
-    }
-    await cloud?.close()
-  })
+  const qemu = useQemuCloud()
 
   test('emergency mode → diagnosis names the fstab line → the proposed script run in the rescue → boots to its marker', async (t: TestContext) => {
+    const { cloud, guestImage, rescueImage } = qemu
     const demo = cloud.demo
     const created = await demo.request('POST', '/compute/v2.1/servers', { body: { server: { name: 'broken-fstab', imageRef: guestImage, flavorRef: '42', networks: 'none' } }, microversion: '2.37' })
     assert.equal(created.status, 202, created.text)
     const id = created.body.server.id as string
     await waitForStatus(demo, id, 'ACTIVE', { timeoutMs: BOOT_MS })
-    await waitUntil(async () => /LB-MARKER-DONE role=guest/.test(await consoleText(demo, id)) || undefined, { timeoutMs: BOOT_MS, intervalMs: 2000, what: 'the first boot' })
+    await waitUntil(async () => /LB-MARKER-DONE role=guest/.test(await consoleOutput(demo, id)) || undefined, { timeoutMs: BOOT_MS, intervalMs: 2000, what: 'the first boot' })
 
     // Break it: a run (unrescue always) writes an fstab line for a disk the server does not have.
     const broke = await runOn(demo, id, rescueImage, { script: BREAK_SCRIPT, timeout: 120, unrescue: 'always' })
@@ -81,7 +57,7 @@ describe('rescue run on QEMU: a broken fstab diagnosed and repaired on the origi
     assert.match(broke.output, /fstab written on \/dev\/vda2/)
     await waitForStatus(demo, id, 'ACTIVE', { timeoutMs: BOOT_MS })
     const before = await waitUntil(async () => {
-      const boot = lastGuestBoot(await consoleText(demo, id))
+      const boot = lastGuestBoot(await consoleOutput(demo, id))
       return /You are in emergency mode/.test(boot) ? boot : undefined
     }, { timeoutMs: BOOT_MS, intervalMs: 2000, what: 'the broken boot in emergency mode' })
     assert.doesNotMatch(before, /LB-MARKER-DONE/)
@@ -101,7 +77,7 @@ describe('rescue run on QEMU: a broken fstab diagnosed and repaired on the origi
     assert.match(repaired.output, /nofail/)
     await waitForStatus(demo, id, 'ACTIVE', { timeoutMs: BOOT_MS })
     const after = await waitUntil(async () => {
-      const boot = lastGuestBoot(await consoleText(demo, id))
+      const boot = lastGuestBoot(await consoleOutput(demo, id))
       return /LB-MARKER-DONE role=guest/.test(boot) ? boot : undefined
     }, { timeoutMs: BOOT_MS, intervalMs: 2000, what: 'the repaired boot to its marker' })
     assert.doesNotMatch(after, /emergency mode/)

@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
-import { after, before, describe, test } from 'node:test'
-import type { QemuDriver } from '../../src/virt/qemu/qemu-driver.js'
-import type { BuiltImages } from '../../src/virt/qemu/guest-image/build-images.js'
+import { describe, test } from 'node:test'
 import type { TaskContext } from '../../src/agent/manager/manager-context.js'
 import { PowerState } from '../../src/virt/virt-driver.js'
 import { resizeInstance } from '../../src/agent/manager/resize-instance.js'
-import { configDrive, consoleMark, disks, instance, qemuSkip, qemuWorld, waitForConsole } from './lib/qemu-guests.js'
+import { configDrive, consoleMark, disks, instance, qemuSkip, useQemuWorld, waitForConsole } from './lib/qemu-guests.js'
 
 // Each boot: keep a marker on the root's filesystem (say when it was there already) and print the root's size in sectors.
 const SCRIPT = 'mkdir -p /m && mount -t ext4 /dev/vda2 /m && { if [ -e /m/lb-resize ]; then echo LB-RESIZE-KEPT; else echo w > /m/lb-resize; fi; sync; umount /m; }; echo "LB-VDA-SECTORS $(cat /sys/block/vda/size)"'
@@ -15,16 +13,10 @@ const SCRIPT = 'mkdir -p /m && mount -t ext4 /dev/vda2 /m && { if [ -e /m/lb-res
 // Resize as the agent does it (resize-instance.ts): one guest, 1 GiB root → 2 GiB, then confirm.
 describe('resize on QEMU: the guest sees the bigger root, its data kept; confirm drops the kept disk', { skip: qemuSkip(), timeout: 5 * 60_000 }, () => {
   const id = 'e2e-resize-1'
-  let driver: QemuDriver
-  let images: BuiltImages
-  let dir: string
-  let cleanup = async () => undefined as void
-  before(async () => {
-    ({ driver, images, dir, cleanup } = await qemuWorld())
-  })
-  after(() => cleanup())
+  const world = useQemuWorld()
 
   test('1 GiB → 2 GiB root, 256 → 384 MiB, running again; the root\'s write survives; confirm removes the copy', async () => {
+    const { driver, images, dir } = world
     const spec = instance(id, [disks.imageRoot(images.guest), disks.config()], configDrive(id, 'guest', SCRIPT))
     await driver.spawn(spec)
     const first = await waitForConsole(driver, id, /LB-VDA-SECTORS \d+/, 0)

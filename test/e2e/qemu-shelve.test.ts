@@ -1,28 +1,20 @@
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
-import { after, before, describe, test } from 'node:test'
-import type { QemuDriver } from '../../src/virt/qemu/qemu-driver.js'
-import type { BuiltImages } from '../../src/virt/qemu/guest-image/build-images.js'
+import { describe, test } from 'node:test'
 import type { TaskContext } from '../../src/agent/manager/manager-context.js'
 import type { AgentTask } from '../../src/agent-api/index.js'
 import { PowerState } from '../../src/virt/virt-driver.js'
 import { shelveInstance, unshelveInstance } from '../../src/agent/manager/shelve-instance.js'
-import { configDrive, disks, instance, lastBoot, qemuSkip, qemuWorld, waitForConsole, writeMarker } from './lib/qemu-guests.js'
+import { configDrive, disks, instance, lastBoot, qemuSkip, useQemuWorld, waitForConsole, writeMarker } from './lib/qemu-guests.js'
 
 // Shelve and unshelve as the agent does them (shelve-instance.ts): the root goes into an image, the domain goes, the root comes back from that image.
 describe('shelve and unshelve on QEMU: the root disk\'s data survives the offload', { skip: qemuSkip(), timeout: 5 * 60_000 }, () => {
   const id = 'e2e-shelve-1'
-  let driver: QemuDriver
-  let images: BuiltImages
-  let dir: string
-  let cleanup = async () => undefined as void
-  before(async () => {
-    ({ driver, images, dir, cleanup } = await qemuWorld())
-  })
-  after(() => cleanup())
+  const world = useQemuWorld()
 
   test('a marker written on the root is there after shelve (offloaded at once) and unshelve from the shelve image', async () => {
+    const { driver, images, dir } = world
     const first = configDrive(id, 'guest', writeMarker('/dev/vda2', 'lifeboat-marker-shelve', 'written-before-shelve'))
     await driver.spawn(instance(id, [disks.imageRoot(images.guest), disks.config()], first))
     const boot1 = lastBoot(await waitForConsole(driver, id, /LB-MARKER-DONE role=guest/, 0))

@@ -3,13 +3,14 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { after, before, describe, test, type TestContext } from 'node:test'
-import { startTestCloud, type Session, type TestCloud } from '../helpers/cloud.js'
-import { action, uploadImageFile, waitForStatus } from '../helpers/compute.js'
+import type { Session, TestCloud } from '../helpers/cloud.js'
+import { action, consoleOutput, uploadImageFile, waitForStatus } from '../helpers/compute.js'
 import { waitUntil } from '../helpers/wait-until.js'
-import { buildImages, defaultImagesDir } from '../../src/virt/qemu/guest-image/build-images.js'
+import { defaultImagesDir } from '../../src/virt/qemu/guest-image/build-images.js'
 import { buildDebianImage, debianBuildBlocker } from '../../src/virt/qemu/guest-image/debian-image.js'
 import { skipUnless } from '../helpers/tiers.js'
 import { qemuSkip } from './lib/qemu-guests.js'
+import { closeQemuCloud, startQemuCloud } from './lib/qemu-cloud.js'
 import { makeKey, run } from './lib/plain-qemu.js'
 
 // Issue 13's headline, through the HTTP API of a Lifeboat running real QEMU guests (TCG), as the demo project:
@@ -43,12 +44,6 @@ async function ssh(key: string, user: string, fip: string, command: string, time
   }, { timeoutMs, intervalMs: 1000, what: () => `ssh ${user}@${fip} -p ${SSH_PORT} ${command} kept failing: ${last}` })
 }
 
-async function consoleText(session: Session, id: string): Promise<string> {
-  const res = await action(session, id, { 'os-getConsoleOutput': null })
-  assert.equal(res.status, 200, res.text)
-  return res.body.output as string
-}
-
 /** The console's `lifeboat-guest:` lines and cloud-init's key lines after `from` characters: what a closing note quotes. */
 const excerpt = (text: string, from = 0) => text.slice(from).split('\n').filter((l) => /lifeboat-guest:|LB-MARKER-BOOTED|ci-info: .*(ssh|Keytype)|Cloud-init v\.|login:/.test(l)).map((l) => l.trimEnd()).join('\n')
 
@@ -69,11 +64,8 @@ describe('SSH into a server and its rescue system through a floating IP (real QE
   let publicNet: string
 
   before(async () => {
-    const images = await buildImages()
+    ({ cloud, guestImage, rescueImage } = await startQemuCloud({ floatingIpPortOffset: OFFSET }))
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lb-e2e-fip-ssh-'))
-    cloud = await startTestCloud('sqlite', { agent: { driver: 'qemu' }, compute: { shutdownTimeoutSeconds: 30, floatingIpPortOffset: OFFSET } })
-    guestImage = await uploadImageFile(cloud.admin, images.guest, 'lifeboat-guest')
-    rescueImage = await uploadImageFile(cloud.admin, images.rescueDisk, 'lifeboat-rescue', { hw_rescue_device: 'disk', hw_rescue_bus: 'virtio' })
     k1 = await makeKey(dir, 'k1')
     k2 = await makeKey(dir, 'k2')
     const demo = cloud.demo
@@ -92,13 +84,7 @@ describe('SSH into a server and its rescue system through a floating IP (real QE
     assert.equal(rule.status, 201, rule.text)
   })
   after(async () => {
-    // The guests are daemonized: stop what is left before the cloud (and its data folder) goes.
-    if (cloud) {
-      const { QemuDriver } = await import('../../src/virt/qemu/qemu-driver.js')
-      const driver = new QemuDriver({ stateDir: path.join(cloud.running.config.dataDir, 'agent', 'qemu'), machineType: 'pc' })
-      for (const domain of await driver.listDomains()) await driver.destroy(domain.instanceId)
-    }
-    await cloud?.close()
+    await closeQemuCloud(cloud)
     if (dir) fs.rmSync(dir, { recursive: true, force: true })
   })
 
@@ -139,10 +125,10 @@ describe('SSH into a server and its rescue system through a floating IP (real QE
     assert.equal(address, `${ports.body.ports[0].fixed_ips[0].ip_address}/24`)
     assert.equal(marker, 'guest-root')
     assert.equal(written, 'ok')
-    t.diagnostic(`console (server):\n${excerpt(await consoleText(demo, id))}`)
+    t.diagnostic(`console (server):\n${excerpt(await consoleOutput(demo, id))}`)
 
     // Lost k1: rescue with k2.
-    const mark = (await consoleText(demo, id)).length
+    const mark = (await consoleOutput(demo, id)).length
     const rescued = await action(demo, id, { rescue: { rescue_image_ref: rescueImage, 'lifeboat:key_name': 'k2' } })
     assert.equal(rescued.status, 200, rescued.text)
     await waitForStatus(demo, id, 'RESCUE', { timeoutMs: BOOT_MS })
@@ -151,7 +137,7 @@ describe('SSH into a server and its rescue system through a floating IP (real QE
     t.diagnostic(`ssh -p ${SSH_PORT} -i k2 root@${fip.address} (rescue): ${inRescue.trim().split('\n').join(' | ')}`)
     assert.deepEqual(inRescue.trim().split('\n'), ['rescue', id, 'ok'], 'the rescue system sees this server\'s root disk at vda')
     await assert.rejects(run('ssh', [...sshOptions(k1.file, `root@${fip.address}`), 'true']), /Permission denied/, 'the lost key k1 does not open the rescue system')
-    t.diagnostic(`console (rescue):\n${excerpt(await consoleText(demo, id), mark)}`)
+    t.diagnostic(`console (rescue):\n${excerpt(await consoleOutput(demo, id), mark)}`)
 
     assert.equal((await action(demo, id, { unrescue: null })).status, 202)
     await waitForStatus(demo, id, 'ACTIVE', { timeoutMs: BOOT_MS })
@@ -185,7 +171,7 @@ describe('SSH into a server and its rescue system through a floating IP (real QE
     assert.equal(version, '12')
     assert.match(status!, /status: done/)
     assert.equal(cloudId, 'configdrive')
-    t.diagnostic(`console (Debian):\n${excerpt(await consoleText(demo, id))}`)
+    t.diagnostic(`console (Debian):\n${excerpt(await consoleOutput(demo, id))}`)
 
     const rescued = await action(demo, id, { rescue: { rescue_image_ref: rescueImage, 'lifeboat:key_name': 'k2' } })
     assert.equal(rescued.status, 200, rescued.text)

@@ -83,6 +83,13 @@ export function action(session: Session, id: string, body: unknown, microversion
   return session.request('POST', `/compute/v2.1/servers/${id}/action`, { body, microversion })
 }
 
+/** The server's whole console log (`os-getConsoleOutput`), asserting the 200. */
+export async function consoleOutput(session: Session, id: string): Promise<string> {
+  const res = await action(session, id, { 'os-getConsoleOutput': null })
+  assert.equal(res.status, 200, res.text)
+  return res.body.output as string
+}
+
 /** A domain as the fake driver saved it. */
 export interface FakeDomainRecord {
   instanceId: string

@@ -4,7 +4,7 @@ import type { ApiContext } from '../context.js'
 import { isAtLeast, type Microversion } from '../common/microversion.js'
 import { InvalidRequest, NotFound } from '../../services/errors.js'
 import { firstValue, limitAndMarker, type QueryValue } from './paging.js'
-import { rejectUnknownQuery } from './query-checks.js'
+import { dateTimeQuery, rejectUnknownQuery } from './query-checks.js'
 import { callOf, computeBase } from './server-route-helpers.js'
 import { collectionLinks } from './views/resource-links.js'
 import { osMigrationView, serverMigrationView } from './views/migration-view.js'
@@ -26,15 +26,6 @@ function allowedQuery(mv: Microversion): string[] {
   ]
 }
 
-/** A date-time query parameter as an ISO string (400 with Nova's schema words when it is not one). */
-function timeParam(query: Record<string, QueryValue>, name: string): string | undefined {
-  const value = firstValue(query[name])
-  if (value === undefined) return undefined
-  const ms = Date.parse(value)
-  if (Number.isNaN(ms)) throw new InvalidRequest(`Invalid input for query parameters ${name}. Value: ${value}. '${value}' is not a 'date-time'`)
-  return new Date(ms).toISOString()
-}
-
 /** The filters of a `GET /os-migrations` request at its microversion. */
 function filtersOf(query: Record<string, QueryValue>, mv: Microversion): MigrationFilters {
   const base: MigrationFilters = {
@@ -44,8 +35,8 @@ function filtersOf(query: Record<string, QueryValue>, mv: Microversion): Migrati
   // Before 2.59 the schema let anything through and Nova dropped changes-since/-before (and knew no user/project filter).
   if (!isAtLeast(mv, '2.59')) return base
   rejectUnknownQuery(query, allowedQuery(mv))
-  const changesSince = timeParam(query, 'changes-since')
-  const changesBefore = isAtLeast(mv, '2.66') ? timeParam(query, 'changes-before') : undefined
+  const changesSince = dateTimeQuery(query, 'changes-since')
+  const changesBefore = isAtLeast(mv, '2.66') ? dateTimeQuery(query, 'changes-before') : undefined
   if (changesSince && changesBefore && changesBefore < changesSince) throw new InvalidRequest('The value of changes-since must be less than or equal to changes-before.')
   const users = isAtLeast(mv, '2.80') ? { userId: firstValue(query.user_id), projectId: firstValue(query.project_id) } : {}
   return { ...base, ...users, changesSince, changesBefore, sorted: true, ...limitAndMarker(query) }

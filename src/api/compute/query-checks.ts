@@ -18,3 +18,12 @@ export function enumQuery(query: Record<string, QueryValue>, name: string, value
   }
   return value
 }
+
+/** A date-time query parameter as an ISO string (400 with Nova's schema words when it is not one). */
+export function dateTimeQuery(query: Record<string, QueryValue>, name: string): string | undefined {
+  const value = firstValue(query[name])
+  if (value === undefined) return undefined
+  const ms = Date.parse(value)
+  if (Number.isNaN(ms)) throw new InvalidRequest(`Invalid input for query parameters ${name}. Value: ${value}. '${value}' is not a 'date-time'`)
+  return new Date(ms).toISOString()
+}

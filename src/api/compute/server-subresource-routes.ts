@@ -7,8 +7,9 @@ import { actionView, eventView } from './views/instance-action-view.js'
 import { attachmentView } from './views/volume-attachment-view.js'
 import { isAtLeast } from '../common/microversion.js'
 import { InvalidRequest } from '../../services/errors.js'
-import { firstValue, limitAndMarker, type QueryValue } from './paging.js'
+import { limitAndMarker } from './paging.js'
 import { collectionLinks } from './views/resource-links.js'
+import { dateTimeQuery } from './query-checks.js'
 import type { ActionListPage } from '../../services/compute/instance-action-queries.js'
 import { InstanceActionListResponse, InstanceActionResponse, ServerIpsResponse, ServerMetadataResponse, ServerMetaItemResponse, ServerTagsResponse, VolumeAttachmentListResponse, VolumeAttachmentResponse } from './schemas/server-subresource-responses.js'
 import { SecurityGroupListResponse } from './schemas/security-groups.js'
@@ -16,14 +17,6 @@ import { SecurityGroupListResponse } from './schemas/security-groups.js'
 const IdParams = Type.Object({ id: Type.String() })
 const ActionsQuery = Type.Record(Type.String(), Type.Union([Type.String(), Type.Array(Type.String())]))
 
-/** A date-time query parameter as an ISO string (400 with Nova's schema words when it is not one). */
-function timeParam(query: Record<string, QueryValue>, name: string): string | undefined {
-  const value = firstValue(query[name])
-  if (value === undefined) return undefined
-  const ms = Date.parse(value)
-  if (Number.isNaN(ms)) throw new InvalidRequest(`Invalid input for query parameters ${name}. Value: ${value}. '${value}' is not a 'date-time'`)
-  return new Date(ms).toISOString()
-}
 const VolumeParams = Type.Object({ id: Type.String(), volumeId: Type.String() })
 const KeyParams = Type.Object({ id: Type.String(), key: Type.String() })
 const TagParams = Type.Object({ id: Type.String(), tag: Type.String() })
@@ -47,8 +40,8 @@ export function serverSubresourceRoutes(ctx: ApiContext): FastifyPluginAsyncType
       const paged = isAtLeast(req.microversion, '2.58')
       const page: ActionListPage = paged ? {
         ...limitAndMarker(req.query),
-        changesSince: timeParam(req.query, 'changes-since'),
-        changesBefore: isAtLeast(req.microversion, '2.66') ? timeParam(req.query, 'changes-before') : undefined,
+        changesSince: dateTimeQuery(req.query, 'changes-since'),
+        changesBefore: isAtLeast(req.microversion, '2.66') ? dateTimeQuery(req.query, 'changes-before') : undefined,
       } : {}
       const actions = await compute().listInstanceActions(callOf(req), req.params.id, page)
       const links = paged ? collectionLinks(`${ctx.publicUrl()}/compute`, `servers/${req.params.id}/os-instance-actions`, req.query, actions.length, page.limit, actions.at(-1)?.request_id) : undefined

@@ -1,6 +1,6 @@
 import type { AuthContext } from '../identity/auth-context.js'
 import type { ImageRecord, ImageService } from '../image/image-service.js'
-import { Forbidden, NotFound } from '../errors.js'
+import { Forbidden, NotFound, onNotFound } from '../errors.js'
 import { DEFAULT_QUOTAS } from './compute-quotas.js'
 import { ServiceErrorCode } from '../error-codes.js'
 
@@ -23,12 +23,7 @@ const JSON_PATCH = 'application/openstack-images-v2.1-json-patch'
 const pointer = (key: string) => `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`
 
 async function visibleImage(images: ImageService, auth: AuthContext, id: string): Promise<ImageRecord> {
-  try {
-    return await images.getImage(auth, id)
-  } catch (error) {
-    if (error instanceof NotFound) throw new NotFound('Image not found.', ServiceErrorCode.IMAGE_NOT_FOUND)
-    throw error
-  }
+  return images.getImage(auth, id).catch(onNotFound(() => new NotFound('Image not found.', ServiceErrorCode.IMAGE_NOT_FOUND)))
 }
 
 /**

@@ -1,12 +1,10 @@
 import type { RescueDeps } from './ports.js'
 import type { TaskQueue } from '../tasks/task-queue.js'
 import { actionContext, type CallContext } from './call-context.js'
-import { authorize } from '../policy.js'
-import { InvalidRequest, NotFound } from '../errors.js'
-import { getInstanceDetails, isVolumeBacked } from './instance-store.js'
-import { assertNotLocked, assertVmState, claimTaskState } from './instance-guards.js'
+import { InvalidRequest, onNotFound } from '../errors.js'
+import { isVolumeBacked } from './instance-store.js'
+import { assertOnHost, claimTaskState, guardInstanceDetails, RULE_PARTS } from './instance-guards.js'
 import { recordAction } from './instance-actions.js'
-import { InstanceInvalidState } from './compute-errors.js'
 import { TaskState, VmState } from './instance-states.js'
 import { generateAdminPass } from './server-create.js'
 import { checkMetadataQuota } from './compute-quotas.js'
@@ -43,18 +41,12 @@ export interface RebuildRequest {
  * from the new image (and the config drive) and boots it. Answers the password.
  */
 export async function rebuildServer(deps: RescueDeps, tasks: TaskQueue, call: CallContext, instanceId: string, request: RebuildRequest): Promise<{ adminPass: string }> {
-  const auth = authorize(call.auth, 'os_compute_api:servers:rebuild', 'member')
-  const details = await getInstanceDetails(deps.db, auth, instanceId, { metadata: false, tags: false, securityGroups: false })
+  const { auth, details } = await guardInstanceDetails(deps.db, call, instanceId, { policy: 'os_compute_api:servers:rebuild', action: 'rebuild', vmStates: REBUILDABLE_STATES }, RULE_PARTS)
   const instance = details.row
-  assertNotLocked(auth, instance)
-  assertVmState(instance, 'rebuild', REBUILDABLE_STATES)
   // A server that never reached a host has no disk to rebuild (Nova would need a new schedule).
-  if (!instance.host) throw new InstanceInvalidState('rebuild', instance.uuid, 'vm_state', instance.vm_state)
+  assertOnHost(instance, 'rebuild')
   // nova/api/openstack/compute/servers.py: ImageNotFound during rebuild is a 400 with this text.
-  const image = await deps.images.getImage(auth, request.imageRef).catch((error: unknown) => {
-    if (error instanceof NotFound) throw new InvalidRequest('Cannot find image for rebuild')
-    throw error
-  })
+  const image = await deps.images.getImage(auth, request.imageRef).catch(onNotFound(() => new InvalidRequest('Cannot find image for rebuild')))
   const system = JSON.parse(instance.system_metadata) as Record<string, string>
   const volumeBacked = isVolumeBacked(details.bdms)
   const originalImage = instance.image_ref || system.image_base_image_ref || ''

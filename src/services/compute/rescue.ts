@@ -6,7 +6,7 @@ import { actionContext, type CallContext } from './call-context.js'
 import { authorize } from '../policy.js'
 import { InvalidRequest, NotFound } from '../errors.js'
 import { getInstanceDetails, isVolumeBacked, type DetailParts, type InstanceDetails, type InstanceRow, type RescueRecord } from './instance-store.js'
-import { assertNotLocked, assertVmState, claimTaskState } from './instance-guards.js'
+import { assertNotLocked, assertVmState, claimTaskState, guardInstanceDetails } from './instance-guards.js'
 import { recordAction } from './instance-actions.js'
 import { InstanceNotRescuable } from './compute-errors.js'
 import { decideRescue, type RescueDecision, type RescueFacts, type RescueImageFacts } from './rescue-decision.js'
@@ -172,10 +172,7 @@ export async function rescueServer(deps: RescueDeps, tasks: TaskQueue, call: Cal
 
 /** `unrescue`: only from RESCUED; `discard` (`lifeboat:discard`) restores the root as it was before the rescue. */
 export async function unrescueServer(deps: Store, tasks: TaskQueue, call: CallContext, instanceId: string, discard: boolean): Promise<void> {
-  const auth = authorize(call.auth, 'os_compute_api:os-unrescue', 'member')
-  const details = await getInstanceDetails(deps.db, auth, instanceId, RESCUE_PARTS)
-  assertNotLocked(auth, details.row)
-  assertVmState(details.row, 'unrescue', [VmState.RESCUED])
+  const { details } = await guardInstanceDetails(deps.db, call, instanceId, { policy: 'os_compute_api:os-unrescue', action: 'unrescue', vmStates: [VmState.RESCUED] }, RESCUE_PARTS)
   await queueUnrescue(deps, tasks, details, discard, actionContext(call))
 }
 

@@ -7,12 +7,10 @@ import type { ResizeFlavor, Task } from '../../agent-api/index.js'
 import type { FlavorRecord } from './flavor-service.js'
 import type { ActionContext } from './instance-actions.js'
 import { actionContext, type CallContext } from './call-context.js'
-import { authorize } from '../policy.js'
-import { InvalidRequest, NotFound } from '../errors.js'
-import { getInstanceDetails, isVolumeBacked, type FlavorSnapshot, type InstanceRow } from './instance-store.js'
-import { assertNotLocked, assertVmState, claimTaskState } from './instance-guards.js'
+import { InvalidRequest, onNotFound } from '../errors.js'
+import { isVolumeBacked, type FlavorSnapshot, type InstanceRow } from './instance-store.js'
+import { assertOnHost, claimTaskState, guardInstance, guardInstanceDetails, RULE_PARTS } from './instance-guards.js'
 import { recordAction } from './instance-actions.js'
-import { InstanceInvalidState } from './compute-errors.js'
 import { TaskState, VmState } from './instance-states.js'
 import { placementRequest } from '../scheduler/scheduler.js'
 import { checkResizeQuota } from './resize-quota.js'
@@ -72,18 +70,12 @@ class NoRoom extends Error {}
  * in error with Nova's words, the server as it was.
  */
 export async function resizeServer(deps: ResizeDeps, tasks: TaskQueue, call: CallContext, instanceId: string, flavorRef: string): Promise<void> {
-  const auth = authorize(call.auth, 'os_compute_api:servers:resize', 'member')
-  const details = await getInstanceDetails(deps.db, auth, instanceId, { metadata: false, tags: false, securityGroups: false })
+  const { auth, details } = await guardInstanceDetails(deps.db, call, instanceId, { policy: 'os_compute_api:servers:resize', action: 'resize', vmStates: RESIZABLE_STATES }, RULE_PARTS)
   const instance = details.row
-  assertNotLocked(auth, instance)
-  assertVmState(instance, 'resize', RESIZABLE_STATES)
-  if (!instance.host) throw new InstanceInvalidState('resize', instance.uuid, 'vm_state', instance.vm_state)
+  assertOnHost(instance, 'resize')
   const current = details.flavor
   const notFound = () => new InvalidRequest(`Flavor ${flavorRef} could not be found.`)
-  const flavor = await deps.flavors.getFlavor(auth, flavorRef).catch((error: unknown) => {
-    if (error instanceof NotFound) throw notFound()
-    throw error
-  })
+  const flavor = await deps.flavors.getFlavor(auth, flavorRef).catch(onNotFound(notFound))
   const volumeBacked = isVolumeBacked(details.bdms)
   if (flavor.disk === 0 && current.disk !== 0 && !volumeBacked) throw new InvalidRequest('Server disk was unable to be resized because: Resize to zero disk flavor is not allowed.')
   const same = flavor.id === current.id
@@ -142,10 +134,7 @@ export async function resizeServer(deps: ResizeDeps, tasks: TaskQueue, call: Cal
 
 /** The server in VERIFY_RESIZE and its `finished` migration (Nova's checks of confirm and revert, in their order). */
 async function resizedServer(deps: ResizeDeps, call: CallContext, policy: string, action: string, instanceId: string): Promise<{ instance: InstanceRow; migration: MigrationRow }> {
-  const auth = authorize(call.auth, policy, 'member')
-  const { row: instance } = await getInstanceDetails(deps.db, auth, instanceId, { metadata: false, tags: false, securityGroups: false })
-  assertNotLocked(auth, instance)
-  assertVmState(instance, action, [VmState.RESIZED])
+  const { instance } = await guardInstance(deps.db, call, instanceId, { policy, action, vmStates: [VmState.RESIZED] })
   const migration = await migrationWithStatus(deps.db, instance.uuid, 'finished')
   if (!migration) throw new InvalidRequest(NOT_RESIZED)
   return { instance, migration }

@@ -4,9 +4,8 @@ import type { Task } from '../../agent-api/index.js'
 import { actionContext, type CallContext } from './call-context.js'
 import { authorize, PolicyNotAuthorized } from '../policy.js'
 import { getInstanceRow } from './instance-store.js'
-import { assertNotLocked, assertVmState, claimTaskState } from './instance-guards.js'
+import { assertOnHost, claimTaskState, guardInstance } from './instance-guards.js'
 import { recordAction, finishAction } from './instance-actions.js'
-import { InstanceInvalidState } from './compute-errors.js'
 import { TaskState, VmState } from './instance-states.js'
 import { nowIso } from '../time.js'
 
@@ -27,11 +26,8 @@ export interface InstanceTaskSpec {
  * and the queued task.
  */
 export async function startInstanceTask(deps: Store, tasks: TaskQueue, call: CallContext, instanceId: string, spec: InstanceTaskSpec): Promise<void> {
-  const auth = authorize(call.auth, spec.policy, 'member')
-  const instance = await getInstanceRow(deps.db, auth, instanceId)
-  assertNotLocked(auth, instance)
-  assertVmState(instance, spec.action, spec.vmStates, spec.taskStates)
-  if (!instance.host) throw new InstanceInvalidState(spec.action, instance.uuid, 'vm_state', instance.vm_state)
+  const { instance } = await guardInstance(deps.db, call, instanceId, spec)
+  assertOnHost(instance, spec.action)
   await deps.db.transaction().execute(async (trx) => {
     await claimTaskState(trx, instance, spec.action, spec.newTaskState)
     const actionId = await recordAction(trx, instance.uuid, spec.action, actionContext(call))

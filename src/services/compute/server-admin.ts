@@ -8,7 +8,7 @@ import type { TaskQueue } from '../tasks/task-queue.js'
 import { actionContext, type CallContext } from './call-context.js'
 import { authorize } from '../policy.js'
 import { getInstanceRow } from './instance-store.js'
-import { assertNotLocked, assertVmState } from './instance-guards.js'
+import { guardInstance } from './instance-guards.js'
 import { recordAction, finishAction } from './instance-actions.js'
 import { InstanceNotReady } from './compute-errors.js'
 import { Conflict } from '../errors.js'
@@ -37,10 +37,7 @@ export async function resetServerState(deps: Store, call: CallContext, instanceI
  * password is never stored nor logged.
  */
 export async function changeServerPassword(deps: Store, call: CallContext, instanceId: string): Promise<void> {
-  const auth = authorize(call.auth, 'os_compute_api:os-admin-password', 'member')
-  const instance = await getInstanceRow(deps.db, auth, instanceId)
-  assertNotLocked(auth, instance)
-  assertVmState(instance, 'changePassword', [VmState.ACTIVE])
+  const { instance } = await guardInstance(deps.db, call, instanceId, { policy: 'os_compute_api:os-admin-password', action: 'changePassword', vmStates: [VmState.ACTIVE] })
   const message = 'QEMU guest agent is not enabled'
   await deps.db.transaction().execute(async (trx) => {
     const actionId = await recordAction(trx, instance.uuid, 'changePassword', actionContext(call))
@@ -57,10 +54,7 @@ const CRASH_DUMP_STATES = [VmState.ACTIVE, VmState.PAUSED, VmState.RESCUED]
  * sets no task_state for it, so the instance's states stay as they are.
  */
 export async function triggerCrashDump(deps: Store, tasks: TaskQueue, call: CallContext, instanceId: string): Promise<void> {
-  const auth = authorize(call.auth, 'os_compute_api:servers:trigger_crash_dump', 'member')
-  const instance = await getInstanceRow(deps.db, auth, instanceId)
-  assertNotLocked(auth, instance)
-  assertVmState(instance, 'trigger_crash_dump', CRASH_DUMP_STATES)
+  const { instance } = await guardInstance(deps.db, call, instanceId, { policy: 'os_compute_api:servers:trigger_crash_dump', action: 'trigger_crash_dump', vmStates: CRASH_DUMP_STATES })
   // Nova: a server with no host is not ready (409), checked after its state.
   if (!instance.host) throw new InstanceNotReady(instance.uuid)
   const host = instance.host

@@ -1,10 +1,9 @@
 import type { ShelveDeps, TaskResultDeps } from './ports.js'
 import type { TaskQueue } from '../tasks/task-queue.js'
 import { actionContext, type CallContext } from './call-context.js'
-import { authorize } from '../policy.js'
 import { InvalidRequest } from '../errors.js'
-import { getInstanceDetails, isVolumeBacked } from './instance-store.js'
-import { assertNotLocked, assertVmState, claimTaskState } from './instance-guards.js'
+import { isVolumeBacked } from './instance-store.js'
+import { claimTaskState, guardInstanceDetails, RULE_PARTS } from './instance-guards.js'
 import { recordAction } from './instance-actions.js'
 import { TaskState } from './instance-states.js'
 import { inheritedProperties } from './server-snapshot.js'
@@ -25,11 +24,8 @@ export interface BackupRequest {
  * and the task; the rotation runs when the image is filled. Answers its id.
  */
 export async function createServerBackup(deps: ShelveDeps, tasks: TaskQueue, call: CallContext, instanceId: string, request: BackupRequest): Promise<string> {
-  const auth = authorize(call.auth, 'os_compute_api:os-create-backup', 'member')
-  const details = await getInstanceDetails(deps.db, auth, instanceId, { metadata: false, tags: false, securityGroups: false })
+  const { auth, details } = await guardInstanceDetails(deps.db, call, instanceId, { policy: 'os_compute_api:os-create-backup', action: 'createBackup', vmStates: SHELVABLE_STATES }, RULE_PARTS)
   const instance = details.row
-  assertNotLocked(auth, instance)
-  assertVmState(instance, 'createBackup', SHELVABLE_STATES)
   if (isVolumeBacked(details.bdms)) throw new InvalidRequest('Backup is not supported for volume-backed instances.')
   const image = await deps.images.createImageRecord({
     name: request.name, owner: instance.project_id, diskFormat: 'qcow2', containerFormat: 'bare', minDisk: details.flavor.disk, minRam: 0,

@@ -75,10 +75,7 @@ function extractFlavorId(flavorRef: string): string {
 export async function createServer(deps: CreateServerDeps, call: CallContext, input: CreateServerInput): Promise<CreatedServer[]> {
   const auth = authorize(call.auth, 'os_compute_api:servers:create', 'member')
   const projectId = scopedProjectId(auth, 'os_compute_api:servers:create')
-  const flavor = await deps.flavors.getFlavor(auth, extractFlavorId(input.flavorRef)).catch((error: unknown) => {
-    if (error instanceof NotFound) throw new InvalidRequest(`Flavor ${input.flavorRef} could not be found.`)
-    throw error
-  })
+  const flavor = await deps.flavors.getFlavor(auth, extractFlavorId(input.flavorRef)).catch(onNotFound(() => new InvalidRequest(`Flavor ${input.flavorRef} could not be found.`)))
   if (flavor.disabled) throw new InvalidRequest(`Flavor ${flavor.id} is disabled and cannot be used.`)
   const zone = input.availabilityZone ?? null
   // Nova checks the zone only without a forced host (`zone:host`): it must be one an enabled host is in.

@@ -7,7 +7,7 @@ import { authorize } from '../policy.js'
 import { InvalidRequest, LifeboatError, NotFound } from '../errors.js'
 import { ServiceErrorCode } from '../error-codes.js'
 import { getInstanceRow, type InstanceRow } from './instance-store.js'
-import { assertNotLocked, assertVmState } from './instance-guards.js'
+import { assertNotLocked, assertVmState, guardInstance } from './instance-guards.js'
 import { InstanceInvalidState, InterfaceAttachFailed } from './compute-errors.js'
 import { finishAction, finishActionEvent, recordAction, startActionEvent } from './instance-actions.js'
 import { deallocatePort } from './task-results.js'
@@ -110,10 +110,7 @@ export async function attachInterface(deps: ComputeDeps, tasks: TaskQueue, call:
  * InterfaceDetachFailed). A stopped server's port is released at once.
  */
 export async function detachInterface(deps: ComputeDeps, tasks: TaskQueue, call: CallContext, serverId: string, portId: string): Promise<void> {
-  const auth = authorize(call.auth, 'os_compute_api:os-attach-interfaces:delete', 'member')
-  const row = await getInstanceRow(deps.db, auth, serverId)
-  assertNotLocked(auth, row)
-  assertVmState(row, 'detach_interface', INTERFACE_STATES)
+  const { instance: row } = await guardInstance(deps.db, call, serverId, { policy: 'os_compute_api:os-attach-interfaces:delete', action: 'detach_interface', vmStates: INTERFACE_STATES })
   const port = (await deps.network.serverPorts(row.uuid)).find((p) => p.portId === portId)
   if (!port) throw new NotFound(`Port ${portId} could not be found.`)
   const live = row.vm_state !== VmState.STOPPED

@@ -4,9 +4,8 @@ import path from 'node:path'
 import type { SnapshotDeps } from './ports.js'
 import type { TaskQueue } from '../tasks/task-queue.js'
 import { actionContext, type CallContext } from './call-context.js'
-import { authorize } from '../policy.js'
-import { getInstanceDetails, isVolumeBacked, type InstanceDetails } from './instance-store.js'
-import { assertNotLocked, assertVmState, claimTaskState } from './instance-guards.js'
+import { isVolumeBacked, type InstanceDetails } from './instance-store.js'
+import { claimTaskState, guardInstanceDetails } from './instance-guards.js'
 import { recordAction, finishAction } from './instance-actions.js'
 import { TaskState, VmState } from './instance-states.js'
 import { instanceImageProperties } from './instance-spec.js'
@@ -28,11 +27,8 @@ export function inheritedProperties(details: InstanceDetails): Record<string, st
  * data whose `block_device_mapping` property points at them.
  */
 export async function createServerImage(deps: SnapshotDeps, tasks: TaskQueue, call: CallContext, instanceId: string, input: { name: string; metadata: Record<string, string> }): Promise<string> {
-  const auth = authorize(call.auth, 'os_compute_api:servers:create_image', 'member')
-  const details = await getInstanceDetails(deps.db, auth, instanceId)
+  const { auth, details } = await guardInstanceDetails(deps.db, call, instanceId, { policy: 'os_compute_api:servers:create_image', action: 'createImage', vmStates: SNAPSHOT_STATES })
   const instance = details.row
-  assertNotLocked(auth, instance)
-  assertVmState(instance, 'createImage', SNAPSHOT_STATES)
   const images = deps.images
   const base = { ...inheritedProperties(details), ...input.metadata, instance_uuid: instance.uuid, user_id: auth.userId, image_type: 'snapshot', base_image_ref: instance.image_ref ?? '' }
   if (isVolumeBacked(details.bdms)) return snapshotVolumeBacked(deps, call, details, input.name, base)

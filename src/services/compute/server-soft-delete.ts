@@ -11,7 +11,7 @@ import type { TaskQueue } from '../tasks/task-queue.js'
 import { actionContext, ownerAuth, type CallContext } from './call-context.js'
 import { authorize } from '../policy.js'
 import { getInstanceRow } from './instance-store.js'
-import { assertNotLocked, assertVmState, claimTaskState } from './instance-guards.js'
+import { assertNotLocked, claimTaskState, guardInstance } from './instance-guards.js'
 import { recordAction, finishAction } from './instance-actions.js'
 import { TaskState, VmState } from './instance-states.js'
 import { deleteServer } from './server-delete.js'
@@ -48,10 +48,7 @@ export async function deleteOrSoftDelete(deps: Deps, tasks: TaskQueue, call: Cal
 
 /** restore: a SOFT_DELETED server (409 otherwise, with Nova's message) is powered on again; its resources were kept. */
 export async function restoreServer(deps: Deps, tasks: TaskQueue, call: CallContext, instanceId: string): Promise<void> {
-  const auth = authorize(call.auth, 'os_compute_api:os-deferred-delete:restore', 'member')
-  const instance = await getInstanceRow(deps.db, auth, instanceId)
-  assertNotLocked(auth, instance)
-  assertVmState(instance, 'restore', [VmState.SOFT_DELETED])
+  const { instance } = await guardInstance(deps.db, call, instanceId, { policy: 'os_compute_api:os-deferred-delete:restore', action: 'restore', vmStates: [VmState.SOFT_DELETED] })
   const host = instance.host
   await deps.db.transaction().execute(async (trx) => {
     const actionId = await recordAction(trx, instance.uuid, 'restore', actionContext(call))

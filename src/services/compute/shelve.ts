@@ -10,10 +10,9 @@ import type { ShelveDeps } from './ports.js'
 import type { TaskQueue } from '../tasks/task-queue.js'
 import type { InstanceRow } from './instance-store.js'
 import { actionContext, type CallContext } from './call-context.js'
-import { authorize } from '../policy.js'
 import { InvalidRequest } from '../errors.js'
-import { getInstanceDetails, getInstanceRow, isVolumeBacked } from './instance-store.js'
-import { assertNotLocked, assertVmState, claimTaskState } from './instance-guards.js'
+import { isVolumeBacked } from './instance-store.js'
+import { claimTaskState, guardInstance, guardInstanceDetails, RULE_PARTS } from './instance-guards.js'
 import { recordAction } from './instance-actions.js'
 import { UnshelveInstanceInvalidState } from './compute-errors.js'
 import { TaskState, VmState } from './instance-states.js'
@@ -40,11 +39,8 @@ function systemMetadata(row: Pick<InstanceRow, 'system_metadata'>): Record<strin
  * the same task.
  */
 export async function shelveServer(deps: ShelveDeps, tasks: TaskQueue, call: CallContext, instanceId: string): Promise<void> {
-  const auth = authorize(call.auth, 'os_compute_api:os-shelve:shelve', 'member')
-  const details = await getInstanceDetails(deps.db, auth, instanceId, { metadata: false, tags: false, securityGroups: false })
+  const { auth, details } = await guardInstanceDetails(deps.db, call, instanceId, { policy: 'os_compute_api:os-shelve:shelve', action: 'shelve', vmStates: SHELVABLE_STATES }, RULE_PARTS)
   const instance = details.row
-  assertNotLocked(auth, instance)
-  assertVmState(instance, 'shelve', SHELVABLE_STATES)
   const volumeBacked = isVolumeBacked(details.bdms)
   const offload = volumeBacked || deps.config.compute.shelvedOffloadTimeSeconds === 0
   const system = systemMetadata(instance)
@@ -72,10 +68,7 @@ export async function shelveServer(deps: ShelveDeps, tasks: TaskQueue, call: Cal
 
 /** `shelveOffload` (admin by Nova's default policy): a SHELVED server's domain and disks leave its host. */
 export async function shelveOffloadServer(deps: ShelveDeps, tasks: TaskQueue, call: CallContext, instanceId: string): Promise<void> {
-  const auth = authorize(call.auth, 'os_compute_api:os-shelve:shelve_offload', 'admin')
-  const instance = await getInstanceRow(deps.db, auth, instanceId)
-  assertNotLocked(auth, instance)
-  assertVmState(instance, 'shelveOffload', [VmState.SHELVED])
+  const { instance } = await guardInstance(deps.db, call, instanceId, { policy: 'os_compute_api:os-shelve:shelve_offload', role: 'admin', action: 'shelveOffload', vmStates: [VmState.SHELVED] })
   await queueOffload(deps, tasks, instance, actionContext(call))
 }
 
@@ -95,10 +88,7 @@ async function queueOffload(deps: ShelveDeps, tasks: TaskQueue, instance: Instan
  * Answers whether the conductor has work to do.
  */
 export async function unshelveServer(deps: ShelveDeps, tasks: TaskQueue, call: CallContext, instanceId: string, request: UnshelveRequest): Promise<{ schedule: boolean }> {
-  const auth = authorize(call.auth, 'os_compute_api:os-shelve:unshelve', 'member')
-  const instance = await getInstanceRow(deps.db, auth, instanceId)
-  assertNotLocked(auth, instance)
-  assertVmState(instance, 'unshelve', [VmState.SHELVED, VmState.SHELVED_OFFLOADED])
+  const { instance } = await guardInstance(deps.db, call, instanceId, { policy: 'os_compute_api:os-shelve:unshelve', action: 'unshelve', vmStates: [VmState.SHELVED, VmState.SHELVED_OFFLOADED] })
   const zone = request.availabilityZone
   if (zone !== undefined && instance.vm_state === VmState.SHELVED) throw new UnshelveInstanceInvalidState(instance.uuid, instance.vm_state)
   if (zone !== undefined && !(await zoneNames(deps)).includes(zone)) throw new InvalidRequest('The requested availability zone is not available')

@@ -5,7 +5,7 @@ import { actionContext, type CallContext } from './call-context.js'
 import { authorize } from '../policy.js'
 import { Conflict, InvalidRequest, NotFound, onNotFound } from '../errors.js'
 import { getInstanceDetails, type BdmRow } from './instance-store.js'
-import { assertNotLocked, assertVmState } from './instance-guards.js'
+import { guardInstanceDetails } from './instance-guards.js'
 import { recordAction } from './instance-actions.js'
 import { deviceNameAt } from './block-device-mappings.js'
 import { VmState } from './instance-states.js'
@@ -34,10 +34,7 @@ export async function getVolumeAttachment(deps: Store, call: CallContext, instan
  * and queue the attach for the host.
  */
 export async function attachVolume(deps: VolumeAttachmentDeps, tasks: TaskQueue, call: CallContext, instanceId: string, input: { volumeId: string; device?: string | null; tag?: string | null; deleteOnTermination?: boolean }): Promise<BdmRow> {
-  const auth = authorize(call.auth, 'os_compute_api:os-volumes-attachments:create', 'member')
-  const details = await getInstanceDetails(deps.db, auth, instanceId)
-  assertNotLocked(auth, details.row)
-  assertVmState(details.row, 'attach_volume', ATTACHABLE_STATES)
+  const { auth, details } = await guardInstanceDetails(deps.db, call, instanceId, { policy: 'os_compute_api:os-volumes-attachments:create', action: 'attach_volume', vmStates: ATTACHABLE_STATES })
   const volumes = deps.volumes
   const volume = await volumes.getVolume(auth, input.volumeId).catch(onNotFound(() => new NotFound(`Volume ${input.volumeId} could not be found.`)))
   if (details.bdms.some((b) => b.volume_id === volume.id)) throw new Conflict(`volume ${volume.id} already attached`)
@@ -68,10 +65,7 @@ export async function attachVolume(deps: VolumeAttachmentDeps, tasks: TaskQueue,
 
 /** `DELETE /servers/{id}/os-volume_attachments/{volume}`: the root volume can't be detached. */
 export async function detachVolume(deps: VolumeAttachmentDeps, tasks: TaskQueue, call: CallContext, instanceId: string, volumeId: string): Promise<void> {
-  const auth = authorize(call.auth, 'os_compute_api:os-volumes-attachments:delete', 'member')
-  const details = await getInstanceDetails(deps.db, auth, instanceId)
-  assertNotLocked(auth, details.row)
-  assertVmState(details.row, 'detach_volume', ATTACHABLE_STATES)
+  const { details } = await guardInstanceDetails(deps.db, call, instanceId, { policy: 'os_compute_api:os-volumes-attachments:delete', action: 'detach_volume', vmStates: ATTACHABLE_STATES })
   const bdm = details.bdms.find((b) => b.volume_id === volumeId)
   if (!bdm) throw new NotFound(`Volume ${volumeId} is not attached to the instance ${instanceId}`)
   if (bdm.boot_index === 0) throw new InvalidRequest('Cannot detach a root device volume')

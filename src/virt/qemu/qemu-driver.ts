@@ -19,6 +19,7 @@ import { syncForwards } from './qemu-forwards.js'
 import { openQemuConsole } from './qemu-console.js'
 import { awaitQemuRun } from './qemu-run.js'
 import { plugNic, unplugNic } from './qemu-nics.js'
+import { readFileSlice } from './file-slice.js'
 import type { GuestEgress } from './qemu-network.js'
 import { probeNamespaces } from './qemu-netns.js'
 import { DriverErrorCode } from '../error-codes.js'
@@ -222,7 +223,7 @@ export class QemuDriver implements VirtDriver {
   async getConsoleOutput(instanceId: string, maxLines?: number): Promise<string> {
     this.#host.record(instanceId)
     const file = this.#host.store.paths(instanceId).consoleLog
-    const text = await readTail(file, CONSOLE_TAIL_BYTES)
+    const text = (await readFileSlice(file, CONSOLE_TAIL_BYTES, 'end')).toString('utf8')
     const lines = text.replace(/\r\n?/g, '\n').split('\n')
     if (lines.at(-1) === '') lines.pop()
     return (maxLines === undefined ? lines : lines.slice(-Math.max(0, maxLines))).join('\n')
@@ -341,24 +342,6 @@ export class QemuDriver implements VirtDriver {
     fs.rmSync(this.#host.store.paths(record.instanceId).state, { force: true })
     const saved = this.#host.store.load(record.instanceId)
     if (saved) this.#host.store.save({ ...saved, suspended: false })
-  }
-}
-
-async function readTail(file: string, maxBytes: number): Promise<string> {
-  let handle: fs.promises.FileHandle
-  try {
-    handle = await fs.promises.open(file, 'r')
-  } catch {
-    return ''
-  }
-  try {
-    const { size } = await handle.stat()
-    const length = Math.min(size, maxBytes)
-    const buffer = Buffer.alloc(length)
-    await handle.read(buffer, 0, length, size - length)
-    return buffer.toString('utf8')
-  } finally {
-    await handle.close()
   }
 }
 

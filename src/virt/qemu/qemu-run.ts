@@ -1,7 +1,7 @@
-import fs from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { RescueRunOutcome, RescueRunSpec } from '../virt-driver.js'
 import { parseRunFrame } from '../../util/rescue-run-frame.js'
+import { readFileSlice } from './file-slice.js'
 
 /** The most of the channel file read: a frame of 64 KiB of output is under 100 KiB; anything past this is the guest flooding. */
 const MAX_CHANNEL_BYTES = 1024 * 1024
@@ -9,19 +9,7 @@ const POLL_MS = 500
 
 /** Reads the first MAX_CHANNEL_BYTES of the channel file ('' while it is missing). */
 async function readChannel(file: string): Promise<string> {
-  let handle: fs.promises.FileHandle
-  try {
-    handle = await fs.promises.open(file, 'r')
-  } catch {
-    return ''
-  }
-  try {
-    const buffer = Buffer.alloc(MAX_CHANNEL_BYTES)
-    const { bytesRead } = await handle.read(buffer, 0, MAX_CHANNEL_BYTES, 0)
-    return buffer.subarray(0, bytesRead).toString('latin1')
-  } finally {
-    await handle.close()
-  }
+  return (await readFileSlice(file, MAX_CHANNEL_BYTES, 'start')).toString('latin1')
 }
 
 /**

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { after, before } from 'node:test'
 import { onPath } from '../../../src/virt/driver-factory.js'
 import { buildImages, missingBuildTool, type BuiltImages } from '../../../src/virt/qemu/guest-image/build-images.js'
 import { findHostKernels } from '../../../src/virt/qemu/guest-image/kernels.js'
@@ -32,11 +33,37 @@ export async function qemuWorld(machineType: MachineType = 'pc', guestEgress?: G
   const driver = new QemuDriver({ stateDir: path.join(dir, 'qemu'), machineType, shutdownTimeoutSeconds: 30, ...(guestEgress ? { guestEgress } : {}) })
   await driver.init()
   const cleanup = async () => {
-    const survivor = new QemuDriver({ stateDir: path.join(dir, 'qemu'), machineType })
-    for (const domain of await survivor.listDomains()) await survivor.destroy(domain.instanceId)
+    await stopQemuGuests(path.join(dir, 'qemu'), machineType)
     fs.rmSync(dir, { recursive: true, force: true })
   }
   return { dir, driver, images, cleanup }
+}
+
+/** Stops every guest a QEMU driver left in `stateDir`: they are daemonized and outlive the test otherwise. */
+export async function stopQemuGuests(stateDir: string, machineType: MachineType = 'pc'): Promise<void> {
+  const survivor = new QemuDriver({ stateDir, machineType })
+  for (const domain of await survivor.listDomains()) await survivor.destroy(domain.instanceId)
+}
+
+/** What a suite's tests use of its QEMU world (filled in by its `before`). */
+export interface QemuSuiteWorld {
+  readonly dir: string
+  readonly driver: QemuDriver
+  readonly images: BuiltImages
+}
+
+/**
+ * A QEMU world for the enclosing `describe`: built in its `before`, every
+ * guest stopped and the folder removed in its `after`. Read it inside tests.
+ */
+export function useQemuWorld(machineType: MachineType = 'pc'): QemuSuiteWorld {
+  const world = {} as { -readonly [K in keyof QemuSuiteWorld]: QemuSuiteWorld[K] }
+  let cleanup = async () => undefined as void
+  before(async () => {
+    ({ dir: world.dir, driver: world.driver, images: world.images, cleanup } = await qemuWorld(machineType))
+  })
+  after(() => cleanup())
+  return world
 }
 
 /** An ext4 volume file (whole-disk filesystem, label `lbvol`) with `lifeboat-marker` = `marker`. */
