@@ -38,7 +38,7 @@ for (const dialect of DIALECTS) {
     before(async () => {
       dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-agent-consoles-'))
       database = dialect === 'postgres' ? await createTestDatabase() : null
-      running = await startLifeboat(loadConfig({ port: 0, dataDir, databaseUrl: database?.url, logLevel: 'silent' }), { logger: false, embeddedAgent: false, bootstrapPasswords: { admin: ADMIN_PASSWORD } })
+      running = await startLifeboat(loadConfig({ port: 0, consolePort: 0, dataDir, databaseUrl: database?.url, logLevel: 'silent' }), { logger: false, embeddedAgent: false, bootstrapPasswords: { admin: ADMIN_PASSWORD } })
       const credential = await running.services.agents.issueCredential(HOST)
       broker = await startConsoleBroker({ upstream: running.url })
       agent = await startComputeAgent({ controlUrl: broker.url, host: HOST, credential, driver, stateDir: path.join(dataDir, 'agent'), log: quiet })
