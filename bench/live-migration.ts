@@ -14,12 +14,11 @@ const BOOT_TIMEOUT_MS = 180_000
 const MIGRATION_TIMEOUT_MS = 180_000
 const HOSTS = ['bench-host-a', 'bench-host-b'] as const
 /**
- * The agents' guest egress (LIFEBOAT_GUEST_EGRESS). `open` by default: with `nat` each QEMU
- * runs in its own network namespace, where its NBD and migration listeners are out of the
- * other host's reach until that is mended (issue 16's nat-egress work); set
- * LIFEBOAT_BENCH_LIVE_EGRESS=nat to measure through it.
+ * The agents' guest egress (LIFEBOAT_GUEST_EGRESS): `nat`, the default a user runs, by default
+ * (the streams go through the agents' relays); LIFEBOAT_BENCH_LIVE_EGRESS=open measures QEMU
+ * without a namespace.
  */
-const EGRESS = process.env.LIFEBOAT_BENCH_LIVE_EGRESS ?? 'open'
+const EGRESS = process.env.LIFEBOAT_BENCH_LIVE_EGRESS ?? 'nat'
 /** The goals: the guest paused at most this long (QMP `query-migrate` `downtime`) … */
 const PAUSE_GOAL_MS = 300
 /** … and the whole move, `os-migrateLive` to ACTIVE on the other host, at most this long. */
