@@ -59,14 +59,14 @@ start=$(date +%s)
 if head -c 2 "$dir/script" | grep -q '^#!'; then runner=""; else runner="sh"; fi
 ( cd / && LIFEBOAT_RUN=1 exec $runner "$dir/script" ) > "$dir/output" 2>&1 < /dev/null &
 pid=$!
-# The watcher sleeps in a child it kills when it is itself stopped, and holds none of the wrapper's
-# descriptors: an orphaned sleep would otherwise keep running for the whole timeout, holding the
-# output pipe of whatever ran the user data (cloud-init, a test) open that long.
-( trap 'kill $s 2>/dev/null; exit 0' TERM
-  sleep ${options.timeoutSeconds} & s=$!; wait $s
+# The watcher polls once a second instead of sleeping the whole timeout, and holds none of the
+# wrapper's descriptors: nothing it leaves behind outlives the run by more than a second or holds the
+# output pipe of whatever ran the user data (cloud-init, a test). No traps: a signal racing a trap
+# could leave a long sleep behind.
+( i=0
+  while [ $i -lt ${options.timeoutSeconds} ]; do sleep 1; kill -0 $pid 2>/dev/null || exit 0; i=$((i + 1)); done
   touch "$dir/timed-out"; kill -TERM $pid 2>/dev/null
-  sleep 2 & s=$!; wait $s
-  kill -KILL $pid 2>/dev/null ) < /dev/null > /dev/null 2>&1 &
+  sleep 2; kill -KILL $pid 2>/dev/null ) < /dev/null > /dev/null 2>&1 &
 watcher=$!
 wait $pid
 rc=$?

@@ -13,6 +13,7 @@ import { recordAction, type ActionContext } from './instance-actions.js'
 import { TaskState, VmState } from './instance-states.js'
 import { recordRefusedResize } from './resize-results.js'
 import { nowIso } from '../time.js'
+import { claimMoveAllocations } from './move-allocations.js'
 
 type NewMigration = Omit<MigrationsTable, 'id' | 'hidden' | 'cross_cell_move' | 'deleted'>
 
@@ -103,11 +104,7 @@ export async function coldMigrateServer(deps: ColdMigrationDeps, tasks: TaskQueu
       await claimTaskState(trx, instance, 'migrate', TaskState.RESIZE_PREP)
       const actionId = await recordAction(trx, instance.uuid, 'migrate', context)
       await trx.insertInto('migrations').values(migration).execute()
-      const owner = { projectId: instance.project_id, userId: instance.user_id }
-      const fits = await deps.placement.replaceAllocationsIn(trx, [
-        { consumerUuid: migration.uuid, allocations: held, ...owner },
-        { consumerUuid: instance.uuid, allocations: { [destination.providerUuid]: resources }, ...owner },
-      ])
+      const fits = await claimMoveAllocations(trx, deps.placement, instance, migration.uuid, held, destination.providerUuid, resources)
       if (!fits) throw new NoRoom()
       await tasks.enqueue(trx, { instanceUuid: instance.uuid, host: source, actionId, task: { kind: 'migrate_out', migrationId: migration.uuid, listenHost } })
     })

@@ -9,6 +9,7 @@ import { addFault } from './task-results.js'
 import { finishAction } from './instance-actions.js'
 import { TaskState, VmState } from './instance-states.js'
 import { nowIso } from '../time.js'
+import { moveAllocationsBack, setMigrationStatus } from './move-allocations.js'
 
 type Trx = Transaction<Database>
 
@@ -22,17 +23,6 @@ export function isColdMigrationTask(task: Task): task is ColdMigrationTask {
 
 type Release = Extract<Task, { kind: 'migrate_release' }>
 
-async function setMigration(trx: Trx, uuid: string, status: string): Promise<void> {
-  await trx.updateTable('migrations').set({ status, updated_at: nowIso() }).where('uuid', '=', uuid).execute()
-}
-
-/** Moves the migration's held (source) allocation back to the instance. */
-async function allocationBack(trx: Trx, deps: TaskResultDeps, instance: InstanceRow, migrationUuid: string): Promise<void> {
-  const held = await deps.placement.allocationsIn(trx, migrationUuid)
-  if (Object.keys(held).length === 0) return
-  const owner = { projectId: instance.project_id, userId: instance.user_id }
-  await deps.placement.replaceAllocationsIn(trx, [{ consumerUuid: instance.uuid, allocations: held, ...owner }, { consumerUuid: migrationUuid, allocations: {}, ...owner }])
-}
 
 /** Queues a `migrate_release` step on `host`, notified after the commit. */
 export async function queueRelease(trx: Trx, tasks: TaskQueue, after: AfterCommit, instanceUuid: string, host: string, actionId: string | null, job: Omit<Release, 'kind'>): Promise<void> {
@@ -73,8 +63,8 @@ export async function applyColdMigrationResult(
     if (actionId) await finishAction(trx, actionId, ok ? 'Success' : 'Error', ok ? undefined : report.error, ok ? undefined : report.detail)
   }
   const rollBack = async (sourceBoots: boolean) => {
-    await setMigration(trx, migration.uuid, 'error')
-    await allocationBack(trx, deps, instance, migration.uuid)
+    await setMigrationStatus(trx, migration.uuid, 'error')
+    await moveAllocationsBack(trx, deps.placement, instance, migration.uuid)
     await trx.updateTable('instances').set({ task_state: null, updated_at: now }).where('uuid', '=', instance.uuid).execute()
     await addFault(trx, instance.uuid, report.error ?? 'unknown error', report.detail)
     await finish(false)
@@ -88,7 +78,7 @@ export async function applyColdMigrationResult(
       if (!served) return rollBack(true)
       await trx.updateTable('instances').set({ task_state: TaskState.RESIZE_MIGRATED, power_state: report.powerState ?? instance.power_state, updated_at: now })
         .where('uuid', '=', instance.uuid).where('task_state', 'in', [TaskState.RESIZE_PREP, TaskState.RESIZE_MIGRATING]).execute()
-      await setMigration(trx, migration.uuid, 'post-migrating')
+      await setMigrationStatus(trx, migration.uuid, 'post-migrating')
       await tasks.enqueue(trx, { instanceUuid: instance.uuid, host: dest, actionId, task: { kind: 'migrate_in', migrationId: migration.uuid, source: served, powerOn: wasRunning(instance) } })
       after.push(async () => tasks.notify(dest))
       return
@@ -107,10 +97,10 @@ export async function applyColdMigrationResult(
       await finish(true)
       if (rescued) {
         // Beyond Nova: a rescued server cannot wait in VERIFY_RESIZE (it must stay `rescued`), so it is confirmed on arrival.
-        await setMigration(trx, migration.uuid, 'confirming')
+        await setMigrationStatus(trx, migration.uuid, 'confirming')
         await queueRelease(trx, tasks, after, instance.uuid, source, null, { migrationId: migration.uuid, drop: true, powerOn: false, step: 'confirm' })
       } else {
-        await setMigration(trx, migration.uuid, 'finished')
+        await setMigrationStatus(trx, migration.uuid, 'finished')
         await queueRelease(trx, tasks, after, instance.uuid, source, null, { migrationId: migration.uuid, drop: false, powerOn: false, step: 'end-serving' })
       }
       return
@@ -139,7 +129,7 @@ async function applyRelease(
       const set: Partial<InstanceRow> = { updated_at: now }
       if (instance.vm_state === VmState.RESIZED) set.vm_state = report.ok ? (instance.power_state === 1 ? VmState.ACTIVE : VmState.STOPPED) : VmState.ERROR
       await trx.updateTable('instances').set(set).where('uuid', '=', instance.uuid).execute()
-      await setMigration(trx, migration.uuid, report.ok ? 'confirmed' : 'error')
+      await setMigrationStatus(trx, migration.uuid, report.ok ? 'confirmed' : 'error')
       after.push(() => deps.placement.deleteAllocations(migration.uuid))
       if (!report.ok) await addFault(trx, instance.uuid, report.error ?? 'unknown error', report.detail)
       if (actionId) await finishAction(trx, actionId, report.ok ? 'Success' : 'Error', report.ok ? undefined : report.error)
@@ -159,7 +149,7 @@ async function applyRelease(
       if (report.powerState !== undefined) set.power_state = report.powerState
       set.vm_state = report.ok ? (task.powerOn ? VmState.ACTIVE : VmState.STOPPED) : VmState.ERROR
       await trx.updateTable('instances').set(set).where('uuid', '=', instance.uuid).execute()
-      await setMigration(trx, migration.uuid, report.ok ? 'reverted' : 'error')
+      await setMigrationStatus(trx, migration.uuid, report.ok ? 'reverted' : 'error')
       if (!report.ok) await addFault(trx, instance.uuid, report.error ?? 'unknown error', report.detail)
       if (actionId) await finishAction(trx, actionId, report.ok ? 'Success' : 'Error', report.ok ? undefined : report.error)
     }

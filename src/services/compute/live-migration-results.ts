@@ -8,6 +8,7 @@ import type { AfterCommit } from './task-results.js'
 import { finishAction } from './instance-actions.js'
 import { TaskState, VmState } from './instance-states.js'
 import { nowIso } from '../time.js'
+import { dropMoveAllocation, moveAllocationsBack, setMigrationStatus } from './move-allocations.js'
 
 type Trx = Transaction<Database>
 
@@ -19,17 +20,6 @@ export function isLiveMigrationTask(task: Task): task is LiveMigrationTask {
   return task.kind.startsWith('live_migration')
 }
 
-async function setMigration(trx: Trx, uuid: string, status: string): Promise<void> {
-  await trx.updateTable('migrations').set({ status, updated_at: nowIso() }).where('uuid', '=', uuid).execute()
-}
-
-/** Moves the migration's held (source) allocation back to the instance: the server stays where it was. */
-async function allocationBack(trx: Trx, deps: TaskResultDeps, instance: InstanceRow, migrationUuid: string): Promise<void> {
-  const held = await deps.placement.allocationsIn(trx, migrationUuid)
-  if (Object.keys(held).length === 0) return
-  const owner = { projectId: instance.project_id, userId: instance.user_id }
-  await deps.placement.replaceAllocationsIn(trx, [{ consumerUuid: instance.uuid, allocations: held, ...owner }, { consumerUuid: migrationUuid, allocations: {}, ...owner }])
-}
 
 /**
  * The server stays on its source (Nova's `_rollback_live_migration`): the
@@ -39,8 +29,8 @@ async function allocationBack(trx: Trx, deps: TaskResultDeps, instance: Instance
 export async function rollBackLiveMigration(
   trx: Trx, deps: TaskResultDeps, tasks: TaskQueue, instance: InstanceRow, migration: { uuid: string; dest_compute: string | null }, status: 'failed' | 'cancelled', after: AfterCommit,
 ): Promise<void> {
-  await setMigration(trx, migration.uuid, status)
-  await allocationBack(trx, deps, instance, migration.uuid)
+  await setMigrationStatus(trx, migration.uuid, status)
+  await moveAllocationsBack(trx, deps.placement, instance, migration.uuid)
   await trx.updateTable('instances').set({ task_state: null, updated_at: nowIso() }).where('uuid', '=', instance.uuid).where('task_state', '=', TaskState.MIGRATING).execute()
   const dest = migration.dest_compute
   if (dest) {
@@ -80,7 +70,7 @@ export async function applyLiveMigrationResult(
       if (migration.status === 'cancelling') return fail('cancelled')
       const target = report.output?.target as IncomingMigrationTarget | undefined
       if (!target) return fail('failed')
-      await setMigration(trx, migration.uuid, 'running')
+      await setMigrationStatus(trx, migration.uuid, 'running')
       await tasks.enqueue(trx, { instanceUuid: instance.uuid, host: source, actionId, task: { kind: 'live_migration', migrationId: migration.uuid, target } })
       after.push(async () => tasks.notify(source))
       return
@@ -90,8 +80,8 @@ export async function applyLiveMigrationResult(
       // The guest's state is on the destination now: that host is the server's, even before it continues there.
       await trx.updateTable('instances').set({ host: dest, node: migration.dest_node ?? dest, updated_at: nowIso() }).where('uuid', '=', instance.uuid).execute()
       await deps.network.bindHost(trx, instance.uuid, dest)
-      await deps.placement.replaceAllocationsIn(trx, [{ consumerUuid: migration.uuid, allocations: {}, projectId: instance.project_id, userId: instance.user_id }])
-      await setMigration(trx, migration.uuid, 'post-migrating')
+      await dropMoveAllocation(trx, deps.placement, instance, migration.uuid)
+      await setMigrationStatus(trx, migration.uuid, 'post-migrating')
       await tasks.enqueue(trx, { instanceUuid: instance.uuid, host: dest, actionId, task: { kind: 'live_migration_finish', migrationId: migration.uuid, paused: instance.vm_state === VmState.PAUSED } })
       after.push(async () => tasks.notify(dest))
       return
@@ -101,7 +91,7 @@ export async function applyLiveMigrationResult(
       if (report.powerState !== undefined) set.power_state = report.powerState
       if (!report.ok) set.vm_state = VmState.ERROR
       await trx.updateTable('instances').set(set).where('uuid', '=', instance.uuid).execute()
-      await setMigration(trx, migration.uuid, report.ok ? 'completed' : 'error')
+      await setMigrationStatus(trx, migration.uuid, report.ok ? 'completed' : 'error')
       if (actionId) await finishAction(trx, actionId, report.ok ? 'Success' : 'Error', report.ok ? undefined : report.error, report.ok ? undefined : report.detail)
     }
   }

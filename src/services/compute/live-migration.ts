@@ -15,6 +15,7 @@ import { nowIso } from '../time.js'
 import { migratingRescueOf } from './rescued-moves.js'
 import type { ActionContext } from './instance-actions.js'
 import type { MigrationsTable } from '../../db/tables/migration-tables.js'
+import { claimMoveAllocations } from './move-allocations.js'
 
 type NewMigration = Omit<MigrationsTable, 'id' | 'hidden' | 'cross_cell_move' | 'deleted'>
 
@@ -108,11 +109,7 @@ export async function liveMigrateServer(deps: LiveMigrationDeps, tasks: TaskQueu
       await claimTaskState(trx, instance, 'os-migrateLive', TaskState.MIGRATING)
       const actionId = await recordAction(trx, instance.uuid, 'live-migration', context)
       await trx.insertInto('migrations').values(migration).execute()
-      const owner = { projectId: instance.project_id, userId: instance.user_id }
-      const fits = await deps.placement.replaceAllocationsIn(trx, [
-        { consumerUuid: migration.uuid, allocations: held, ...owner },
-        { consumerUuid: instance.uuid, allocations: { [destination.providerUuid]: resources }, ...owner },
-      ])
+      const fits = await claimMoveAllocations(trx, deps.placement, instance, migration.uuid, held, destination.providerUuid, resources)
       if (!fits) throw new NoRoom()
       await tasks.enqueue(trx, { instanceUuid: instance.uuid, host: destination.host, actionId, task: { kind: 'live_migration_prepare', migrationId: migration.uuid, listenHost: destination.hostIp, ...(rescue ? { rescue } : {}) } })
     })

@@ -8,6 +8,7 @@ import type { MigrationsTable } from '../../db/tables/migration-tables.js'
 import { finishAction, recordAction, startActionEvent, finishActionEvent, type ActionContext } from './instance-actions.js'
 import { TaskState, VmState } from './instance-states.js'
 import { nowIso } from '../time.js'
+import { moveAllocationsBack } from './move-allocations.js'
 
 /** The tasks of a resize and of its end. */
 export type ResizeTask = Extract<Task, { kind: 'resize' | 'confirm_resize' | 'revert_resize' }>
@@ -87,11 +88,7 @@ export async function applyResizeResult(trx: Db, deps: Pick<TaskResultDeps, 'pla
     } else {
       set.vm_state = task.powerOn ? VmState.ACTIVE : VmState.STOPPED
       status = 'error'
-      const held = await deps.placement.allocationsIn(trx, migration.uuid)
-      const owner = { projectId: instance.project_id, userId: instance.user_id }
-      if (Object.keys(held).length > 0) {
-        await deps.placement.replaceAllocationsIn(trx, [{ consumerUuid: instance.uuid, allocations: held, ...owner }, { consumerUuid: migration.uuid, allocations: {}, ...owner }])
-      }
+      await moveAllocationsBack(trx, deps.placement, instance, migration.uuid)
     }
   } else if (task.kind === 'confirm_resize') {
     set.vm_state = report.ok ? (running ? VmState.ACTIVE : VmState.STOPPED) : VmState.ERROR

@@ -17,6 +17,7 @@ import { checkResizeQuota } from './resize-quota.js'
 import { recordRefusedResize } from './resize-results.js'
 import { nowIso } from '../time.js'
 import type { MigrationsTable } from '../../db/tables/migration-tables.js'
+import { claimMoveAllocations, moveAllocationsBack } from './move-allocations.js'
 
 /** What resize, confirm and revert use: flavors, the server's image, placement's two consumers. */
 export interface ResizeDeps extends Store {
@@ -113,11 +114,7 @@ export async function resizeServer(deps: ResizeDeps, tasks: TaskQueue, call: Cal
       const held = await deps.placement.allocationsIn(trx, instance.uuid)
       const provider = Object.keys(held)[0] ?? (await providerOfHost(trx, host))
       if (!provider) throw new NoRoom()
-      const owner = { projectId: instance.project_id, userId: instance.user_id }
-      const fits = await deps.placement.replaceAllocationsIn(trx, [
-        { consumerUuid: migration.uuid, allocations: held, ...owner },
-        { consumerUuid: instance.uuid, allocations: { [provider]: resources }, ...owner },
-      ])
+      const fits = await claimMoveAllocations(trx, deps.placement, instance, migration.uuid, held, provider, resources)
       if (!fits) throw new NoRoom()
       await tasks.enqueue(trx, {
         instanceUuid: instance.uuid, host, actionId,
@@ -189,12 +186,7 @@ export async function revertResize(deps: ResizeDeps, tasks: TaskQueue, call: Cal
   await deps.db.transaction().execute(async (trx) => {
     await claimTaskState(trx, instance, 'revertResize', TaskState.RESIZE_REVERTING)
     await claimMigration(trx, migration, 'finished', 'reverting')
-    const held = await deps.placement.allocationsIn(trx, migration.uuid)
-    const owner = { projectId: instance.project_id, userId: instance.user_id }
-    // Freeing the new flavor's claim can only make room: the old allocation always fits back.
-    if (Object.keys(held).length > 0) {
-      await deps.placement.replaceAllocationsIn(trx, [{ consumerUuid: instance.uuid, allocations: held, ...owner }, { consumerUuid: migration.uuid, allocations: {}, ...owner }])
-    }
+    await moveAllocationsBack(trx, deps.placement, instance, migration.uuid)
     const actionId = await recordAction(trx, instance.uuid, 'revertResize', actionContext(call))
     await tasks.enqueue(trx, {
       instanceUuid: instance.uuid, host, actionId,
