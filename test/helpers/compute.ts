@@ -17,6 +17,18 @@ export async function createImage(session: Session, options: { name?: string; pr
 }
 
 /** Polls a server until its status is `status` (or ERROR, which fails the test). */
+/**
+ * Boots a server (no network, flavor 1) on the named compute host (2.37, Nova's
+ * `nova:<host>` zone form) and waits for ACTIVE; the server as shown then.
+ */
+export async function bootOnHost(session: Session, imageId: string, host: string, name = 'vm'): Promise<any> {
+  const res = await session.request('POST', '/compute/v2.1/servers', {
+    body: { server: { name, imageRef: imageId, flavorRef: '1', networks: 'none', availability_zone: `nova:${host}` } }, microversion: '2.37',
+  })
+  assert.equal(res.status, 202, res.text)
+  return waitForStatus(session, res.body.server.id, 'ACTIVE')
+}
+
 /** Uploads `file` as a public image through the image API (admin); returns its id. */
 export async function uploadImageFile(session: Session, file: string, name: string, properties: Record<string, string> = {}, diskFormat: 'qcow2' | 'raw' = 'qcow2'): Promise<string> {
   const created = await session.request('POST', '/image/v2/images', { body: { name, disk_format: diskFormat, container_format: 'bare', visibility: 'public', ...properties } })

@@ -4,7 +4,7 @@ import { DIALECTS } from '../../helpers/cloud.js'
 import { POSTGRES_AVAILABLE } from '../../helpers/postgres.js'
 import { skipUnless } from '../../helpers/tiers.js'
 import { waitUntil } from '../../helpers/wait-until.js'
-import { createImage, waitForStatus } from '../../helpers/compute.js'
+import { bootOnHost, createImage, waitForStatus } from '../../helpers/compute.js'
 import { startMultiAgentCloud, type MultiAgentCloud } from './multi-agent-cloud.js'
 
 const C = '/compute/v2.1'
@@ -22,9 +22,7 @@ for (const dialect of DIALECTS) {
     const request = (method: string, path: string, body?: unknown, microversion?: string) => cloud.admin.request(method, `${C}${path}`, { body, microversion })
     const act = (id: string, body: unknown, microversion?: string) => request('POST', `/servers/${id}/action`, body, microversion)
     const boot = async (host: string): Promise<string> => {
-      const res = await request('POST', '/servers', { server: { name: 'vm', imageRef: imageId, flavorRef: '1', networks: 'none', availability_zone: `nova:${host}` } }, '2.37')
-      assert.equal(res.status, 202, res.text)
-      const server = await waitForStatus(cloud.admin, res.body.server.id, 'ACTIVE')
+      const server = await bootOnHost(cloud.admin, imageId, host)
       assert.equal(server['OS-EXT-SRV-ATTR:host'], host)
       return server.id as string
     }

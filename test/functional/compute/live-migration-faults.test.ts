@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test'
 import { DIALECTS } from '../../helpers/cloud.js'
 import { POSTGRES_AVAILABLE } from '../../helpers/postgres.js'
 import { skipUnless } from '../../helpers/tiers.js'
-import { createImage, waitForStatus } from '../../helpers/compute.js'
+import { bootOnHost, createImage } from '../../helpers/compute.js'
 import { waitUntil } from '../../helpers/wait-until.js'
 import { PowerState } from '../../../src/virt/virt-driver.js'
 import { Gate, RestartableCloud } from './restartable-cloud.js'
@@ -24,11 +24,7 @@ for (const dialect of DIALECTS) {
     let cloud: RestartableCloud
     let imageId: string
     const request = (method: string, p: string, body?: unknown, microversion?: string) => cloud.admin.request(method, `${C}${p}`, { body, microversion })
-    const boot = async (host: string): Promise<string> => {
-      const res = await request('POST', '/servers', { server: { name: 'lmf', imageRef: imageId, flavorRef: '1', networks: 'none', availability_zone: `nova:${host}` } }, '2.37')
-      assert.equal(res.status, 202, res.text)
-      return (await waitForStatus(cloud.admin, res.body.server.id, 'ACTIVE')).id as string
-    }
+    const boot = async (host: string): Promise<string> => (await bootOnHost(cloud.admin, imageId, host, 'lmf')).id as string
     const migrateLive = (id: string, host: string) => request('POST', `/servers/${id}/action`, { 'os-migrateLive': { host, block_migration: 'auto' } }, '2.30')
     const migration = (id: string) => cloud.running.database.db.selectFrom('migrations').selectAll().where('instance_uuid', '=', id).orderBy('id', 'desc').executeTakeFirstOrThrow()
     const hostInDb = async (id: string) => (await cloud.running.database.db.selectFrom('instances').select(['host', 'task_state', 'vm_state']).where('uuid', '=', id).executeTakeFirstOrThrow())

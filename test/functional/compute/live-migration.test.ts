@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test'
 import { DIALECTS } from '../../helpers/cloud.js'
 import { POSTGRES_AVAILABLE } from '../../helpers/postgres.js'
 import { skipUnless } from '../../helpers/tiers.js'
-import { createImage, waitForStatus } from '../../helpers/compute.js'
+import { bootOnHost, createImage, waitForStatus } from '../../helpers/compute.js'
 import { startMultiAgentCloud, type MultiAgentCloud } from './multi-agent-cloud.js'
 
 const C = '/compute/v2.1'
@@ -20,9 +20,7 @@ for (const dialect of DIALECTS) {
     let imageId: string
     const request = (method: string, path: string, body?: unknown, microversion?: string) => cloud.admin.request(method, `${C}${path}`, { body, microversion })
     const boot = async (host: string): Promise<string> => {
-      const res = await request('POST', '/servers', { server: { name: 'vm', imageRef: imageId, flavorRef: '1', networks: 'none', availability_zone: `nova:${host}` } }, '2.37')
-      assert.equal(res.status, 202, res.text)
-      const server = await waitForStatus(cloud.admin, res.body.server.id, 'ACTIVE')
+      const server = await bootOnHost(cloud.admin, imageId, host)
       assert.equal(server['OS-EXT-SRV-ATTR:host'], host)
       return server.id as string
     }

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test'
 import { DIALECTS } from '../../helpers/cloud.js'
 import { POSTGRES_AVAILABLE } from '../../helpers/postgres.js'
 import { skipUnless } from '../../helpers/tiers.js'
-import { createImage, waitForStatus } from '../../helpers/compute.js'
+import { bootOnHost, createImage, waitForStatus } from '../../helpers/compute.js'
 import { waitUntil } from '../../helpers/wait-until.js'
 import { RestartableCloud } from './restartable-cloud.js'
 
@@ -23,11 +23,7 @@ for (const dialect of DIALECTS) {
     let rescueImageId: string
     const request = (method: string, p: string, body?: unknown, microversion?: string) => cloud.admin.request(method, `${C}${p}`, { body, microversion })
     const act = (id: string, body: unknown, microversion?: string) => request('POST', `/servers/${id}/action`, body, microversion)
-    const boot = async (host: string): Promise<string> => {
-      const res = await request('POST', '/servers', { server: { name: 'rm', imageRef: imageId, flavorRef: '1', networks: 'none', availability_zone: `nova:${host}` } }, '2.37')
-      assert.equal(res.status, 202, res.text)
-      return (await waitForStatus(cloud.admin, res.body.server.id, 'ACTIVE')).id as string
-    }
+    const boot = async (host: string): Promise<string> => (await bootOnHost(cloud.admin, imageId, host, 'rm')).id as string
     const rescue = async (id: string): Promise<void> => {
       const res = await act(id, { rescue: { rescue_image_ref: rescueImageId } }, '2.87')
       assert.equal(res.status, 200, res.text)
